@@ -1,0 +1,104 @@
+# cutover - build, test, demo, bench, install.
+#
+# common/*.c      -> $(BUILD)/libcutover.a   (the runtime every process links)
+# workers/NAME.c  -> $(BUILD)/bin/cutover-NAME (cutover.c -> cutover, cutoverd.c -> cutoverd)
+# demo/*.c        -> $(BUILD)/bin/cutover-demo-app (the demo application)
+# tests/unit/test_*.c -> $(BUILD)/tests/test_* (cmocka)
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+
+PKGS     := rdkafka libcurl libcjson libpq openssl libevent yaml-0.1
+CC       ?= cc
+WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wvla -Werror
+OPT      ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Icommon $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS   += $(WARN) $(OPT) $(EXTRA_CFLAGS)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LDFLAGS  += $(EXTRA_LDFLAGS)
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+WORKER_SRC := $(wildcard workers/*.c)
+bin_name    = $(if $(filter cutover cutoverd,$(1)),$(1),cutover-$(1))
+WORKER_BIN := $(foreach w,$(WORKER_SRC:workers/%.c=%),$(BUILD)/bin/$(call bin_name,$(w)))
+DEMO_BIN   := $(BUILD)/bin/cutover-demo-app
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+OPS_BIN    := $(BUILD)/bin/cutover-mock-broker
+
+.PHONY: all test unit integration sanitize valgrind install demo bench bootstrap clean
+all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(OPS_BIN)
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcutover.a: $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/cutover-%: $(BUILD)/workers/%.o $(BUILD)/libcutover.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/cutover: $(BUILD)/workers/cutover.o $(BUILD)/libcutover.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/cutoverd: $(BUILD)/workers/cutoverd.o $(BUILD)/libcutover.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(DEMO_BIN): demo/app.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs libevent) $(shell pkg-config --libs libcjson)
+
+$(OPS_BIN): ops/mock-broker.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs rdkafka)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libcutover.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+bootstrap:
+	@ops/bootstrap
+
+# test: unit and integration tests against the real stack; ends with "N passed, M failed".
+test: bootstrap
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/run
+
+unit: all
+	@BUILD=$(BUILD) tests/run --unit
+
+sanitize: bootstrap
+	@$(MAKE) --no-print-directory BUILD=build-sanitize \
+	    OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined" all
+	@BUILD=build-sanitize ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run
+
+valgrind: bootstrap all
+	@BUILD=$(BUILD) tests/valgrind
+
+demo: bootstrap
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) ops/demo
+
+bench: bootstrap
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/bench/run
+
+install: $(WORKER_BIN) $(DEMO_BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cutover/migrations \
+	    $(DESTDIR)$(PREFIX)/share/cutover/schemas
+	install -m 0755 $(WORKER_BIN) $(DEMO_BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 migrations/*.sql $(DESTDIR)$(PREFIX)/share/cutover/migrations/
+	cp -R schemas/. $(DESTDIR)$(PREFIX)/share/cutover/schemas/
+
+clean:
+	rm -rf build build-sanitize

@@ -1,0 +1,62 @@
+/*
+ * kafka - librdkafka wired into a libevent loop: a consumer whose offsets
+ *         are stored only after a record is handled, an idempotent producer
+ *         with delivery reports, and topic creation through the Admin API.
+ *
+ * SYNOPSIS
+ *	c = kafka_consumer_create(base, group, topics, n, record_cb, arg, err, len);
+ *	    record_cb(msg, arg) is called for each record; the callee calls
+ *	    kafka_consumer_store(c, msg) once the record is fully handled and
+ *	    returns 0, or returns -1 to keep the record (kafka_consumer_retry
+ *	    delivers it again later).
+ *	p = kafka_producer_create(base, delivery_cb, arg, err, len);
+ *	kafka_producer_send(p, topic, key, value, value_len, opaque);
+ *	kafka_topics_create(names, n, partitions, replication, err, len);
+ *
+ * DESCRIPTION
+ *	Both clients take their settings (brokers, TLS, SASL) from the
+ *	configuration table. Queue events reach the loop through eventfds
+ *	(rd_kafka_queue_io_event_enable), so nothing polls on a timer. A fatal
+ *	librdkafka error is logged and the process exits non-zero so that its
+ *	supervisor restarts it. Topic names given here are cutover's names;
+ *	the configured prefix is added and removed inside.
+ */
+#ifndef CUTOVER_KAFKA_H
+#define CUTOVER_KAFKA_H
+
+#include <event2/event.h>
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+
+struct kafka_consumer;
+struct kafka_producer;
+
+/* kafka_record_cb - handle one record; 0 handled (offset stored by the
+ * callee), -1 keep it and stop delivering until kafka_consumer_retry() */
+typedef int (*kafka_record_cb)(rd_kafka_message_t *msg, void *arg);
+/* kafka_delivery_cb - a produced record was acknowledged (err 0) or failed */
+typedef void (*kafka_delivery_cb)(rd_kafka_resp_err_t err, void *opaque, void *arg);
+
+struct kafka_consumer *kafka_consumer_create(struct event_base *base, const char *group,
+                                             const char *const *topics, size_t topic_count,
+                                             kafka_record_cb cb, void *arg, char *err,
+                                             size_t err_len);
+int kafka_consumer_store(struct kafka_consumer *c, const rd_kafka_message_t *msg);
+void kafka_consumer_retry(struct kafka_consumer *c);
+void kafka_consumer_free(struct kafka_consumer *c); /* closes: commits stored offsets */
+
+struct kafka_producer *kafka_producer_create(struct event_base *base, kafka_delivery_cb cb,
+                                             void *arg, char *err, size_t err_len);
+int kafka_producer_send(struct kafka_producer *p, const char *topic, const char *key,
+                        const void *value, size_t value_len, void *opaque);
+int kafka_producer_flush(struct kafka_producer *p, int timeout_ms);
+void kafka_producer_free(struct kafka_producer *p);
+
+int kafka_topics_create(const char *const *topics, size_t topic_count, int partitions,
+                        int replication, char *err, size_t err_len);
+
+/* kafka_topic_full - prefix + name into out; kafka_topic_short - strip the prefix */
+int kafka_topic_full(const char *name, char *out, size_t out_len);
+const char *kafka_topic_short(const char *full);
+
+#endif

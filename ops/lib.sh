@@ -1,0 +1,56 @@
+# lib.sh - shell functions shared by ops/bootstrap and ops/devstack.
+#
+# SYNOPSIS
+#   . "$OPS_DIR/lib.sh"
+#   kafka_version; kafka_libs_dir; kafka_jars_ready; kafka_fetch_jars
+#
+# DESCRIPTION
+#   The Apache Kafka broker jars of ops/kafka/pom.xml live in one cache per
+#   machine, ~/.cache/cutover/kafka-VERSION/libs (CUTOVER_CACHE_DIR moves it),
+#   so that every clone and every CI run reuses them. A stamp file holding the
+#   pom's checksum says the copy is complete and current.
+#   Needs OPS_DIR set to the ops/ directory.
+
+KAFKA_POM="$OPS_DIR/kafka/pom.xml"
+
+# kafka_version - the Kafka version that ops/kafka/pom.xml names
+kafka_version() {
+    sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_POM"
+}
+
+# kafka_libs_dir - the cache directory of the broker jars
+kafka_libs_dir() {
+    echo "${CUTOVER_CACHE_DIR:-$HOME/.cache/cutover}/kafka-$(kafka_version)/libs"
+}
+
+# kafka_jars_ready - true when the cache holds the jars of the current pom
+kafka_jars_ready() {
+    local stamp
+    stamp="$(kafka_libs_dir)/.complete"
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(sha256sum < "$KAFKA_POM" | cut -d' ' -f1)" ]
+}
+
+# kafka_java_ready - true when java and mvn can be run
+kafka_java_ready() {
+    command -v java >/dev/null && command -v mvn >/dev/null
+}
+
+# kafka_fetch_jars - copy the broker jars into the cache (Maven's own cache first)
+kafka_fetch_jars() {
+    local libs log
+    libs=$(kafka_libs_dir)
+    log=$(mktemp)
+    rm -rf "$libs.tmp"
+    mkdir -p "$(dirname "$libs")"
+    if ! mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies \
+            -DincludeScope=runtime -DoutputDirectory="$libs.tmp" >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        echo "kafka_fetch_jars: mvn failed" >&2
+        return 1
+    fi
+    rm -f "$log"
+    rm -rf "$libs"
+    mv "$libs.tmp" "$libs"
+    sha256sum < "$KAFKA_POM" | cut -d' ' -f1 > "$libs/.complete"
+}

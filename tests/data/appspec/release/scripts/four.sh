@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "$LIFECYCLE_EVENT four" >> "$OUT_DIR/order"

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "$LIFECYCLE_EVENT one" >> "$OUT_DIR/order"

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "waiting for ever"
+sleep 60

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "$LIFECYCLE_EVENT two" >> "$OUT_DIR/order"

@@ -1,0 +1,357 @@
+/*
+ * test_db - db and the migration runner against a real PostgreSQL.
+ *
+ * DESCRIPTION
+ *	Needs CUTOVER_DATABASE_URL (ops/devstack env gives it); without it
+ *	the database tests are skipped. Each test works in a schema of its
+ *	own (test_db_<pid>_<n>, set as search_path, dropped afterwards), so
+ *	schema_migrations and the tables the test migrations create never
+ *	touch the real ones. The connection-failure test needs no server.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "db.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define WORKERS 4
+
+struct fixture {
+    struct db *db;
+    char schema[64];
+    char dir[64];
+};
+
+/* use_schema - point the session's search_path at schema; 0 or -1 */
+static int use_schema(struct db *db, const char *schema)
+{
+    const char *params[] = { schema };
+
+    return db_exec(db, "SELECT set_config('search_path', $1, false)", 1, params);
+}
+
+/* schema_ddl - create or drop the schema named by params[0] without formatting SQL in C */
+static int schema_ddl(struct db *db, const char *schema, int create)
+{
+    const char *params[] = { schema };
+
+    if (db_exec(db, "SELECT set_config('cutover.test_schema', $1, false)", 1, params) != 0)
+        return -1;
+    return db_exec(db,
+                   create ? "DO $$ BEGIN EXECUTE format('CREATE SCHEMA %I', current_setting('cutover.test_schema')); END $$"
+                          : "DO $$ BEGIN EXECUTE format('DROP SCHEMA %I CASCADE', current_setting('cutover.test_schema')); END $$",
+                   0, NULL);
+}
+
+/* fixture_create - a connection in a fresh schema and an empty directory */
+static int fixture_create(void **state)
+{
+    static int serial;
+    struct fixture *fx = calloc(1, sizeof(*fx));
+
+    *state = fx;
+    if (getenv("CUTOVER_DATABASE_URL") == NULL)
+        return 0;
+    snprintf(fx->schema, sizeof(fx->schema), "test_db_%ld_%d", (long)getpid(), ++serial);
+    snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_db.XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    fx->db = db_connect(getenv("CUTOVER_DATABASE_URL"));
+    assert_non_null(fx->db);
+    assert_int_equal(schema_ddl(fx->db, fx->schema, 1), 0);
+    assert_int_equal(use_schema(fx->db, fx->schema), 0);
+    return 0;
+}
+
+/* dir_remove - remove a directory of plain files */
+static void dir_remove(const char *dir)
+{
+    char path[512];
+    struct dirent *entry;
+    DIR *d = opendir(dir);
+
+    while (d && (entry = readdir(d)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+/* fixture_free - drop the schema, close, remove the directory */
+static int fixture_free(void **state)
+{
+    struct fixture *fx = *state;
+
+    if (fx->db) {
+        if (!db_ok(fx->db))
+            db_reconnect(fx->db);
+        schema_ddl(fx->db, fx->schema, 0);
+        db_close(fx->db);
+    }
+    if (fx->dir[0])
+        dir_remove(fx->dir);
+    free(fx);
+    return 0;
+}
+
+/* need_db - skip the test when no database is configured */
+static struct fixture *need_db(void **state)
+{
+    struct fixture *fx = *state;
+
+    if (fx->db == NULL)
+        skip();
+    return fx;
+}
+
+/* write_file - create dir/name holding text */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* query_long - the first column of the first row of a query as a number */
+static long query_long(struct db *db, const char *sql)
+{
+    PGresult *res = db_query(db, sql, 0, NULL);
+
+    assert_non_null(res);
+    assert_int_equal(PQntuples(res), 1);
+    long v = atol(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return v;
+}
+
+/* write_two - two good migrations: a table with one row, another table */
+static void write_two(const char *dir)
+{
+    write_file(dir, "0001_first.sql", "CREATE TABLE t_first (id int);\nINSERT INTO t_first VALUES (1);\n");
+    write_file(dir, "0002_second.sql", "CREATE TABLE t_second (x text);\n");
+}
+
+/* test_migrate_twice - the second run applies nothing */
+static void test_migrate_twice(void **state)
+{
+    struct fixture *fx = need_db(state);
+    char err[512] = "";
+
+    write_two(fx->dir);
+    assert_int_equal(migrate_run(fx->db, fx->dir, err, sizeof(err)), 0);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM schema_migrations"), 2);
+    assert_int_equal(migrate_run(fx->db, fx->dir, err, sizeof(err)), 0);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM schema_migrations"), 2);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM t_first"), 1);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM schema_migrations WHERE version = 2 AND name = '0002_second.sql'"), 1);
+}
+
+/* migrate_child - one of several processes starting at once; never returns */
+static void migrate_child(const char *url, const char *schema, const char *dir)
+{
+    char err[512] = "";
+    struct db *db = db_connect(url);
+
+    if (db == NULL || use_schema(db, schema) != 0)
+        _exit(2);
+    int rc = migrate_run(db, dir, err, sizeof(err));
+    if (rc != 0)
+        fprintf(stderr, "child %ld: %s\n", (long)getpid(), err);
+    db_close(db);
+    _exit(rc == 0 ? 0 : 1);
+}
+
+/* test_migrate_concurrent - processes at once: each file applied once */
+static void test_migrate_concurrent(void **state)
+{
+    struct fixture *fx = need_db(state);
+    pid_t pids[WORKERS];
+    int status;
+
+    write_two(fx->dir);
+    fflush(NULL);
+    for (int i = 0; i < WORKERS; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0)
+            migrate_child(getenv("CUTOVER_DATABASE_URL"), fx->schema, fx->dir);
+    }
+    for (int i = 0; i < WORKERS; i++) {
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM schema_migrations"), 2);
+    assert_int_equal(query_long(fx->db, "SELECT count(DISTINCT version) FROM schema_migrations"), 2);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM t_first"), 1);
+}
+
+/* test_migrate_failure - a failing file rolls back entirely and is named */
+static void test_migrate_failure(void **state)
+{
+    struct fixture *fx = need_db(state);
+    char err[512] = "";
+
+    write_file(fx->dir, "0001_first.sql", "CREATE TABLE t_first (id int);\n");
+    write_file(fx->dir, "0002_broken.sql", "CREATE TABLE t_partial (id int);\nSELECT no_such_column FROM t_partial;\n");
+    write_file(fx->dir, "0003_after.sql", "CREATE TABLE t_after (id int);\n");
+    assert_int_equal(migrate_run(fx->db, fx->dir, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "0002_broken.sql"));
+    assert_non_null(strstr(err, "no_such_column"));
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM schema_migrations"), 1);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM pg_tables WHERE tablename = 't_partial'"), 0);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM pg_tables WHERE tablename = 't_after'"), 0);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM pg_tables WHERE tablename = 't_first'"), 1);
+    assert_int_equal(query_long(fx->db, "SELECT 1"), 1); /* the session is usable, not stuck in a failed transaction */
+}
+
+/* test_query_params - hostile parameter text round-trips unchanged */
+static void test_query_params(void **state)
+{
+    struct fixture *fx = need_db(state);
+    const char *params[] = { "O'Brien'); DROP TABLE schema_migrations; --", "\"q\" \\ $1 ;", NULL };
+
+    assert_int_equal(db_exec(fx->db, "CREATE TABLE t_params (a text, b text, c text)", 0, NULL), 0);
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_params VALUES ($1, $2, $3)", 3, params), 0);
+    PGresult *res = db_query(fx->db, "SELECT a, b, c FROM t_params WHERE a = $1", 1, params);
+    assert_non_null(res);
+    assert_int_equal(PQntuples(res), 1);
+    assert_string_equal(PQgetvalue(res, 0, 0), params[0]);
+    assert_string_equal(PQgetvalue(res, 0, 1), params[1]);
+    assert_true(PQgetisnull(res, 0, 2));
+    PQclear(res);
+}
+
+/* test_syntax_error - a real error: not transient, SQLSTATE kept */
+static void test_syntax_error(void **state)
+{
+    struct fixture *fx = need_db(state);
+
+    assert_null(db_query(fx->db, "SELEC 1", 0, NULL));
+    assert_string_equal(db_last_sqlstate(fx->db), "42601");
+    assert_false(db_transient(fx->db));
+    assert_true(strlen(db_last_error(fx->db)) > 0);
+    assert_true(db_ok(fx->db));
+    assert_int_equal(query_long(fx->db, "SELECT 2"), 2);
+    assert_string_equal(db_last_sqlstate(fx->db), "");
+}
+
+/* test_transaction - rollback undoes, commit keeps */
+static void test_transaction(void **state)
+{
+    struct fixture *fx = need_db(state);
+
+    assert_int_equal(db_exec(fx->db, "CREATE TABLE t_tx (id int)", 0, NULL), 0);
+    assert_int_equal(db_begin(fx->db), 0);
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES (1)", 0, NULL), 0);
+    assert_int_equal(db_rollback(fx->db), 0);
+    assert_int_equal(db_begin(fx->db), 0);
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES (2)", 0, NULL), 0);
+    assert_int_equal(db_commit(fx->db), 0);
+    assert_int_equal(query_long(fx->db, "SELECT sum(id) FROM t_tx"), 2);
+    assert_int_equal(db_begin(fx->db), 0);
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES (4)", 0, NULL), 0);
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES ('x')", 0, NULL), -1);
+    assert_int_equal(db_commit(fx->db), -1); /* the server answers ROLLBACK */
+    assert_false(db_transient(fx->db));
+    assert_int_equal(query_long(fx->db, "SELECT sum(id) FROM t_tx"), 2);
+}
+
+/* test_terminated - a killed backend is transient and reconnect recovers */
+static void test_terminated(void **state)
+{
+    struct fixture *fx = need_db(state);
+
+    assert_null(db_query(fx->db, "SELECT pg_terminate_backend(pg_backend_pid())", 0, NULL));
+    assert_true(db_transient(fx->db));
+    assert_false(db_ok(fx->db));
+    assert_null(db_query(fx->db, "SELECT 1", 0, NULL));
+    assert_true(db_transient(fx->db));
+    assert_int_equal(db_reconnect(fx->db), 0);
+    assert_true(db_ok(fx->db));
+    assert_int_equal(use_schema(fx->db, fx->schema), 0);
+    assert_int_equal(query_long(fx->db, "SELECT 3"), 3);
+}
+
+/* capture_begin - point fd 2 at a temporary file; the saved fd */
+static int capture_begin(FILE **tmp)
+{
+    fflush(stderr);
+    int saved = dup(2);
+    *tmp = tmpfile();
+    assert_non_null(*tmp);
+    assert_int_equal(dup2(fileno(*tmp), 2), 2);
+    return saved;
+}
+
+/* capture_end - restore fd 2; what was written, caller frees */
+static char *capture_end(FILE *tmp, int saved)
+{
+    static const size_t cap = 65536;
+    char *text = calloc(1, cap);
+
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(text, 1, cap - 1, tmp);
+    text[n] = '\0';
+    fclose(tmp);
+    return text;
+}
+
+/* test_connect_gives_up - bounded attempts, password never logged */
+static void test_connect_gives_up(void **state)
+{
+    char err[256] = "";
+    FILE *tmp;
+
+    (void)state;
+    setenv("CUTOVER_DB_CONNECT_ATTEMPTS", "3", 1);
+    setenv("CUTOVER_DB_RETRY_MAX_MS", "10", 1);
+    assert_int_equal(config_load(err, sizeof(err)), 0);
+    int saved = capture_begin(&tmp);
+    struct db *db = db_connect("postgresql://cutover:topsecretpw@127.0.0.1:1/none?connect_timeout=2");
+    char *logged = capture_end(tmp, saved);
+    unsetenv("CUTOVER_DB_CONNECT_ATTEMPTS");
+    unsetenv("CUTOVER_DB_RETRY_MAX_MS");
+    config_free();
+    assert_null(db);
+    assert_null(strstr(logged, "topsecretpw"));
+    assert_non_null(strstr(logged, "cutover:****@127.0.0.1:1"));
+    assert_non_null(strstr(logged, "attempt 3 of 3"));
+    assert_null(strstr(logged, "attempt 4"));
+    free(logged);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_connect_gives_up),
+        cmocka_unit_test_setup_teardown(test_migrate_twice, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_migrate_concurrent, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_migrate_failure, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_query_params, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_syntax_error, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_transaction, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_terminated, fixture_create, fixture_free),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,105 @@
+/*
+ * cutover - the operator CLI.
+ *
+ * SYNOPSIS
+ *	cutover migrate
+ *	cutover topics create
+ *	cutover env apply FILE | env list
+ *	cutover config [--check]
+ *	cutover aws sign --region R --service S --time T < request
+ *
+ * DESCRIPTION
+ *	One table of commands, each a function taking its own arguments.
+ *	Every command reads the same CUTOVER_* configuration as the workers.
+ *	Exit status: 0 success, 1 failure, 2 bad usage.
+ */
+#include "aws_sign_cli.h"
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cli_command {
+    const char *name;
+    const char *sub; /* second word, or NULL */
+    const char *usage;
+    int (*run)(int argc, char **argv);
+    int needs_config;
+};
+
+/* cli_config_cmd - print the configuration, secrets masked */
+static int cli_config_cmd(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    config_print(stdout);
+    return 0;
+}
+
+static const struct cli_command cli_commands[] = {
+    {"migrate", NULL, "apply the database migrations", cli_migrate_cmd, 1},
+    {"topics", "create", "create cutover's Kafka topics (idempotent)", cli_topics_create_cmd, 1},
+    {"env", "apply", "FILE: register or update an environment (idempotent)", cli_env_apply_cmd, 1},
+    {"env", "list", "list environments", cli_env_list_cmd, 1},
+    {"config", NULL, "[--check]: validate and print the configuration (secrets masked)",
+     cli_config_cmd, 1},
+    {"aws", "sign", "--region R --service S --time YYYYMMDDTHHMMSSZ < request: SigV4 debug",
+     aws_sign_cli_main, 0},
+};
+
+#define CLI_COMMAND_COUNT (sizeof(cli_commands) / sizeof(cli_commands[0]))
+
+/* cli_usage - the command table as help */
+static void cli_usage(FILE *out)
+{
+    fprintf(out, "usage: cutover COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
+        fprintf(out, "  %s%s%s  %s\n", cli_commands[i].name, cli_commands[i].sub ? " " : "",
+                cli_commands[i].sub ? cli_commands[i].sub : "", cli_commands[i].usage);
+    fprintf(out, "\nConfiguration comes from CUTOVER_* environment variables; "
+                 "`cutover config` prints them.\n");
+}
+
+/* cli_find - the command named by argv[1] (and argv[2]) */
+static const struct cli_command *cli_find(int argc, char **argv)
+{
+    for (size_t i = 0; i < CLI_COMMAND_COUNT; i++) {
+        const struct cli_command *c = &cli_commands[i];
+
+        if (strcmp(argv[1], c->name) != 0)
+            continue;
+        if (c->sub == NULL || (argc > 2 && strcmp(argv[2], c->sub) == 0))
+            return c;
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const struct cli_command *c;
+    char err[512];
+    int shift, status;
+
+    log_init("cli");
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        cli_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    c = cli_find(argc, argv);
+    if (c == NULL) {
+        fprintf(stderr, "cutover: unknown command \"%s\"\n\n", argv[1]);
+        cli_usage(stderr);
+        return 2;
+    }
+    if (c->needs_config && config_load(err, sizeof(err)) != 0) {
+        fprintf(stderr, "cutover: %s\n", err);
+        return 2;
+    }
+    shift = c->sub ? 2 : 1;
+    status = c->run(argc - shift, argv + shift);
+    config_free();
+    return status;
+}
