@@ -9,7 +9,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
 
-PKGS     := rdkafka libcurl libcjson libpq openssl libevent yaml-0.1
+PKGS     := rdkafka libcurl libcjson libpq openssl libevent yaml-0.1 libxml-2.0
 CC       ?= cc
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Werror
@@ -24,7 +24,7 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 WORKER_SRC := $(wildcard workers/*.c)
 bin_name    = $(if $(filter cutover cutoverd,$(1)),$(1),cutover-$(1))
 WORKER_BIN := $(foreach w,$(WORKER_SRC:workers/%.c=%),$(BUILD)/bin/$(call bin_name,$(w)))
-DEMO_BIN   := $(BUILD)/bin/cutover-demo-app
+DEMO_BIN   := $(BUILD)/bin/cutover-demo-app $(BUILD)/bin/cutover-loadgen
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 OPS_BIN    := $(BUILD)/bin/cutover-mock-broker
@@ -52,7 +52,11 @@ $(BUILD)/bin/cutoverd: $(BUILD)/workers/cutoverd.o $(BUILD)/libcutover.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(DEMO_BIN): demo/app.c
+$(BUILD)/bin/cutover-demo-app: demo/app.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs libevent) $(shell pkg-config --libs libcjson)
+
+$(BUILD)/bin/cutover-loadgen: demo/loadgen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs libevent) $(shell pkg-config --libs libcjson)
 

@@ -3,10 +3,7 @@
  *
  * DESCRIPTION
  *	A path becomes an XPath expression of local-name() steps, so that the
- *	namespaces AWS puts on every response do not matter. Until the
- *	Makefile's PKGS has libxml-2.0 the build may lack libxml2's headers;
- *	then the functions below the #else say so instead of breaking the
- *	build of everything else.
+ *	namespaces AWS puts on every response do not matter.
  */
 #include "aws_xml.h"
 
@@ -14,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__has_include) && __has_include(<libxml/xpath.h>)
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
@@ -26,12 +22,6 @@ struct aws_xml {
     xmlDocPtr doc;
     xmlXPathContextPtr xpath;
 };
-
-/* aws_xml_available - libxml2 is built in */
-int aws_xml_available(void)
-{
-    return 1;
-}
 
 /* aws_xml_parse - parse a response body; NULL with err when it is not XML */
 struct aws_xml *aws_xml_parse(const char *data, size_t len, char *err, size_t err_len)
@@ -127,42 +117,3 @@ int aws_xml_text(struct aws_xml *x, const struct aws_xml_node *ctx, const char *
     return result;
 }
 
-#else /* no libxml2 headers in this build */
-
-/* aws_xml_available - libxml2 is not built in */
-int aws_xml_available(void)
-{
-    return 0;
-}
-
-/* aws_xml_parse - always fails: no libxml2 */
-struct aws_xml *aws_xml_parse(const char *data, size_t len, char *err, size_t err_len)
-{
-    (void)data, (void)len;
-    snprintf(err, err_len, "aws: built without libxml2 (add libxml-2.0 to the Makefile's PKGS)");
-    return NULL;
-}
-
-/* aws_xml_free - nothing to free */
-void aws_xml_free(struct aws_xml *x)
-{
-    (void)x;
-}
-
-/* aws_xml_text - no document, no text */
-int aws_xml_text(struct aws_xml *x, const struct aws_xml_node *ctx, const char *path, char *out,
-                 size_t out_len)
-{
-    (void)x, (void)ctx, (void)path, (void)out, (void)out_len;
-    return -1;
-}
-
-/* aws_xml_select - no document, no match */
-int aws_xml_select(struct aws_xml *x, const struct aws_xml_node *ctx, const char *path,
-                   const struct aws_xml_node **out, size_t max)
-{
-    (void)x, (void)ctx, (void)path, (void)out, (void)max;
-    return -1;
-}
-
-#endif

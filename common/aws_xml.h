@@ -21,9 +21,7 @@
  *	and returns how many matched in all (-1 on a bad path). Handles live
  *	as long as the document.
  *
- *	libxml2 (pkg-config libxml-2.0) does the parsing. When the build does
- *	not have its headers, aws_xml_available() is 0 and aws_xml_parse()
- *	fails with a message that says so.
+ *	libxml2 (pkg-config libxml-2.0) does the parsing.
  */
 #ifndef CUTOVER_AWS_XML_H
 #define CUTOVER_AWS_XML_H
@@ -33,7 +31,6 @@
 struct aws_xml;
 struct aws_xml_node;
 
-int aws_xml_available(void);
 struct aws_xml *aws_xml_parse(const char *data, size_t len, char *err, size_t err_len);
 void aws_xml_free(struct aws_xml *x);
 int aws_xml_text(struct aws_xml *x, const struct aws_xml_node *ctx, const char *path, char *out,

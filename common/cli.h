@@ -19,4 +19,19 @@ int cli_topics_create_cmd(int argc, char **argv);
 int cli_env_apply_cmd(int argc, char **argv);
 int cli_env_list_cmd(int argc, char **argv);
 
+/* cli_status.c: read-only views of the database */
+int cli_status_cmd(int argc, char **argv);
+int cli_history_cmd(int argc, char **argv);
+/* cli_usage_fail - "cutover: why" (fmt may be NULL) and "usage: cutover
+ * USAGE" on stderr; returns 2. cli_help_or - rc -1 (help asked): the usage
+ * on stdout and 0; any other rc is returned as is. */
+int cli_usage_fail(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_help_or(int rc, const char *usage);
+
+/* cli_publish.c: events for CI, operators and monitoring without a Kafka client */
+int cli_publish_build_ready_cmd(int argc, char **argv);
+int cli_approve_cmd(int argc, char **argv);
+int cli_shift_action_cmd(int argc, char **argv); /* shift, promote, pause, resume, rollback, abort */
+int cli_alarm_cmd(int argc, char **argv);
+
 #endif

@@ -91,8 +91,12 @@ const struct config_var config_vars[] = {
     S("CUTOVER_AWS_ENDPOINT_URL", NULL, CONFIG_PUBLIC, "AWS endpoint override (tests: the moto server)"),
     I("CUTOVER_AWS_MAX_ATTEMPTS", "3", 1, 20, "attempts per AWS API call"),
     I("CUTOVER_AWS_TIMEOUT_MS", "10000", 100, 600000, "timeout of one AWS API call"),
+    S("CUTOVER_ENVIRONMENTS", ".*", CONFIG_PUBLIC, "regular expression of the environments whose effects and timers this process performs"),
+    I("CUTOVER_EFFECT_LEASE_MS", "10000", 1000, 600000, "how long a worker holds a claimed effect without renewing it"),
     S("CUTOVER_FAULT_POINT", NULL, CONFIG_PUBLIC, "chaos tests only: crash with SIGKILL at this named point"),
     I("CUTOVER_FAULT_SKIP", "0", 0, 1000000, "chaos tests only: pass the fault point this many times first"),
+    S("CUTOVER_FAULT_DELAY_POINT", NULL, CONFIG_PUBLIC, "chaos tests only: pause at this named point (fault_delay)"),
+    I("CUTOVER_FAULT_DELAY_MS", "0", 0, 600000, "chaos tests only: how long the delay point pauses"),
 };
 
 #undef S
@@ -237,6 +241,13 @@ static int config_check_value(const struct config_var *var, const char *value, c
     log_panic("config_check_value: %s has unknown type %d", var->name, (int)var->type);
 }
 
+/* config_prefix_known - a variable family read outside the table: the
+ * AWS provider's per-service endpoints, CUTOVER_AWS_ENDPOINT_URL_<SERVICE> */
+static int config_prefix_known(const char *assignment)
+{
+    return strncmp(assignment, "CUTOVER_AWS_ENDPOINT_URL_", 25) == 0;
+}
+
 /* config_warn_unknown - log_warn each CUTOVER_* variable not in the table */
 static void config_warn_unknown(void)
 {
@@ -245,7 +256,7 @@ static void config_warn_unknown(void)
             continue;
         const char *eq = strchr(*env, '=');
         size_t len = eq ? (size_t)(eq - *env) : strlen(*env);
-        if (config_find(*env, len) < 0)
+        if (config_find(*env, len) < 0 && !config_prefix_known(*env))
             log_warn("unknown configuration variable %.*s ignored", (int)(len > 200 ? 200 : len), *env);
     }
 }

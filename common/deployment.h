@@ -66,6 +66,9 @@ int deployment_lock(struct db *db, const char *id, struct deployment *d);
 /* deployment_lock_active - the environment's active (not queued, not
  * terminal) deployment; 0 found, 1 none, -1 database error */
 int deployment_lock_active(struct db *db, const char *environment, struct deployment *d);
+/* deployment_load - the same without a lock, outside any transaction
+ * (effect steps read their deployment this way) */
+int deployment_load(struct db *db, const char *id, struct deployment *d);
 void deployment_release(struct deployment *d);
 
 /* deployment_apply - feed one input; returns the verdict (SAGA_TRANSITION,
@@ -79,6 +82,12 @@ int deployment_apply(struct worker *w, struct deployment *d, const struct saga_i
  * build already has one (id filled with it), -1 error (why says) */
 int deployment_create(struct db *db, const char *environment, const cJSON *data, int queued,
                       char *id, char *why, size_t why_len);
+
+/* deployment_receive - a build-ready event (scaler): the same build_id
+ * twice is one deployment; a newer build supersedes an active deployment
+ * that has moved no traffic, and otherwise waits (queued) until the
+ * active one ends. 0 or -1 with err set */
+int deployment_receive(struct worker *w, const struct cloud_event *ev, struct event_error *err);
 
 /* deployment_start - give a received deployment its colors and apply START */
 int deployment_start(struct worker *w, struct deployment *d, const struct deployment_note *note);

@@ -79,6 +79,7 @@ int effect_provider(struct worker *w, const char *environment, const struct prov
 /* Run by the worker skeleton. */
 void effect_run(struct worker *w, const struct effect_handler *handlers, size_t count);
 void effect_timers_fire(struct worker *w);
-void effect_shutdown(void);
+/* effect_shutdown - hand back held effects and close the providers */
+void effect_shutdown(struct worker *w);
 
 #endif

@@ -1,13 +1,15 @@
 /*
- * fault - named crash points for chaos tests (see fault.h).
+ * fault - named crash points and delay points for chaos tests (see fault.h).
  */
 #include "fault.h"
 
 #include "config.h"
 #include "log.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 /* fault_point - die here when the configuration names this point */
 void fault_point(const char *name)
@@ -21,4 +23,18 @@ void fault_point(const char *name)
         return;
     log_warn("fault point %s: killing this process (CUTOVER_FAULT_POINT)", name);
     raise(SIGKILL);
+}
+
+/* fault_delay - sleep here when the configuration names this point */
+void fault_delay(const char *name)
+{
+    const char *wanted = config_get("CUTOVER_FAULT_DELAY_POINT");
+    long ms = config_get_int("CUTOVER_FAULT_DELAY_MS");
+    struct timespec left = {ms / 1000, (ms % 1000) * 1000000L};
+
+    if (wanted == NULL || strcmp(wanted, name) != 0 || ms <= 0)
+        return;
+    log_warn("fault delay %s: pausing %ld ms (CUTOVER_FAULT_DELAY_POINT)", name, ms);
+    while (nanosleep(&left, &left) != 0 && errno == EINTR)
+        continue;
 }

@@ -591,35 +591,66 @@ int haproxy_stat(const char *socket_path, const char *backend, struct haproxy_se
     return show_parsed(socket_path, cmd, haproxy_parse_stat, out, max, count, err, err_len);
 }
 
-/* haproxy_dump_state - write "show servers state" to path (a server-state-file) */
-int haproxy_dump_state(const char *socket_path, const char *path, char *err, size_t err_len)
+/* state_append - one "show servers state [backend]" answer appended to f; the
+ * version and header lines only when first */
+static int state_append(const char *socket_path, const char *backend, int first, FILE *f,
+                        char *err, size_t err_len)
 {
-    char tmp[4096], *answer = NULL;
-    FILE *f = NULL;
+    char cmd[128], *answer = NULL, *body;
     int rc = -1;
 
-    if (haproxy_command(socket_path, "show servers state", &answer, err, err_len) != 0)
+    if (backend != NULL && check_names(backend, NULL, err, err_len) != 0)
+        return -1;
+    if (backend != NULL)
+        snprintf(cmd, sizeof(cmd), "show servers state %s", backend);
+    else
+        snprintf(cmd, sizeof(cmd), "show servers state");
+    if (haproxy_command(socket_path, cmd, &answer, err, err_len) != 0)
         return -1;
     if (strncmp(answer, "1\n", 2) != 0) {
-        snprintf(err, err_len, "haproxy: unexpected show servers state answer");
+        trim_answer(answer);
+        snprintf(err, err_len, "haproxy: %s: %.200s", cmd, answer);
         goto out;
     }
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if ((f = fopen(tmp, "w")) == NULL || fputs(answer, f) == EOF || fclose(f) != 0) {
-        snprintf(err, err_len, "write %s: %s", tmp, strerror(errno));
-        f = NULL;
-        goto out;
-    }
-    f = NULL;
-    if (rename(tmp, path) != 0) {
-        snprintf(err, err_len, "rename %s: %s", tmp, strerror(errno));
+    body = answer + 2;
+    if (!first && *body == '#')
+        body = strchr(body, '\n') ? strchr(body, '\n') + 1 : body + strlen(body);
+    if (fputs(first ? answer : body, f) == EOF) {
+        snprintf(err, err_len, "write: %s", strerror(errno));
         goto out;
     }
     rc = 0;
 out:
-    if (f != NULL)
-        fclose(f);
     free(answer);
+    return rc;
+}
+
+/* haproxy_dump_state - write the servers state of backends (all when count is 0) to
+ * path, a server-state-file, through a temporary file and a rename */
+int haproxy_dump_state(const char *socket_path, const char *const *backends, size_t count,
+                       const char *path, char *err, size_t err_len)
+{
+    char tmp[4096];
+    FILE *f;
+    int rc = 0;
+
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp) ||
+        (f = fopen(tmp, "w")) == NULL) {
+        snprintf(err, err_len, "cannot write beside %s: %s", path, strerror(errno));
+        return -1;
+    }
+    for (size_t k = 0; rc == 0 && k < (count > 0 ? count : 1); k++)
+        rc = state_append(socket_path, count > 0 ? backends[k] : NULL, k == 0, f, err, err_len);
+    if (fclose(f) != 0 && rc == 0) {
+        snprintf(err, err_len, "write %s: %s", tmp, strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        snprintf(err, err_len, "rename %s: %s", tmp, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0)
+        unlink(tmp);
     return rc;
 }
 

@@ -94,8 +94,10 @@ int haproxy_parse_servers_state(const char *text, struct haproxy_server *out, si
 int haproxy_parse_stat(const char *text, struct haproxy_server *out, size_t max,
                        size_t *count, char *err, size_t err_len);
 
-/* haproxy_dump_state - write "show servers state" to path (a server-state-file) */
-int haproxy_dump_state(const char *socket_path, const char *path, char *err, size_t err_len);
+/* haproxy_dump_state - write the servers state of backends (all when count is 0) to
+ * path, a server-state-file that a backend loads after a reload */
+int haproxy_dump_state(const char *socket_path, const char *const *backends, size_t count,
+                       const char *path, char *err, size_t err_len);
 /* haproxy_worker_pid - the Pid line of "show info": changes with each reload */
 int haproxy_worker_pid(const char *socket_path, long *pid, char *err, size_t err_len);
 /* haproxy_reload - ask the master (master CLI socket) to reload */

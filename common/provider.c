@@ -16,9 +16,11 @@
 #include <string.h>
 
 extern const struct provider_ops provider_local_ops;
+extern const struct provider_ops provider_aws_ops;
 
 static const struct provider_ops *const provider_table[] = {
     &provider_local_ops,
+    &provider_aws_ops,
 };
 
 /* provider_find - the backend called name; NULL when unknown */

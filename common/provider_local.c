@@ -42,7 +42,22 @@
  *	"current" and runs ApplicationStart and ValidateService. The slot's
  *	server is in maintenance meanwhile. deploy_poll() advances the runs
  *	without blocking; a slot that finished leaves a marker file
- *	deploy-<id>, so a deploy_start() after a crash does not redo it.
+ *	deploy-<id>, so a deploy_start() after a crash does not redo it (a
+ *	process that restarts must call deploy_start() again: deploy_poll()
+ *	knows only the deployments of its own process; unfinished slots start
+ *	over). A failing ApplicationStop of the old release is logged and the
+ *	old process stopped by signal: a broken release must not block the
+ *	release that replaces it.
+ *
+ *	Waiting on an application (hooks, health checks) is always left to
+ *	the caller's polling. Bounded local work is done inside the calls:
+ *	open() may reload HAProxy (at most LOCAL_RELOAD_WAIT_MS); scale() and
+ *	deploy_start() fetch (artifact_fetch()'s timeouts: keep artifacts
+ *	local or near), unpack and copy releases; stopping a process waits at
+ *	most LOCAL_STOP_WAIT_MS plus one second.
+ *
+ *	Changing base_port or max_instances moves the slots' ports: do it
+ *	while no instance runs.
  */
 #include "appspec.h"
 #include "artifact.h"
@@ -412,7 +427,7 @@ static void cfg_add_backend(const struct local_provider *p, struct cfg_buf *b,
             p->cfg.health_path);
     cfg_add(b, "    timeout connect 2s\n    timeout server 30s\n");
     cfg_add(b, "    load-server-state-from-file local\n");
-    cfg_add(b, "    server-state-file-name %s/haproxy-servers.state\n", p->local_dir);
+    cfg_add(b, "    server-state-file-name %s/haproxy.state\n", p->env_dir);
     for (int c = COLOR_BLUE; c <= COLOR_GREEN; c++) {
         if ((c == COLOR_BLUE && !with_blue) || (c == COLOR_GREEN && !with_green))
             continue;
@@ -460,19 +475,31 @@ static int backend_loaded(const struct local_provider *p, const char *backend)
     return ok;
 }
 
+/* state_save - this environment's servers state into <env>/haproxy.state, which its
+ * backends load after any reload (whoever asks for it); a failure only warns */
+static void state_save(const struct local_provider *p)
+{
+    char backends[3][128], path[LOCAL_PATH], err[512];
+    const char *names[3] = { backends[0], backends[1], backends[2] };
+
+    snprintf(backends[0], sizeof(backends[0]), "%s", p->cfg.name);
+    snprintf(backends[1], sizeof(backends[1]), "%s_preview_blue", p->cfg.name);
+    snprintf(backends[2], sizeof(backends[2]), "%s_preview_green", p->cfg.name);
+    if (fmt_path(path, sizeof(path), err, sizeof(err), "%s/haproxy.state", p->env_dir) != 0 ||
+        haproxy_dump_state(p->sock, names, 3, path, err, sizeof(err)) != 0)
+        log_warn("haproxy state of %s not saved: %s", p->cfg.name, err);
+}
+
 /* reload_wait - reload HAProxy and wait until a new worker serves backend */
 static int reload_wait(const struct local_provider *p, char *err, size_t err_len)
 {
-    char state[LOCAL_PATH], why[256] = "";
+    char why[256] = "";
     long old_pid = 0, pid = 0;
     long long deadline;
 
-    if (haproxy_worker_pid(p->sock, &old_pid, why, sizeof(why)) == 0) {
-        if (fmt_path(state, sizeof(state), err, err_len, "%s/haproxy-servers.state",
-                     p->local_dir) != 0 ||
-            haproxy_dump_state(p->sock, state, err, err_len) != 0)
-            return -1;
-    }
+    if (haproxy_worker_pid(p->sock, &old_pid, why, sizeof(why)) == 0 &&
+        backend_loaded(p, p->cfg.name))
+        state_save(p);
     if (haproxy_reload(p->master, err, err_len) != 0)
         return -1;
     deadline = mono_ms() + LOCAL_RELOAD_WAIT_MS;
@@ -757,7 +784,8 @@ static int hook_var_ours(const char *entry)
 }
 
 /* env_add - append a formatted entry; 0, or -1 when out of memory */
-static int env_add(char **env, size_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int env_add(char **env, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int env_add(char **env, size_t *n, const char *fmt, ...)
 {
     va_list ap;
@@ -1170,7 +1198,10 @@ static int local_scale(void *state, enum color c, int capacity, char *err, size_
             return -1;
     log_info("scaled %s to %d (weights blue %d green %d)", color_name(c), capacity, w.blue,
              w.green);
-    return weights_apply(p, &w, err, err_len);
+    if (weights_apply(p, &w, err, err_len) != 0)
+        return -1;
+    state_save(p);
+    return 0;
 }
 
 /* local_health - desired, running (process alive) and healthy (check UP) */
@@ -1213,6 +1244,7 @@ static int local_set_weights(void *state, const struct provider_weights *w, char
     }
     if (weights_apply(p, w, err, err_len) != 0)
         return -1;
+    state_save(p);
     log_info("weights blue %d green %d", w->blue, w->green);
     return 0;
 }
@@ -1250,6 +1282,7 @@ static int local_preview_open(void *state, enum color c, const char *deployment_
         if (server_set(p, backend, c, i, i < capacity ? HAPROXY_ADMIN_READY : HAPROXY_ADMIN_MAINT,
                        err, err_len) != 0)
             return -1;
+    state_save(p);
     snprintf(url, url_len, "http://127.0.0.1:%d", p->cfg.listen_port);
     log_info("preview of %s open for %s at %s (header %s: %s)", color_name(c),
              deployment_id ? deployment_id : "-", url, p->cfg.preview_header, color_name(c));
@@ -1270,6 +1303,7 @@ static int local_preview_close(void *state, const char *deployment_id, char *err
             if (server_set(p, backend, (enum color)c, i, HAPROXY_ADMIN_MAINT, err, err_len) != 0)
                 return -1;
     }
+    state_save(p);
     log_info("preview closed for %s", deployment_id ? deployment_id : "-");
     return 0;
 }
@@ -1343,6 +1377,7 @@ static void slot_finish(const struct local_provider *p, struct local_deploy *d,
     if (marker_path(p, d, s->slot, path, sizeof(path)) == 0 &&
         write_file_atomic(path, text, err, sizeof(err)) != 0)
         log_warn("deployment %s: %s", d->id, err);
+    state_save(p);
     log_msg(status == SLOT_SUCCEEDED ? LOG_INFO : LOG_WARN, "deployment %s slot %s-%d %s: %s",
             d->id, color_name(d->c), s->slot + 1,
             status == SLOT_SUCCEEDED ? "succeeded" : "failed", detail);
@@ -1424,7 +1459,11 @@ static void slot_step(const struct local_provider *p, struct local_deploy *d,
         appspec_run_poll(s->run, &st, detail, sizeof(detail));
     if (st == APPSPEC_RUNNING)
         return;
-    if (st == APPSPEC_FAILED) {
+    if (st == APPSPEC_FAILED && s->phase == PHASE_STOP) {
+        /* a broken old release must not block the release that replaces it */
+        log_warn("slot %s-%d: ApplicationStop of the old release failed, going on: %s",
+                 color_name(d->c), s->slot + 1, detail);
+    } else if (st == APPSPEC_FAILED) {
         slot_finish(p, d, s, SLOT_FAILED, detail);
         return;
     }
@@ -1452,10 +1491,11 @@ static void slot_begin(const struct local_provider *p, struct local_deploy *d,
 
     if (marker_path(p, d, s->slot, path, sizeof(path)) == 0 &&
         read_file_capped(path, text, sizeof(text)) == 0) {
-        int ok = strncmp(text, "succeeded", 9) == 0;
+        const char *space = strchr(text, ' ');
         s->phase = PHASE_DONE;
-        s->status = ok ? SLOT_SUCCEEDED : SLOT_FAILED;
-        snprintf(s->detail, sizeof(s->detail), "%s", strchr(text, ' ') ? strchr(text, ' ') + 1 : "");
+        s->status = strncmp(text, "succeeded", 9) == 0 ? SLOT_SUCCEEDED : SLOT_FAILED;
+        snprintf(s->detail, sizeof(s->detail), "%s", space ? space + 1 : "");
+        s->detail[strcspn(s->detail, "\n")] = '\0';
         return;
     }
     if (slot_current(p, d->c, s->slot, cur, sizeof(cur)) == 0 && strcmp(cur, d->version) != 0) {
@@ -1463,10 +1503,13 @@ static void slot_begin(const struct local_provider *p, struct local_deploy *d,
         snprintf(rel, sizeof(rel), "releases/%s", cur);
         slot_path(p, d->c, s->slot, rel, s->old_release, sizeof(s->old_release));
     }
-    if (server_set(p, p->cfg.name, d->c, s->slot, HAPROXY_ADMIN_MAINT, err, sizeof(err)) != 0 ||
-        slot_unpack(p, d->c, s->slot, tarball, d->version, err, sizeof(err)) != 0 ||
-        slot_phase_start(p, d, s, err, sizeof(err)) != 0)
-        slot_finish(p, d, s, SLOT_FAILED, err);
+    if (server_set(p, p->cfg.name, d->c, s->slot, HAPROXY_ADMIN_MAINT, err, sizeof(err)) == 0) {
+        state_save(p);
+        if (slot_unpack(p, d->c, s->slot, tarball, d->version, err, sizeof(err)) == 0 &&
+            slot_phase_start(p, d, s, err, sizeof(err)) == 0)
+            return;
+    }
+    slot_finish(p, d, s, SLOT_FAILED, err);
 }
 
 /* deploy_create - a deployment of rel to color c, artifact fetched */

@@ -6,6 +6,7 @@
 #include "worker_internal.h"
 
 #include "config.h"
+#include "effect_internal.h"
 #include "log.h"
 #include "share.h"
 
@@ -113,6 +114,26 @@ static void worker_retry_cb(evutil_socket_t fd, short what, void *arg)
     kafka_consumer_retry(w->consumer);
 }
 
+/* worker_effects_cb - fire due timers and step the saga's effects */
+static void worker_effects_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+
+    (void)fd;
+    (void)what;
+    if (w->stopping || !db_ok(w->db))
+        return;
+    effect_timers_fire(w);
+    effect_run(w, w->spec->effects, w->spec->effect_count);
+}
+
+/* worker_kick - step the saga's effects now, not at the next tick */
+void worker_kick(struct worker *w)
+{
+    if (w->ev_effects)
+        event_active(w->ev_effects, EV_TIMEOUT, 0);
+}
+
 /* worker_delivery_cb - the producer's delivery report */
 static void worker_delivery_cb(rd_kafka_resp_err_t err, void *opaque, void *arg)
 {
@@ -161,6 +182,8 @@ static void worker_events(struct worker *w)
         log_fatal("signal set-up failed");
     w->ev_sweep = worker_every(w, config_get_int("CUTOVER_OUTBOX_SWEEP_MS"), worker_sweep_cb, w);
     w->ev_retry = evtimer_new(w->base, worker_retry_cb, w);
+    if (w->spec->effect_count > 0)
+        w->ev_effects = worker_every(w, config_get_int("CUTOVER_TIMER_POLL_MS"), worker_effects_cb, w);
     if (w->spec->tick_count > WORKER_MAX_TICKS)
         log_panic("worker_events: %zu ticks, at most %d", w->spec->tick_count, WORKER_MAX_TICKS);
     for (size_t i = 0; i < w->spec->tick_count; i++) {
@@ -234,6 +257,10 @@ static void worker_close(struct worker *w)
     for (size_t i = 0; i < WORKER_MAX_TICKS; i++) {
         if (w->ev_ticks[i])
             event_free(w->ev_ticks[i]);
+    }
+    if (w->ev_effects) {
+        effect_shutdown(w);
+        event_free(w->ev_effects);
     }
     if (w->ev_retry)
         event_free(w->ev_retry);

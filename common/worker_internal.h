@@ -25,6 +25,7 @@ struct worker {
     struct event *ev_sigint;
     struct event *ev_sweep;
     struct event *ev_retry;
+    struct event *ev_effects;
     struct event *ev_ticks[WORKER_MAX_TICKS];
     char source[256];
     long max_event_bytes;
@@ -35,5 +36,7 @@ struct worker {
 
 /* worker_record_cb - the consumer's callback: one record's whole path */
 int worker_record_cb(rd_kafka_message_t *msg, void *arg);
+/* worker_kick - step the saga's effects now, not at the next tick */
+void worker_kick(struct worker *w);
 
 #endif

@@ -261,5 +261,6 @@ int worker_record_cb(rd_kafka_message_t *msg, void *arg)
     fault_point("after-commit");
     kafka_consumer_store(w->consumer, msg);
     outbox_publish(w->outbox);
+    worker_kick(w);
     return 0;
 }

@@ -7,6 +7,10 @@
  *	cutover env apply FILE | env list
  *	cutover config [--check]
  *	cutover aws sign --region R --service S --time T < request
+ *	cutover status ENV [--json] | history ENV [--json] [--limit N]
+ *	cutover publish build-ready --env E --build B --version V --artifact URI ...
+ *	cutover approve ENV | shift ENV --weight N | promote|pause|resume|rollback|abort ENV
+ *	cutover alarm ENV --alarm NAME [--ok]
  *
  * DESCRIPTION
  *	One table of commands, each a function taking its own arguments.
@@ -46,6 +50,22 @@ static const struct cli_command cli_commands[] = {
     {"env", "list", "list environments", cli_env_list_cmd, 1},
     {"config", NULL, "[--check]: validate and print the configuration (secrets masked)",
      cli_config_cmd, 1},
+    {"status", NULL, "ENV [--json]: live color, weights, active and last deployment",
+     cli_status_cmd, 1},
+    {"history", NULL, "ENV [--json] [--limit N]: deployments and their transitions",
+     cli_history_cmd, 1},
+    {"publish", "build-ready", "--env E --build B --version V --artifact URI ...: as CI would",
+     cli_publish_build_ready_cmd, 1},
+    {"approve", NULL, "ENV [--deployment ID] [--by NAME]: manual approval", cli_approve_cmd, 1},
+    {"shift", NULL, "ENV --weight N: set the new color's share", cli_shift_action_cmd, 1},
+    {"promote", NULL, "ENV: send all traffic to the new color", cli_shift_action_cmd, 1},
+    {"pause", NULL, "ENV: hold the canary where it is", cli_shift_action_cmd, 1},
+    {"resume", NULL, "ENV: go on with the canary", cli_shift_action_cmd, 1},
+    {"rollback", NULL, "ENV [--reason R]: all traffic back to the old color",
+     cli_shift_action_cmd, 1},
+    {"abort", NULL, "ENV [--reason R]: stop the deployment and roll back",
+     cli_shift_action_cmd, 1},
+    {"alarm", NULL, "ENV --alarm NAME [--ok]: publish alarm-fired", cli_alarm_cmd, 1},
     {"aws", "sign", "--region R --service S --time YYYYMMDDTHHMMSSZ < request: SigV4 debug",
      aws_sign_cli_main, 0},
 };

@@ -1,92 +1,143 @@
 /*
- * scaler - cutover-scaler: consumes build-ready and records a deployment.
+ * scaler - cutover-scaler: consumes build-ready, records a deployment, and
+ *          performs the saga's capacity effects.
  *
  * DESCRIPTION
  *	A build-ready for a known environment becomes a deployment row in the
  *	"received" state (the same build_id twice is one deployment), with its
  *	first transition in the audit trail and a deployment-status event.
+ *
+ *	Effects (effect.h), stepped on the worker's tick:
+ *	scale-new	scale the new color to capacity (absolute), then poll
+ *			health until every instance is healthy and emit
+ *			green-scaled {color, capacity, healthy}. The wait has
+ *			no deadline of its own: the saga's stage timer ends a
+ *			deployment that takes too long. A scale call that keeps
+ *			failing (STAGE_ERROR_LIMIT times) applies scale-failed
+ *			with the provider's error as the reason.
+ *	retire-old	scale the old color to zero, wait until nothing of it
+ *			runs, then apply retired. The saga has no failure path
+ *			here (the deployment is promoted), so errors are
+ *			retried on every tick until the provider answers.
+ *	Crash points: scaler-<effect>-before-call, -after-call (around
+ *	scale) and -before-finish.
  */
 #include "log.h"
+#include "stage.h"
 #include "worker.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* scaler_json_text - a JSON member as text (objects unformatted), or NULL */
-static char *scaler_json_text(const cJSON *data, const char *name)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(data, name);
-
-    if (item == NULL || cJSON_IsNull(item))
-        return NULL;
-    if (cJSON_IsString(item))
-        return strdup(item->valuestring);
-    return cJSON_PrintUnformatted(item);
-}
-
-/* scaler_status - the deployment-status event of a new deployment */
-static int scaler_status(struct worker *w, const char *environment, const char *id)
-{
-    cJSON *data = cJSON_CreateObject();
-
-    cJSON_AddStringToObject(data, "environment", environment);
-    cJSON_AddStringToObject(data, "deployment_id", id);
-    cJSON_AddStringToObject(data, "state", "received");
-    cJSON_AddNullToObject(data, "previous");
-    cJSON_AddStringToObject(data, "reason", "build-ready accepted");
-    return worker_emit(w, "deployment-status", environment, data);
-}
-
-/* scaler_record - insert the deployment and its first transition; 1 when new */
-static int scaler_record(struct worker *w, const struct cloud_event *ev, char *id)
-{
-    char *version = scaler_json_text(ev->data, "version");
-    char *build = scaler_json_text(ev->data, "build_id");
-    char *artifact = scaler_json_text(ev->data, "artifact");
-    char *strategy = scaler_json_text(ev->data, "strategy");
-    char *request = cJSON_PrintUnformatted(ev->data);
-    const char *params[] = {id, ev->subject, build, version, artifact, strategy, request,
-                            ev->type, ev->id, ev->source};
-    PGresult *res = db_query(worker_db(w),
-        "WITH d AS (INSERT INTO deployments (id, environment, build_id, version, artifact,"
-        " strategy, request, state) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb,"
-        " 'received') ON CONFLICT (environment, build_id) DO NOTHING RETURNING id)"
-        " INSERT INTO transitions (deployment_id, from_state, to_state, event_type, event_id,"
-        " actor, reason, epoch) SELECT id, NULL, 'received', $8, $9, $10, 'build-ready accepted', 1"
-        " FROM d RETURNING deployment_id", 10, params);
-    int inserted = res ? PQntuples(res) : -1;
-
-    if (res)
-        PQclear(res);
-    free(version);
-    free(build);
-    free(artifact);
-    free(strategy);
-    free(request);
-    return inserted;
-}
-
-/* scaler_build_ready - a release is built: record its deployment */
+/* scaler_build_ready - a release is built: start its deployment, or queue it */
 static int scaler_build_ready(struct worker *w, const struct cloud_event *ev,
                               struct event_error *err)
 {
-    char id[37];
-    int inserted;
-
-    event_uuid4(id);
-    inserted = scaler_record(w, ev, id);
-    if (inserted < 0)
-        return event_error_set(err, EVENT_INTERNAL, "recording the deployment failed");
-    if (inserted == 0) {
-        log_info("build already has a deployment: nothing to do");
-        return 0;
-    }
-    log_context_set(ev->subject, id, ev->id);
-    log_info("deployment received");
-    if (scaler_status(w, ev->subject, id) != 0)
-        return event_error_set(err, EVENT_INTERNAL, "queueing deployment-status failed");
-    return 0;
+    return deployment_receive(w, ev, err);
 }
+
+/* scaler_scale - scale color c to capacity once per effect; EFFECT_DONE
+ * when done (now or before a crash), EFFECT_WAIT to retry, EFFECT_FAILED */
+static enum effect_step scaler_scale(struct worker *w, struct effect *e,
+                                     const struct provider_ops *ops, void *p, enum color c,
+                                     int capacity)
+{
+    char err[256];
+    int rc;
+
+    if (stage_result_int(e, "scaled", 0))
+        return EFFECT_DONE;
+    stage_fault(w, e, "before-call");
+    rc = ops->scale(p, c, capacity, err, sizeof(err));
+    stage_fault(w, e, "after-call");
+    if (rc != 0)
+        return stage_call_failed(w, e, "scale", err) ? EFFECT_FAILED : EFFECT_WAIT;
+    log_info("scaled %s to %d", color_name(c), capacity);
+    stage_call_done(w, e, "scaled");
+    return EFFECT_DONE;
+}
+
+/* scaler_health - the color's health; 0, or -1 (logged: the wait goes on) */
+static int scaler_health(struct effect *e, const struct provider_ops *ops, void *p,
+                         enum color c, struct provider_health *h)
+{
+    char err[256];
+
+    if (ops->health(p, c, h, err, sizeof(err)) == 0)
+        return 0;
+    log_warn("effect %lld: reading %s health: %s", (long long)e->id, color_name(c), err);
+    return -1;
+}
+
+/* scaler_scale_failed - give up on scale-new: the deployment fails */
+static enum effect_step scaler_scale_failed(struct worker *w, struct effect *e)
+{
+    struct saga_input in = {.kind = SAGA_IN_SCALE_FAILED, .epoch = e->epoch};
+
+    log_warn("scale-new failed: %s", e->error);
+    return stage_finish(w, e, EFFECT_FAILED, &in, NULL, NULL);
+}
+
+/* scaler_scaled_data - the data of green-scaled */
+static cJSON *scaler_scaled_data(enum color c, int capacity, int healthy)
+{
+    cJSON *data = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(data, "color", color_name(c));
+    cJSON_AddNumberToObject(data, "capacity", capacity);
+    cJSON_AddNumberToObject(data, "healthy", healthy);
+    return data;
+}
+
+/* scaler_scale_new_step - the new color to capacity, then wait until healthy */
+static enum effect_step scaler_scale_new_step(struct worker *w, struct effect *e)
+{
+    struct stage_target t;
+    const struct provider_ops *ops;
+    void *p;
+    struct provider_health h;
+    enum effect_step st;
+
+    log_context_set(e->environment, e->deployment_id, NULL);
+    if (stage_target_read(w, e, &t) != 0)
+        return EFFECT_WAIT;
+    if ((st = stage_provider(w, e, &ops, &p)) == EFFECT_DONE)
+        st = scaler_scale(w, e, ops, p, t.new_color, t.capacity);
+    if (st == EFFECT_FAILED)
+        return scaler_scale_failed(w, e);
+    if (st == EFFECT_WAIT || scaler_health(e, ops, p, t.new_color, &h) != 0)
+        return EFFECT_WAIT;
+    if (h.healthy != t.capacity)
+        return EFFECT_WAIT;
+    log_info("%s healthy: %d of %d", color_name(t.new_color), h.healthy, t.capacity);
+    return stage_finish(w, e, EFFECT_DONE, NULL, "green-scaled",
+                        scaler_scaled_data(t.new_color, t.capacity, h.healthy));
+}
+
+/* scaler_retire_old_step - the old color to zero, then wait until none runs */
+static enum effect_step scaler_retire_old_step(struct worker *w, struct effect *e)
+{
+    struct saga_input in = {.kind = SAGA_IN_RETIRED, .epoch = e->epoch};
+    struct stage_target t;
+    const struct provider_ops *ops;
+    void *p;
+    struct provider_health h;
+
+    log_context_set(e->environment, e->deployment_id, NULL);
+    if (stage_target_read(w, e, &t) != 0)
+        return EFFECT_WAIT;
+    if (stage_provider(w, e, &ops, &p) != EFFECT_DONE ||
+        scaler_scale(w, e, ops, p, t.old_color, 0) != EFFECT_DONE ||
+        scaler_health(e, ops, p, t.old_color, &h) != 0 || h.running != 0)
+        return EFFECT_WAIT;
+    log_info("%s retired", color_name(t.old_color));
+    return stage_finish(w, e, EFFECT_DONE, &in, NULL, NULL);
+}
+
+static const struct effect_handler scaler_effects[] = {
+    {SAGA_FX_SCALE_NEW, scaler_scale_new_step},
+    {SAGA_FX_RETIRE_OLD, scaler_retire_old_step},
+};
 
 static const struct worker_handler scaler_handlers[] = {
     {"build-ready", scaler_build_ready},
@@ -94,9 +145,11 @@ static const struct worker_handler scaler_handlers[] = {
 
 static const struct worker_spec scaler_spec = {
     .name = "scaler",
-    .summary = "Consumes build-ready and records the deployment it starts.",
+    .summary = "Consumes build-ready, starts its deployment and scales the colors.",
     .handlers = scaler_handlers,
     .handler_count = sizeof(scaler_handlers) / sizeof(scaler_handlers[0]),
+    .effects = scaler_effects,
+    .effect_count = sizeof(scaler_effects) / sizeof(scaler_effects[0]),
 };
 
 int main(int argc, char **argv)

@@ -3,7 +3,8 @@
 # HAProxy: a seeded environment scales blue to 2 and serves it through the
 # HAProxy frontend; green is scaled and gets a new release through appspec
 # hooks; the preview header reaches green while normal traffic stays blue;
-# a 50/50 split serves both colors and reads back as 50/50; a second
+# a 50/50 split serves both colors, reads back as 50/50 and survives an
+# HAProxy reload asked by someone else; a second
 # deploy_start with the same id does nothing; a broken release's deploy
 # fails; green scales to 0 and its processes are gone.
 #
@@ -67,7 +68,15 @@ colors_seen() {
   echo "$blue $green"
 }
 
-# pids_of COLOR - pids in the color's slot pid files that are alive (not zombies)
+# haproxy_worker - the pid of HAProxy's current worker (changes with each reload)
+haproxy_worker() {
+  echo "show info" | socat - "UNIX-CONNECT:$CUTOVER_HAPROXY_SOCKET" | sed -n 's/^Pid: //p'
+}
+
+# worker_is_not PID - a worker other than PID answers
+worker_is_not() { local now; now=$(haproxy_worker); [ -n "$now" ] && [ "$now" != "$1" ]; }
+
+# pids_alive COLOR - pids in the color's slot pid files that are alive (not zombies)
 pids_alive() {
   local f pid
   for f in "$CUTOVER_RUN_DIR/local/$ENV/$1"-*/pid; do
@@ -89,10 +98,11 @@ sanitize=()
 if nm "$TOP/$BUILD/libcutover.a" 2>/dev/null | grep __asan_ >/dev/null; then
   sanitize=(-g -fsanitize=address,undefined -fno-omit-frame-pointer)
 fi
-# shellcheck disable=SC2046
+pkgs=$(sed -n 's/^PKGS *:= *//p' "$TOP/Makefile")
+# shellcheck disable=SC2046,SC2086
 cc -std=c11 -D_GNU_SOURCE -I"$TOP/common" $(pkg-config --cflags libcjson) -Wall -Wextra -Werror \
   "${sanitize[@]+"${sanitize[@]}"}" -o "$PROBE" "$TOP/tests/integration/local_provider_probe.c" \
-  "$TOP/$BUILD/libcutover.a" $(pkg-config --libs rdkafka libcurl libcjson libpq openssl libevent yaml-0.1) -lm
+  "$TOP/$BUILD/libcutover.a" $(pkg-config --libs $pkgs) -lm
 pick_ports || { not_ok "free ports" "none found"; exit 1; }
 read -r REL1 SHA1 < <(BUILD=$BUILD "$TOP/demo/build-release" 1.0 --out "$TMP")
 read -r REL2 SHA2 < <(BUILD=$BUILD "$TOP/demo/build-release" 2.0 --out "$TMP")
@@ -146,6 +156,10 @@ if wait_for 10 eq "" served "X-Cutover-Preview: green"; then ok "closed preview 
 
 check "weights 50/50" probe weights 50 50
 check_eq "get_weights reads back 50/50" "50 50" "$(probe get-weights)"
+old_worker=$(haproxy_worker)
+echo reload | socat - "UNIX-CONNECT:$CUTOVER_HAPROXY_MASTER_SOCKET" >/dev/null
+if wait_for 10 worker_is_not "$old_worker"; then ok "a reload asked by someone else"; else not_ok "a reload asked by someone else"; fi
+check_eq "weights survive the reload" "50 50" "$(probe get-weights)"
 read -r blue green < <(colors_seen 40)
 if [ "$blue" -ge 15 ] && [ "$green" -ge 15 ] && [ $((blue + green)) -eq 40 ]; then
   ok "40 requests at 50/50 see both colors ($blue blue, $green green)"

@@ -237,7 +237,8 @@ static void fake_api_serve(int listener, int report_fd, const char *answer)
 
     if (fd < 0)
         _exit(1);
-    while (got < (ssize_t)sizeof(line) - 1 && (n = read(fd, line + got, sizeof(line) - 1 - (size_t)got)) > 0) {
+    while (got < (ssize_t)sizeof(line) - 1 &&
+           (n = read(fd, line + got, sizeof(line) - 1 - (size_t)got)) > 0) {
         got += n;
         if (memchr(line, '\n', (size_t)got) != NULL)
             break;

@@ -1,0 +1,78 @@
+# variables.tf - inputs of the cutover AWS module.
+
+variable "name" {
+  description = "Environment name; prefixes every resource (lower case, digits, dashes)."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,20}$", var.name))
+    error_message = "name: lower case letters, digits and dashes, at most 21 characters (target group names are limited to 32)."
+  }
+}
+
+variable "vpc_id" {
+  description = "VPC of the load balancer and the instances."
+  type        = string
+}
+
+variable "public_subnet_ids" {
+  description = "Subnets of the Application Load Balancer (two availability zones or more)."
+  type        = list(string)
+}
+
+variable "private_subnet_ids" {
+  description = "Subnets of the instances."
+  type        = list(string)
+}
+
+variable "ami_id" {
+  description = "Image of the instances; must run the CodeDeploy agent."
+  type        = string
+}
+
+variable "instance_type" {
+  description = "Instance type of both colors."
+  type        = string
+  default     = "t3.small"
+}
+
+variable "capacity" {
+  description = "Instances of the live color at creation; cutover owns desired capacity afterwards."
+  type        = number
+  default     = 2
+}
+
+variable "capacity_max" {
+  description = "The largest capacity cutover may ask for (aws.capacity.max)."
+  type        = number
+  default     = 8
+}
+
+variable "health_check_path" {
+  description = "Path of the target groups' health check."
+  type        = string
+  default     = "/health"
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for an HTTPS listener; empty: HTTP on port 80."
+  type        = string
+  default     = ""
+}
+
+variable "preview_header" {
+  description = "Header that sends a request to the color it names during validation."
+  type        = string
+  default     = "X-Cutover-Preview"
+}
+
+variable "preview_priority" {
+  description = "Listener rule priority of cutover's preview rule."
+  type        = number
+  default     = 10
+}
+
+variable "tags" {
+  description = "Tags of every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,179 @@
+/*
+ * aws_provider_probe - drive a provider (the aws one, in
+ *                      tests/integration/test_aws_provider.sh) one
+ *                      operation per run, from the command line.
+ *
+ * SYNOPSIS
+ *	aws_provider_probe ENV.json open
+ *	aws_provider_probe ENV.json scale COLOR N
+ *	aws_provider_probe ENV.json health COLOR		prints "desired running healthy"
+ *	aws_provider_probe ENV.json deploy-start COLOR ID VERSION URI	prints the handle
+ *	aws_provider_probe ENV.json deploy-poll HANDLE		prints "status detail"
+ *	aws_provider_probe ENV.json deploy-stop HANDLE
+ *	aws_provider_probe ENV.json weights BLUE GREEN
+ *	aws_provider_probe ENV.json get-weights			prints "blue green"
+ *	aws_provider_probe ENV.json preview-open COLOR ID	prints the url
+ *	aws_provider_probe ENV.json preview-close ID
+ *
+ * DESCRIPTION
+ *	Each run loads the CUTOVER_* configuration, opens the provider named
+ *	by the file's "provider" for the environment named by its "name",
+ *	performs one operation and closes it. Nothing here waits: the test
+ *	polls (deploy-poll, health) with its own deadlines. Exit 0 on
+ *	success, 1 on a failure (the provider's message on stderr), 2 on bad
+ *	usage.
+ */
+#include "config.h"
+#include "log.h"
+#include "provider.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROBE_CONFIG_MAX (256 * 1024)
+
+/* probe_config_read - the environment document at path; NULL when unreadable */
+static cJSON *probe_config_read(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = malloc(PROBE_CONFIG_MAX);
+    cJSON *json = NULL;
+
+    if (f != NULL && buf != NULL) {
+        size_t n = fread(buf, 1, PROBE_CONFIG_MAX - 1, f);
+        buf[n] = '\0';
+        json = cJSON_Parse(buf);
+    }
+    if (f != NULL)
+        fclose(f);
+    free(buf);
+    return json;
+}
+
+/* probe_color - a color argument, or exit 2 */
+static enum color probe_color(const char *name)
+{
+    enum color c;
+
+    if (color_parse(name, &c) != 0) {
+        fprintf(stderr, "bad color %s\n", name);
+        exit(2);
+    }
+    return c;
+}
+
+/* probe_deploy - deploy-start, deploy-poll and deploy-stop */
+static int probe_deploy(const struct provider_ops *ops, void *p, int argc, char **argv,
+                        char *err, size_t err_len)
+{
+    static const char *const names[] = { "in-progress", "succeeded", "failed", "stopped" };
+    enum provider_deploy_status st;
+    char handle[256], detail[1024];
+
+    if (strcmp(argv[0], "deploy-start") == 0 && argc == 5) {
+        struct provider_release rel = { argv[2], argv[3], argv[4], NULL };
+        if (ops->deploy_start(p, probe_color(argv[1]), &rel, handle, sizeof(handle), err,
+                              err_len) != 0)
+            return 1;
+        printf("%s\n", handle);
+        return 0;
+    }
+    if (strcmp(argv[0], "deploy-poll") == 0 && argc == 2) {
+        if (ops->deploy_poll(p, argv[1], &st, detail, sizeof(detail)) != 0) {
+            snprintf(err, err_len, "%s", detail);
+            return 1;
+        }
+        printf("%s %s\n", names[st], detail);
+        return 0;
+    }
+    if (strcmp(argv[0], "deploy-stop") == 0 && argc == 2)
+        return ops->deploy_stop(p, argv[1], err, err_len) != 0;
+    return 2;
+}
+
+/* probe_traffic - weights, get-weights, preview-open and preview-close */
+static int probe_traffic(const struct provider_ops *ops, void *p, int argc, char **argv,
+                         char *err, size_t err_len)
+{
+    struct provider_weights w;
+    char url[512];
+
+    if (strcmp(argv[0], "weights") == 0 && argc == 3) {
+        w = (struct provider_weights){ atoi(argv[1]), atoi(argv[2]) };
+        return ops->set_weights(p, &w, err, err_len) != 0;
+    }
+    if (strcmp(argv[0], "get-weights") == 0 && argc == 1) {
+        if (ops->get_weights(p, &w, err, err_len) != 0)
+            return 1;
+        printf("%d %d\n", w.blue, w.green);
+        return 0;
+    }
+    if (strcmp(argv[0], "preview-open") == 0 && argc == 3) {
+        if (ops->preview_open(p, probe_color(argv[1]), argv[2], url, sizeof(url), err,
+                              err_len) != 0)
+            return 1;
+        printf("%s\n", url);
+        return 0;
+    }
+    if (strcmp(argv[0], "preview-close") == 0 && argc == 2)
+        return ops->preview_close(p, argv[1], err, err_len) != 0;
+    return 2;
+}
+
+/* probe_run - one operation; 0 ok, 1 failed, 2 usage */
+static int probe_run(const struct provider_ops *ops, void *p, int argc, char **argv, char *err,
+                     size_t err_len)
+{
+    struct provider_health h;
+
+    if (strcmp(argv[0], "open") == 0 && argc == 1)
+        return 0;
+    if (strcmp(argv[0], "scale") == 0 && argc == 3)
+        return ops->scale(p, probe_color(argv[1]), atoi(argv[2]), err, err_len) != 0;
+    if (strcmp(argv[0], "health") == 0 && argc == 2) {
+        if (ops->health(p, probe_color(argv[1]), &h, err, err_len) != 0)
+            return 1;
+        printf("%d %d %d\n", h.desired, h.running, h.healthy);
+        return 0;
+    }
+    if (strncmp(argv[0], "deploy-", 7) == 0)
+        return probe_deploy(ops, p, argc, argv, err, err_len);
+    return probe_traffic(ops, p, argc, argv, err, err_len);
+}
+
+int main(int argc, char **argv)
+{
+    char err[1024] = "";
+    const struct provider_ops *ops;
+    const cJSON *name, *provider;
+    cJSON *config;
+    void *p = NULL;
+    int rc = 1;
+
+    log_init("probe");
+    if (argc < 3 || (config = probe_config_read(argv[1])) == NULL) {
+        fprintf(stderr, "usage: aws_provider_probe ENV.json OPERATION [ARGS]\n");
+        return 2;
+    }
+    if (config_load(err, sizeof(err)) != 0)
+        log_fatal("%s", err);
+    name = cJSON_GetObjectItemCaseSensitive(config, "name");
+    provider = cJSON_GetObjectItemCaseSensitive(config, "provider");
+    ops = provider_find(cJSON_IsString(provider) ? provider->valuestring : NULL);
+    if (ops == NULL || !cJSON_IsString(name))
+        log_fatal("no name, or an unknown provider, in %s", argv[1]);
+    if (ops->open(name->valuestring, config, &p, err, sizeof(err)) != 0) {
+        fprintf(stderr, "open: %s\n", err);
+    } else {
+        rc = probe_run(ops, p, argc - 2, argv + 2, err, sizeof(err));
+        if (rc == 2)
+            fprintf(stderr, "usage: aws_provider_probe ENV.json OPERATION [ARGS]\n");
+        else if (rc != 0)
+            fprintf(stderr, "%s: %s\n", argv[2], err);
+        ops->close(p);
+    }
+    cJSON_Delete(config);
+    config_free();
+    return rc;
+}

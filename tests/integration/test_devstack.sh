@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# test_devstack.sh - the development stack comes up, answers, and restarts in place.
+#
+# SYNOPSIS
+#   tests/integration/test_devstack.sh
+#
+# DESCRIPTION
+#   Runs `ops/devstack up` twice (the second starts nothing: same pids),
+#   checks the `env` output, connects to PostgreSQL with the URL, asks the
+#   Kafka broker for metadata, asks HAProxy's admin socket `show info`,
+#   and checks that `stop kafka` then `start kafka` comes back on the same
+#   port and `restart postgres` keeps the URL working. Leaves the stack up
+#   (others use it). Prints one line per check; exits non-zero on a failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DEVSTACK="$ROOT/ops/devstack"
+PASSED=0
+FAILED=0
+
+# ok - record a passed check
+ok() {
+    echo "ok - $*"
+    PASSED=$((PASSED + 1))
+}
+
+# not_ok - record a failed check
+not_ok() {
+    echo "not ok - $*"
+    FAILED=$((FAILED + 1))
+}
+
+# check - run COMMAND..., record it under NAME
+check() {
+    local name=$1
+    shift
+    if "$@" >/dev/null 2>&1; then ok "$name"; else not_ok "$name"; fi
+}
+
+# stack_pids - the pids of the three services, one line
+stack_pids() {
+    head -qn1 "$ROOT/.run/pg/postmaster.pid" "$ROOT/.run/kafka/kafka.pid" \
+        "$ROOT/.run/haproxy/haproxy.pid" | tr '\n' ' '
+}
+
+# load_env - evaluate `devstack env` into this shell, exported
+load_env() {
+    local out
+    out=$("$DEVSTACK" env)
+    set -a
+    eval "$out"
+    set +a
+}
+
+# env_has_all_keys - true when env prints every documented key, quoted
+env_has_all_keys() {
+    local out key
+    out=$("$DEVSTACK" env)
+    for key in CUTOVER_KAFKA_BROKERS CUTOVER_DATABASE_URL CUTOVER_HAPROXY_SOCKET \
+            CUTOVER_HAPROXY_MASTER_SOCKET CUTOVER_HAPROXY_CONFIG_DIR CUTOVER_RUN_DIR; do
+        grep -q "^$key='[^']\+'\$" <<<"$out" || return 1
+    done
+}
+
+# pg_answers - true when psql connects with the URL and runs a query
+pg_answers() {
+    [ "$(psql "$CUTOVER_DATABASE_URL" -X -Atc 'select current_user')" = cutover ]
+}
+
+# kafka_answers - true when the broker answers a metadata request
+kafka_answers() {
+    kcat -L -b "$CUTOVER_KAFKA_BROKERS" -m 5
+}
+
+# haproxy_answers - true when the admin socket answers show info
+haproxy_answers() {
+    echo "show info" | nc -N -U "$CUTOVER_HAPROXY_SOCKET" | grep -q '^Pid:'
+}
+
+# haproxy_master_answers - true when the master socket lists its processes
+haproxy_master_answers() {
+    echo "show proc" | nc -N -U "$CUTOVER_HAPROXY_MASTER_SOCKET" | grep -q master
+}
+
+# kafka_port_kept - stop then start kafka; the brokers string must not change
+kafka_port_kept() {
+    local before after
+    before=$CUTOVER_KAFKA_BROKERS
+    "$DEVSTACK" stop kafka
+    ! kcat -L -b "$before" -m 2 >/dev/null 2>&1 || return 1
+    "$DEVSTACK" start kafka
+    after=$("$DEVSTACK" env | sed -n "s/^CUTOVER_KAFKA_BROKERS='\(.*\)'\$/\1/p")
+    [ "$before" = "$after" ] && kafka_answers
+}
+
+# postgres_restart_kept - restart postgres; the same URL must connect again
+postgres_restart_kept() {
+    local before
+    before=$CUTOVER_DATABASE_URL
+    "$DEVSTACK" restart postgres
+    load_env
+    [ "$before" = "$CUTOVER_DATABASE_URL" ] && pg_answers
+}
+
+# main - run the checks, print the tally
+main() {
+    local first second
+    check "devstack up" "$DEVSTACK" up
+    first=$(stack_pids)
+    check "devstack up again" "$DEVSTACK" up
+    second=$(stack_pids)
+    if [ "$first" = "$second" ]; then ok "second up kept pids $first"
+    else not_ok "second up changed pids: $first -> $second"; fi
+    check "devstack status" "$DEVSTACK" status
+    check "env prints every key, single-quoted" env_has_all_keys
+    load_env
+    check "psql connects with CUTOVER_DATABASE_URL" pg_answers
+    check "kcat -L answers on CUTOVER_KAFKA_BROKERS" kafka_answers
+    check "haproxy admin socket answers show info" haproxy_answers
+    check "haproxy master socket answers show proc" haproxy_master_answers
+    check "stop kafka, start kafka: same port" kafka_port_kept
+    check "restart postgres: same URL" postgres_restart_kept
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
+main "$@"

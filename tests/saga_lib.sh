@@ -1,0 +1,189 @@
+# tests/saga_lib.sh - helpers for the saga's end-to-end integration tests
+# (sourced after tests/lib.sh, bash): an environment served by the local
+# provider through the dev stack's HAProxy, its blue color seeded with
+# release 1.0; demo releases; the five workers; build-ready and operator
+# events; reading a deployment's state, history and effects back.
+#
+# Validation is held per version by a gate: the environment's command check
+# waits until $GATES/all or $GATES/<version> exists, so that a test decides
+# how long a deployment stays in validating (gate_open VERSION).
+
+SAGA_WORKERS=(scaler deployer validator shifter rollbacker)
+SAGA_MAX=2
+
+if [ -z "${CUTOVER_HAPROXY_SOCKET:-}" ]; then
+  set -a
+  eval "$("$TOP/ops/devstack" env)"
+  set +a
+fi
+
+# saga_cleanup - stop the workers, the environment's instances, its HAProxy file
+saga_cleanup() {
+  local pidfile
+  stop_workers
+  for pidfile in "$CUTOVER_RUN_DIR/local/$ENV"/*/pid; do
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+  done
+  rm -f "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV.cfg"
+  echo reload | socat - "UNIX-CONNECT:$CUTOVER_HAPROXY_MASTER_SOCKET" >/dev/null 2>&1
+  rm -rf "$CUTOVER_RUN_DIR/local/$ENV" "$TMP"
+}
+
+# saga_port_free PORT - nothing listens on 127.0.0.1:PORT
+saga_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# saga_pick_ports - LISTEN and BASE with 2 * SAGA_MAX free ports after BASE
+saga_pick_ports() {
+  local try p free
+  for try in $(seq 50); do
+    BASE=$((20000 + RANDOM % 20000))
+    LISTEN=$((BASE + 2 * SAGA_MAX))
+    free=1
+    for p in $(seq "$BASE" "$LISTEN"); do saga_port_free "$p" || { free=0; break; }; done
+    [ "$free" -eq 1 ] && return 0
+  done
+  return 1
+}
+
+# saga_probe_build - compile the local provider probe against the library
+# (linked with the Makefile's package list)
+saga_probe_build() {
+  local pkgs
+  pkgs=$(sed -n 's/^PKGS *:= *//p' "$TOP/Makefile")
+  # shellcheck disable=SC2046,SC2086
+  cc -std=c11 -D_GNU_SOURCE -I"$TOP/common" $(pkg-config --cflags $pkgs) -o "$TMP/probe" \
+    "$TOP/tests/integration/local_provider_probe.c" "$TOP/$BUILD/libcutover.a" \
+    $(pkg-config --libs $pkgs) -lm
+}
+
+# probe OP ARGS... - one local provider operation on this test's environment
+probe() { "$TMP/probe" "$TMP/env.json" "$@" 2>>"$LOGDIR/saga_probe.log"; }
+
+# saga_release VERSION [--broken] - build a demo release; sets REL_<VERSION> URI and SHA
+saga_release() {
+  local path sha key=${1//[^A-Za-z0-9]/_}
+  read -r path sha < <(BUILD=$BUILD "$TOP/demo/build-release" "$@" --out "$TMP/releases")
+  printf -v "URI_$key" '%s' "file://$path"
+  printf -v "SHA_$key" '%s' "$sha"
+}
+
+# saga_env_json - the environment's document (bake and timeouts short)
+saga_env_json() {
+  cat <<EOF
+{"name": "$ENV", "provider": "local", "capacity": 2, "bake_seconds": ${BAKE:-1},
+ "timeouts": {"scale": 90, "deploy": 90, "validate": 120},
+ "checks": [
+   {"name": "health", "kind": "http", "path": "/health", "expect_status": 200, "retries": 5},
+   {"name": "gate", "kind": "command", "timeout_seconds": 120,
+    "command": "until [ -e $GATES/all ] || [ -e $GATES/\$CUTOVER_VERSION ]; do sleep 0.1; done"}],
+ "local": {"listen_port": $LISTEN, "base_port": $BASE, "max_instances": $SAGA_MAX,
+           "initial_release": {"uri": "$URI_1_0", "sha256": "$SHA_1_0", "version": "1.0"}}}
+EOF
+}
+
+# saga_setup - environment ENV on fresh ports, blue serving release 1.0
+saga_setup() {
+  ENV=$(unique_name "$1")
+  TMP=$(mktemp -d)
+  GATES=$TMP/gates
+  mkdir -p "$GATES"
+  trap saga_cleanup EXIT
+  [ -f "$TOP/$BUILD/libcutover.a" ] && [ -x "$BIN/cutover-demo-app" ] || {
+    not_ok "build present" "run make first"
+    exit 1
+  }
+  saga_probe_build || { not_ok "the provider probe compiles"; exit 1; }
+  saga_pick_ports || { not_ok "free ports" "none found"; exit 1; }
+  saga_release 1.0
+  saga_env_json > "$TMP/env.json"
+  "$BIN/cutover" env apply "$TMP/env.json" > /dev/null || { not_ok "env apply"; exit 1; }
+  probe open && probe scale blue 2 && wait_for 30 eq "2 2 2" probe health blue ||
+    { not_ok "blue seeded with 1.0" "$(probe health blue)"; exit 1; }
+}
+
+# saga_workers_missing - the worker binaries not built yet
+saga_workers_missing() {
+  local name
+  for name in "${SAGA_WORKERS[@]}"; do [ -x "$BIN/cutover-$name" ] || echo "$name"; done
+}
+
+# start_saga_workers [ENV=VALUE...] - one copy of every worker that is built
+start_saga_workers() {
+  local name
+  for name in "${SAGA_WORKERS[@]}"; do
+    [ -x "$BIN/cutover-$name" ] && start_worker "$name" "$@"
+  done
+  return 0
+}
+
+# gate_open VERSION|all - let validation of VERSION (or of every version) pass
+gate_open() { touch "$GATES/$1"; }
+
+# build_ready BUILD VERSION [STRATEGY] - publish a build-ready for a built release
+build_ready() {
+  local key=${2//[^A-Za-z0-9]/_} uri sha data strategy=${3:-}
+  uri=URI_$key sha=SHA_$key
+  [ -n "$strategy" ] || strategy='{"kind":"bluegreen","auto_promote":true}'
+  data=$(printf '{"environment":"%s","build_id":"%s","version":"%s","artifact":{"uri":"%s","sha256":"%s"},"strategy":%s}' \
+    "$ENV" "$1" "$2" "${!uri}" "${!sha}" "$strategy")
+  publish build-ready "$ENV" "$(cloud_event build-ready "$ENV" "$data")"
+}
+
+# shift_requested ACTION [DEPLOYMENT] - an operator's command
+shift_requested() {
+  local data
+  data=$(printf '{"environment":"%s","action":"%s","reason":"test","requested_by":"tests"%s}' \
+    "$ENV" "$1" "${2:+,\"deployment_id\":\"$2\"}")
+  publish shift-requested "$ENV" "$(cloud_event shift-requested "$ENV" "$data")"
+}
+
+# dep_id BUILD - the build's deployment id ("" while none)
+dep_id() { sql "SELECT id FROM deployments WHERE environment = :'v1' AND build_id = :'v2'" "$ENV" "$1"; }
+
+# dep_state BUILD - the build's deployment state
+dep_state() { sql "SELECT state FROM deployments WHERE environment = :'v1' AND build_id = :'v2'" "$ENV" "$1"; }
+
+# dep_path BUILD - the states the deployment went through after received
+dep_path() {
+  sql "SELECT string_agg(to_state, ' ' ORDER BY t.id) FROM transitions t JOIN deployments d
+       ON d.id = t.deployment_id WHERE d.environment = :'v1' AND d.build_id = :'v2'
+       AND t.from_state IS DISTINCT FROM t.to_state AND t.to_state <> 'received'" "$ENV" "$1"
+}
+
+# dep_effects BUILD - "kind:status" of the deployment's worker effects, in order
+dep_effects() {
+  sql "SELECT string_agg(e.kind || ':' || e.status, ' ' ORDER BY e.id) FROM effects e
+       JOIN deployments d ON d.id = e.deployment_id
+       WHERE d.environment = :'v1' AND d.build_id = :'v2'" "$ENV" "$1"
+}
+
+# effects_twice - effects of this environment done twice (same deployment,
+# kind, epoch and argument: a canary's set-weights 50 then 100 are two) or
+# that changed the provider twice
+effects_twice() {
+  sql "SELECT count(*) FROM (SELECT deployment_id, kind, epoch, arg FROM effects
+       WHERE environment = :'v1' AND status = 'done' GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) x" "$ENV"
+  sql "SELECT count(*) FROM effects WHERE environment = :'v1' AND provider_calls > 1" "$ENV"
+}
+
+# effects_open - effects of this environment not finished yet
+effects_open() {
+  sql "SELECT count(*) FROM effects WHERE environment = :'v1' AND status IN ('pending', 'running')" "$ENV"
+}
+
+# outbox_unsent - events about this environment not published yet
+outbox_unsent() { sql "SELECT count(*) FROM outbox WHERE key = :'v1' AND sent_at IS NULL" "$ENV"; }
+
+# live_color - the environment's live color
+live_color() { sql "SELECT live_color FROM environments WHERE name = :'v1'" "$ENV"; }
+
+# served [HEADER] - the body HAProxy's frontend answers for GET /
+served() { curl -fsS --max-time 2 ${1:+-H "$1"} "http://127.0.0.1:$LISTEN/"; }
+
+# status_states ID - the states after received that deployment-status
+# announced for ID, in order, once each
+status_states() {
+  consume deployment-status |
+    jq -r --arg id "$1" 'select(.data.deployment_id == $id and .data.state != "received") | "\(.id) \(.data.state)"' |
+    awk '!seen[$1]++ { printf "%s%s", sep, $2; sep = " " }'
+}

@@ -1,0 +1,314 @@
+/*
+ * deployer - cutover-deployer: installs the release on the new color.
+ *
+ * DESCRIPTION
+ *	Consumes green-scaled: the deployment it names (data.deployment_id)
+ *	gets the input "scaled" fenced by data.epoch, which asks for the
+ *	deploy-new effect. A stale or refused input is recorded in the
+ *	deployment's history by deployment_apply(); a deployment that does
+ *	not exist, or lives in another environment, is refused (dead-letter).
+ *
+ *	Effects (effect.h), stepped on the worker's tick:
+ *	deploy-new	provider deploy_start (new color; the release tagged
+ *			with the deployment id) once, its handle recorded in
+ *			the effect; then deploy_poll on each tick. Succeeded:
+ *			emit green-deployed {color, provider_deployment_id,
+ *			version}. Failed or stopped: apply deploy-failed with
+ *			the provider's detail as the reason. A copy of the
+ *			worker that claims the effect after a crash finds the
+ *			recorded handle; when its provider does not know the
+ *			handle (the local provider keeps runs in the process
+ *			that started them), deploy_start is called again: it is
+ *			idempotent by deployment id and is not counted as a
+ *			second call.
+ *	stop-provider-deployment
+ *			deploy_stop on the handle of the deployment's deploy-new
+ *			effect (read from the effects table); no handle, or a
+ *			deployment the provider reports ended: nothing to stop,
+ *			done. A stop that keeps failing ends the effect failed
+ *			(the deployment has already ended; nothing waits on it).
+ *	Crash points: deployer-<effect>-before-call, -after-call (around
+ *	deploy_start and deploy_stop) and -before-finish.
+ */
+#include "log.h"
+#include "stage.h"
+#include "worker.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* deployer_data_text - a string member of an event's data, or NULL */
+static const char *deployer_data_text(const cJSON *data, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(data, name);
+
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+/* deployer_apply_scaled - feed "scaled" to a locked deployment */
+static int deployer_apply_scaled(struct worker *w, const struct cloud_event *ev,
+                                 struct deployment *d, struct event_error *err)
+{
+    const cJSON *epoch = cJSON_GetObjectItemCaseSensitive(ev->data, "epoch");
+    struct saga_input in = {.kind = SAGA_IN_SCALED};
+    struct deployment_note note = {ev->type, ev->id, ev->source, NULL};
+    char why[256] = "";
+    int verdict;
+
+    if (!cJSON_IsNumber(epoch))
+        return event_error_set(err, EVENT_REJECTED, "green-scaled without an epoch");
+    in.epoch = (int64_t)epoch->valuedouble;
+    if (strcmp(d->environment, ev->subject) != 0)
+        return event_error_set(err, EVENT_REJECTED, "deployment %s belongs to %s, not %s",
+                               d->id, d->environment, ev->subject);
+    verdict = deployment_apply(w, d, &in, &note, why, sizeof(why));
+    if (verdict < 0)
+        return event_error_set(err, EVENT_INTERNAL, "applying scaled failed");
+    if (verdict != SAGA_TRANSITION)
+        log_info("scaled %s: %s", saga_verdict_name(verdict), why);
+    return 0;
+}
+
+/* deployer_green_scaled - the new color is up: the deployment may deploy */
+static int deployer_green_scaled(struct worker *w, const struct cloud_event *ev,
+                                 struct event_error *err)
+{
+    const char *id = deployer_data_text(ev->data, "deployment_id");
+    struct deployment d;
+    int found, rc;
+
+    memset(&d, 0, sizeof(d));
+    log_context_set(ev->subject, id, ev->id);
+    found = deployment_lock(worker_db(w), id, &d);
+    if (found < 0)
+        rc = event_error_set(err, EVENT_INTERNAL, "locking deployment %s failed", id);
+    else if (found > 0)
+        rc = event_error_set(err, EVENT_REJECTED, "no deployment %s", id);
+    else
+        rc = deployer_apply_scaled(w, ev, &d, err);
+    deployment_release(&d);
+    return rc;
+}
+
+/* deployer_release - the provider release of a deployment */
+static void deployer_release(const struct effect *e, const struct stage_target *t,
+                             struct provider_release *rel)
+{
+    rel->deployment_id = e->deployment_id;
+    rel->version = t->version;
+    rel->artifact_uri = t->artifact_uri;
+    rel->artifact_sha256 = t->artifact_sha256[0] ? t->artifact_sha256 : NULL;
+}
+
+/* deployer_start - deploy_start once per effect, its handle recorded */
+static enum effect_step deployer_start(struct worker *w, struct effect *e,
+                                       const struct provider_ops *ops, void *p,
+                                       const struct stage_target *t)
+{
+    struct provider_release rel;
+    char err[256];
+    int rc;
+
+    if (e->handle[0] != '\0')
+        return EFFECT_DONE;
+    deployer_release(e, t, &rel);
+    stage_fault(w, e, "before-call");
+    rc = ops->deploy_start(p, t->new_color, &rel, e->handle, sizeof(e->handle), err,
+                           sizeof(err));
+    stage_fault(w, e, "after-call");
+    if (rc != 0) {
+        e->handle[0] = '\0';
+        return stage_call_failed(w, e, "deploy_start", err) ? EFFECT_FAILED : EFFECT_WAIT;
+    }
+    log_info("deploying %s to %s: %s", t->version, color_name(t->new_color), e->handle);
+    stage_call_done(w, e, "started");
+    return EFFECT_DONE;
+}
+
+/* deployer_reattach - deploy_start again for a handle the provider lost */
+static enum effect_step deployer_reattach(struct worker *w, struct effect *e,
+                                          const struct provider_ops *ops, void *p,
+                                          const struct stage_target *t, const char *detail)
+{
+    struct provider_release rel;
+    char handle[sizeof(e->handle)];
+    char err[256];
+
+    log_info("deployment %s not known here (%s): finding it again", e->handle, detail);
+    deployer_release(e, t, &rel);
+    if (ops->deploy_start(p, t->new_color, &rel, handle, sizeof(handle), err, sizeof(err)) != 0)
+        return stage_call_failed(w, e, "deploy_start again", err) ? EFFECT_FAILED : EFFECT_WAIT;
+    if (strcmp(handle, e->handle) != 0) {
+        snprintf(e->handle, sizeof(e->handle), "%s", handle);
+        if (effect_record(w, e) != 0)
+            log_warn("effect %lld: recording the new handle failed", (long long)e->id);
+    }
+    return EFFECT_WAIT;
+}
+
+/* deployer_failed - the release did not install: the deployment fails */
+static enum effect_step deployer_failed(struct worker *w, struct effect *e)
+{
+    struct saga_input in = {.kind = SAGA_IN_DEPLOY_FAILED, .epoch = e->epoch};
+
+    log_warn("deploy-new failed: %s", e->error);
+    return stage_finish(w, e, EFFECT_FAILED, &in, NULL, NULL);
+}
+
+/* deployer_deployed_data - the data of green-deployed */
+static cJSON *deployer_deployed_data(const struct effect *e, const struct stage_target *t)
+{
+    cJSON *data = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(data, "color", color_name(t->new_color));
+    cJSON_AddStringToObject(data, "provider_deployment_id", e->handle);
+    cJSON_AddStringToObject(data, "version", t->version);
+    return data;
+}
+
+/* deployer_poll - one deploy_poll and what its answer means for the effect */
+static enum effect_step deployer_poll(struct worker *w, struct effect *e,
+                                      const struct provider_ops *ops, void *p,
+                                      const struct stage_target *t)
+{
+    enum provider_deploy_status status;
+    char detail[512];
+
+    if (ops->deploy_poll(p, e->handle, &status, detail, sizeof(detail)) != 0)
+        return deployer_reattach(w, e, ops, p, t, detail);
+    switch (status) {
+    case DEPLOY_IN_PROGRESS:
+        return EFFECT_WAIT;
+    case DEPLOY_SUCCEEDED:
+        log_info("deployed: %s", detail);
+        return stage_finish(w, e, EFFECT_DONE, NULL, "green-deployed",
+                            deployer_deployed_data(e, t));
+    case DEPLOY_FAILED:
+    case DEPLOY_STOPPED:
+        snprintf(e->error, sizeof(e->error), "%s", detail);
+        return deployer_failed(w, e);
+    }
+    log_panic("deployer_poll: provider status %d", (int)status);
+}
+
+/* deployer_deploy_new_step - start the release on the new color, then poll it */
+static enum effect_step deployer_deploy_new_step(struct worker *w, struct effect *e)
+{
+    struct stage_target t;
+    const struct provider_ops *ops;
+    void *p;
+    enum effect_step st;
+
+    log_context_set(e->environment, e->deployment_id, NULL);
+    if (stage_target_read(w, e, &t) != 0)
+        return EFFECT_WAIT;
+    if ((st = stage_provider(w, e, &ops, &p)) == EFFECT_DONE)
+        st = deployer_start(w, e, ops, p, &t);
+    if (st == EFFECT_FAILED)
+        return deployer_failed(w, e);
+    if (st == EFFECT_WAIT)
+        return EFFECT_WAIT;
+    return deployer_poll(w, e, ops, p, &t);
+}
+
+/* deployer_started_handle - the handle of the deployment's deploy-new; 0
+ * found, 1 none, -1 error */
+static int deployer_started_handle(struct worker *w, const struct effect *e, char *handle,
+                                   size_t len)
+{
+    const char *params[] = {e->deployment_id};
+    PGresult *res = db_query(worker_db(w),
+        "SELECT handle FROM effects WHERE deployment_id = $1 AND kind = 'deploy-new'"
+        " AND handle IS NOT NULL AND handle <> '' ORDER BY id DESC LIMIT 1", 1, params);
+    int rc = 1;
+
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 1) {
+        snprintf(handle, len, "%s", PQgetvalue(res, 0, 0));
+        rc = 0;
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* deployer_stop_needed - 0 when the provider reports the deployment ended
+ * (nothing to stop), 1 otherwise (running, or not known to it) */
+static int deployer_stop_needed(const struct provider_ops *ops, void *p, const char *handle)
+{
+    enum provider_deploy_status status;
+    char detail[512];
+
+    if (ops->deploy_poll(p, handle, &status, detail, sizeof(detail)) != 0)
+        return 1;
+    if (status == DEPLOY_IN_PROGRESS)
+        return 1;
+    log_info("provider deployment %s already ended: %s", handle, detail);
+    return 0;
+}
+
+/* deployer_stop - deploy_stop once; EFFECT_DONE, EFFECT_WAIT or EFFECT_FAILED */
+static enum effect_step deployer_stop(struct worker *w, struct effect *e,
+                                      const struct provider_ops *ops, void *p,
+                                      const char *handle)
+{
+    char err[256];
+    int rc;
+
+    if (!deployer_stop_needed(ops, p, handle))
+        return EFFECT_DONE;
+    stage_fault(w, e, "before-call");
+    rc = ops->deploy_stop(p, handle, err, sizeof(err));
+    stage_fault(w, e, "after-call");
+    if (rc != 0)
+        return stage_call_failed(w, e, "deploy_stop", err) ? EFFECT_FAILED : EFFECT_WAIT;
+    log_info("provider deployment %s stopped", handle);
+    stage_call_done(w, e, "stopped");
+    return EFFECT_DONE;
+}
+
+/* deployer_stop_step - stop the provider deployment deploy-new started */
+static enum effect_step deployer_stop_step(struct worker *w, struct effect *e)
+{
+    const struct provider_ops *ops;
+    void *p;
+    char handle[256];
+    enum effect_step st;
+    int found;
+
+    log_context_set(e->environment, e->deployment_id, NULL);
+    if ((found = deployer_started_handle(w, e, handle, sizeof(handle))) < 0)
+        return EFFECT_WAIT;
+    if (found > 0 || stage_result_int(e, "stopped", 0))
+        return stage_finish(w, e, EFFECT_DONE, NULL, NULL, NULL);
+    if ((st = stage_provider(w, e, &ops, &p)) == EFFECT_DONE)
+        st = deployer_stop(w, e, ops, p, handle);
+    if (st == EFFECT_WAIT)
+        return EFFECT_WAIT;
+    if (st == EFFECT_FAILED)
+        log_warn("stop-provider-deployment failed: %s", e->error);
+    return stage_finish(w, e, st, NULL, NULL, NULL);
+}
+
+static const struct effect_handler deployer_effects[] = {
+    {SAGA_FX_DEPLOY_NEW, deployer_deploy_new_step},
+    {SAGA_FX_STOP_PROVIDER_DEPLOYMENT, deployer_stop_step},
+};
+
+static const struct worker_handler deployer_handlers[] = {
+    {"green-scaled", deployer_green_scaled},
+};
+
+static const struct worker_spec deployer_spec = {
+    .name = "deployer",
+    .summary = "Consumes green-scaled and installs the release on the new color.",
+    .handlers = deployer_handlers,
+    .handler_count = sizeof(deployer_handlers) / sizeof(deployer_handlers[0]),
+    .effects = deployer_effects,
+    .effect_count = sizeof(deployer_effects) / sizeof(deployer_effects[0]),
+};
+
+int main(int argc, char **argv)
+{
+    return worker_main(argc, argv, &deployer_spec);
+}
