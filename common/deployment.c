@@ -263,6 +263,50 @@ int deployment_apply(struct worker *w, struct deployment *d, const struct saga_i
     return SAGA_TRANSITION;
 }
 
+/* deployment_event_apply - feed a worker event to its locked deployment */
+static int deployment_event_apply(struct worker *w, const struct cloud_event *ev,
+                                  struct deployment *d, enum saga_input_kind kind,
+                                  struct event_error *err)
+{
+    const cJSON *epoch = cJSON_GetObjectItemCaseSensitive(ev->data, "epoch");
+    struct saga_input in = {.kind = kind};
+    struct deployment_note note = {ev->type, ev->id, ev->source, NULL};
+    char why[256] = "";
+    int verdict;
+
+    if (!cJSON_IsNumber(epoch))
+        return event_error_set(err, EVENT_REJECTED, "%s without an epoch", ev->type);
+    if (strcmp(d->environment, ev->subject) != 0)
+        return event_error_set(err, EVENT_REJECTED, "deployment %s belongs to %s, not %s",
+                               d->id, d->environment, ev->subject);
+    in.epoch = (int64_t)epoch->valuedouble;
+    verdict = deployment_apply(w, d, &in, &note, why, sizeof(why));
+    if (verdict < 0)
+        return event_error_set(err, EVENT_INTERNAL, "applying %s failed", saga_input_name(kind));
+    return 0;
+}
+
+/* deployment_apply_event - a worker event fed to its deployment */
+int deployment_apply_event(struct worker *w, const struct cloud_event *ev,
+                           enum saga_input_kind kind, struct event_error *err)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev->data, "deployment_id");
+    const char *text = cJSON_IsString(id) ? id->valuestring : "";
+    struct deployment d;
+    int found, rc;
+
+    log_context_set(ev->subject, text, ev->id);
+    found = deployment_lock(worker_db(w), text, &d);
+    if (found < 0)
+        rc = event_error_set(err, EVENT_INTERNAL, "locking deployment %s failed", text);
+    else if (found > 0)
+        rc = event_error_set(err, EVENT_REJECTED, "no deployment %.64s", text);
+    else
+        rc = deployment_event_apply(w, ev, &d, kind, err);
+    deployment_release(&d);
+    return rc;
+}
+
 /* deployment_emit - a worker event about d into the outbox */
 int deployment_emit(struct worker *w, const struct deployment *d, const char *topic, cJSON *data)
 {

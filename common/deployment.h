@@ -77,12 +77,6 @@ void deployment_release(struct deployment *d);
 int deployment_apply(struct worker *w, struct deployment *d, const struct saga_input *in,
                      const struct deployment_note *note, char *why, size_t why_len);
 
-/* deployment_create - insert a deployment for a build-ready event's data:
- * queued when another deployment is active. 1 created (id filled), 0 the
- * build already has one (id filled with it), -1 error (why says) */
-int deployment_create(struct db *db, const char *environment, const cJSON *data, int queued,
-                      char *id, char *why, size_t why_len);
-
 /* deployment_receive - a build-ready event (scaler): the same build_id
  * twice is one deployment; a newer build supersedes an active deployment
  * that has moved no traffic, and otherwise waits (queued) until the
@@ -91,6 +85,13 @@ int deployment_receive(struct worker *w, const struct cloud_event *ev, struct ev
 
 /* deployment_start - give a received deployment its colors and apply START */
 int deployment_start(struct worker *w, struct deployment *d, const struct deployment_note *note);
+
+/* deployment_apply_event - a worker event (data.deployment_id, data.epoch)
+ * fed to its deployment as input kind: a missing or foreign deployment or
+ * a missing epoch rejects the record; ignore, reject and defer verdicts are
+ * recorded in the history and the record is done. 0 or -1 with err set */
+int deployment_apply_event(struct worker *w, const struct cloud_event *ev,
+                           enum saga_input_kind kind, struct event_error *err);
 
 /* deployment_env_int - an integer of the environment document by a
  * slash-separated path ("timeouts/deploy"), or fallback */

@@ -50,28 +50,37 @@ static int deployment_existing(struct db *db, const char *environment, const cha
     return res ? found : -1;
 }
 
-/* deployment_create - insert a build's deployment (see deployment.h) */
-int deployment_create(struct db *db, const char *environment, const cJSON *data, int queued,
-                      char *id, char *why, size_t why_len)
+/* deployment_create - insert a build's deployment, queued when another
+ * is active, with its first history row; 1 created (id filled), 0 the
+ * build already has one (id filled with it), -1 error (why says) */
+static int deployment_create(struct db *db, const struct cloud_event *ev, int queued, char *id,
+                             char *why, size_t why_len)
 {
+    const char *environment = ev->subject;
+    const cJSON *data = ev->data;
     const cJSON *build = cJSON_GetObjectItemCaseSensitive(data, "build_id");
     const cJSON *version = cJSON_GetObjectItemCaseSensitive(data, "version");
     char *artifact = deployment_json(data, "artifact");
     char *strategy = deployment_json(data, "strategy");
     char *request = cJSON_PrintUnformatted(data);
     const char *params[] = {id, environment, build->valuestring, version->valuestring, artifact,
-                            strategy, request, queued ? "true" : "false"};
+                            strategy, request, queued ? "true" : "false", ev->type, ev->id,
+                            ev->source};
     int rc = deployment_existing(db, environment, build->valuestring, id);
 
     if (rc == 0) {
         event_uuid4(id);
         rc = db_exec(db,
-                     "INSERT INTO deployments (id, environment, build_id, version, artifact,"
-                     " strategy, request, state, queued, approval_required)"
+                     "WITH d AS (INSERT INTO deployments (id, environment, build_id, version,"
+                     " artifact, strategy, request, state, queued, approval_required)"
                      " SELECT $1::uuid, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, 'received', $8,"
                      " coalesce((config #>> '{approval,required}')::boolean, false)"
-                     " FROM environments WHERE name = $2",
-                     8, params) == 0 ? 1 : -1;
+                     " FROM environments WHERE name = $2 RETURNING id)"
+                     " INSERT INTO transitions (deployment_id, from_state, to_state, event_type,"
+                     " event_id, actor, reason, epoch) SELECT id, NULL, 'received', $9, $10, $11,"
+                     " CASE WHEN $8 THEN 'waits for the active deployment' ELSE"
+                     " 'build-ready accepted' END, 1 FROM d",
+                     11, params) == 0 ? 1 : -1;
     } else if (rc == 1) {
         rc = 0;
     }
@@ -170,8 +179,7 @@ int deployment_receive(struct worker *w, const struct cloud_event *ev, struct ev
     }
     has_active = deployment_lock_active(worker_db(w), ev->subject, &active);
     if (has_active < 0 || deployment_supersede_queued(w, ev->subject, &note) != 0
-        || deployment_create(worker_db(w), ev->subject, ev->data, has_active == 0, id, why,
-                             sizeof(why)) < 0)
+        || deployment_create(worker_db(w), ev, has_active == 0, id, why, sizeof(why)) < 0)
         goto out;
     log_context_set(ev->subject, id, ev->id);
     note.reason = "build-ready accepted";

@@ -171,8 +171,8 @@ static void record_key(const struct event_record *rec, char *out, size_t out_len
 }
 
 /* record_dead_letter - write the record and its reason to the dead-letter outbox */
-static enum record_outcome record_dead_letter(struct worker *w, const struct event_record *rec,
-                                              const struct event_error *err)
+static int record_dead_letter(struct worker *w, const struct event_record *rec,
+                              const struct event_error *err)
 {
     struct cloud_event dl;
     char key[128];
@@ -190,19 +190,30 @@ static enum record_outcome record_dead_letter(struct worker *w, const struct eve
     if (encoded && outbox_add(w->db, "dead-letter", key, encoded) == 0)
         rc = 0;
     free(encoded);
-    if (rc == 0)
-        return RECORD_DONE;
-    return db_transient(w->db) ? RECORD_RETRY : RECORD_REJECT;
+    return rc;
 }
 
-/* record_reject - log, count and dead-letter a record */
+/* record_reject - log, count and dead-letter a record; a decoded event is
+ * also kept in the inbox, so that the same record delivered again after a
+ * crash is skipped instead of being judged again in a later state */
 static enum record_outcome record_reject(struct worker *w, const struct event_record *rec,
+                                         const struct cloud_event *ev,
                                          const struct event_error *err)
 {
+    struct event_error ignored;
+    int redelivered = 0;
+
     log_warn("dead-letter %s[%d]@%lld: %s: %s", rec->topic, (int)rec->partition,
              (long long)rec->offset, event_status_code(err->status), err->message);
     w->dead_lettered++;
-    return record_dead_letter(w, rec, err);
+    if (db_begin(w->db) != 0)
+        return RECORD_RETRY;
+    if ((ev && record_inbox(w, ev, rec, &redelivered, &ignored) == RECORD_RETRY)
+        || record_dead_letter(w, rec, err) != 0 || db_commit(w->db) != 0) {
+        db_rollback(w->db);
+        return db_transient(w->db) ? RECORD_RETRY : RECORD_REJECT;
+    }
+    return RECORD_DONE;
 }
 
 /* record_process - decode, check and handle one record */
@@ -211,15 +222,16 @@ static enum record_outcome record_process(struct worker *w, const struct event_r
     struct cloud_event ev;
     struct event_error err = {EVENT_OK, ""};
     enum record_outcome outcome = RECORD_REJECT;
+    int decoded;
 
     memset(&ev, 0, sizeof(ev));
-    if (event_decode(rec, (size_t)w->max_event_bytes, &ev, &err) == 0
-        && schema_validate(w->schemas, rec->topic, ev.data, &err) == 0) {
+    decoded = event_decode(rec, (size_t)w->max_event_bytes, &ev, &err) == 0;
+    if (decoded && schema_validate(w->schemas, rec->topic, ev.data, &err) == 0) {
         log_context_set(ev.subject, NULL, ev.id);
         outcome = record_handle(w, &ev, rec, &err);
     }
     if (outcome == RECORD_REJECT)
-        outcome = record_reject(w, rec, &err);
+        outcome = record_reject(w, rec, decoded ? &ev : NULL, &err);
     else if (outcome == RECORD_RETRY)
         log_warn("record %s[%d]@%lld kept for retry: %s", rec->topic, (int)rec->partition,
                  (long long)rec->offset, err.message);

@@ -8,7 +8,7 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build}
 BIN="$TOP/$BUILD/bin"
-LOGDIR=${CUTOVER_TEST_LOGDIR:-$TOP/.run/test-logs}
+LOGDIR=${TEST_LOGDIR:-$TOP/.run/test-logs}
 mkdir -p "$LOGDIR"
 TEST_FAILURES=0
 WORKER_PIDS=()

@@ -65,13 +65,13 @@ dead_letter_message() {
 # has_deployment BUILD - the build has a deployment
 has_deployment() { [ -n "$(dep_id "$1")" ]; }
 
-# shifted_of BUILD - shifted for the build's deployment ("" while none)
-shifted_of() {
-  local id
-  id=$(dep_id "$1")
-  [ -n "$id" ] && shifted "$id"
+# shifts_of BUILD - "weight:status" of the build's set-weights effects, in order
+shifts_of() {
+  sql "SELECT string_agg(e.arg || ':' || e.status, ' ' ORDER BY e.id) FROM effects e
+       JOIN deployments d ON d.id = e.deployment_id
+       WHERE d.environment = :'v1' AND d.build_id = :'v2' AND e.kind = 'set-weights'" "$ENV" "$1"
 }
 
 # dep_path_from_scaling BUILD - dep_path from scaling on (the first row's
 # from_state differs between a received and a queued start)
-dep_path_from_scaling() { dep_path "$1" | sed 's/^.*\<scaling\>/scaling/; s/^/ /; s/^ //'; }
+dep_path_from_scaling() { dep_path "$1" | sed 's/^.*\<scaling\>/scaling/'; }

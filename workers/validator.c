@@ -71,66 +71,13 @@ static const char *validator_data_text(const cJSON *data, const char *name)
     return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
-/* validator_is_uuid - id has the shape of a deployment id (a uuid) */
-static int validator_is_uuid(const char *id)
-{
-    if (id == NULL || strlen(id) != 36)
-        return 0;
-    for (int i = 0; i < 36; i++) {
-        int dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? id[i] != '-' : !isxdigit((unsigned char)id[i]))
-            return 0;
-    }
-    return 1;
-}
-
 /* ---- green-deployed ---------------------------------------------------- */
-
-/* validator_apply_deployed - feed "deployed" to a locked deployment */
-static int validator_apply_deployed(struct worker *w, const struct cloud_event *ev,
-                                    struct deployment *d, struct event_error *err)
-{
-    const cJSON *epoch = cJSON_GetObjectItemCaseSensitive(ev->data, "epoch");
-    struct saga_input in = {.kind = SAGA_IN_DEPLOYED};
-    struct deployment_note note = {ev->type, ev->id, ev->source, NULL};
-    char why[256] = "";
-    int verdict;
-
-    if (!cJSON_IsNumber(epoch))
-        return event_error_set(err, EVENT_REJECTED, "green-deployed without an epoch");
-    if (strcmp(d->environment, ev->subject) != 0)
-        return event_error_set(err, EVENT_REJECTED, "deployment %s belongs to %s, not %s",
-                               d->id, d->environment, ev->subject);
-    in.epoch = (int64_t)epoch->valuedouble;
-    verdict = deployment_apply(w, d, &in, &note, why, sizeof(why));
-    if (verdict < 0)
-        return event_error_set(err, EVENT_INTERNAL, "applying deployed failed");
-    if (verdict != SAGA_TRANSITION)
-        log_info("deployed %s: %s", saga_verdict_name(verdict), why);
-    return 0;
-}
 
 /* validator_green_deployed - the release is on the new color: validate it */
 static int validator_green_deployed(struct worker *w, const struct cloud_event *ev,
                                     struct event_error *err)
 {
-    const char *id = validator_data_text(ev->data, "deployment_id");
-    struct deployment d;
-    int found, rc;
-
-    memset(&d, 0, sizeof(d));
-    log_context_set(ev->subject, id, ev->id);
-    if (!validator_is_uuid(id))
-        return event_error_set(err, EVENT_REJECTED, "no deployment %.64s", id ? id : "");
-    found = deployment_lock(worker_db(w), id, &d);
-    if (found < 0)
-        rc = event_error_set(err, EVENT_INTERNAL, "locking deployment %s failed", id);
-    else if (found > 0)
-        rc = event_error_set(err, EVENT_REJECTED, "no deployment %s", id);
-    else
-        rc = validator_apply_deployed(w, ev, &d, err);
-    deployment_release(&d);
-    return rc;
+    return deployment_apply_event(w, ev, SAGA_IN_DEPLOYED, err);
 }
 
 /* ---- verdicts ------------------------------------------------------------ */

@@ -45,7 +45,7 @@ LAST_VERSION=1.0        # the release the live color serves
 
 # point_of SCENARIO WORKER N - the worker's N-th point of the scenario ("" past the end)
 point_of() {
-  local -n table=$1
+  local -n table=${1^^}
   local points
   read -r -a points <<< "${table[$2]:-}"
   echo "${points[$3]:-}"

@@ -51,7 +51,7 @@ restored_after() { shift_finished "$1" "$2" && eq "100 0" weights; }
 
 # 4. an alarm during the second canary step rolls back
 build_ready r1 2.0 "$(canary 10:1 50:120 100:1)"
-check "the canary reaches its second step" wait_for 240 eq "10 50" shifted_of r1
+check "the canary reaches its second step" wait_for 240 eq "10:done 50:done" shifts_of r1
 R1=$(dep_id r1)
 check_eq "HAProxy splits 50/50" "50 50" "$(weights)"
 T0=$(now_ms)
@@ -85,6 +85,8 @@ check "the deployment is rolled back" wait_for 60 eq rolled-back dep_state r2
 check_eq "the late shift did call the provider (the race happened)" 1 \
   "$(sql "SELECT provider_calls FROM effects WHERE deployment_id = :'v1' AND kind = 'set-weights'
           AND arg = 50" "$R2")"
+check "the rollbacker found the late shift's weights and restored them again" \
+  grep -q "weights are blue 50 green 50: restoring.*$R2" "$LOGDIR/worker-rollbacker.log"
 check "its SHIFTED changed nothing: the state never went back to shifting" \
   eq "scaling deploying validating shifting rolling-back rolled-back" dep_path_from_scaling r2
 check_eq "rolled-back only after the late shift had returned" t \

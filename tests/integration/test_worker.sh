@@ -53,18 +53,18 @@ start_worker scaler
 SCALER=$LAST_WORKER_PID
 
 # 1. a build-ready published by kcat lands once, and once only when published twice
-EVENT=$(cloud_event build-ready "$ENV" "$(build_ready b1)" ev-b1)
+EVENT=$(cloud_event build-ready "$ENV" "$(build_ready b1)" "ev-b1-$ENV")
 publish build-ready "$KEY" "$EVENT" "content-type=application/cloudevents+json"
 check "build-ready lands in PostgreSQL" wait_for 30 eq 1 deployments b1
-check_eq "its saga started: received -> scaling in the history" "received scaling cutover.build-ready" \
-  "$(sql "SELECT t.from_state, t.to_state, t.event_type FROM transitions t JOIN deployments d ON d.id = t.deployment_id WHERE d.build_id = 'b1' AND d.environment = :'v1' ORDER BY t.id LIMIT 1" "$ENV" | tr '|' ' ')"
+check_eq "its history: received, then its saga started (scaling)" "-received received-scaling" \
+  "$(sql "SELECT coalesce(t.from_state, '') || '-' || t.to_state FROM transitions t JOIN deployments d ON d.id = t.deployment_id WHERE d.build_id = 'b1' AND d.environment = :'v1' ORDER BY t.id LIMIT 2" "$ENV" | paste -sd ' ')"
 check "deployment-status emitted through the outbox" wait_for 30 eq 1 status_events b1
 publish build-ready "$KEY" "$EVENT" "content-type=application/cloudevents+json"
-OTHER_ID=$(cloud_event build-ready "$ENV" "$(build_ready b1)" ev-b1-again)
+OTHER_ID=$(cloud_event build-ready "$ENV" "$(build_ready b1)" "ev-b1-again-$ENV")
 publish build-ready "$KEY" "$OTHER_ID"
 check "same (source, id) again: dead-lettered as duplicate" wait_for 30 has_dead_letter duplicate
 check "same build_id under a new event id: handled" \
-  wait_for 30 eq 1 sql "SELECT count(*) FROM inbox WHERE id = 'ev-b1-again'"
+  wait_for 30 eq 1 sql "SELECT count(*) FROM inbox WHERE id = :'v1'" "ev-b1-again-$ENV"
 check_eq "still one deployment for the build" 1 "$(deployments b1)"
 
 # 2. malformed records: each lands on dead-letter with its reason
