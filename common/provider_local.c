@@ -33,8 +33,15 @@
  *	process gets SIGTERM, then SIGKILL after LOCAL_STOP_WAIT_MS.
  *
  *	Weights: a color's share is spread over its enabled servers (see
- *	haproxy_weights_for_shares()); scale() keeps the shares when the
- *	counts change. get_weights() reads them back from HAProxy.
+ *	haproxy_weights_for_shares()). The shares are set_weights()'s alone:
+ *	it records them in <env>/weights before applying them, and scale()
+ *	and a reload of ours spread that record over the enabled servers
+ *	again, never what HAProxy happens to hold (a reload that restored no
+ *	state leaves every weight 0). Without a record, scale() keeps
+ *	HAProxy's shares; the scaled color takes all only when the other
+ *	color serves nothing (the first seeding of an environment).
+ *	get_weights() reads HAProxy: servers in maintenance or draining take
+ *	no traffic and count for nothing.
  *
  *	deploy_start() fetches the artifact once, unpacks it into every slot up
  *	to the capacity and starts, per slot, the hooks ApplicationStop (old
@@ -514,9 +521,10 @@ static int reload_wait(const struct local_provider *p, char *err, size_t err_len
     return -1;
 }
 
-/* cfg_install - write env-<name>.cfg when it changed, reload; restore on failure */
-static int cfg_install(const struct local_provider *p, const char *text, char *err,
-                       size_t err_len)
+/* cfg_install - write env-<name>.cfg when it changed, reload (*reloaded set);
+ * restore the old file on failure */
+static int cfg_install(const struct local_provider *p, const char *text, int *reloaded,
+                       char *err, size_t err_len)
 {
     char path[LOCAL_PATH], *old = malloc(LOCAL_CFG_MAX);
     int had_old, rc = -1;
@@ -536,7 +544,9 @@ static int cfg_install(const struct local_provider *p, const char *text, char *e
     if (write_file_atomic(path, text, err, err_len) != 0)
         goto out;
     log_info("haproxy: reloading for %s", path);
-    if ((rc = reload_wait(p, err, err_len)) != 0) {
+    if ((rc = reload_wait(p, err, err_len)) == 0)
+        *reloaded = 1;
+    else {
         char ignored[256];
         if (had_old)
             write_file_atomic(path, old, ignored, sizeof(ignored));
@@ -548,8 +558,9 @@ out:
     return rc;
 }
 
-/* cfg_ensure - the environment's HAProxy configuration, under a lock file */
-static int cfg_ensure(const struct local_provider *p, char *err, size_t err_len)
+/* cfg_ensure - the environment's HAProxy configuration, under a lock file;
+ * *reloaded tells whether HAProxy was reloaded for it */
+static int cfg_ensure(const struct local_provider *p, int *reloaded, char *err, size_t err_len)
 {
     struct cfg_buf b = { .text = malloc(LOCAL_CFG_MAX) };
     char lock[LOCAL_PATH];
@@ -570,7 +581,8 @@ static int cfg_ensure(const struct local_provider *p, char *err, size_t err_len)
         snprintf(err, err_len, "lock %s: %s", lock, strerror(errno));
         goto out;
     }
-    rc = cfg_install(p, b.text, err, err_len);
+    *reloaded = 0;
+    rc = cfg_install(p, b.text, reloaded, err, err_len);
 out:
     if (fd >= 0)
         close(fd);
@@ -898,6 +910,27 @@ static char **start_argv(const struct appspec_hook *hook, char *err, size_t err_
     return argv;
 }
 
+/* slot_take_live_release - a slot coming up runs what the serving color
+ * runs, as an instance launched from the live launch template would: the
+ * release a running slot of the other color has, when it differs from the
+ * slot's own (left over from a deployment that failed or rolled back) */
+static int slot_take_live_release(const struct local_provider *p, enum color c, int i,
+                                  char *err, size_t err_len)
+{
+    char live[128], own[128] = "";
+    enum color other = color_other(c);
+
+    slot_current(p, c, i, own, sizeof(own));
+    for (int j = 0; j < p->cfg.max_instances; j++) {
+        if (!slot_alive(p, other, j) || slot_current(p, other, j, live, sizeof(live)) != 0)
+            continue;
+        if (strcmp(live, own) == 0)
+            return 0;
+        return slot_copy_release(p, c, i, other, j, live, err, err_len);
+    }
+    return 0;
+}
+
 /* slot_start - run the current release's ApplicationStart hook, detached */
 static int slot_start(const struct local_provider *p, enum color c, int i, char *err,
                       size_t err_len)
@@ -908,6 +941,8 @@ static int slot_start(const struct local_provider *p, enum color c, int i, char 
     char **envp = NULL, **argv = NULL;
     int rc = -1;
 
+    if (slot_take_live_release(p, c, i, err, err_len) != 0)
+        return -1;
     if (slot_current(p, c, i, version, sizeof(version)) != 0 &&
         (slot_install_any(p, c, i, err, err_len) != 0 ||
          slot_current(p, c, i, version, sizeof(version)) != 0))
@@ -1021,6 +1056,13 @@ static int server_color(const char *name, enum color *c)
     return 0;
 }
 
+/* server_serves - 1 when HAProxy may send new requests to the server: neither in
+ * maintenance nor draining (a failing check is health, not weights) */
+static int server_serves(const struct haproxy_server *sv)
+{
+    return sv->status != HAPROXY_STATUS_MAINT && sv->status != HAPROXY_STATUS_DRAIN;
+}
+
 /* weights_read - blue's share from HAProxy; -1 in *blue when no weight is set */
 static int weights_read(const struct local_provider *p, int *blue, char *err, size_t err_len)
 {
@@ -1037,7 +1079,7 @@ static int weights_read(const struct local_provider *p, int *blue, char *err, si
             continue;
         if (strcmp(sv[k].name + strlen(color_name(c)), "1") == 0)
             first[c] = sv[k].weight;
-        if (sv[k].status != HAPROXY_STATUS_MAINT)
+        if (server_serves(&sv[k]))
             total[c] += sv[k].weight;
     }
     *blue = haproxy_share_from_totals(total[COLOR_BLUE], total[COLOR_GREEN]);
@@ -1049,7 +1091,7 @@ out:
     return rc;
 }
 
-/* enabled_count - how many of color c's main servers are not in maintenance */
+/* enabled_count - how many of color c's main servers take traffic (server_serves) */
 static int enabled_count(const struct local_provider *p, enum color c, char *err,
                          size_t err_len)
 {
@@ -1062,12 +1104,25 @@ static int enabled_count(const struct local_provider *p, enum color c, char *err
         goto out;
     count = 0;
     for (size_t k = 0; k < n; k++)
-        if (server_color(sv[k].name, &sc) == 0 && sc == c &&
-            sv[k].status != HAPROXY_STATUS_MAINT)
+        if (server_color(sv[k].name, &sc) == 0 && sc == c && server_serves(&sv[k]))
             count++;
 out:
     free(sv);
     return count;
+}
+
+/* color_weight_set - the same weight on every main server of color c */
+static int color_weight_set(const struct local_provider *p, enum color c, int weight,
+                            char *err, size_t err_len)
+{
+    char name[32];
+
+    for (int i = 0; i < p->cfg.max_instances; i++) {
+        server_name(c, i, name, sizeof(name));
+        if (haproxy_set_weight(p->sock, p->cfg.name, name, weight, err, err_len) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* weights_apply - per-server weights for each color from the shares */
@@ -1075,28 +1130,27 @@ static int weights_apply(const struct local_provider *p, const struct provider_w
                          char *err, size_t err_len)
 {
     int share[2] = { w->blue, w->green }, count[2], weight[2];
-    char name[32];
 
     for (int c = COLOR_BLUE; c <= COLOR_GREEN; c++)
         if ((count[c] = enabled_count(p, (enum color)c, err, err_len)) < 0)
             return -1;
     haproxy_weights_for_shares(share, count, weight);
     for (int c = COLOR_BLUE; c <= COLOR_GREEN; c++)
-        for (int i = 0; i < p->cfg.max_instances; i++) {
-            server_name((enum color)c, i, name, sizeof(name));
-            if (haproxy_set_weight(p->sock, p->cfg.name, name, weight[c], err, err_len) != 0)
-                return -1;
-        }
+        if (color_weight_set(p, (enum color)c, weight[c], err, err_len) != 0)
+            return -1;
     return 0;
 }
 
 /* ---- provider operations: open, close, scale, health, weights ------------ */
+
+static void weights_restore(const struct local_provider *p);
 
 /* local_open - parse the configuration, install the HAProxy configuration */
 static int local_open(const char *environment, const cJSON *config, void **state, char *err,
                       size_t err_len)
 {
     struct local_provider *p = calloc(1, sizeof(*p));
+    int reloaded = 0;
 
     *state = NULL;
     if (p == NULL) {
@@ -1104,10 +1158,12 @@ static int local_open(const char *environment, const cJSON *config, void **state
         return -1;
     }
     if (config_parse(environment, config, &p->cfg, err, err_len) != 0 ||
-        paths_resolve(p, err, err_len) != 0 || cfg_ensure(p, err, err_len) != 0) {
+        paths_resolve(p, err, err_len) != 0 || cfg_ensure(p, &reloaded, err, err_len) != 0) {
         free(p);
         return -1;
     }
+    if (reloaded)
+        weights_restore(p);
     *state = p;
     return 0;
 }
@@ -1158,19 +1214,113 @@ static int desired_set(const struct local_provider *p, enum color c, int capacit
     return write_file_atomic(path, buf, err, err_len);
 }
 
-/* scale_shares - the shares to keep across a scale of c: HAProxy's, else c takes all */
-static int scale_shares(const struct local_provider *p, enum color c, int capacity,
-                        struct provider_weights *w, char *err, size_t err_len)
+/* weights_path - where set_weights() records the shares */
+static int weights_path(const struct local_provider *p, char *buf, size_t len)
 {
-    int blue;
+    char ignored[64];
 
+    return fmt_path(buf, len, ignored, sizeof(ignored), "%s/weights", p->env_dir);
+}
+
+/* weights_recorded - the shares set_weights() recorded; -1 when none */
+static int weights_recorded(const struct local_provider *p, struct provider_weights *w)
+{
+    char path[LOCAL_PATH], buf[64];
+    int blue, green;
+
+    if (weights_path(p, path, sizeof(path)) != 0 ||
+        read_file_capped(path, buf, sizeof(buf)) != 0)
+        return -1;
+    if (sscanf(buf, "%d %d", &blue, &green) != 2 || blue < 0 || green < 0 ||
+        blue + green != 100) {
+        log_warn("%s: unreadable weights record ignored", path);
+        return -1;
+    }
+    *w = (struct provider_weights){ blue, green };
+    return 0;
+}
+
+/* weights_record - record the shares for scale() and reloads to apply again */
+static int weights_record(const struct local_provider *p, const struct provider_weights *w,
+                          char *err, size_t err_len)
+{
+    char path[LOCAL_PATH], buf[32];
+
+    if (weights_path(p, path, sizeof(path)) != 0) {
+        snprintf(err, err_len, "path too long");
+        return -1;
+    }
+    snprintf(buf, sizeof(buf), "%d %d\n", w->blue, w->green);
+    return write_file_atomic(path, buf, err, err_len);
+}
+
+/* color_serves - 1 when color c is asked to run or has a server taking traffic */
+static int color_serves(const struct local_provider *p, enum color c, char *err,
+                        size_t err_len)
+{
+    int enabled;
+
+    if (desired_get(p, c) > 0)
+        return 1;
+    if ((enabled = enabled_count(p, c, err, err_len)) < 0)
+        return -1;
+    return enabled > 0;
+}
+
+/* scale_weights - the shares a scale of c to capacity keeps: set_weights()' record;
+ * without one c takes all when the other color serves nothing (first seeding), else
+ * HAProxy's shares stay; *known is 0 when there are none (no weight set anywhere) */
+static int scale_weights(const struct local_provider *p, enum color c, int capacity,
+                         struct provider_weights *w, int *known, char *err, size_t err_len)
+{
+    int blue, other;
+
+    *known = 1;
+    if (weights_recorded(p, w) == 0)
+        return 0;
+    if ((other = color_serves(p, color_other(c), err, err_len)) < 0)
+        return -1;
+    if (!other && capacity > 0) {
+        *w = (struct provider_weights){ c == COLOR_BLUE ? 100 : 0, c == COLOR_GREEN ? 100 : 0 };
+        log_info("first seeding of %s: %s takes the traffic", p->cfg.name, color_name(c));
+        return weights_record(p, w, err, err_len);
+    }
     if (weights_read(p, &blue, err, err_len) != 0)
         return -1;
-    if (blue < 0) /* a new environment: the first color scaled up takes the traffic */
-        blue = (c == COLOR_BLUE) == (capacity > 0) ? 100 : 0;
-    w->blue = blue;
-    w->green = 100 - blue;
+    *known = blue >= 0;
+    *w = (struct provider_weights){ blue < 0 ? 0 : blue, blue < 0 ? 0 : 100 - blue };
     return 0;
+}
+
+/* scale_weights_apply - spread known shares again; else only c gets weight 0, so
+ * that scaling never gives c traffic nobody asked for */
+static int scale_weights_apply(const struct local_provider *p, enum color c,
+                               const struct provider_weights *w, int known, char *err,
+                               size_t err_len)
+{
+    if (known)
+        return weights_apply(p, w, err, err_len);
+    return color_weight_set(p, c, 0, err, err_len);
+}
+
+/* weights_restore - after a reload of ours, the recorded shares again when HAProxy's
+ * differ (a state file that was missing or stale); a failure only warns */
+static void weights_restore(const struct local_provider *p)
+{
+    struct provider_weights w;
+    char err[512];
+    int blue;
+
+    if (weights_recorded(p, &w) != 0 || weights_read(p, &blue, err, sizeof(err)) != 0 ||
+        blue == w.blue)
+        return;
+    log_warn("haproxy reloaded with blue share %d for %s: restoring blue %d green %d", blue,
+             p->cfg.name, w.blue, w.green);
+    if (weights_apply(p, &w, err, sizeof(err)) != 0) {
+        log_warn("weights of %s not restored: %s", p->cfg.name, err);
+        return;
+    }
+    state_save(p);
 }
 
 /* local_scale - absolute capacity for color c */
@@ -1178,13 +1328,14 @@ static int local_scale(void *state, enum color c, int capacity, char *err, size_
 {
     struct local_provider *p = state;
     struct provider_weights w;
+    int known;
 
     if (capacity < 0 || capacity > p->cfg.max_instances) {
         snprintf(err, err_len, "capacity %d out of 0..%d (local.max_instances)", capacity,
                  p->cfg.max_instances);
         return -1;
     }
-    if (scale_shares(p, c, capacity, &w, err, err_len) != 0 ||
+    if (scale_weights(p, c, capacity, &w, &known, err, err_len) != 0 ||
         desired_set(p, c, capacity, err, err_len) != 0)
         return -1;
     for (int i = 0; i < capacity; i++) {
@@ -1196,9 +1347,13 @@ static int local_scale(void *state, enum color c, int capacity, char *err, size_
     for (int i = capacity; i < p->cfg.max_instances; i++)
         if (slot_retire(p, c, i, err, err_len) != 0)
             return -1;
-    log_info("scaled %s to %d (weights blue %d green %d)", color_name(c), capacity, w.blue,
-             w.green);
-    if (weights_apply(p, &w, err, err_len) != 0)
+    if (known)
+        log_info("scaled %s to %d (weights blue %d green %d)", color_name(c), capacity, w.blue,
+                 w.green);
+    else
+        log_info("scaled %s to %d (no weights set: %s at 0)", color_name(c), capacity,
+                 color_name(c));
+    if (scale_weights_apply(p, c, &w, known, err, err_len) != 0)
         return -1;
     state_save(p);
     return 0;
@@ -1242,7 +1397,7 @@ static int local_set_weights(void *state, const struct provider_weights *w, char
         snprintf(err, err_len, "weights must be 0..100 and add up to 100");
         return -1;
     }
-    if (weights_apply(p, w, err, err_len) != 0)
+    if (weights_record(p, w, err, err_len) != 0 || weights_apply(p, w, err, err_len) != 0)
         return -1;
     state_save(p);
     log_info("weights blue %d green %d", w->blue, w->green);

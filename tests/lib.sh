@@ -104,11 +104,15 @@ cloud_event() {
     "$id" "$(basename "$0" .sh)" "$1" "$2" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$3"
 }
 
-# start_worker NAME [ENV=VALUE...] - run cutover-NAME in the background, logging to LOGDIR
+# start_worker NAME [ENV=VALUE...] - run cutover-NAME in the background, logging to LOGDIR;
+# it performs the effects and timers of this test's environment ($ENV) only,
+# so that what another test left behind is never touched
 start_worker() {
-  local name=$1
+  local name=$1 scope=${CUTOVER_ENVIRONMENTS:-}
   shift
-  env "$@" "$BIN/cutover-$name" >> "$LOGDIR/worker-$name.log" 2>&1 &
+  [ -z "$scope" ] && [ -n "${ENV:-}" ] && scope="^$ENV\$"
+  env CUTOVER_ENVIRONMENTS="${scope:-.*}" "$@" "$BIN/cutover-$name" \
+    >> "$LOGDIR/worker-$name.log" 2>&1 &
   WORKER_PIDS+=($!)
   LAST_WORKER_PID=$!
 }

@@ -1,13 +1,19 @@
 #!/bin/bash
 # validate_service.sh - ValidateService hook of the demo release: the instance
-# must answer GET /health with 200 and GET / with its version, within 10 s.
+# must answer GET / with its version within 10 s. Whether the release is
+# healthy is the validator's question (the environment's checks, through
+# the preview route), so a broken release installs and then fails validation.
 set -euo pipefail
 
+if [ -e "$RELEASE_DIR/failing-hook" ]; then
+    echo "this release fails its ValidateService hook on purpose"
+    exit 1
+fi
 url="http://127.0.0.1:$PORT"
 deadline=$((SECONDS + 10))
-until curl -fsS --max-time 2 "$url/health" >/dev/null 2>&1; do
+until curl -fsS --max-time 2 "$url/" >/dev/null 2>&1; do
     if [ "$SECONDS" -ge "$deadline" ]; then
-        echo "health check failed: $(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' "$url/health" 2>&1 || true)"
+        echo "no answer: $(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' "$url/" 2>&1 || true)"
         exit 1
     fi
     sleep 0.2

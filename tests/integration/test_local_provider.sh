@@ -6,7 +6,12 @@
 # a 50/50 split serves both colors, reads back as 50/50 and survives an
 # HAProxy reload asked by someone else; a second
 # deploy_start with the same id does nothing; a broken release's deploy
-# fails; green scales to 0 and its processes are gone.
+# fails; green scales to 0 and its processes are gone. Weights follow
+# set_weights only: scaling the new color (after a failed deployment, or
+# blue as the new color after green went live) moves no traffic even when
+# HAProxy lost its weights, blue as the new color takes 25/75, get_weights
+# reads what HAProxy holds, and another environment's configuration change
+# (a reload) restores this environment's weights from its state file.
 #
 # The provider is driven by tests/integration/local_provider_probe.c,
 # compiled here against $BUILD/libcutover.a. Needs `make` (the library and
@@ -24,15 +29,16 @@ ENV=$(unique_name lp)
 PROBE="$TMP/local_provider_probe"
 MAX=3
 
-# cleanup - stop the environment's instances, remove its HAProxy file and state
+# cleanup - stop the environment's instances, remove its (and the other
+# environment's) HAProxy file and state
 cleanup() {
   local pidfile
   for pidfile in "$CUTOVER_RUN_DIR/local/$ENV"/*/pid; do
     [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
   done
-  rm -f "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV.cfg"
+  rm -f "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV.cfg" "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV-other.cfg"
   echo reload | socat - "UNIX-CONNECT:$CUTOVER_HAPROXY_MASTER_SOCKET" >/dev/null 2>&1 || true
-  rm -rf "$CUTOVER_RUN_DIR/local/$ENV" "$TMP"
+  rm -rf "$CUTOVER_RUN_DIR/local/$ENV" "$CUTOVER_RUN_DIR/local/$ENV-other" "$TMP"
 }
 trap cleanup EXIT
 
@@ -66,6 +72,25 @@ colors_seen() {
     case "$body" in *"color blue"*) blue=$((blue + 1)) ;; *"color green"*) green=$((green + 1)) ;; esac
   done
   echo "$blue $green"
+}
+
+# forget_weights - every server of the environment at weight 0: what HAProxy holds
+# after a reload that restored no state for it (state file missing or stale)
+forget_weights() {
+  local c i
+  for c in blue green; do
+    for i in $(seq "$MAX"); do
+      echo "set server $ENV/$c$i weight 0" | socat - "UNIX-CONNECT:$CUTOVER_HAPROXY_SOCKET" >/dev/null
+    done
+  done
+}
+
+# split_ok N BLUE_MIN GREEN_MIN - N requests see at least BLUE_MIN blue and GREEN_MIN green
+split_ok() {
+  local blue green
+  read -r blue green < <(colors_seen "$1")
+  SPLIT="$blue blue, $green green"
+  [ "$blue" -ge "$2" ] && [ "$green" -ge "$3" ] && [ $((blue + green)) -eq "$1" ]
 }
 
 # haproxy_worker - the pid of HAProxy's current worker (changes with each reload)
@@ -106,7 +131,7 @@ cc -std=c11 -D_GNU_SOURCE -I"$TOP/common" $(pkg-config --cflags libcjson) -Wall 
 pick_ports || { not_ok "free ports" "none found"; exit 1; }
 read -r REL1 SHA1 < <(BUILD=$BUILD "$TOP/demo/build-release" 1.0 --out "$TMP")
 read -r REL2 SHA2 < <(BUILD=$BUILD "$TOP/demo/build-release" 2.0 --out "$TMP")
-read -r REL3 SHA3 < <(BUILD=$BUILD "$TOP/demo/build-release" 3.0 --broken --out "$TMP")
+read -r REL3 SHA3 < <(BUILD=$BUILD "$TOP/demo/build-release" 3.0 --failing-hook --out "$TMP")
 cat >"$TMP/env.json" <<EOF
 {"name": "$ENV", "provider": "local", "capacity": 2,
  "timeouts": {"deploy": 60},
@@ -171,7 +196,7 @@ check_eq "get_weights reads back 10/90" "10 90" "$(probe get-weights)"
 check "weights back to 100/0" probe weights 100 0
 check_eq "all blue again" "20 0" "$(colors_seen 20)"
 
-# ---------------------------------------------------------------- a broken release
+# ---------------------------------------------------------------- a release whose hook fails
 
 out=$(probe deploy green dep-2 3.0 "file://$REL3" "$SHA3" 60 || true)
 check_eq "the broken release's deploy fails" "failed" "${out%% *}"
@@ -188,7 +213,64 @@ check "scale green to 0" probe scale green 0
 check_eq "green: nothing desired, running or healthy" "0 0 0" "$(probe health green)"
 check_eq "no green process is left" "" "$(pids_alive green)"
 check_eq "weights stay 100/0" "100 0" "$(probe get-weights)"
+
+# ---------------------------------------------------------------- scaling the new color after a failure
+
+check "scale green (new color) to 2 after the failed deployment" probe scale green 2
+check_eq "scaling the new color leaves the weights at 100/0" "100 0" "$(probe get-weights)"
+check_eq "and traffic on blue" "20 0" "$(colors_seen 20)"
+forget_weights
+check_eq "get_weights reads HAProxy: no weights held, none reported" "" "$(probe get-weights 2>/dev/null || true)"
+check "scale green to 2 again while HAProxy holds no weights" probe scale green 2
+check_eq "the weights set last come back: 100/0, green gets nothing" "100 0" "$(probe get-weights)"
+check_eq "traffic stays on blue" "20 0" "$(colors_seen 20)"
+
+# ---------------------------------------------------------------- blue as the new color
+
+out=$(probe deploy green dep-3 2.0 "file://$REL2" "$SHA2" 60 || true)
+check_eq "deploy 2.0 to green again" "succeeded" "${out%% *}"
+if wait_for 15 eq "2 2 2" probe health green; then ok "green healthy"; else not_ok "green healthy" "$(probe health green)"; fi
+check "weights 0/100: green live" probe weights 0 100
+check_eq "all green" "0 20" "$(colors_seen 20)"
+check "retire blue" probe scale blue 0
+check_eq "weights stay 0/100 after the retirement" "0 100" "$(probe get-weights)"
+forget_weights
+check "scale blue (new color) to 2 while HAProxy holds no weights" probe scale blue 2
+if wait_for 15 eq "2 2 2" probe health blue; then ok "blue healthy 2/2 again"; else not_ok "blue healthy 2/2 again" "$(probe health blue)"; fi
+check_eq "scaling blue leaves green's share: 0/100" "0 100" "$(probe get-weights)"
+check_eq "traffic stays on green" "0 20" "$(colors_seen 20)"
+read -r REL4 SHA4 < <(BUILD=$BUILD "$TOP/demo/build-release" 4.0 --out "$TMP")
+out=$(probe deploy blue dep-4 4.0 "file://$REL4" "$SHA4" 60 || true)
+check_eq "deploy 4.0 to blue" "succeeded" "${out%% *}"
+if wait_for 15 eq "2 2 2" probe health blue; then ok "blue healthy after deploy"; else not_ok "blue healthy after deploy" "$(probe health blue)"; fi
+check_eq "deploying blue moves no traffic" "0 20" "$(colors_seen 20)"
+check "weights 25/75 with blue new" probe weights 25 75
+check_eq "get_weights reads back 25/75" "25 75" "$(probe get-weights)"
+if split_ok 40 4 20; then ok "40 requests at 25/75 ($SPLIT)"; else not_ok "40 requests at 25/75" "$SPLIT"; fi
+
+# ---------------------------------------------------------------- a reload for another environment
+
+forget_weights
+check_eq "HAProxy lost the weights: get_weights says so" "" "$(probe get-weights 2>/dev/null || true)"
+LISTEN2=$((LISTEN + 1))
+while ! port_free "$LISTEN2"; do LISTEN2=$((LISTEN2 + 1)); done
+sed -e "s/\"$ENV\"/\"$ENV-other\"/" -e "s/\"listen_port\": $LISTEN/\"listen_port\": $LISTEN2/" \
+  "$TMP/env.json" >"$TMP/other.json"
+old_worker=$(haproxy_worker)
+check "another environment's configuration reloads HAProxy" \
+  "$PROBE" "$TMP/other.json" open 2>>"$LOGDIR/local_provider_probe.log"
+if wait_for 10 worker_is_not "$old_worker"; then ok "a new HAProxy worker"; else not_ok "a new HAProxy worker"; fi
+check_eq "the state file brings back 25/75" "25 75" "$(probe get-weights)"
+if split_ok 40 4 20; then ok "traffic at 25/75 after the reload ($SPLIT)"; else not_ok "traffic at 25/75 after the reload" "$SPLIT"; fi
+rm -f "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV-other.cfg"
+rm -rf "$CUTOVER_RUN_DIR/local/$ENV-other"
+
+# ---------------------------------------------------------------- the end
+
+check "weights back to 100/0" probe weights 100 0
 check "a capacity above max_instances is refused" bash -c "! '$PROBE' '$TMP/env.json' scale blue $((MAX + 1)) 2>/dev/null"
+check "scale green to 0 again" probe scale green 0
+check_eq "no green process is left at the end" "" "$(pids_alive green)"
 check "scale blue to 0" probe scale blue 0
 check_eq "no blue process is left" "" "$(pids_alive blue)"
 
