@@ -9,6 +9,7 @@
 #include "fault.h"
 #include "log.h"
 
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,28 +57,56 @@ static enum record_outcome record_transient(struct worker *w, struct event_error
     return RECORD_REJECT;
 }
 
-/* record_check_environment - the subject names a known environment */
+/* record_sender_allowed - source matches one of the patterns (a JSON
+ * array of shell wildcards); no list means anyone may send */
+static int record_sender_allowed(const char *patterns, const char *source)
+{
+    cJSON *list = *patterns ? cJSON_Parse(patterns) : NULL;
+    const cJSON *pattern;
+    int allowed = list == NULL;
+
+    cJSON_ArrayForEach(pattern, list)
+    {
+        if (cJSON_IsString(pattern) && fnmatch(pattern->valuestring, source, 0) == 0)
+            allowed = 1;
+    }
+    cJSON_Delete(list);
+    return allowed;
+}
+
+/* record_check_environment - the subject names a known environment, and
+ * the environment lets the event's source publish on this topic */
 static enum record_outcome record_check_environment(struct worker *w,
                                                     const struct cloud_event *ev,
-                                                    struct event_error *err)
+                                                    const char *topic, struct event_error *err)
 {
-    const char *params[] = {ev->subject};
+    const char *params[] = {ev->subject, topic};
     cJSON *env = cJSON_GetObjectItemCaseSensitive(ev->data, "environment");
     PGresult *res;
-    int known;
+    int known, allowed = 1;
 
     if (cJSON_IsString(env) && strcmp(env->valuestring, ev->subject) != 0) {
         event_error_set(err, EVENT_BAD_ATTRIBUTE, "subject \"%s\" and data.environment \"%s\" differ",
                         ev->subject, env->valuestring);
         return RECORD_REJECT;
     }
-    res = db_query(w->db, "SELECT 1 FROM environments WHERE name = $1", 1, params);
+    res = db_query(w->db,
+                   "SELECT coalesce(config -> 'senders' -> $2, 'null')::text FROM environments"
+                   " WHERE name = $1",
+                   2, params);
     if (res == NULL)
         return record_transient(w, err);
     known = PQntuples(res) > 0;
+    if (known && strcmp(PQgetvalue(res, 0, 0), "null") != 0)
+        allowed = record_sender_allowed(PQgetvalue(res, 0, 0), ev->source);
     PQclear(res);
     if (!known) {
         event_error_set(err, EVENT_UNKNOWN_ENVIRONMENT, "unknown environment \"%s\"", ev->subject);
+        return RECORD_REJECT;
+    }
+    if (!allowed) {
+        event_error_set(err, EVENT_NOT_ALLOWED, "source \"%s\" may not publish %s for %s",
+                        ev->source, topic, ev->subject);
         return RECORD_REJECT;
     }
     return RECORD_DONE;
@@ -140,7 +169,7 @@ static enum record_outcome record_handle(struct worker *w, const struct cloud_ev
     }
     if (db_begin(w->db) != 0)
         return record_transient(w, err);
-    outcome = record_check_environment(w, ev, err);
+    outcome = record_check_environment(w, ev, rec->topic, err);
     if (outcome == RECORD_DONE)
         outcome = record_inbox(w, ev, rec, &redelivered, err);
     if (outcome == RECORD_DONE && redelivered) {

@@ -3,9 +3,10 @@
  *          performs the saga's capacity effects.
  *
  * DESCRIPTION
- *	A build-ready for a known environment becomes a deployment row in the
- *	"received" state (the same build_id twice is one deployment), with its
- *	first transition in the audit trail and a deployment-status event.
+ *	A build-ready for a known environment becomes a deployment
+ *	(deployment_receive: the same build_id twice is one deployment; a
+ *	newer build supersedes one that moved no traffic, or waits behind one
+ *	that did) whose saga starts at once when nothing else is active.
  *
  *	Effects (effect.h), stepped on the worker's tick:
  *	scale-new	scale the new color to capacity (absolute), then poll

@@ -4,8 +4,9 @@
 # one fault point armed in each worker (CUTOVER_FAULT_POINT); a worker that
 # dies there is restarted without it, as a supervisor would. Every
 # deployment must still reach the end it reaches without crashes
-# (completed, failed for a broken release, rolled-back after an operator's
-# rollback), no effect may be done twice or change the provider twice
+# (completed; failed for a broken release aborted while it deploys, so
+# that its provider deployment is stopped; rolled-back after an
+# operator's rollback), no effect may be done twice or change the provider twice
 # (effects.provider_calls), and nothing may be left open: no effect
 # pending or running, no event unsent. Points are
 # "<worker>-<effect>-<before-call|after-call|before-finish>".
@@ -94,6 +95,12 @@ shifting_half() {
   [ "$(dep_state "$1")" == shifting ] && [ "$(probe get-weights)" == "50 50" ]
 }
 
+# deploying BUILD - supervise; true while BUILD's release is being installed
+deploying() {
+  supervise
+  [ "$(dep_state "$1")" == deploying ]
+}
+
 # killed_at POINT - a worker logged its death at POINT in this environment
 killed_at() {
   grep -h "fault point $1: killing" "$LOGDIR"/worker-*.log | grep -q "\"environment\":\"$ENV\""
@@ -129,6 +136,8 @@ run_scenario() {
         LAST_VERSION=$version ;;
       failed)
         build_ready "$build" 9.0
+        wait_for 120 deploying "$build" || not_ok "$build deploys"
+        shift_requested abort "$(dep_id "$build")"
         round_check "$scenario" "$build" failed ;;
       rollback)
         version=2.$ROUND

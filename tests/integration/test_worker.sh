@@ -17,6 +17,7 @@ export CUTOVER_ENVIRONMENTS='^$'
 
 cat > "$TMP/env.json" <<EOF
 {"name": "$ENV", "provider": "local", "capacity": 2,
+ "senders": {"build-ready": ["tests*"]},
  "local": {"listen_port": 1, "base_port": 2}}
 EOF
 check "env apply registers the environment" "$BIN/cutover" env apply "$TMP/env.json"
@@ -100,6 +101,7 @@ bad schema "$(ce m21 | sed 's/"data":{/"data":{"strategy":{"kind":"canary","step
 bad wrong-topic "$(ce m22 | sed 's/cutover.build-ready/cutover.alarm-fired/')"
 bad bad-attribute "$(ce m23 | sed "s/\"environment\":\"$ENV\"/\"environment\":\"other-env\"/")"
 bad not-cloudevent '"just a string"'
+bad not-allowed "$(ce m24 | sed 's/"source":"tests"/"source":"intruder"/')"
 bad not-cloudevent 'null'
 VALID=$(cloud_event build-ready "$ENV" "$(build_ready after-bad)")
 publish build-ready "$KEY" "$VALID"
