@@ -291,16 +291,51 @@ static size_t js_utf8_length(const char *s)
     return n;
 }
 
+/* Compiled patterns, kept for the life of the process: schemas are loaded
+ * once, and compiling a pattern costs far more than matching it. */
+#define JS_PATTERN_CACHE 128
+
+static struct js_pattern {
+    char *text;
+    regex_t re;
+} js_patterns[JS_PATTERN_CACHE];
+static size_t js_pattern_count;
+
+/* js_pattern_compiled - the compiled pattern, from the cache or new in it;
+ * NULL when it does not compile or the cache is full (*spare is used then) */
+static const regex_t *js_pattern_compiled(const char *pattern, regex_t *spare, int *owned)
+{
+    struct js_pattern *slot = &js_patterns[js_pattern_count];
+
+    *owned = 0;
+    for (size_t i = 0; i < js_pattern_count; i++) {
+        if (strcmp(js_patterns[i].text, pattern) == 0)
+            return &js_patterns[i].re;
+    }
+    if (js_pattern_count == JS_PATTERN_CACHE || (slot->text = strdup(pattern)) == NULL) {
+        *owned = 1;
+        return regcomp(spare, pattern, REG_EXTENDED | REG_NOSUB) == 0 ? spare : NULL;
+    }
+    if (regcomp(&slot->re, pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+        free(slot->text);
+        return NULL;
+    }
+    js_pattern_count++;
+    return &slot->re;
+}
+
 /* js_pattern_match - 1 when s matches the POSIX extended pattern, -1 when it does not compile */
 static int js_pattern_match(const char *pattern, const char *s)
 {
-    regex_t re;
-    int rc;
+    regex_t spare;
+    int owned, rc;
+    const regex_t *re = js_pattern_compiled(pattern, &spare, &owned);
 
-    if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+    if (re == NULL)
         return -1;
-    rc = regexec(&re, s, 0, NULL, 0) == 0;
-    regfree(&re);
+    rc = regexec(re, s, 0, NULL, 0) == 0;
+    if (owned)
+        regfree(&spare);
     return rc;
 }
 
