@@ -24,9 +24,9 @@ alarm_fired() {
 # weights - "blue green" as HAProxy applies them now
 weights() { probe get-weights; }
 
-# shifted ID - the green share of each traffic-shifted event of ID, in order
+# shifted ID - the new color's share in each traffic-shifted event of ID, in order
 shifted() {
-  consume traffic-shifted | jq -r --arg id "$1" 'select(.data.deployment_id == $id) | "\(.id) \(.data.weights.green)"' |
+  consume traffic-shifted | jq -r --arg id "$1" 'select(.data.deployment_id == $id) | "\(.id) \(.data.weights[.data.color])"' |
     awk '!seen[$1]++ { printf "%s%s", sep, $2; sep = " " }'
 }
 

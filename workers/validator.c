@@ -303,9 +303,12 @@ static enum effect_step validator_validate_step(struct worker *w, struct effect 
     if (run == NULL && (run = validator_run_start(w, e, err, sizeof(err))) == NULL)
         return err[0] ? validator_give_up(w, e, "checks", err) : EFFECT_WAIT;
     run->stepped_ms = validator_now_ms();
+    stage_fault(w, e, "before-call");
     status = checks_run_step(run->checks);
-    if (status == CHECKS_ADVANCED)
+    if (status == CHECKS_ADVANCED) {
         validator_progress_record(w, e, run);
+        stage_fault(w, e, "after-call");
+    }
     if (status != CHECKS_DONE)
         return EFFECT_WAIT;
     return validator_validated(w, e, run);
