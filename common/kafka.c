@@ -314,10 +314,12 @@ out:
     return NULL;
 }
 
-/* kafka_consumer_store - mark a record handled: its offset + 1 is committed */
+/* kafka_consumer_store - mark a record handled: the next one is where a
+ * restart begins */
 int kafka_consumer_store(struct kafka_consumer *c, const rd_kafka_message_t *msg)
 {
-    rd_kafka_resp_err_t rc = rd_kafka_offset_store(msg->rkt, msg->partition, msg->offset + 1);
+    /* the message's own offset: rd_kafka_offset_store() commits the one after it */
+    rd_kafka_resp_err_t rc = rd_kafka_offset_store(msg->rkt, msg->partition, msg->offset);
 
     (void)c;
     if (rc) {

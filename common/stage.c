@@ -49,7 +49,7 @@ int stage_target_read(struct worker *w, const struct effect *e, struct stage_tar
 enum effect_step stage_provider(struct worker *w, struct effect *e,
                                 const struct provider_ops **ops, void **state)
 {
-    char err[256];
+    char err[512];
 
     if (effect_provider(w, e->environment, ops, state, err, sizeof(err)) == 0)
         return EFFECT_DONE;

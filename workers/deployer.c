@@ -106,7 +106,7 @@ static enum effect_step deployer_start(struct worker *w, struct effect *e,
                                        const struct stage_target *t)
 {
     struct provider_release rel;
-    char err[256];
+    char err[512];
     int rc;
 
     if (e->handle[0] != '\0')
@@ -132,7 +132,7 @@ static enum effect_step deployer_reattach(struct worker *w, struct effect *e,
 {
     struct provider_release rel;
     char handle[sizeof(e->handle)];
-    char err[256];
+    char err[512];
 
     log_info("deployment %s not known here (%s): finding it again", e->handle, detail);
     deployer_release(e, t, &rel);
@@ -252,7 +252,7 @@ static enum effect_step deployer_stop(struct worker *w, struct effect *e,
                                       const struct provider_ops *ops, void *p,
                                       const char *handle)
 {
-    char err[256];
+    char err[512];
     int rc;
 
     if (!deployer_stop_needed(ops, p, handle))

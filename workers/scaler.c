@@ -43,7 +43,7 @@ static enum effect_step scaler_scale(struct worker *w, struct effect *e,
                                      const struct provider_ops *ops, void *p, enum color c,
                                      int capacity)
 {
-    char err[256];
+    char err[512];
     int rc;
 
     if (stage_result_int(e, "scaled", 0))
@@ -62,7 +62,7 @@ static enum effect_step scaler_scale(struct worker *w, struct effect *e,
 static int scaler_health(struct effect *e, const struct provider_ops *ops, void *p,
                          enum color c, struct provider_health *h)
 {
-    char err[256];
+    char err[512];
 
     if (ops->health(p, c, h, err, sizeof(err)) == 0)
         return 0;

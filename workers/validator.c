@@ -150,7 +150,7 @@ static enum effect_step validator_close_preview_step(struct worker *w, struct ef
 {
     const struct provider_ops *ops;
     void *p;
-    char err[256];
+    char err[512];
     enum effect_step st;
     int rc;
 
@@ -298,7 +298,7 @@ static enum effect_step validator_validate_step(struct worker *w, struct effect 
 {
     struct validator_run *run = validator_run_find(e->id);
     enum checks_status status;
-    char err[256];
+    char err[512];
 
     if (run == NULL && (run = validator_run_start(w, e, err, sizeof(err))) == NULL)
         return err[0] ? validator_give_up(w, e, "checks", err) : EFFECT_WAIT;

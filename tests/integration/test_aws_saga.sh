@@ -13,7 +13,9 @@
 #    the old color again and the new color's group is at 0;
 # 3. a scaler with a wrong secret key fails the deployment promptly (well
 #    within the stage timeout, not a hang), with SignatureDoesNotMatch as
-#    the reason in `cutover status --json` and `cutover history`.
+#    the reason in `cutover status --json` and `cutover history`. Before
+#    its build-ready, probe records show that the restarted scaler consumes
+#    again (scaler_consuming).
 #
 # TEST SCAFFOLDING: moto never finishes a CodeDeploy deployment, so
 # tests/aws/codedeploy_agent.py stands in for the CodeDeploy agent and
@@ -302,7 +304,9 @@ check "the wrong secret stays out of the reason and the scaler's log" \
 check_eq "moto's listener did not move" "0 100" "$(weights)"
 check "the new color's group is at desired capacity 0" wait_for 30 eq "0 0 0" asg blue
 check_eq "the live color's group still runs at capacity" "2 2 2" "$(asg green)"
-check_eq "no CodeDeploy deployment was made for it" "" "$(event_of green-deployed "$A3" .provider_deployment_id)"
+check_eq "no CodeDeploy deployment was made for it: blue's group holds only the second's" "$H2" \
+  "$(aws_py "print(' '.join(c('codedeploy').list_deployments(applicationName=aws['codedeploy']['application'],
+      deploymentGroupName=aws['codedeploy']['deployment_groups']['blue'])['deployments']))")"
 
 check "the outbox is drained" wait_for 30 eq 0 outbox_unsent
 check "every worker is still running" workers_alive
