@@ -30,7 +30,6 @@ struct kafka_consumer {
     int fd;
     struct event *ev_read;
     struct event *ev_again;
-    struct event *ev_sweep;
     kafka_record_cb cb;
     void *arg;
     rd_kafka_message_t *held; /* a record the callee kept, delivered again on retry */
@@ -46,7 +45,6 @@ struct kafka_producer {
 };
 
 static const uint64_t kafka_wakeup = 1;
-static const struct timeval kafka_sweep_interval = {0, 250000};
 
 /* kafka_conf_set - one property; a refusal is a configuration error */
 static int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
@@ -213,18 +211,6 @@ static void kafka_consumer_again_cb(evutil_socket_t fd, short what, void *arg)
         kafka_consumer_drain(c);
 }
 
-/* kafka_consumer_sweep_cb - a periodic look at the queue, in case a wakeup
- * from librdkafka's queue event was missed: a record never waits long */
-static void kafka_consumer_sweep_cb(evutil_socket_t fd, short what, void *arg)
-{
-    struct kafka_consumer *c = arg;
-
-    (void)fd;
-    (void)what;
-    if (c->held == NULL)
-        kafka_consumer_drain(c);
-}
-
 /* kafka_consumer_retry - deliver the held record again, then go on */
 void kafka_consumer_retry(struct kafka_consumer *c)
 {
@@ -297,9 +283,8 @@ struct kafka_consumer *kafka_consumer_create(struct event_base *base, const char
     c->fd = kafka_fd_create(c->queue);
     c->ev_read = event_new(base, c->fd, EV_READ | EV_PERSIST, kafka_consumer_read_cb, c);
     c->ev_again = event_new(base, -1, 0, kafka_consumer_again_cb, c);
-    c->ev_sweep = event_new(base, -1, EV_PERSIST, kafka_consumer_sweep_cb, c);
-    if (c->fd < 0 || c->ev_read == NULL || c->ev_again == NULL || c->ev_sweep == NULL
-        || event_add(c->ev_read, NULL) != 0 || event_add(c->ev_sweep, &kafka_sweep_interval) != 0) {
+    if (c->fd < 0 || c->ev_read == NULL || c->ev_again == NULL
+        || event_add(c->ev_read, NULL) != 0) {
         snprintf(err, err_len, "consumer event set-up: %s", strerror(errno));
         goto out;
     }
@@ -337,8 +322,6 @@ void kafka_consumer_free(struct kafka_consumer *c)
         return;
     if (c->held)
         rd_kafka_message_destroy(c->held);
-    if (c->ev_sweep)
-        event_free(c->ev_sweep);
     if (c->ev_again)
         event_free(c->ev_again);
     if (c->ev_read)

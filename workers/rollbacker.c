@@ -215,20 +215,25 @@ static enum effect_step rollbacker_restore_weights_step(struct worker *w, struct
     return effect_finish(w, e, EFFECT_DONE, NULL, NULL, NULL) == 0 ? EFFECT_DONE : EFFECT_WAIT;
 }
 
-/* rollbacker_scale_to_zero - ask once (the handle remembers) for zero instances */
+/* rollbacker_scale_to_zero - ask for zero instances; after a restart (the
+ * intent is in the handle) only when the provider does not show it yet */
 static int rollbacker_scale_to_zero(struct worker *w, struct effect *e,
                                     const struct provider_ops *ops, void *state, enum color c,
                                     char *err, size_t err_len)
 {
-    if (e->handle[0] != '\0')
+    struct provider_health h;
+
+    if (e->handle[0] != '\0' && ops->health(state, c, &h, err, err_len) == 0 && h.desired == 0)
         return 0;
+    snprintf(e->handle, sizeof(e->handle), "%s=0", color_name(c));
+    if (effect_record(w, e) != 0)
+        return -1;
     fault_point("rollbacker-scale-new-to-zero-before-call");
-    effect_count_provider_call(w, e);
     if (ops->scale(state, c, 0, err, err_len) != 0)
         return -1;
     fault_point("rollbacker-scale-new-to-zero-after-call");
-    snprintf(e->handle, sizeof(e->handle), "%s=0", color_name(c));
-    return effect_record(w, e);
+    effect_count_provider_call(w, e);
+    return 0;
 }
 
 /* rollbacker_drained - 1 when no instance of color c runs, 0 not yet, -1 error */

@@ -46,8 +46,16 @@ static enum effect_step scaler_scale(struct worker *w, struct effect *e,
     char err[512];
     int rc;
 
+    struct provider_health h;
+
     if (stage_result_int(e, "scaled", 0))
         return EFFECT_DONE;
+    if (e->attempts > 1 && ops->health(p, c, &h, err, sizeof(err)) == 0 && h.desired == capacity) {
+        log_info("%s already asked for %d: the call before a restart landed", color_name(c),
+                 capacity);
+        stage_result_set(e, "scaled", 1);
+        return effect_record(w, e) == 0 ? EFFECT_DONE : EFFECT_WAIT;
+    }
     stage_fault(w, e, "before-call");
     rc = ops->scale(p, c, capacity, err, sizeof(err));
     stage_fault(w, e, "after-call");

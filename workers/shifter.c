@@ -108,16 +108,26 @@ static int shifter_call(struct worker *w, struct effect *e, const struct provide
                         void *state, const struct provider_weights *want, char *err,
                         size_t err_len)
 {
+    char intent[sizeof(e->handle)];
+    struct provider_weights got;
     int result;
 
-    snprintf(e->handle, sizeof(e->handle), "blue=%d green=%d", want->blue, want->green);
-    if (effect_record(w, e) != 0) /* renews the lease before a call that may be slow */
+    snprintf(intent, sizeof(intent), "blue=%d green=%d", want->blue, want->green);
+    if (strcmp(e->handle, intent) == 0 && ops->get_weights(state, &got, err, err_len) == 0
+        && traffic_weights_equal(want, &got)) {
+        log_info("weights already blue %d green %d: the call before a restart landed",
+                 want->blue, want->green);
+        return 0;
+    }
+    snprintf(e->handle, sizeof(e->handle), "%s", intent);
+    if (effect_record(w, e) != 0) /* the intent, and a renewed lease before a slow call */
         return -1;
     fault_point("shifter-set-weights-before-call");
     fault_delay("set-weights");
-    effect_count_provider_call(w, e);
     result = traffic_weights_set(ops, state, want, err, err_len);
     fault_point("shifter-set-weights-after-call");
+    if (result == 0)
+        effect_count_provider_call(w, e);
     return result;
 }
 
