@@ -37,57 +37,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* deployer_data_text - a string member of an event's data, or NULL */
-static const char *deployer_data_text(const cJSON *data, const char *name)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(data, name);
-
-    return cJSON_IsString(item) ? item->valuestring : NULL;
-}
-
-/* deployer_apply_scaled - feed "scaled" to a locked deployment */
-static int deployer_apply_scaled(struct worker *w, const struct cloud_event *ev,
-                                 struct deployment *d, struct event_error *err)
-{
-    const cJSON *epoch = cJSON_GetObjectItemCaseSensitive(ev->data, "epoch");
-    struct saga_input in = {.kind = SAGA_IN_SCALED};
-    struct deployment_note note = {ev->type, ev->id, ev->source, NULL};
-    char why[256] = "";
-    int verdict;
-
-    if (!cJSON_IsNumber(epoch))
-        return event_error_set(err, EVENT_REJECTED, "green-scaled without an epoch");
-    in.epoch = (int64_t)epoch->valuedouble;
-    if (strcmp(d->environment, ev->subject) != 0)
-        return event_error_set(err, EVENT_REJECTED, "deployment %s belongs to %s, not %s",
-                               d->id, d->environment, ev->subject);
-    verdict = deployment_apply(w, d, &in, &note, why, sizeof(why));
-    if (verdict < 0)
-        return event_error_set(err, EVENT_INTERNAL, "applying scaled failed");
-    if (verdict != SAGA_TRANSITION)
-        log_info("scaled %s: %s", saga_verdict_name(verdict), why);
-    return 0;
-}
-
 /* deployer_green_scaled - the new color is up: the deployment may deploy */
 static int deployer_green_scaled(struct worker *w, const struct cloud_event *ev,
                                  struct event_error *err)
 {
-    const char *id = deployer_data_text(ev->data, "deployment_id");
-    struct deployment d;
-    int found, rc;
-
-    memset(&d, 0, sizeof(d));
-    log_context_set(ev->subject, id, ev->id);
-    found = deployment_lock(worker_db(w), id, &d);
-    if (found < 0)
-        rc = event_error_set(err, EVENT_INTERNAL, "locking deployment %s failed", id);
-    else if (found > 0)
-        rc = event_error_set(err, EVENT_REJECTED, "no deployment %s", id);
-    else
-        rc = deployer_apply_scaled(w, ev, &d, err);
-    deployment_release(&d);
-    return rc;
+    return deployment_apply_event(w, ev, SAGA_IN_SCALED, err);
 }
 
 /* deployer_release - the provider release of a deployment */
