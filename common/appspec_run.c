@@ -15,6 +15,7 @@
  *	printable ASCII so that they can travel in a JSON event.
  */
 #include "appspec.h"
+#include "child.h"
 
 #include "log.h"
 
@@ -178,21 +179,7 @@ static int appspec_env_build(struct appspec_run *run, char *const *envp)
 static void appspec_child_exec(const char *dir, int log_fd, char *const argv[],
                                char *const env[])
 {
-    static const int reset[] = { SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD, SIGXFSZ };
-    struct sigaction dfl;
-    sigset_t none;
-    int null_fd;
-
-    setpgid(0, 0);
-    memset(&dfl, 0, sizeof(dfl));
-    dfl.sa_handler = SIG_DFL;
-    for (size_t i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
-        sigaction(reset[i], &dfl, NULL);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    if (chdir(dir) != 0 || (null_fd = open("/dev/null", O_RDONLY)) < 0)
-        _exit(126);
-    if (dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+    if (child_setup(log_fd) != 0 || chdir(dir) != 0)
         _exit(126);
     close_range(3, ~0U, 0);
     execve(argv[0], argv, env);

@@ -14,6 +14,7 @@
  */
 #include "artifact.h"
 
+#include "child.h"
 #include "log.h"
 
 #include <curl/curl.h>
@@ -56,18 +57,6 @@ artifact_err(char *err, size_t err_len, const char *fmt, ...)
     vsnprintf(err, err_len, fmt, ap);
     va_end(ap);
     return -1;
-}
-
-/* artifact_hex - lower-case hex of len bytes into out (2 * len + 1) */
-static void artifact_hex(const unsigned char *buf, size_t len, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[buf[i] >> 4];
-        out[2 * i + 1] = digits[buf[i] & 0x0f];
-    }
-    out[2 * len] = '\0';
 }
 
 /* artifact_sha_valid - 1 when s is 64 hex digits */
@@ -128,7 +117,7 @@ static int artifact_sha256_fd(int fd, char out[65])
     }
     if (EVP_DigestFinal_ex(ctx, md, &md_len) != 1)
         goto out;
-    artifact_hex(md, md_len, out);
+    hex_encode(md, md_len, out);
     result = 0;
 out:
     EVP_MD_CTX_free(ctx);
@@ -287,7 +276,7 @@ static int artifact_finish(struct artifact_sink *sink, const char *sha256_hex, c
     char got[2 * EVP_MAX_MD_SIZE + 1];
 
     EVP_DigestFinal_ex(sink->md, md, &md_len);
-    artifact_hex(md, md_len, got);
+    hex_encode(md, md_len, got);
     if (sha256_hex != NULL && strcasecmp(got, sha256_hex) != 0)
         return artifact_err(err, err_len, "sha256 mismatch: expected %s, got %s", sha256_hex,
                             got);

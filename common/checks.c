@@ -11,6 +11,7 @@
  *	and steps before that time return at once.
  */
 #include "checks.h"
+#include "child.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -267,23 +268,10 @@ fail:
  * /bin/sh -c command; only async-signal-safe calls (the worker has threads) */
 static void checks_child_exec(const char *command, char **env, int out_fd, pid_t parent)
 {
-    static const int reset[] = {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD};
     char *argv[] = {"sh", "-c", (char *)command, NULL};
-    struct sigaction dfl;
-    sigset_t none;
-    int null_fd;
 
-    setpgid(0, 0);
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-        _exit(126);
-    memset(&dfl, 0, sizeof(dfl));
-    dfl.sa_handler = SIG_DFL;
-    for (size_t i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
-        sigaction(reset[i], &dfl, NULL);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    if ((null_fd = open("/dev/null", O_RDONLY)) < 0 || dup2(null_fd, 0) < 0 ||
-        dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
+    if (child_setup(out_fd) != 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0
+        || getppid() != parent)
         _exit(126);
     close_range(3, ~0U, 0);
     execve("/bin/sh", argv, env);

@@ -9,6 +9,8 @@
  */
 #include "sigv4.h"
 
+#include "child.h"
+
 #include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -109,18 +111,6 @@ void aws_buf_free(struct aws_buf *b)
     b->len = b->size = 0;
 }
 
-/* sigv4_hex - lowercase hex of n bytes into out (2n+1 bytes) */
-static void sigv4_hex(const unsigned char *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* sigv4_sha256_hex - hex SHA-256 of data */
 void sigv4_sha256_hex(const void *data, size_t len, char out[65])
 {
@@ -128,7 +118,7 @@ void sigv4_sha256_hex(const void *data, size_t len, char out[65])
     unsigned int md_len = 0;
 
     EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL);
-    sigv4_hex(md, 32, out);
+    hex_encode(md, 32, out);
 }
 
 /* sigv4_hmac - HMAC-SHA256 of a string under key into out[32] */
@@ -593,7 +583,7 @@ static int sigv4_compute(const struct sigv4_request *req, const struct sigv4_cre
     sigv4_hmac(k2, 32, req->service, k1);
     sigv4_hmac(k1, 32, "aws4_request", k2);
     sigv4_hmac(k2, 32, res->string_to_sign, k1);
-    sigv4_hex(k1, 32, res->signature);
+    hex_encode(k1, 32, res->signature);
     OPENSSL_cleanse(key, key_len);
     OPENSSL_cleanse(k1, sizeof(k1));
     OPENSSL_cleanse(k2, sizeof(k2));
