@@ -27,10 +27,12 @@ WORKER_BIN := $(foreach w,$(WORKER_SRC:workers/%.c=%),$(BUILD)/bin/$(call bin_na
 DEMO_BIN   := $(BUILD)/bin/cutover-demo-app $(BUILD)/bin/cutover-loadgen
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+PROBE_SRC  := $(wildcard tests/integration/*_probe.c)
+PROBE_BIN  := $(PROBE_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 OPS_BIN    := $(BUILD)/bin/cutover-mock-broker
 
 .PHONY: all test unit integration sanitize valgrind install demo bench bootstrap clean
-all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(OPS_BIN)
+all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(PROBE_BIN) $(OPS_BIN)
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
@@ -67,6 +69,11 @@ $(OPS_BIN): ops/mock-broker.c
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libcutover.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+# provider probes: drive one provider operation from the command line (tests, demo)
+$(BUILD)/tests/%_probe: $(BUILD)/tests/integration/%_probe.o $(BUILD)/libcutover.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bootstrap:
 	@ops/bootstrap

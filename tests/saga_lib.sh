@@ -45,19 +45,8 @@ saga_pick_ports() {
   return 1
 }
 
-# saga_probe_build - compile the local provider probe against the library
-# (linked with the Makefile's package list)
-saga_probe_build() {
-  local pkgs
-  pkgs=$(sed -n 's/^PKGS *:= *//p' "$TOP/Makefile")
-  # shellcheck disable=SC2046,SC2086
-  cc -std=c11 -D_GNU_SOURCE -I"$TOP/common" $(pkg-config --cflags $pkgs) -o "$TMP/probe" \
-    "$TOP/tests/integration/local_provider_probe.c" "$TOP/$BUILD/libcutover.a" \
-    $(pkg-config --libs $pkgs) -lm
-}
-
 # probe OP ARGS... - one local provider operation on this test's environment
-probe() { "$TMP/probe" "$TMP/env.json" "$@" 2>>"$LOGDIR/saga_probe.log"; }
+probe() { "$TOP/$BUILD/tests/local_provider_probe" "$TMP/env.json" "$@" 2>>"$LOGDIR/saga_probe.log"; }
 
 # saga_release VERSION [--broken] - build a demo release; sets REL_<VERSION> URI and SHA
 saga_release() {
@@ -92,7 +81,7 @@ saga_setup() {
     not_ok "build present" "run make first"
     exit 1
   }
-  saga_probe_build || { not_ok "the provider probe compiles"; exit 1; }
+  [ -x "$TOP/$BUILD/tests/local_provider_probe" ] || { not_ok "the provider probe is built" "run make first"; exit 1; }
   saga_pick_ports || { not_ok "free ports" "none found"; exit 1; }
   saga_release 1.0
   saga_env_json > "$TMP/env.json"

@@ -21,7 +21,7 @@ source "$(dirname "$0")/../lib.sh"
 
 TMP=$(mktemp -d)
 ENV=$(unique_name aws)
-PROBE="$TMP/aws_provider_probe"
+PROBE="$TOP/$BUILD/tests/aws_provider_probe"
 PIDS=()
 
 # cleanup - stop moto and the proxy, remove the scratch directory
@@ -71,15 +71,7 @@ if ! python3 -c 'import moto, boto3' 2>/dev/null; then
 fi
 python3 -c 'import moto, boto3' 2>/dev/null || { not_ok "moto and boto3 importable" "pip install failed"; exit 1; }
 [ -f "$TOP/$BUILD/libcutover.a" ] || { not_ok "build present" "run make first"; exit 1; }
-sanitize=()
-if nm "$TOP/$BUILD/libcutover.a" 2>/dev/null | grep __asan_ >/dev/null; then
-  sanitize=(-g -fsanitize=address,undefined -fno-omit-frame-pointer)
-fi
-pkgs=$(sed -n 's/^PKGS *:= *//p' "$TOP/Makefile")
-# shellcheck disable=SC2046,SC2086
-cc -std=c11 -D_GNU_SOURCE -I"$TOP/common" $(pkg-config --cflags $pkgs) -Wall -Wextra -Werror \
-  "${sanitize[@]+"${sanitize[@]}"}" -o "$PROBE" "$TOP/tests/integration/aws_provider_probe.c" \
-  "$TOP/$BUILD/libcutover.a" $(pkg-config --libs $pkgs) -lm
+[ -x "$PROBE" ] || { not_ok "the provider probe is built" "run make first"; exit 1; }
 
 start_helper moto_server.py "$TMP/moto.json" || { not_ok "moto starts"; exit 1; }
 MOTO=$(json_get "$TMP/moto.json" endpoint)

@@ -26,7 +26,7 @@ if [ -z "${CUTOVER_HAPROXY_SOCKET:-}" ]; then
 fi
 TMP=$(mktemp -d)
 ENV=$(unique_name lp)
-PROBE="$TMP/local_provider_probe"
+PROBE="$TOP/$BUILD/tests/local_provider_probe"
 MAX=3
 
 # cleanup - stop the environment's instances, remove its (and the other
@@ -119,15 +119,7 @@ pids_alive() {
   not_ok "build present" "run make first"
   exit 1
 }
-sanitize=()
-if nm "$TOP/$BUILD/libcutover.a" 2>/dev/null | grep __asan_ >/dev/null; then
-  sanitize=(-g -fsanitize=address,undefined -fno-omit-frame-pointer)
-fi
-pkgs=$(sed -n 's/^PKGS *:= *//p' "$TOP/Makefile")
-# shellcheck disable=SC2046,SC2086
-cc -std=c11 -D_GNU_SOURCE -I"$TOP/common" $(pkg-config --cflags libcjson) -Wall -Wextra -Werror \
-  "${sanitize[@]+"${sanitize[@]}"}" -o "$PROBE" "$TOP/tests/integration/local_provider_probe.c" \
-  "$TOP/$BUILD/libcutover.a" $(pkg-config --libs $pkgs) -lm
+[ -x "$PROBE" ] || { not_ok "the provider probe is built" "run make first"; exit 1; }
 pick_ports || { not_ok "free ports" "none found"; exit 1; }
 read -r REL1 SHA1 < <(BUILD=$BUILD "$TOP/demo/build-release" 1.0 --out "$TMP")
 read -r REL2 SHA2 < <(BUILD=$BUILD "$TOP/demo/build-release" 2.0 --out "$TMP")
