@@ -1,9 +1,10 @@
 # cutover - build, test, demo, bench, install.
 #
 # common/*.c      -> $(BUILD)/libcutover.a   (the runtime every process links)
-# workers/NAME.c  -> $(BUILD)/bin/cutover-NAME (cutover.c -> cutover, cutoverd.c -> cutoverd)
-# demo/*.c        -> $(BUILD)/bin/cutover-demo-app (the demo application)
+# workers/NAME.c  -> $(BUILD)/bin/cutover-NAME (cutover.c -> the CLI, cutover)
+# demo/app.c, demo/loadgen.c -> $(BUILD)/bin/cutover-demo-app, cutover-loadgen
 # tests/unit/test_*.c -> $(BUILD)/tests/test_* (cmocka)
+# tests/integration/*_probe.c -> $(BUILD)/tests/*_probe (drive one provider call)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -22,7 +23,7 @@ LDFLAGS  += $(EXTRA_LDFLAGS)
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 WORKER_SRC := $(wildcard workers/*.c)
-bin_name    = $(if $(filter cutover cutoverd,$(1)),$(1),cutover-$(1))
+bin_name    = $(if $(filter cutover,$(1)),$(1),cutover-$(1))
 WORKER_BIN := $(foreach w,$(WORKER_SRC:workers/%.c=%),$(BUILD)/bin/$(call bin_name,$(w)))
 DEMO_BIN   := $(BUILD)/bin/cutover-demo-app $(BUILD)/bin/cutover-loadgen
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -47,10 +48,6 @@ $(BUILD)/bin/cutover-%: $(BUILD)/workers/%.o $(BUILD)/libcutover.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bin/cutover: $(BUILD)/workers/cutover.o $(BUILD)/libcutover.a
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/bin/cutoverd: $(BUILD)/workers/cutoverd.o $(BUILD)/libcutover.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

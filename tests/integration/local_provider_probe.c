@@ -70,7 +70,7 @@ static int probe_deploy(const struct provider_ops *ops, void *p, char **argv, ch
     struct timespec step = { 0, 100000000L };
     time_t deadline = time(NULL) + atoi(argv[5]);
     enum provider_deploy_status st = DEPLOY_IN_PROGRESS;
-    char handle[256], detail[1024] = "";
+    char handle[256], detail[768] = "";
     static const char *const names[] = { "in-progress", "succeeded", "failed", "stopped" };
 
     if (ops->deploy_start(p, probe_color(argv[0]), &rel, handle, sizeof(handle), err,
