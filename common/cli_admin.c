@@ -86,28 +86,11 @@ int cli_topics_create_cmd(int argc, char **argv)
 /* cli_read_json - a JSON file, capped; NULL with a message on failure */
 static cJSON *cli_read_json(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = malloc(CLI_MAX_FILE_BYTES + 1);
-    size_t len = 0;
-    cJSON *json = NULL;
+    char err[512];
+    cJSON *json = json_file_read(path, CLI_MAX_FILE_BYTES, err, sizeof(err));
 
-    if (f == NULL || buf == NULL) {
-        fprintf(stderr, "cutover: cannot read %s\n", path);
-        goto out;
-    }
-    len = fread(buf, 1, CLI_MAX_FILE_BYTES + 1, f);
-    if (len > CLI_MAX_FILE_BYTES) {
-        fprintf(stderr, "cutover: %s is larger than %d bytes\n", path, CLI_MAX_FILE_BYTES);
-        goto out;
-    }
-    buf[len] = 0;
-    json = cJSON_Parse(buf);
     if (json == NULL)
-        fprintf(stderr, "cutover: %s is not JSON (near \"%.20s\")\n", path, cJSON_GetErrorPtr());
-out:
-    if (f)
-        fclose(f);
-    free(buf);
+        fprintf(stderr, "cutover: %s\n", err);
     return json;
 }
 

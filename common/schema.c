@@ -35,8 +35,8 @@ struct schema_registry {
     size_t count;
 };
 
-/* schema_read_file - the whole of a small file, NUL-terminated; caller frees */
-static char *schema_read_file(const char *path, char *err, size_t err_len)
+/* schema_read_file - the whole of a file of at most max bytes, NUL-terminated; caller frees */
+static char *schema_read_file(const char *path, size_t max, char *err, size_t err_len)
 {
     FILE *fp = fopen(path, "rb");
     char *buf = NULL;
@@ -46,13 +46,13 @@ static char *schema_read_file(const char *path, char *err, size_t err_len)
         snprintf(err, err_len, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    if ((buf = malloc(SCHEMA_FILE_MAX + 1)) == NULL) {
+    if ((buf = malloc(max + 1)) == NULL) {
         snprintf(err, err_len, "%s: out of memory", path);
         goto out;
     }
-    n = fread(buf, 1, SCHEMA_FILE_MAX + 1, fp);
-    if (ferror(fp) || n > SCHEMA_FILE_MAX) {
-        snprintf(err, err_len, "%s: %s", path, n > SCHEMA_FILE_MAX ? "file too large" : "read error");
+    n = fread(buf, 1, max + 1, fp);
+    if (ferror(fp) || n > max) {
+        snprintf(err, err_len, "%s: %s", path, n > max ? "file too large" : "read error");
         free(buf);
         buf = NULL;
         goto out;
@@ -63,13 +63,27 @@ out:
     return buf;
 }
 
+/* json_file_read - a JSON file of at most max bytes; NULL with err set */
+cJSON *json_file_read(const char *path, size_t max, char *err, size_t err_len)
+{
+    char *text = schema_read_file(path, max, err, err_len);
+    cJSON *json;
+
+    if (text == NULL)
+        return NULL;
+    json = cJSON_Parse(text);
+    if (json == NULL)
+        snprintf(err, err_len, "%s: not JSON (near \"%.20s\")", path, cJSON_GetErrorPtr());
+    free(text);
+    return json;
+}
+
 /* schema_load_one - parse and check dir/name.json into the next slot */
 static int schema_load_one(struct schema_registry *reg, const char *dir, const char *name,
                            char *err, size_t err_len)
 {
     char path[4096], check[512];
     struct schema_entry *e;
-    char *text;
 
     if (reg->count >= SCHEMA_SLOTS) {
         snprintf(err, err_len, "more than %d schemas", SCHEMA_SLOTS);
@@ -77,14 +91,8 @@ static int schema_load_one(struct schema_registry *reg, const char *dir, const c
     }
     e = &reg->entries[reg->count];
     snprintf(path, sizeof(path), "%s/%s.json", dir, name);
-    if ((text = schema_read_file(path, err, err_len)) == NULL)
+    if ((e->schema = json_file_read(path, SCHEMA_FILE_MAX, err, err_len)) == NULL)
         return -1;
-    e->schema = cJSON_Parse(text);
-    free(text);
-    if (e->schema == NULL) {
-        snprintf(err, err_len, "%s: not JSON", path);
-        return -1;
-    }
     snprintf(e->name, sizeof(e->name), "%s", name);
     reg->count++;
     if (jsonschema_check(e->schema, check, sizeof(check)) != 0) {

@@ -39,6 +39,10 @@ struct schema_registry *schema_registry_load(const char *dir, char *err, size_t 
 void schema_registry_free(struct schema_registry *reg);
 /* schema_get - the schema called name, or NULL; owned by the registry */
 const cJSON *schema_get(const struct schema_registry *reg, const char *name);
+/* json_file_read - a JSON file of at most max bytes (schemas, environment
+ * documents); NULL with err set when unreadable, too large or not JSON */
+cJSON *json_file_read(const char *path, size_t max, char *err, size_t err_len);
+
 int schema_validate(const struct schema_registry *reg, const char *name, const cJSON *data,
                     struct event_error *err);
 

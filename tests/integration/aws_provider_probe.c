@@ -26,30 +26,13 @@
 #include "config.h"
 #include "log.h"
 #include "provider.h"
+#include "schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PROBE_CONFIG_MAX (256 * 1024)
-
-/* probe_config_read - the environment document at path; NULL when unreadable */
-static cJSON *probe_config_read(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *buf = malloc(PROBE_CONFIG_MAX);
-    cJSON *json = NULL;
-
-    if (f != NULL && buf != NULL) {
-        size_t n = fread(buf, 1, PROBE_CONFIG_MAX - 1, f);
-        buf[n] = '\0';
-        json = cJSON_Parse(buf);
-    }
-    if (f != NULL)
-        fclose(f);
-    free(buf);
-    return json;
-}
 
 /* probe_color - a color argument, or exit 2 */
 static enum color probe_color(const char *name)
@@ -152,7 +135,7 @@ int main(int argc, char **argv)
     int rc = 1;
 
     log_init("probe");
-    if (argc < 3 || (config = probe_config_read(argv[1])) == NULL) {
+    if (argc < 3 || (config = json_file_read(argv[1], PROBE_CONFIG_MAX, err, sizeof(err))) == NULL) {
         fprintf(stderr, "usage: aws_provider_probe ENV.json OPERATION [ARGS]\n");
         return 2;
     }

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "log.h"
 #include "provider.h"
+#include "schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,25 +31,6 @@
 #include <time.h>
 
 #define PROBE_CONFIG_MAX (256 * 1024)
-
-/* probe_read_config - the environment's JSON configuration */
-static cJSON *probe_read_config(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *buf = malloc(PROBE_CONFIG_MAX);
-    size_t n = 0;
-    cJSON *json = NULL;
-
-    if (f != NULL && buf != NULL) {
-        n = fread(buf, 1, PROBE_CONFIG_MAX - 1, f);
-        buf[n] = '\0';
-        json = cJSON_Parse(buf);
-    }
-    if (f != NULL)
-        fclose(f);
-    free(buf);
-    return json;
-}
 
 /* probe_color - parse a color argument or exit */
 static enum color probe_color(const char *name)
@@ -136,7 +118,7 @@ int main(int argc, char **argv)
     int rc;
 
     log_init("probe");
-    if (argc < 3 || (config = probe_read_config(argv[1])) == NULL) {
+    if (argc < 3 || (config = json_file_read(argv[1], PROBE_CONFIG_MAX, err, sizeof(err))) == NULL) {
         fprintf(stderr, "usage: local_provider_probe ENV.json OPERATION [ARGS]\n");
         return 2;
     }

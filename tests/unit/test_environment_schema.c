@@ -21,26 +21,9 @@
 
 #include "jsonschema.h"
 #include "share.h"
+#include "schema.h"
 
 #define FILE_MAX (256 * 1024)
-
-/* read_json - parse a small JSON file; NULL when unreadable or not JSON */
-static cJSON *read_json(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *buf = malloc(FILE_MAX);
-    cJSON *json = NULL;
-
-    if (f != NULL && buf != NULL) {
-        size_t n = fread(buf, 1, FILE_MAX - 1, f);
-        buf[n] = '\0';
-        json = cJSON_Parse(buf);
-    }
-    if (f != NULL)
-        fclose(f);
-    free(buf);
-    return json;
-}
 
 /* load_schema - the environment schema, checked */
 static cJSON *load_schema(void)
@@ -49,7 +32,7 @@ static cJSON *load_schema(void)
     cJSON *schema;
 
     assert_int_equal(share_path("schemas/environment.json", path, sizeof(path)), 0);
-    assert_non_null(schema = read_json(path));
+    assert_non_null(schema = json_file_read(path, FILE_MAX, err, sizeof(err)));
     if (jsonschema_check(schema, err, sizeof(err)) != 0)
         fail_msg("environment.json: %s", err);
     return schema;
@@ -72,7 +55,7 @@ static void test_examples(void **state)
         if (!valid && strncmp(de->d_name, "invalid-", 8) != 0)
             continue;
         snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        assert_non_null(inst = read_json(path));
+        assert_non_null(inst = json_file_read(path, FILE_MAX, err, sizeof(err)));
         err[0] = '\0';
         int rc = jsonschema_validate(schema, inst, err, sizeof(err));
         if ((valid && rc != 0) || (!valid && (rc == 0 || err[0] == '\0'))) {
