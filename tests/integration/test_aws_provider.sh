@@ -18,6 +18,7 @@
 # installs moto[server] and boto3 with pip when they are missing.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/aws/lib.sh"
 
 TMP=$(mktemp -d)
 ENV=$(unique_name aws)
@@ -39,22 +40,6 @@ probe() { "$PROBE" "$TMP/env.json" "$@" 2>>"$LOGDIR/aws_provider_probe.log"; }
 # probe_err OP ARGS... - the operation's stderr (it is expected to fail)
 probe_err() { "$PROBE" "$TMP/env.json" "$@" 2>&1 >/dev/null | grep -v '"level"' || true; }
 
-# json_get FILE KEY - one member of a small JSON file
-json_get() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
-
-# aws_py CODE - run python with boto3 clients c(service) signed as the provider's user
-aws_py() {
-  python3 - "$TMP/env.json" <<PY
-import boto3, json, os, sys
-env = json.load(open(sys.argv[1]))
-aws = env["aws"]
-def c(service):
-    return boto3.client(service, endpoint_url=os.environ["CUTOVER_AWS_ENDPOINT_URL"],
-                        region_name=aws["region"])
-$1
-PY
-}
-
 # start_helper NAME READY ARGS... - a python helper in the background; wait for its ready file
 start_helper() {
   local name=$1 ready=$2
@@ -66,10 +51,7 @@ start_helper() {
 
 # ---------------------------------------------------------------- set-up
 
-if ! python3 -c 'import moto, boto3' 2>/dev/null; then
-  python3 -m pip install --quiet 'moto[server]' boto3 >>"$LOGDIR/aws-pip.log" 2>&1 || true
-fi
-python3 -c 'import moto, boto3' 2>/dev/null || { not_ok "moto and boto3 importable" "pip install failed"; exit 1; }
+aws_python_ready || { not_ok "moto and boto3 importable" "pip install failed"; exit 1; }
 [ -f "$TOP/$BUILD/libcutover.a" ] || { not_ok "build present" "run make first"; exit 1; }
 [ -x "$PROBE" ] || { not_ok "the provider probe is built" "run make first"; exit 1; }
 

@@ -24,6 +24,7 @@
 # listener's weights. Needs `make`, the dev stack and python3; installs
 # moto[server] and boto3 with pip when they are missing.
 source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/aws/lib.sh"
 source "$TOP/tests/saga_lib.sh"
 source "$TOP/tests/traffic_lib.sh"
 
@@ -43,9 +44,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# json_get FILE KEY - one member of a small JSON file
-json_get() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
-
 # helper NAME ARGS... - a python helper of tests/aws in the background (output in $TMP/NAME.out)
 helper() {
   local name=$1
@@ -57,19 +55,6 @@ helper() {
 
 # stop_helper PID - stop one helper and wait for it
 stop_helper() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
-
-# aws_py CODE - python with boto3 clients c(service) signed as the workers' IAM user
-aws_py() {
-  python3 - "$TMP/env.json" <<PY
-import boto3, json, os, sys
-env = json.load(open(sys.argv[1]))
-aws = env["aws"]
-def c(service):
-    return boto3.client(service, endpoint_url=os.environ["CUTOVER_AWS_ENDPOINT_URL"],
-                        region_name=aws["region"])
-$1
-PY
-}
 
 # weights - "blue green" as moto's listener holds them now
 weights() {
@@ -153,10 +138,7 @@ scaler_consuming() {
 
 # ---------------------------------------------------------------- set-up
 
-if ! python3 -c 'import moto, boto3' 2>/dev/null; then
-  python3 -m pip install --quiet 'moto[server]' boto3 >>"$LOGDIR/aws-pip.log" 2>&1 || true
-fi
-python3 -c 'import moto, boto3' 2>/dev/null || { not_ok "moto and boto3 importable" "pip install failed"; exit 1; }
+aws_python_ready || { not_ok "moto and boto3 importable" "pip install failed"; exit 1; }
 missing=$(saga_workers_missing | tr '\n' ' ')
 [ -z "$missing" ] && [ -x "$BIN/cutover" ] || { not_ok "cutover and its five workers are built" "missing: $missing"; exit 1; }
 use_test_prefix
