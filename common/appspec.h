@@ -59,10 +59,14 @@
  *	Detail on success: "ran N scripts". It returns 0, or -1 on a misuse
  *	(NULL run).
  *
- *	The log file is capped at APPSPEC_LOG_MAX_BYTES: at each poll, when it
- *	is larger, its head is dropped (the last quarter is kept behind a
- *	"[... truncated ...]" line). Output written between two polls can
- *	exceed the cap for that moment; the cap holds again at the next poll.
+ *	The log file is capped at APPSPEC_LOG_MAX_BYTES. While a script runs,
+ *	a poll that finds more than that written since the last cut frees the
+ *	head in place (a punched hole: the script may be appending that very
+ *	moment, and a hole loses none of it; on a filesystem without holes
+ *	the log grows until the script ends). When a script ends, a log over
+ *	the cap is cut to its last quarter behind a "[... truncated ...]"
+ *	line. Output written between two polls can exceed the cap for that
+ *	moment.
  *
  *	appspec_run_stop() kills the current script's process group (SIGTERM,
  *	then SIGKILL after the grace; this one call waits at most the grace)

@@ -55,6 +55,7 @@ struct appspec_run {
     pid_t pid;               /* 0 when no child */
     int log_fd;
     off_t out_start;         /* where the current script's output begins in the log */
+    off_t punched;           /* the log's head freed while a script ran, up to here */
     long long deadline_ms;   /* the timeout */
     long long kill_ms;       /* SIGKILL after SIGTERM; 0 when not timed out */
     enum appspec_status status;
@@ -83,8 +84,8 @@ appspec_run_fail(struct appspec_run *run, const char *fmt, ...)
     log_warn("%s", run->detail);
 }
 
-/* appspec_log_cap - keep the log under APPSPEC_LOG_MAX_BYTES by dropping its head */
-static void appspec_log_cap(struct appspec_run *run)
+/* appspec_log_compact - drop the log's head when it is over the cap; no script may be running */
+static void appspec_log_compact(struct appspec_run *run)
 {
     static const char mark[] = "[... truncated ...]\n";
     size_t keep = APPSPEC_LOG_MAX_BYTES / 4;
@@ -102,8 +103,26 @@ static void appspec_log_cap(struct appspec_run *run)
         if (n > 0)
             (void)!write(run->log_fd, tail, (size_t)n);
         run->out_start = 0;
+        run->punched = 0;
     }
     free(tail);
+}
+
+/*
+ * appspec_log_punch - while a script writes: free the log's head in place.
+ * A hole punched below the end loses nothing the script appends meanwhile,
+ * where a truncate would. The size stays; compact() shrinks it later.
+ */
+static void appspec_log_punch(struct appspec_run *run)
+{
+    off_t keep = APPSPEC_LOG_MAX_BYTES / 4, upto;
+    struct stat st;
+
+    if (fstat(run->log_fd, &st) != 0 || st.st_size - run->punched <= APPSPEC_LOG_MAX_BYTES)
+        return;
+    upto = (st.st_size - keep) & ~(off_t)4095;
+    if (fallocate(run->log_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, upto) == 0)
+        run->punched = upto;
 }
 
 /* appspec_tail_clean - the end of the last lines of buf, printable, joined with " | " */
@@ -247,7 +266,7 @@ static void appspec_step_ended(struct appspec_run *run, int wstatus)
         kill(-run->pid, SIGKILL); /* what is left of its group, if anything */
     run->pid = 0;
     appspec_tail(run, tail, sizeof(tail));
-    appspec_log_cap(run);
+    appspec_log_compact(run);
     if (timed_out)
         appspec_run_fail(run, "hook %s script %s timed out after %d s: %s", step->hook,
                          step->location, step->timeout_s, tail);
@@ -279,7 +298,7 @@ static void appspec_step_watch(struct appspec_run *run)
     } else if (run->kill_ms != 0 && now >= run->kill_ms) {
         kill(-run->pid, SIGKILL);
     }
-    appspec_log_cap(run);
+    appspec_log_punch(run);
 }
 
 /* appspec_run_poll - advance the run without blocking; 0, or -1 on misuse */
@@ -427,6 +446,7 @@ void appspec_run_stop(struct appspec_run *run)
     }
     kill(-run->pid, SIGKILL); /* stragglers of the group */
     run->pid = 0;
+    appspec_log_compact(run);
     appspec_run_fail(run, "stopped during hook %s script %s", run->steps[run->current].hook,
                      run->steps[run->current].location);
 }

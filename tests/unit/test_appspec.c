@@ -285,6 +285,35 @@ static void test_run_output_cap(void **state)
     appspec_run_free(run);
 }
 
+/* test_run_output_cap_running - a script still running keeps its log's disk use under the cap */
+static void test_run_output_cap_running(void **state)
+{
+    struct fixture *fx = *state;
+    static const char *const hooks[] = { "AfterInstall" };
+    struct timespec pause = { 0, 10 * 1000000L };
+    struct appspec_run *run = start(fx, "bigwait.yml", hooks, 1);
+    long long deadline = now_ms() + 30000;
+    const off_t flood = 3145728 + sizeof("\nflooded\n") - 1;
+    enum appspec_status st = APPSPEC_RUNNING;
+    struct stat log_st;
+
+    do { /* until the whole flood is in the log */
+        nanosleep(&pause, NULL);
+        assert_true(now_ms() < deadline);
+        assert_int_equal(appspec_run_poll(run, &st, NULL, 0), 0);
+        assert_int_equal(st, APPSPEC_RUNNING);
+        assert_int_equal(stat(fx->log, &log_st), 0);
+    } while (log_st.st_size < flood);
+    assert_int_equal(appspec_run_poll(run, &st, NULL, 0), 0);
+    assert_int_equal(stat(fx->log, &log_st), 0);
+    assert_true(log_st.st_size >= flood);                         /* nothing cut under it */
+    assert_true(log_st.st_blocks * 512 <= APPSPEC_LOG_MAX_BYTES / 2); /* but its head freed */
+    appspec_run_stop(run);
+    assert_int_equal(stat(fx->log, &log_st), 0);
+    assert_true(log_st.st_size <= APPSPEC_LOG_MAX_BYTES); /* compacted once it stopped */
+    appspec_run_free(run);
+}
+
 /* wait_for_pid - the pid a daemon wrote to path, waiting up to deadline_s; -1 if none */
 static long wait_for_pid(const char *path, int deadline_s)
 {
@@ -349,6 +378,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_run_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_output_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_output_cap_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_daemon, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_stop, setup, teardown),
     };
