@@ -1,7 +1,7 @@
 /*
  * provider - the effectors behind one interface: scale a color, deploy a
  *            release to a color, set and read weights, read health, open
- *            and close a preview route.
+ *            and close a preview route, flush a cache.
  *
  * SYNOPSIS
  *	const struct provider_ops *ops = provider_find(env_config);
@@ -83,6 +83,15 @@ struct provider_ops {
     int (*preview_open)(void *state, enum color c, const char *deployment_id, char *url,
                         size_t url_len, char *err, size_t err_len);
     int (*preview_close)(void *state, const char *deployment_id, char *err, size_t err_len);
+    /* cache_flush_start - invalidate the environment's cache (a CDN) before
+     * traffic moves; reference names the request, so that a second start
+     * after a crash is the same one; handle "" when nothing is configured.
+     * NULL in a provider without a cache. */
+    int (*cache_flush_start)(void *state, const char *reference, char *handle,
+                             size_t handle_len, char *err, size_t err_len);
+    /* cache_flush_poll - *done 1 once the flush named by handle completed */
+    int (*cache_flush_poll)(void *state, const char *handle, int *done, char *err,
+                            size_t err_len);
 };
 
 /* provider_find - the backend named by config's "provider" member; NULL when unknown */

@@ -15,8 +15,9 @@
  *	the two request builders the service files share (see
  *	provider_aws_internal.h). The operations live in
  *	provider_aws_autoscaling.c (scale, health), provider_aws_codedeploy.c
- *	(deploy_start, deploy_poll, deploy_stop) and provider_aws_elbv2.c
- *	(set_weights, get_weights, preview_open, preview_close).
+ *	(deploy_start, deploy_poll, deploy_stop), provider_aws_elbv2.c
+ *	(set_weights, get_weights, preview_open, preview_close) and
+ *	provider_aws_cloudfront.c (cache_flush_start, cache_flush_poll).
  *
  *	Every operation is one or a few API calls, each bounded by
  *	CUTOVER_AWS_TIMEOUT_MS; nothing waits for AWS to converge: callers
@@ -110,6 +111,36 @@ static int cfg_parse_colors(const cJSON *aws, struct aws_provider *p, char *err,
     return 0;
 }
 
+/* cfg_parse_cloudfront - aws.cloudfront, when present: the distribution and its paths */
+static int cfg_parse_cloudfront(const cJSON *aws, struct aws_provider *p, char *err,
+                                size_t err_len)
+{
+    const cJSON *paths = cfg_find(aws, "cloudfront/paths"), *path;
+
+    if (cfg_find(aws, "cloudfront") == NULL)
+        return 0;
+    if (cfg_str(aws, "cloudfront/distribution_id", NULL, p->cloudfront_distribution,
+                sizeof(p->cloudfront_distribution), err, err_len) != 0)
+        return -1;
+    if (paths != NULL && (!cJSON_IsArray(paths) || cJSON_GetArraySize(paths) == 0)) {
+        snprintf(err, err_len, "aws provider: aws.cloudfront.paths must be a non-empty array");
+        return -1;
+    }
+    cJSON_ArrayForEach(path, paths) {
+        if (!cJSON_IsString(path) || path->valuestring[0] != '/') {
+            snprintf(err, err_len, "aws provider: aws.cloudfront.paths holds a non-path");
+            return -1;
+        }
+    }
+    p->cloudfront_paths = paths != NULL ? cJSON_Duplicate(paths, 1)
+                                        : cJSON_CreateStringArray((const char *[]){ "/*" }, 1);
+    if (p->cloudfront_paths == NULL) {
+        snprintf(err, err_len, "aws provider: out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 /* cfg_parse - the environment's "aws" object (and the shared preview header) */
 static int cfg_parse(const cJSON *config, struct aws_provider *p, char *err, size_t err_len)
 {
@@ -135,7 +166,8 @@ static int cfg_parse(const cJSON *config, struct aws_provider *p, char *err, siz
         cfg_int(aws, "capacity/min", 0, 0, 10000, &p->capacity_min, err, err_len) != 0 ||
         cfg_int(aws, "capacity/max", 100, 1, 10000, &p->capacity_max, err, err_len) != 0 ||
         cfg_int(aws, "stickiness/duration_seconds", 3600, 1, 604800, &p->stickiness_seconds,
-                err, err_len) != 0)
+                err, err_len) != 0 ||
+        cfg_parse_cloudfront(aws, p, err, err_len) != 0)
         return -1;
     sticky = cfg_find(aws, "stickiness/enabled");
     p->stickiness_set = cJSON_IsBool(sticky);
@@ -153,28 +185,6 @@ static const char *cfg_region(const cJSON *config)
 
 /* ---- open and close ----------------------------------------------------- */
 
-/* aws_open - read the configuration and create the client; no API call yet */
-static int aws_open(const char *environment, const cJSON *config, void **state, char *err,
-                    size_t err_len)
-{
-    struct aws_provider *p = calloc(1, sizeof(*p));
-
-    if (p == NULL) {
-        snprintf(err, err_len, "aws provider: out of memory");
-        goto out;
-    }
-    snprintf(p->environment, sizeof(p->environment), "%s", environment);
-    if (cfg_parse(config, p, err, err_len) != 0)
-        goto out;
-    if ((p->client = aws_client_create(cfg_region(config), err, err_len)) == NULL)
-        goto out;
-    *state = p;
-    return 0;
-out:
-    free(p);
-    return -1;
-}
-
 /* aws_close - free the client and the state */
 static void aws_close(void *state)
 {
@@ -183,7 +193,28 @@ static void aws_close(void *state)
     if (p == NULL)
         return;
     aws_client_free(p->client);
+    cJSON_Delete(p->cloudfront_paths);
     free(p);
+}
+
+/* aws_open - read the configuration and create the client; no API call yet */
+static int aws_open(const char *environment, const cJSON *config, void **state, char *err,
+                    size_t err_len)
+{
+    struct aws_provider *p = calloc(1, sizeof(*p));
+
+    if (p == NULL) {
+        snprintf(err, err_len, "aws provider: out of memory");
+        return -1;
+    }
+    snprintf(p->environment, sizeof(p->environment), "%s", environment);
+    if (cfg_parse(config, p, err, err_len) != 0 ||
+        (p->client = aws_client_create(cfg_region(config), err, err_len)) == NULL) {
+        aws_close(p);
+        return -1;
+    }
+    *state = p;
+    return 0;
 }
 
 /* ---- request helpers ---------------------------------------------------- */
@@ -319,4 +350,6 @@ const struct provider_ops provider_aws_ops = {
     .get_weights = provider_aws_get_weights,
     .preview_open = provider_aws_preview_open,
     .preview_close = provider_aws_preview_close,
+    .cache_flush_start = provider_aws_cache_flush_start,
+    .cache_flush_poll = provider_aws_cache_flush_poll,
 };

@@ -3,8 +3,9 @@
  *                         provider_aws.c (configuration, the operations
  *                         table, the request helpers), provider_aws_elbv2.c
  *                         (weights, preview, target health),
- *                         provider_aws_autoscaling.c (scale, health) and
- *                         provider_aws_codedeploy.c (deployments).
+ *                         provider_aws_autoscaling.c (scale, health),
+ *                         provider_aws_codedeploy.c (deployments) and
+ *                         provider_aws_cloudfront.c (cache flush).
  *
  * SYNOPSIS
  *	struct aws_query q;
@@ -58,6 +59,8 @@ struct aws_provider {
     int preview_priority;
     int capacity_min;
     int capacity_max;
+    char cloudfront_distribution[40]; /* "": no cache flush */
+    cJSON *cloudfront_paths;          /* the paths to invalidate; owned */
 };
 
 struct aws_query {
@@ -100,6 +103,10 @@ int provider_aws_preview_open(void *state, enum color c, const char *deployment_
                               size_t url_len, char *err, size_t err_len);
 int provider_aws_preview_close(void *state, const char *deployment_id, char *err,
                                size_t err_len);
+int provider_aws_cache_flush_start(void *state, const char *reference, char *handle,
+                                   size_t handle_len, char *err, size_t err_len);
+int provider_aws_cache_flush_poll(void *state, const char *handle, int *done, char *err,
+                                  size_t err_len);
 /* provider_aws_target_healthy - ids of healthy targets in color c's target group */
 int provider_aws_target_healthy(struct aws_provider *p, enum color c, char ids[][64],
                                 size_t max, size_t *n, char *err, size_t err_len);

@@ -12,19 +12,25 @@
  *
  *	Performs the saga's set-weights effect: the new color must show all
  *	of its desired instances healthy in the load balancer before it gets
- *	any share; then absolute weights are set and read back, and the
- *	weight that took effect comes back to the saga as SHIFTED, with a
- *	traffic-shifted event. Canary pauses, the bake time and stage
+ *	any share; before its first share, the provider's cache (a CDN in
+ *	front of the load balancer), when the environment has one, is flushed
+ *	and the flush waited on; then absolute weights are set and read back,
+ *	and the weight that took effect comes back to the saga as SHIFTED,
+ *	with a traffic-shifted event. Canary pauses, the bake time and stage
  *	deadlines are durable timers fired by the skeleton.
  */
 #include "effect.h"
 #include "fault.h"
 #include "log.h"
+#include "stage.h"
 #include "traffic.h"
 #include "worker.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+#define SHIFTER_FLUSH_HANDLE "cache-flush:" /* e->handle while a flush runs */
 
 /* shifter_green_validated - validation passed, or an operator approved */
 static int shifter_green_validated(struct worker *w, const struct cloud_event *ev,
@@ -84,6 +90,63 @@ static int shifter_color_ready(const struct provider_ops *ops, void *state, enum
     snprintf(why, why_len, "%s has %d of %d desired instances healthy", color_name(c), h.healthy,
              h.desired);
     return 0;
+}
+
+/* shifter_flush_begin - start the cache flush when no traffic has moved to
+ * the new color yet: EFFECT_WAIT when started (handle recorded), EFFECT_DONE
+ * when there is nothing to flush */
+static enum effect_step shifter_flush_begin(struct worker *w, struct effect *e,
+                                            const struct provider_ops *ops, void *state,
+                                            enum color new_color)
+{
+    struct provider_weights now;
+    char reference[128], id[128], why[512];
+
+    if (ops->get_weights(state, &now, why, sizeof(why)) != 0) {
+        log_warn("cache flush waits: %s", why);
+        return EFFECT_WAIT;
+    }
+    if ((new_color == COLOR_GREEN ? now.green : now.blue) > 0)
+        return EFFECT_DONE; /* not the first move: the flush came before it */
+    snprintf(reference, sizeof(reference), "cutover-%s-%" PRId64, e->deployment_id, e->id);
+    if (ops->cache_flush_start(state, reference, id, sizeof(id), why, sizeof(why)) != 0) {
+        log_warn("cache flush failed, retried on the next tick: %s", why);
+        return EFFECT_WAIT;
+    }
+    if (id[0] == '\0')
+        return EFFECT_DONE; /* the environment has no cache */
+    snprintf(e->handle, sizeof(e->handle), SHIFTER_FLUSH_HANDLE "%s", id);
+    if (effect_record(w, e) == 0)
+        log_info("cache flush %s started", id);
+    return EFFECT_WAIT;
+}
+
+/* shifter_flush_cache - before the first share of the new color: the
+ * provider's cache flush, started once and polled until it completed;
+ * EFFECT_DONE lets the weights move */
+static enum effect_step shifter_flush_cache(struct worker *w, struct effect *e,
+                                            const struct provider_ops *ops, void *state,
+                                            enum color new_color)
+{
+    const size_t prefix = sizeof(SHIFTER_FLUSH_HANDLE) - 1;
+    char why[512];
+    int done;
+
+    if (ops->cache_flush_start == NULL || stage_result_int(e, "cache_flushed", 0))
+        return EFFECT_DONE;
+    if (strncmp(e->handle, SHIFTER_FLUSH_HANDLE, prefix) != 0)
+        return shifter_flush_begin(w, e, ops, state, new_color);
+    if (ops->cache_flush_poll(state, e->handle + prefix, &done, why, sizeof(why)) != 0) {
+        log_warn("cache flush %s: %s", e->handle + prefix, why);
+        return EFFECT_WAIT;
+    }
+    if (!done)
+        return EFFECT_WAIT;
+    stage_result_set(e, "cache_flushed", 1);
+    if (effect_record(w, e) != 0)
+        return EFFECT_WAIT;
+    log_info("cache flush %s completed", e->handle + prefix);
+    return EFFECT_DONE;
 }
 
 /* shifter_finish - record the shift and tell the saga the weight that took effect */
@@ -154,6 +217,8 @@ static enum effect_step shifter_set_weights_step(struct worker *w, struct effect
             log_info("set-weights not performed: a rollback raised the epoch");
         return EFFECT_WAIT;
     }
+    if (e->arg > 0 && shifter_flush_cache(w, e, ops, state, d.new_color) != EFFECT_DONE)
+        return EFFECT_WAIT;
     traffic_weights_for(d.new_color, e->arg, &want);
     if (shifter_call(w, e, ops, state, &want, why, sizeof(why)) != 0) {
         log_warn("set-weights failed, retried on the next tick: %s", why);

@@ -52,6 +52,14 @@ data "aws_iam_policy_document" "cutover" {
     actions   = ["codedeploy:GetDeploymentConfig"]
     resources = ["${local.cd_prefix}:deploymentconfig:*"]
   }
+  dynamic "statement" {
+    for_each = var.cloudfront_distribution_id == "" ? [] : [var.cloudfront_distribution_id]
+    content {
+      sid       = "FlushCache"
+      actions   = ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"]
+      resources = ["arn:${local.partition}:cloudfront::${local.account}:distribution/${statement.value}"]
+    }
+  }
 }
 
 resource "aws_iam_policy" "cutover" {

@@ -52,5 +52,6 @@ output "environment" {
     preview_priority  = var.preview_priority
     capacity          = var.capacity
     capacity_max      = var.capacity_max
+    cloudfront        = var.cloudfront_distribution_id == "" ? null : { distribution_id = var.cloudfront_distribution_id, paths = var.cloudfront_paths }
   })
 }

@@ -71,6 +71,18 @@ variable "preview_priority" {
   default     = 10
 }
 
+variable "cloudfront_distribution_id" {
+  description = "CloudFront distribution in front of the load balancer, invalidated before traffic first moves to a new color; empty: none."
+  type        = string
+  default     = ""
+}
+
+variable "cloudfront_paths" {
+  description = "Paths of the distribution to invalidate (aws.cloudfront.paths)."
+  type        = list(string)
+  default     = ["/*"]
+}
+
 variable "tags" {
   description = "Tags of every resource."
   type        = map(string)

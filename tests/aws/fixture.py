@@ -3,7 +3,7 @@
 moto server with boto3, and a cutover environment document for it.
 
 usage: fixture.py --endpoint URL --name ENV --env-out PATH --creds-out PATH
-                  [--region us-east-1] [--capacity 2]
+                  [--admin-creds-out PATH] [--region us-east-1] [--capacity 2]
 
 1. With moto's bootstrap allowance (moto_server.py's --no-auth-count, 3
    requests), creates the IAM user "fixture-admin" with an allow-all
@@ -11,13 +11,15 @@ usage: fixture.py --endpoint URL --name ENV --env-out PATH --creds-out PATH
 2. Creates the IAM user "cutover" with the provider's least-privilege
    policy (the actions ops/terraform/iam.tf grants) and an access key;
    writes `export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...` lines
-   for it to --creds-out (mode 0600).
+   for it to --creds-out (mode 0600), and for fixture-admin to
+   --admin-creds-out when given.
 3. Builds: a VPC with two subnets, an Application Load Balancer with an
    HTTP:80 listener forwarding to the blue target group, target groups
    blue and green, a launch template, Auto Scaling Groups blue (2
    instances) and green (0) attached to them, a CodeDeploy application
-   with deployment groups blue and green, and an S3 bucket holding
-   releases/app-1.0.tar.gz.
+   with deployment groups blue and green, an S3 bucket holding
+   releases/app-1.0.tar.gz, and a CloudFront distribution in front of
+   the load balancer.
 4. Writes the environment document (provider "aws") to --env-out and
    prints the names it chose as JSON on stdout.
 """
@@ -47,7 +49,12 @@ PROVIDER_ACTIONS = [
     "codedeploy:GetDeploymentConfig",
     "codedeploy:GetApplicationRevision",
     "codedeploy:RegisterApplicationRevision",
+    "cloudfront:CreateInvalidation",
+    "cloudfront:GetInvalidation",
 ]
+
+# Paths the environment invalidates; the second needs escaping in XML.
+CLOUDFRONT_PATHS = ["/*", "/shop/?a=1&b=<2>"]
 
 
 def parse_args():
@@ -56,6 +63,7 @@ def parse_args():
     ap.add_argument("--name", required=True)
     ap.add_argument("--env-out", required=True)
     ap.add_argument("--creds-out", required=True)
+    ap.add_argument("--admin-creds-out", help="the same for fixture-admin (tests read with it)")
     ap.add_argument("--region", default="us-east-1")
     ap.add_argument("--capacity", type=int, default=2)
     return ap.parse_args()
@@ -128,6 +136,20 @@ def codedeploy(args, iam, cd, name, asgs):
     return dgs
 
 
+def distribution(cloudfront, name, dns):
+    """A CloudFront distribution in front of the load balancer; its id."""
+    origin = {"Id": "alb", "DomainName": dns,
+              "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                     "OriginProtocolPolicy": "http-only"}}
+    config = {"CallerReference": name, "Comment": name, "Enabled": True,
+              "Origins": {"Quantity": 1, "Items": [origin]},
+              "DefaultCacheBehavior": {"TargetOriginId": "alb", "ViewerProtocolPolicy": "allow-all",
+                                       "MinTTL": 0,
+                                       "ForwardedValues": {"QueryString": True,
+                                                           "Cookies": {"Forward": "all"}}}}
+    return cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+
+
 def write_private(path, text):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -151,18 +173,22 @@ def main():
     s3 = client(args, "s3", admin)
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="releases/app-1.0.tar.gz", Body=b"release 1.0")
+    cdn = distribution(client(args, "cloudfront", admin), name, dns)
     env = {"name": name, "provider": "aws", "capacity": args.capacity,
            "aws": {"region": args.region, "listener_arn": listener, "target_groups": tgs,
                    "auto_scaling_groups": asgs,
                    "codedeploy": {"application": name, "deployment_groups": dgs},
-                   "preview": {"priority": 10}, "capacity": {"min": 1, "max": 4}}}
+                   "preview": {"priority": 10}, "capacity": {"min": 1, "max": 4},
+                   "cloudfront": {"distribution_id": cdn, "paths": CLOUDFRONT_PATHS}}}
     with open(args.env_out, "w") as f:
         json.dump(env, f, indent=1)
-    write_private(args.creds_out, f"export AWS_ACCESS_KEY_ID={cutover[0]}\n"
-                                  f"export AWS_SECRET_ACCESS_KEY={cutover[1]}\n")
+    for path, key in ((args.creds_out, cutover), (args.admin_creds_out, admin)):
+        if path:
+            write_private(path, f"export AWS_ACCESS_KEY_ID={key[0]}\n"
+                                f"export AWS_SECRET_ACCESS_KEY={key[1]}\n")
     print(json.dumps({"bucket": bucket, "dns": dns, "listener": listener,
                       "target_groups": tgs, "auto_scaling_groups": asgs,
-                      "application": name, "deployment_groups": dgs}))
+                      "application": name, "deployment_groups": dgs, "distribution": cdn}))
 
 
 if __name__ == "__main__":

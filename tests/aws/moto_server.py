@@ -20,6 +20,12 @@ the CodeDeploy agent that would run the hooks on the instances:
 sets that deployment's status, and
 this launcher adds a StopDeployment handler to moto that marks the
 deployment Stopped. Neither exists in cutover's product code.
+
+Also scaffolding: moto re-computes the signature of a request that has no
+body (a GET) over its parsed parameters, as if they were a form body, so
+that every CloudFront GET fails with SignatureDoesNotMatch, botocore's
+too. The launcher makes moto check such a request against its real, empty
+body; the signature is still checked.
 """
 import argparse
 import json
@@ -76,6 +82,24 @@ def add_stop_deployment():
     CodeDeployResponse.stop_deployment = stop_deployment
 
 
+def sign_empty_bodies():
+    """Check a bodiless GET, HEAD or DELETE against its empty body (see above)."""
+    from moto.iam.access_control import IAMRequestBase
+
+    original = IAMRequestBase._create_aws_request
+
+    def create_aws_request(self):
+        if self._body or self._method not in ("GET", "HEAD", "DELETE"):
+            return original(self)
+        parsed, self._data = self._data, b""
+        try:
+            return original(self)
+        finally:
+            self._data = parsed
+
+    IAMRequestBase._create_aws_request = create_aws_request
+
+
 class ControlHandler(BaseHTTPRequestHandler):
     """POST /codedeploy/<id>/<status>: 204, or 404 when moto has no such deployment."""
 
@@ -97,6 +121,7 @@ def main():
     from moto.server import ThreadedMotoServer  # reads the variable at import
 
     add_stop_deployment()
+    sign_empty_bodies()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -6,7 +6,8 @@
 # 1. a canary 10 -> 50 -> 100 goes scaling -> deploying -> validating ->
 #    shifting -> promoted -> completed: the new color's Auto Scaling Group
 #    is scaled up, its release goes out through a CodeDeploy deployment to
-#    its deployment group, the listener's target group weights in moto
+#    its deployment group, the CloudFront distribution is invalidated once,
+#    before the first shift, the listener's target group weights in moto
 #    follow 10, 50 and 100 (sampled while the deployment runs), and after
 #    the bake the old color's group is at desired capacity 0;
 # 2. an alarm during a canary step rolls back: the listener is 100 % on
@@ -15,7 +16,7 @@
 #    within the stage timeout, not a hang), with SignatureDoesNotMatch as
 #    the reason in `cutover status --json` and `cutover history`. Before
 #    its build-ready, probe records show that the restarted scaler consumes
-#    again (scaler_consuming).
+#    again (scaler_consuming). It moved no traffic: no invalidation.
 #
 # TEST SCAFFOLDING: moto never finishes a CodeDeploy deployment, so
 # tests/aws/codedeploy_agent.py stands in for the CodeDeploy agent and
@@ -74,6 +75,31 @@ codedeploy_of() {
   aws_py "
 i = c('codedeploy').get_deployment(deploymentId='$1')['deploymentInfo']
 print(i['deploymentGroupName'], i['status'], i.get('description', ''))"
+}
+
+# invalidations - "reference created paths status" of each invalidation of the
+# environment's distribution, oldest first (created: epoch seconds; read as the fixture's admin)
+invalidations() {
+  (source "$TMP/admin-creds.sh" && aws_py "
+import datetime
+cf, d = c('cloudfront'), aws['cloudfront']['distribution_id']
+items = cf.list_invalidations(DistributionId=d)['InvalidationList'].get('Items') or []
+for i in sorted(items, key=lambda i: i['CreateTime']):
+    b = cf.get_invalidation(DistributionId=d, Id=i['Id'])['Invalidation']
+    t = b['CreateTime']
+    t = t if t.tzinfo else t.replace(tzinfo=datetime.timezone.utc)
+    print(b['InvalidationBatch']['CallerReference'], t.timestamp(),
+          '|'.join(b['InvalidationBatch']['Paths']['Items']), b['Status'])")
+}
+
+# invalidated_before_shift ID - t when the deployment's invalidation (moto's
+# CreateTime) came before its first weight change
+invalidated_before_shift() {
+  local created
+  created=$(invalidations | awk -v ref="cutover-$1-" 'index($1, ref) == 1 { print $2; exit }')
+  [ -n "$created" ] || { echo "no invalidation"; return; }
+  sql "SELECT min(extract(epoch FROM at)) > :'v2' FROM transitions
+       WHERE deployment_id = :'v1' AND event_type = 'effect:set-weights'" "$1" "$created"
 }
 
 # sampler_start - record the listener's weights while a deployment runs
@@ -149,7 +175,7 @@ wait_for 30 test -s "$TMP/moto.json" || { not_ok "moto starts"; exit 1; }
 MOTO=$(json_get "$TMP/moto.json" endpoint)
 CONTROL=$(json_get "$TMP/moto.json" control)
 python3 "$TOP/tests/aws/fixture.py" --endpoint "$MOTO" --name "$ENV" --env-out "$TMP/fixture-env.json" \
-  --creds-out "$TMP/creds.sh" > "$TMP/fixture.json" 2>>"$LOGDIR/aws-fixture.log" ||
+  --creds-out "$TMP/creds.sh" --admin-creds-out "$TMP/admin-creds.sh" > "$TMP/fixture.json" 2>>"$LOGDIR/aws-fixture.log" ||
   { not_ok "the fixture builds the topology in moto"; exit 1; }
 ok "the fixture builds the topology in moto (signatures checked)"
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI
@@ -198,6 +224,10 @@ check_eq "green-validated passed its check" "true version-set" \
 check_eq "the listener's weights in moto followed 10, 50, 100 (blue green)" \
   "100 0,90 10,50 50,0 100" "$SEEN"
 check_eq "traffic-shifted announced 10, 50, 100" "10 50 100" "$(shifted "$A1")"
+check_eq "the CloudFront distribution was invalidated once" 1 "$(invalidations | wc -l)"
+check "for this deployment, with the environment's paths, and it completed" \
+  grep -qxE "cutover-$A1-[0-9]+ [0-9.]+ /\*\|/shop/\?a=1&b=<2> (COMPLETED|Completed)" <<< "$(invalidations)"
+check_eq "the invalidation came before the first weight change" t "$(invalidated_before_shift "$A1")"
 check_eq "the listener is all green" "0 100" "$(weights)"
 check_eq "the live color is green" green "$(live_color)"
 check "blue's group is at desired capacity 0 after the bake" wait_for 30 eq "0 0 0" asg blue
@@ -237,6 +267,8 @@ check_eq "its path" "scaling deploying validating shifting rolling-back rolled-b
   "$(dep_path_from_scaling a2)"
 check_eq "the listener's weights went 10, 50, then back (blue green)" \
   "0 100,10 90,50 50,0 100" "$SEEN"
+check_eq "one more invalidation, for this deployment" "2 cutover-$A2-" \
+  "$(invalidations | awk '{ n++; ref = $1 } END { sub(/[0-9]+$/, "", ref); print n, ref }')"
 check_eq "moto's listener holds 100 % on the old color" "0 100" "$(weights)"
 check "the new color's group is at desired capacity 0" wait_for 30 eq "0 0 0" asg blue
 check_eq "the old color's group still runs at capacity" "2 2 2" "$(asg green)"
@@ -275,6 +307,7 @@ check_eq "it failed in scaling, before any traffic moved" "scaling failed" "$(de
 check "the wrong secret stays out of the reason and the scaler's log" \
   secret_kept_out "$WRONG" "$REASON"
 check_eq "moto's listener did not move" "0 100" "$(weights)"
+check_eq "and nothing was invalidated for it" 2 "$(invalidations | wc -l)"
 check "the new color's group is at desired capacity 0" wait_for 30 eq "0 0 0" asg blue
 check_eq "the live color's group still runs at capacity" "2 2 2" "$(asg green)"
 check_eq "no CodeDeploy deployment was made for it: blue's group holds only the second's" "$H2" \
