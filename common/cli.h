@@ -18,6 +18,8 @@ int cli_migrate_cmd(int argc, char **argv);
 int cli_topics_create_cmd(int argc, char **argv);
 int cli_env_apply_cmd(int argc, char **argv);
 int cli_env_list_cmd(int argc, char **argv);
+/* cli_seed.c: the live color up and all the traffic on it, before a first deployment */
+int cli_env_seed_cmd(int argc, char **argv);
 
 /* cli_status.c: read-only views of the database */
 int cli_status_cmd(int argc, char **argv);

@@ -93,6 +93,9 @@ int deployment_start(struct worker *w, struct deployment *d, const struct deploy
 int deployment_apply_event(struct worker *w, const struct cloud_event *ev,
                            enum saga_input_kind kind, struct event_error *err);
 
+/* The capacity of an environment whose document names none. */
+#define DEPLOYMENT_DEFAULT_CAPACITY 2
+
 /* deployment_env_int - an integer of the environment document by a
  * slash-separated path ("timeouts/deploy"), or fallback */
 long deployment_env_int(const struct deployment *d, const char *path, long fallback);

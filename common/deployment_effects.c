@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DEPLOYMENT_DEFAULT_CAPACITY 2
 #define DEPLOYMENT_DEFAULT_BAKE_SECONDS 300
 #define DEPLOYMENT_DEFAULT_STAGE_SECONDS 900
 

@@ -37,7 +37,8 @@ int stage_target_read(struct worker *w, const struct effect *e, struct stage_tar
     }
     t->new_color = d.saga.new_color == COLOR_GREEN ? COLOR_GREEN : COLOR_BLUE;
     t->old_color = color_other(t->new_color);
-    t->capacity = e->arg > 0 ? e->arg : (int)deployment_env_int(&d, "capacity", 2);
+    t->capacity = e->arg > 0 ? e->arg
+                             : (int)deployment_env_int(&d, "capacity", DEPLOYMENT_DEFAULT_CAPACITY);
     snprintf(t->version, sizeof(t->version), "%s", d.version);
     stage_artifact_text(&d, "uri", t->artifact_uri, sizeof(t->artifact_uri));
     stage_artifact_text(&d, "sha256", t->artifact_sha256, sizeof(t->artifact_sha256));

@@ -71,6 +71,7 @@ EOF
 }
 
 # saga_setup - environment ENV on fresh ports, blue serving release 1.0
+# (seeded as a user would: cutover env seed)
 saga_setup() {
   ENV=$(unique_name "$1")
   TMP=$(mktemp -d)
@@ -86,8 +87,9 @@ saga_setup() {
   saga_release 1.0
   saga_env_json > "$TMP/env.json"
   "$BIN/cutover" env apply "$TMP/env.json" > /dev/null || { not_ok "env apply"; exit 1; }
-  probe open && probe scale blue 2 && wait_for 30 eq "2 2 2" probe health blue ||
-    { not_ok "blue seeded with 1.0" "$(probe health blue)"; exit 1; }
+  "$BIN/cutover" env seed "$ENV" --timeout 30 >>"$LOGDIR/saga_seed.log" 2>&1 &&
+    [ "$(probe health blue)" == "2 2 2" ] ||
+    { not_ok "cutover env seed: blue serves 1.0" "$(probe health blue)"; exit 1; }
 }
 
 # saga_workers_missing - the worker binaries not built yet

@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	cutover migrate
  *	cutover topics create
- *	cutover env apply FILE | env list
+ *	cutover env apply FILE | env list | env seed ENV
  *	cutover config [--check]
  *	cutover aws sign --region R --service S --time T < request
  *	cutover status ENV [--json] | history ENV [--json] [--limit N]
@@ -48,6 +48,8 @@ static const struct cli_command cli_commands[] = {
     {"topics", "create", "create cutover's Kafka topics (idempotent)", cli_topics_create_cmd, 1},
     {"env", "apply", "FILE: register or update an environment (idempotent)", cli_env_apply_cmd, 1},
     {"env", "list", "list environments", cli_env_list_cmd, 1},
+    {"env", "seed", "ENV [--timeout S]: bring the live color up with all the traffic (first start)",
+     cli_env_seed_cmd, 1},
     {"config", NULL, "[--check]: validate and print the configuration (secrets masked)",
      cli_config_cmd, 1},
     {"status", NULL, "ENV [--json]: live color, weights, active and last deployment",

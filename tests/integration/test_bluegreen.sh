@@ -18,8 +18,15 @@ missing=$(saga_workers_missing | tr '\n' ' ')
 start_saga_workers
 
 check_eq "blue serves 1.0 before the deployment" "version 1.0 color blue" "$(served)"
-gate_open all
+check_eq "after cutover env seed: all the traffic on blue" "100 0" "$(probe get-weights)"
+check "seeding again changes nothing and succeeds" \
+  eval '"$BIN/cutover" env seed "$ENV" >>"$LOGDIR/saga_seed.log" 2>&1 && [ "$(probe health blue) $(probe get-weights)" == "2 2 2 100 0" ]'
 build_ready b2 2.0
+check "the deployment waits in validation for its gate" wait_for 120 eq validating dep_state b2
+SEED_OUT=$("$BIN/cutover" env seed "$ENV" 2>&1)
+check_eq "cutover env seed is refused while a deployment is in flight (exit 1)" 1 "$?"
+check "and says which deployment" grep -qE "deployment $(dep_id b2) is validating" <<< "$SEED_OUT"
+gate_open all
 check "the deployment completes" wait_for 180 eq completed dep_state b2
 ID=$(dep_id b2)
 check_eq "it went through every state once" \

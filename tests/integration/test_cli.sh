@@ -136,12 +136,14 @@ check_eq "alarm --ok: state OK" '["OK","warning","grafana"]' \
   "$(record "$ID" alarm-fired | cut -f2- | jq -c '.data | [.state,.severity,.source]')"
 
 # 7. bad usage: exit 2 and a message that says what is wrong
-# usage_error PATTERN ARGS... - cutover ARGS exits 2 and its stderr matches PATTERN
-usage_error() {
+# exits_with STATUS PATTERN ARGS... - cutover ARGS exits STATUS and its stderr matches PATTERN
+exits_with() {
   local err rc
-  err=$("$CLI" "${@:2}" 2>&1 >/dev/null); rc=$?
-  [ "$rc" -eq 2 ] && grep -q -- "$1" <<< "$err"
+  err=$("$CLI" "${@:3}" 2>&1 >/dev/null); rc=$?
+  [ "$rc" -eq "$1" ] && grep -q -- "$2" <<< "$err"
 }
+# usage_error PATTERN ARGS... - cutover ARGS exits 2 and its stderr matches PATTERN
+usage_error() { exits_with 2 "$@"; }
 check "publish build-ready without --build: exit 2" \
   usage_error "are required" publish build-ready --env "$ENV" --version 1 --artifact file:///x
 check "an unknown option: exit 2" usage_error "unrecognized option" publish build-ready --bogus
@@ -160,7 +162,11 @@ check "alarm without --alarm: exit 2" usage_error "needs --alarm" alarm "$ENV"
 check "status without ENV: exit 2" usage_error "missing ENV" status
 check "history --limit 0: exit 2" usage_error "limit" history "$ENV" --limit 0
 check "status ENV ENV: exit 2" usage_error "unexpected argument" status "$ENV" other
-for cmd in "status" "history" "publish build-ready" "approve" "shift" "rollback" "alarm"; do
+check "env seed without ENV: exit 2" usage_error "which environment" env seed
+check "env seed --timeout 0: exit 2" usage_error "seconds in 1..3600" env seed "$ENV" --timeout 0
+check "env seed of an unknown environment: exit 1, says so" \
+  exits_with 1 "no environment \"$ENV-none\"" env seed "$ENV-none"
+for cmd in "status" "history" "publish build-ready" "approve" "shift" "rollback" "alarm" "env seed"; do
   # shellcheck disable=SC2086
   check "$cmd --help exits 0 with its usage" bash -c "'$CLI' $cmd --help | grep -q '^usage: cutover'"
 done
