@@ -1,7 +1,8 @@
 # cutover - build, test, demo, bench, install.
 #
 # common/*.c      -> $(BUILD)/libcutover.a   (the runtime every process links)
-# workers/NAME.c  -> $(BUILD)/bin/cutover-NAME (cutover.c -> the CLI, cutover)
+# workers/NAME.c  -> $(BUILD)/bin/cutover-NAME (cutover.c -> the CLI, cutover;
+#                    cutoverd.c -> the supervisor, cutoverd)
 # demo/app.c, demo/loadgen.c -> $(BUILD)/bin/cutover-demo-app, cutover-loadgen
 # tests/unit/test_*.c -> $(BUILD)/tests/test_* (cmocka)
 # tests/integration/*_probe.c -> $(BUILD)/tests/*_probe (drive one provider call)
@@ -23,7 +24,7 @@ LDFLAGS  += $(EXTRA_LDFLAGS)
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 WORKER_SRC := $(wildcard workers/*.c)
-bin_name    = $(if $(filter cutover,$(1)),$(1),cutover-$(1))
+bin_name    = $(if $(filter cutover cutoverd,$(1)),$(1),cutover-$(1))
 WORKER_BIN := $(foreach w,$(WORKER_SRC:workers/%.c=%),$(BUILD)/bin/$(call bin_name,$(w)))
 DEMO_BIN   := $(BUILD)/bin/cutover-demo-app $(BUILD)/bin/cutover-loadgen
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -47,7 +48,7 @@ $(BUILD)/bin/cutover-%: $(BUILD)/workers/%.o $(BUILD)/libcutover.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bin/cutover: $(BUILD)/workers/cutover.o $(BUILD)/libcutover.a
+$(BUILD)/bin/cutover $(BUILD)/bin/cutoverd: $(BUILD)/bin/%: $(BUILD)/workers/%.o $(BUILD)/libcutover.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -107,6 +108,9 @@ install: $(WORKER_BIN) $(DEMO_BIN)
 	install -m 0755 $(WORKER_BIN) $(DEMO_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 migrations/*.sql $(DESTDIR)$(PREFIX)/share/cutover/migrations/
 	cp -R schemas/. $(DESTDIR)$(PREFIX)/share/cutover/schemas/
+	install -d $(DESTDIR)$(PREFIX)/share/cutover/systemd
+	install -m 0644 ops/systemd/cutoverd.service ops/systemd/cutover.env ops/systemd/README.md \
+	    $(DESTDIR)$(PREFIX)/share/cutover/systemd/
 
 clean:
 	rm -rf build build-sanitize

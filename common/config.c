@@ -97,6 +97,14 @@ const struct config_var config_vars[] = {
     I("CUTOVER_FAULT_SKIP", "0", 0, 1000000, "chaos tests only: pass the fault point this many times first"),
     S("CUTOVER_FAULT_DELAY_POINT", NULL, CONFIG_PUBLIC, "chaos tests only: pause at this named point (fault_delay)"),
     I("CUTOVER_FAULT_DELAY_MS", "0", 0, 600000, "chaos tests only: how long the delay point pauses"),
+    I("CUTOVER_SUPERVISOR_RESTART_MIN_MS", "500", 10, 600000,
+      "cutoverd: pause before restarting a worker that exited; doubles while it keeps exiting"),
+    I("CUTOVER_SUPERVISOR_RESTART_MAX_MS", "30000", 10, 3600000,
+      "cutoverd: longest pause before restarting a worker"),
+    I("CUTOVER_SUPERVISOR_STABLE_MS", "60000", 100, 86400000,
+      "cutoverd: a worker up this long before it exits is restarted after the shortest pause again"),
+    I("CUTOVER_SUPERVISOR_STOP_GRACE_MS", "15000", 0, 600000,
+      "cutoverd: time the workers get to drain after SIGTERM before SIGKILL"),
 };
 
 #undef S
