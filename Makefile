@@ -34,6 +34,7 @@ PROBE_BIN  := $(PROBE_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 OPS_BIN    := $(BUILD)/bin/cutover-mock-broker
 
 .PHONY: all test unit integration sanitize valgrind install demo bench bootstrap clean
+.SECONDARY: # keep the object files of tests and probes, so that a second make does nothing
 all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(PROBE_BIN) $(OPS_BIN)
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h)
