@@ -25,7 +25,11 @@
  *	green1..greenN, disabled at start. open() writes the file when its
  *	content changed and then reloads HAProxy through the master socket;
  *	runtime state (weights, enabled servers) survives reloads through a
- *	server-state-file dumped just before each reload.
+ *	server-state-file dumped just before each reload. Should that file be
+ *	missing or stale, open() after its own reload brings the servers of
+ *	running slots below the recorded capacity out of maintenance, then
+ *	the recorded weights back. (A slot that another process is deploying
+ *	to may so be enabled early; its color has no share at that time.)
  *
  *	Slot i (0-based) of color c listens on base_port + c * max_instances
  *	+ i and lives in CUTOVER_RUN_DIR/local/<env>/<color>-<i+1>/: releases/
@@ -353,8 +357,10 @@ static int local_open(const char *environment, const cJSON *config, void **state
         free(p);
         return -1;
     }
-    if (reloaded)
+    if (reloaded) { /* a state file that was missing or stale: servers, then weights */
+        local_slots_restore(p);
         local_weights_restore(p);
+    }
     *state = p;
     return 0;
 }

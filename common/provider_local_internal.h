@@ -115,6 +115,8 @@ char **local_hook_env_create(const struct local_provider *p, enum color c, int i
                              const char *version, const char *release_dir, const char *event);
 void local_hook_env_free(char **env);
 int local_desired_get(const struct local_provider *p, enum color c);
+/* local_slots_restore - running slots' servers out of maintenance after a stateless reload */
+void local_slots_restore(const struct local_provider *p);
 int local_scale(void *state, enum color c, int capacity, char *err, size_t err_len);
 int local_health(void *state, enum color c, struct provider_health *out, char *err,
                  size_t err_len);

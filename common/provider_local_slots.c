@@ -7,6 +7,7 @@
  *	local_scale(p, COLOR_GREEN, 2, err, sizeof(err));
  *	local_health(p, COLOR_GREEN, &health, err, sizeof(err));
  *	local_slot_path(p, COLOR_GREEN, 0, "pid", path, sizeof(path));
+ *	local_slots_restore(p);			(after a reload of ours)
  *	char **envp = local_hook_env_create(p, COLOR_GREEN, 0, version, release_dir, NULL);
  *	local_hook_env_free(envp);
  *
@@ -538,6 +539,42 @@ int local_scale(void *state, enum color c, int capacity, char *err, size_t err_l
         return -1;
     local_state_save(p);
     return 0;
+}
+
+/* server_in_maint - 1 when sv holds the main server of slot i of c in maintenance */
+static int server_in_maint(const struct haproxy_server *sv, size_t n, enum color c, int i)
+{
+    char name[32];
+
+    local_server_name(c, i, name, sizeof(name));
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(sv[k].name, name) == 0)
+            return sv[k].status == HAPROXY_STATUS_MAINT;
+    return 0;
+}
+
+/* local_slots_restore - after a reload of ours that restored no state: the servers of
+ * running slots below the recorded capacity out of maintenance again; a failure only warns */
+void local_slots_restore(const struct local_provider *p)
+{
+    struct haproxy_server *sv = calloc(HAPROXY_SERVERS_MAX, sizeof(*sv));
+    char err[512];
+    size_t n;
+
+    if (sv == NULL || local_servers_read(p, sv, &n, err, sizeof(err)) != 0)
+        goto out;
+    for (int c = COLOR_BLUE; c <= COLOR_GREEN; c++) {
+        for (int i = 0; i < local_desired_get(p, c); i++) {
+            if (!slot_alive(p, c, i) || !server_in_maint(sv, n, c, i))
+                continue;
+            log_warn("haproxy reloaded with %s-%d of %s in maintenance: enabling it again",
+                     color_name(c), i + 1, p->cfg.name);
+            if (local_slot_enable(p, c, i, err, sizeof(err)) != 0)
+                log_warn("slot %s-%d not enabled: %s", color_name(c), i + 1, err);
+        }
+    }
+out:
+    free(sv);
 }
 
 /* local_health - desired, running (process alive) and healthy (check UP) */

@@ -257,6 +257,26 @@ if split_ok 40 4 20; then ok "traffic at 25/75 after the reload ($SPLIT)"; else 
 rm -f "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV-other.cfg"
 rm -rf "$CUTOVER_RUN_DIR/local/$ENV-other"
 
+# ---------------------------------------------------------------- a reload of ours without state
+
+# HAProxy forgot the environment (its file and state file gone, someone else
+# reloaded); the next open() writes the file again and reloads with the
+# servers disabled, as the file declares them: it must bring back the
+# running slots and the weights
+HEALTH_BEFORE="$(probe health blue) / $(probe health green)"
+rm -f "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV.cfg" "$CUTOVER_RUN_DIR/local/$ENV/haproxy.state"
+old_worker=$(haproxy_worker)
+echo reload | socat - "UNIX-CONNECT:$CUTOVER_HAPROXY_MASTER_SOCKET" >/dev/null
+wait_for 10 worker_is_not "$old_worker" || true
+check_eq "HAProxy no longer knows the environment's backend" 0 \
+  "$(echo "show backend" | socat - "UNIX-CONNECT:$CUTOVER_HAPROXY_SOCKET" | grep -cx "$ENV")"
+check "open() writes its file again and reloads" probe open
+check_eq "the file is back" 1 "$(ls "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV.cfg" | wc -l)"
+check "the running slots serve again: health as before ($HEALTH_BEFORE)" \
+  wait_for 10 eq "$HEALTH_BEFORE" eval 'echo "$(probe health blue) / $(probe health green)"'
+check_eq "and the recorded weights are back" "25 75" "$(probe get-weights)"
+if split_ok 40 4 20; then ok "traffic at 25/75 again ($SPLIT)"; else not_ok "traffic at 25/75 again" "$SPLIT"; fi
+
 # ---------------------------------------------------------------- the end
 
 check "weights back to 100/0" probe weights 100 0
