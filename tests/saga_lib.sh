@@ -46,7 +46,7 @@ saga_pick_ports() {
 }
 
 # probe OP ARGS... - one local provider operation on this test's environment
-probe() { "$TOP/$BUILD/tests/local_provider_probe" "$TMP/env.json" "$@" 2>>"$LOGDIR/saga_probe.log"; }
+probe() { "$TOP/$BUILD/tests/provider_probe" "$TMP/env.json" "$@" 2>>"$LOGDIR/saga_probe.log"; }
 
 # saga_release VERSION [--broken] - build a demo release; sets REL_<VERSION> URI and SHA
 saga_release() {
@@ -82,7 +82,7 @@ saga_setup() {
     not_ok "build present" "run make first"
     exit 1
   }
-  [ -x "$TOP/$BUILD/tests/local_provider_probe" ] || { not_ok "the provider probe is built" "run make first"; exit 1; }
+  [ -x "$TOP/$BUILD/tests/provider_probe" ] || { not_ok "the provider probe is built" "run make first"; exit 1; }
   saga_pick_ports || { not_ok "free ports" "none found"; exit 1; }
   saga_release 1.0
   saga_env_json > "$TMP/env.json"

@@ -13,7 +13,7 @@
 # throttled call is retried and succeeds, and gives up with a clear error
 # past CUTOVER_AWS_MAX_ATTEMPTS.
 #
-# The provider is driven by tests/integration/aws_provider_probe.c,
+# The provider is driven by tests/integration/provider_probe.c,
 # compiled here against $BUILD/libcutover.a. Needs `make` and python3;
 # installs moto[server] and boto3 with pip when they are missing.
 set -euo pipefail
@@ -22,7 +22,7 @@ source "$TOP/tests/aws/lib.sh"
 
 TMP=$(mktemp -d)
 ENV=$(unique_name aws)
-PROBE="$TOP/$BUILD/tests/aws_provider_probe"
+PROBE="$TOP/$BUILD/tests/provider_probe"
 PIDS=()
 
 # cleanup - stop moto and the proxy, remove the scratch directory

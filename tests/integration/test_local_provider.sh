@@ -13,7 +13,7 @@
 # reads what HAProxy holds, and another environment's configuration change
 # (a reload) restores this environment's weights from its state file.
 #
-# The provider is driven by tests/integration/local_provider_probe.c,
+# The provider is driven by tests/integration/provider_probe.c,
 # compiled here against $BUILD/libcutover.a. Needs `make` (the library and
 # the demo application) and the dev stack (tests/run starts it).
 set -euo pipefail
@@ -26,7 +26,7 @@ if [ -z "${CUTOVER_HAPROXY_SOCKET:-}" ]; then
 fi
 TMP=$(mktemp -d)
 ENV=$(unique_name lp)
-PROBE="$TOP/$BUILD/tests/local_provider_probe"
+PROBE="$TOP/$BUILD/tests/provider_probe"
 MAX=3
 
 # cleanup - stop the environment's instances, remove its (and the other

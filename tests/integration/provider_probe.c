@@ -1,27 +1,30 @@
 /*
- * aws_provider_probe - drive a provider (the aws one, in
- *                      tests/integration/test_aws_provider.sh) one
- *                      operation per run, from the command line.
+ * provider_probe - drive a provider (local or aws, as the environment file
+ *                  says) one operation per run, from the command line, for
+ *                  the tests and the benchmarks.
  *
  * SYNOPSIS
- *	aws_provider_probe ENV.json open
- *	aws_provider_probe ENV.json scale COLOR N
- *	aws_provider_probe ENV.json health COLOR		prints "desired running healthy"
- *	aws_provider_probe ENV.json deploy-start COLOR ID VERSION URI	prints the handle
- *	aws_provider_probe ENV.json deploy-poll HANDLE		prints "status detail"
- *	aws_provider_probe ENV.json deploy-stop HANDLE
- *	aws_provider_probe ENV.json weights BLUE GREEN
- *	aws_provider_probe ENV.json get-weights			prints "blue green"
- *	aws_provider_probe ENV.json preview-open COLOR ID	prints the url
- *	aws_provider_probe ENV.json preview-close ID
+ *	provider_probe ENV.json open
+ *	provider_probe ENV.json scale COLOR N
+ *	provider_probe ENV.json health COLOR			prints "desired running healthy"
+ *	provider_probe ENV.json weights BLUE GREEN
+ *	provider_probe ENV.json get-weights			prints "blue green"
+ *	provider_probe ENV.json deploy-start COLOR ID VERSION URI [SHA256]	prints the handle
+ *	provider_probe ENV.json deploy-poll HANDLE		prints "status detail"
+ *	provider_probe ENV.json deploy-stop HANDLE
+ *	provider_probe ENV.json deploy COLOR ID VERSION URI SHA256 SECONDS
+ *	provider_probe ENV.json preview-open COLOR ID		prints the url
+ *	provider_probe ENV.json preview-close ID
  *
  * DESCRIPTION
  *	Each run loads the CUTOVER_* configuration, opens the provider named
  *	by the file's "provider" for the environment named by its "name",
- *	performs one operation and closes it. Nothing here waits: the test
- *	polls (deploy-poll, health) with its own deadlines. Exit 0 on
- *	success, 1 on a failure (the provider's message on stderr), 2 on bad
- *	usage.
+ *	performs one operation and closes it. Only deploy waits: it starts a
+ *	deployment and polls it every 100 ms until it ends or SECONDS pass
+ *	(then stops it), prints the status and the detail, and succeeds only
+ *	when the deployment did; a test that needs its own deadlines polls
+ *	with deploy-poll and health instead. Exit 0 on success, 1 on a
+ *	failure (the provider's message on stderr), 2 on bad usage.
  */
 #include "config.h"
 #include "log.h"
@@ -31,8 +34,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PROBE_CONFIG_MAX (256 * 1024)
+#define PROBE_USAGE "usage: provider_probe ENV.json OPERATION [ARGS]\n"
+
+static const char *const probe_status_names[] = { "in-progress", "succeeded", "failed",
+                                                  "stopped" };
 
 /* probe_color - a color argument, or exit 2 */
 static enum color probe_color(const char *name)
@@ -46,16 +54,42 @@ static enum color probe_color(const char *name)
     return c;
 }
 
-/* probe_deploy - deploy-start, deploy-poll and deploy-stop */
+/* probe_deploy_wait - deploy COLOR ID VERSION URI SHA256 SECONDS: start, poll to the end */
+static int probe_deploy_wait(const struct provider_ops *ops, void *p, char **argv, char *err,
+                             size_t err_len)
+{
+    struct provider_release rel = { argv[1], argv[2], argv[3], argv[4] };
+    struct timespec step = { 0, 100000000L };
+    time_t deadline = time(NULL) + atoi(argv[5]);
+    enum provider_deploy_status st = DEPLOY_IN_PROGRESS;
+    char handle[256], detail[768] = "";
+
+    if (ops->deploy_start(p, probe_color(argv[0]), &rel, handle, sizeof(handle), err,
+                          err_len) != 0)
+        return 1;
+    while (st == DEPLOY_IN_PROGRESS && time(NULL) < deadline) {
+        if (ops->deploy_poll(p, handle, &st, detail, sizeof(detail)) != 0) {
+            snprintf(err, err_len, "deploy_poll: %s", detail);
+            return 1;
+        }
+        if (st == DEPLOY_IN_PROGRESS)
+            nanosleep(&step, NULL);
+    }
+    if (st == DEPLOY_IN_PROGRESS)
+        ops->deploy_stop(p, handle, err, err_len);
+    printf("%s %s\n", probe_status_names[st], detail);
+    return st == DEPLOY_SUCCEEDED ? 0 : 1;
+}
+
+/* probe_deploy - deploy-start, deploy-poll, deploy-stop and deploy */
 static int probe_deploy(const struct provider_ops *ops, void *p, int argc, char **argv,
                         char *err, size_t err_len)
 {
-    static const char *const names[] = { "in-progress", "succeeded", "failed", "stopped" };
     enum provider_deploy_status st;
     char handle[256], detail[1024];
 
-    if (strcmp(argv[0], "deploy-start") == 0 && argc == 5) {
-        struct provider_release rel = { argv[2], argv[3], argv[4], NULL };
+    if (strcmp(argv[0], "deploy-start") == 0 && (argc == 5 || argc == 6)) {
+        struct provider_release rel = { argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL };
         if (ops->deploy_start(p, probe_color(argv[1]), &rel, handle, sizeof(handle), err,
                               err_len) != 0)
             return 1;
@@ -67,11 +101,13 @@ static int probe_deploy(const struct provider_ops *ops, void *p, int argc, char 
             snprintf(err, err_len, "%s", detail);
             return 1;
         }
-        printf("%s %s\n", names[st], detail);
+        printf("%s %s\n", probe_status_names[st], detail);
         return 0;
     }
     if (strcmp(argv[0], "deploy-stop") == 0 && argc == 2)
         return ops->deploy_stop(p, argv[1], err, err_len) != 0;
+    if (strcmp(argv[0], "deploy") == 0 && argc == 7)
+        return probe_deploy_wait(ops, p, argv + 1, err, err_len);
     return 2;
 }
 
@@ -120,7 +156,7 @@ static int probe_run(const struct provider_ops *ops, void *p, int argc, char **a
         printf("%d %d %d\n", h.desired, h.running, h.healthy);
         return 0;
     }
-    if (strncmp(argv[0], "deploy-", 7) == 0)
+    if (strncmp(argv[0], "deploy", 6) == 0)
         return probe_deploy(ops, p, argc, argv, err, err_len);
     return probe_traffic(ops, p, argc, argv, err, err_len);
 }
@@ -136,7 +172,7 @@ int main(int argc, char **argv)
 
     log_init("probe");
     if (argc < 3 || (config = json_file_read(argv[1], PROBE_CONFIG_MAX, err, sizeof(err))) == NULL) {
-        fprintf(stderr, "usage: aws_provider_probe ENV.json OPERATION [ARGS]\n");
+        fprintf(stderr, PROBE_USAGE);
         return 2;
     }
     if (config_load(err, sizeof(err)) != 0)
@@ -151,8 +187,8 @@ int main(int argc, char **argv)
     } else {
         rc = probe_run(ops, p, argc - 2, argv + 2, err, sizeof(err));
         if (rc == 2)
-            fprintf(stderr, "usage: aws_provider_probe ENV.json OPERATION [ARGS]\n");
-        else if (rc != 0)
+            fprintf(stderr, PROBE_USAGE);
+        else if (rc != 0 && err[0] != '\0')
             fprintf(stderr, "%s: %s\n", argv[2], err);
         ops->close(p);
     }
