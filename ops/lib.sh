@@ -1,8 +1,10 @@
-# lib.sh - shell functions shared by ops/bootstrap and ops/devstack.
+# lib.sh - shell functions shared by ops/bootstrap, ops/devstack, ops/demo
+# and the tests.
 #
 # SYNOPSIS
 #   . "$OPS_DIR/lib.sh"
 #   kafka_version; kafka_libs_dir; kafka_jars_ready; kafka_fetch_jars
+#   base=$(port_range_pick 5)	(5 free ports from base on)
 #
 # DESCRIPTION
 #   The Apache Kafka broker jars of ops/kafka/pom.xml live in one cache per
@@ -53,4 +55,24 @@ kafka_fetch_jars() {
     rm -rf "$libs"
     mv "$libs.tmp" "$libs"
     sha256sum < "$KAFKA_POM" | cut -d' ' -f1 > "$libs/.complete"
+}
+
+# port_range_pick COUNT - the first of COUNT consecutive TCP ports of 127.0.0.1 that
+# nothing listens on, from 20000 up to the kernel's ephemeral range: a port inside
+# that range may be taken at any time by an outgoing connection, and a server
+# started on it later would fail to listen
+port_range_pick() {
+    local count=$1 low base p free
+    read -r low _ < /proc/sys/net/ipv4/ip_local_port_range
+    [ "$low" -gt 32768 ] && low=32768
+    [ $((low - 20000 - count)) -lt 100 ] && low=61000 # no room below it: take the risk
+    for _ in $(seq 100); do
+        base=$((20000 + RANDOM % (low - 20000 - count))) free=1
+        for ((p = base; p < base + count; p++)); do
+            if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then free=0; break; fi
+        done
+        [ "$free" -eq 1 ] && { echo "$base"; return 0; }
+    done
+    echo "port_range_pick: no $count free ports" >&2
+    return 1
 }

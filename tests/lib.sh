@@ -6,6 +6,9 @@
 # names (unique_name), so tests never see each other's records.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OPS_DIR=$TOP/ops
+# shellcheck source=ops/lib.sh
+source "$OPS_DIR/lib.sh" # port_range_pick
 BUILD=${BUILD:-build}
 BIN="$TOP/$BUILD/bin"
 LOGDIR=${TEST_LOGDIR:-$TOP/.run/test-logs}

@@ -29,20 +29,10 @@ saga_cleanup() {
   rm -rf "$CUTOVER_RUN_DIR/local/$ENV" "$TMP"
 }
 
-# saga_port_free PORT - nothing listens on 127.0.0.1:PORT
-saga_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 # saga_pick_ports - LISTEN and BASE with 2 * SAGA_MAX free ports after BASE
 saga_pick_ports() {
-  local try p free
-  for try in $(seq 50); do
-    BASE=$((20000 + RANDOM % 20000))
-    LISTEN=$((BASE + 2 * SAGA_MAX))
-    free=1
-    for p in $(seq "$BASE" "$LISTEN"); do saga_port_free "$p" || { free=0; break; }; done
-    [ "$free" -eq 1 ] && return 0
-  done
-  return 1
+  BASE=$(port_range_pick $((2 * SAGA_MAX + 1))) || return 1
+  LISTEN=$((BASE + 2 * SAGA_MAX))
 }
 
 # probe OP ARGS... - one local provider operation on this test's environment

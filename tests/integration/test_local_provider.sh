@@ -47,15 +47,8 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # pick_ports - LISTEN and BASE with 2 * MAX free ports after BASE
 pick_ports() {
-  local try p ok
-  for try in $(seq 50); do
-    BASE=$((20000 + RANDOM % 20000))
-    LISTEN=$((BASE + 2 * MAX))
-    ok=1
-    for p in $(seq "$BASE" "$LISTEN"); do port_free "$p" || { ok=0; break; }; done
-    [ "$ok" -eq 1 ] && return 0
-  done
-  return 1
+  BASE=$(port_range_pick $((2 * MAX + 1))) || return 1
+  LISTEN=$((BASE + 2 * MAX))
 }
 
 # probe OP ARGS... - one provider operation on this test's environment
