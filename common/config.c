@@ -82,6 +82,8 @@ const struct config_var config_vars[] = {
     S("CUTOVER_KAFKA_SASL_PASSWORD", NULL, CONFIG_SECRET, "Kafka SASL password"),
     S("CUTOVER_KAFKA_SSL_CA_LOCATION", NULL, CONFIG_PUBLIC, "CA certificate file for Kafka TLS"),
     B("CUTOVER_KAFKA_SSL_VERIFY", "true", "verify the Kafka broker's certificate"),
+    I("CUTOVER_KAFKA_MAX_POLL_INTERVAL_MS", "300000", 10000, 86400000,
+      "Kafka max.poll.interval.ms: a worker stuck this long in one record leaves its group"),
     I("CUTOVER_DB_CONNECT_ATTEMPTS", "30", 1, 100000, "PostgreSQL connection attempts before giving up"),
     I("CUTOVER_DB_RETRY_MAX_MS", "5000", 10, 600000, "longest pause between PostgreSQL connection attempts"),
     I("CUTOVER_OUTBOX_SWEEP_MS", "1000", 10, 600000, "interval of the outbox sweeper"),

@@ -5,7 +5,11 @@
  *	The consumer redirects the main queue into the consumer queue and asks
  *	librdkafka to write to an eventfd whenever that queue turns non-empty;
  *	the read callback drains a bounded batch and, when more is left,
- *	re-arms itself with a zero timeout so other events get a turn. The
+ *	re-arms itself with a zero timeout so other events get a turn. A
+ *	timer polls every KAFKA_IDLE_POLL_MS as well: librdkafka counts the
+ *	time since the last poll, and a consumer that waits for records
+ *	longer than max.poll.interval.ms would otherwise leave its group
+ *	(and rejoin, a rebalance every few minutes of quiet). The
  *	producer's delivery reports arrive the same way on their own eventfd.
  */
 #include "kafka.h"
@@ -22,6 +26,7 @@
 #include <unistd.h>
 
 #define KAFKA_BATCH 64
+#define KAFKA_IDLE_POLL_MS 1000
 #define KAFKA_MAX_MESSAGE_BYTES 16777216
 
 struct kafka_consumer {
@@ -30,6 +35,7 @@ struct kafka_consumer {
     int fd;
     struct event *ev_read;
     struct event *ev_again;
+    struct event *ev_idle;   /* polls while no record arrives (max.poll.interval.ms) */
     kafka_record_cb cb;
     void *arg;
     rd_kafka_message_t *held; /* a record the callee kept, delivered again on retry */
@@ -200,7 +206,7 @@ static void kafka_consumer_read_cb(evutil_socket_t fd, short what, void *arg)
         kafka_consumer_drain(c);
 }
 
-/* kafka_consumer_again_cb - continue a drain that yielded */
+/* kafka_consumer_again_cb - continue a drain that yielded, or poll while idle */
 static void kafka_consumer_again_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct kafka_consumer *c = arg;
@@ -232,7 +238,9 @@ static rd_kafka_conf_t *kafka_consumer_conf(const char *group, char *err, size_t
         || kafka_conf_set(conf, "partition.assignment.strategy", "range", err, err_len) != 0
         || kafka_conf_set(conf, "fetch.message.max.bytes", "16777216", err, err_len) != 0
         || kafka_conf_set(conf, "session.timeout.ms", "10000", err, err_len) != 0
-        || kafka_conf_set(conf, "heartbeat.interval.ms", "1000", err, err_len) != 0) {
+        || kafka_conf_set(conf, "heartbeat.interval.ms", "1000", err, err_len) != 0
+        || kafka_conf_set(conf, "max.poll.interval.ms",
+                          config_get("CUTOVER_KAFKA_MAX_POLL_INTERVAL_MS"), err, err_len) != 0) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -268,6 +276,7 @@ struct kafka_consumer *kafka_consumer_create(struct event_base *base, const char
 {
     struct kafka_consumer *c = calloc(1, sizeof(*c));
     rd_kafka_conf_t *conf = kafka_consumer_conf(group, err, err_len);
+    const struct timeval idle = { KAFKA_IDLE_POLL_MS / 1000, (KAFKA_IDLE_POLL_MS % 1000) * 1000 };
 
     if (c == NULL || conf == NULL)
         goto out;
@@ -283,8 +292,9 @@ struct kafka_consumer *kafka_consumer_create(struct event_base *base, const char
     c->fd = kafka_fd_create(c->queue);
     c->ev_read = event_new(base, c->fd, EV_READ | EV_PERSIST, kafka_consumer_read_cb, c);
     c->ev_again = event_new(base, -1, 0, kafka_consumer_again_cb, c);
-    if (c->fd < 0 || c->ev_read == NULL || c->ev_again == NULL
-        || event_add(c->ev_read, NULL) != 0) {
+    c->ev_idle = event_new(base, -1, EV_PERSIST, kafka_consumer_again_cb, c);
+    if (c->fd < 0 || c->ev_read == NULL || c->ev_again == NULL || c->ev_idle == NULL
+        || event_add(c->ev_read, NULL) != 0 || event_add(c->ev_idle, &idle) != 0) {
         snprintf(err, err_len, "consumer event set-up: %s", strerror(errno));
         goto out;
     }
@@ -322,6 +332,8 @@ void kafka_consumer_free(struct kafka_consumer *c)
         return;
     if (c->held)
         rd_kafka_message_destroy(c->held);
+    if (c->ev_idle)
+        event_free(c->ev_idle);
     if (c->ev_again)
         event_free(c->ev_again);
     if (c->ev_read)

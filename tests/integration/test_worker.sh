@@ -3,7 +3,8 @@
 # a build-ready lands once; duplicates and malformed records go to
 # dead-letter with their reason and the partition keeps moving; a worker
 # killed between its commit and its offset commit has no second effect;
-# broker and database restarts lose nothing.
+# broker and database restarts lose nothing; a worker left idle longer than
+# max.poll.interval.ms stays in its consumer group.
 source "$(dirname "$0")/../lib.sh"
 
 use_test_prefix
@@ -147,5 +148,18 @@ check "the record in flight is handled once the database is back" \
   wait_for 90 eq 1 deployments during-pg
 check_eq "nothing was dead-lettered for the outage" "$DL_BEFORE" "$(dead_letter_codes | wc -l)"
 check "the worker is still running" kill -0 "$LAST_WORKER_PID"
+
+# 6. quiet for longer than max.poll.interval.ms (10 s here): the worker keeps
+# polling while no record comes, so it neither leaves its group nor rebalances
+stop_workers
+start_worker scaler CUTOVER_KAFKA_MAX_POLL_INTERVAL_MS=10000
+publish build-ready "$KEY" "$(cloud_event build-ready "$ENV" "$(build_ready idle1)")"
+check "a worker with a 10 s poll interval takes records" wait_for 60 eq 1 deployments idle1
+LEFT_BEFORE=$(log_count 'maximum poll interval')
+sleep 15 # the quiet spell under test, half again the interval
+publish build-ready "$KEY" "$(cloud_event build-ready "$ENV" "$(build_ready idle2)")"
+check "a record after 15 s of quiet is handled" wait_for 60 eq 1 deployments idle2
+check_eq "the idle worker never exceeded its poll interval" "$LEFT_BEFORE" \
+  "$(log_count 'maximum poll interval')"
 
 finish
