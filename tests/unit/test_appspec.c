@@ -18,6 +18,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,22 @@ static void test_run_output_cap(void **state)
     appspec_run_free(run);
 }
 
+/* holes_supported - whether the filesystem of dir can punch holes (the cap needs it) */
+static int holes_supported(const char *dir)
+{
+    char path[128];
+    int fd, ok;
+
+    snprintf(path, sizeof(path), "%s/holes", dir);
+    if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) < 0)
+        return 0;
+    ok = write(fd, "0123456789", 10) == 10 &&
+         fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 5) == 0;
+    close(fd);
+    unlink(path);
+    return ok;
+}
+
 /* test_run_output_cap_running - a script still running keeps its log's disk use under the cap */
 static void test_run_output_cap_running(void **state)
 {
@@ -297,6 +314,10 @@ static void test_run_output_cap_running(void **state)
     enum appspec_status st = APPSPEC_RUNNING;
     struct stat log_st;
 
+    if (!holes_supported(fx->dir)) {
+        appspec_run_free(run);
+        skip(); /* the log grows until the script ends there, as appspec.h says */
+    }
     do { /* until the whole flood is in the log */
         nanosleep(&pause, NULL);
         assert_true(now_ms() < deadline);
@@ -307,7 +328,8 @@ static void test_run_output_cap_running(void **state)
     assert_int_equal(appspec_run_poll(run, &st, NULL, 0), 0);
     assert_int_equal(stat(fx->log, &log_st), 0);
     assert_true(log_st.st_size >= flood);                         /* nothing cut under it */
-    assert_true(log_st.st_blocks * 512 <= APPSPEC_LOG_MAX_BYTES / 2); /* but its head freed */
+    /* but its head freed: on disk at most the cap (and the block a cut falls in) */
+    assert_true(log_st.st_blocks * 512 <= APPSPEC_LOG_MAX_BYTES + 8192);
     appspec_run_stop(run);
     assert_int_equal(stat(fx->log, &log_st), 0);
     assert_true(log_st.st_size <= APPSPEC_LOG_MAX_BYTES); /* compacted once it stopped */
