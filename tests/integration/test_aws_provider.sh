@@ -58,14 +58,7 @@ aws_python_ready || { not_ok "moto and boto3 importable" "pip install failed"; e
 start_helper moto_server.py "$TMP/moto.json" || { not_ok "moto starts"; exit 1; }
 MOTO=$(json_get "$TMP/moto.json" endpoint)
 CONTROL=$(json_get "$TMP/moto.json" control)
-python3 "$TOP/tests/aws/fixture.py" --endpoint "$MOTO" --name "$ENV" --env-out "$TMP/env.json" \
-  --creds-out "$TMP/creds.sh" > "$TMP/fixture.json" 2>>"$LOGDIR/aws-fixture.log" ||
-  { not_ok "the fixture builds the topology in moto"; exit 1; }
-ok "the fixture builds the topology in moto (signatures checked)"
-unset AWS_PROFILE AWS_SESSION_TOKEN AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI
-source "$TMP/creds.sh"
-export AWS_EC2_METADATA_DISABLED=true CUTOVER_AWS_ENDPOINT_URL="$MOTO"
-BUCKET=$(json_get "$TMP/fixture.json" bucket)
+aws_fixture "$TMP/env.json"
 DNS=$(json_get "$TMP/fixture.json" dns)
 ARTIFACT="s3://$BUCKET/releases/app-1.0.tar.gz"
 

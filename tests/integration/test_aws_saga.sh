@@ -174,14 +174,7 @@ HELPERS+=($!)
 wait_for 30 test -s "$TMP/moto.json" || { not_ok "moto starts"; exit 1; }
 MOTO=$(json_get "$TMP/moto.json" endpoint)
 CONTROL=$(json_get "$TMP/moto.json" control)
-python3 "$TOP/tests/aws/fixture.py" --endpoint "$MOTO" --name "$ENV" --env-out "$TMP/fixture-env.json" \
-  --creds-out "$TMP/creds.sh" --admin-creds-out "$TMP/admin-creds.sh" > "$TMP/fixture.json" 2>>"$LOGDIR/aws-fixture.log" ||
-  { not_ok "the fixture builds the topology in moto"; exit 1; }
-ok "the fixture builds the topology in moto (signatures checked)"
-unset AWS_PROFILE AWS_SESSION_TOKEN AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI
-source "$TMP/creds.sh"
-export AWS_EC2_METADATA_DISABLED=true CUTOVER_AWS_ENDPOINT_URL="$MOTO"
-BUCKET=$(json_get "$TMP/fixture.json" bucket)
+aws_fixture "$TMP/fixture-env.json"
 
 # the fixture's document with a short bake, short stage timeouts and a check
 # that needs no network (the load balancer's DNS name does not resolve here)
