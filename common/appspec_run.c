@@ -17,6 +17,7 @@
 #include "appspec.h"
 #include "child.h"
 
+#include "clock.h"
 #include "log.h"
 
 #include <errno.h>
@@ -61,15 +62,6 @@ struct appspec_run {
     enum appspec_status status;
     char detail[APPSPEC_DETAIL_MAX];
 };
-
-/* appspec_now_ms - CLOCK_MONOTONIC in milliseconds */
-static long long appspec_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* appspec_run_fail - end the run as failed with a detail message */
 static void __attribute__((format(printf, 2, 3)))
@@ -227,7 +219,7 @@ static int appspec_step_spawn(struct appspec_run *run, const struct appspec_step
     if (run->pid == 0)
         appspec_child_exec(run->release_dir, run->log_fd, argv, env);
     setpgid(run->pid, run->pid); /* also here, so that a kill cannot race the child's own */
-    run->deadline_ms = appspec_now_ms() + (long long)step->timeout_s * 1000;
+    run->deadline_ms = clock_mono_ms() + (long long)step->timeout_s * 1000;
     run->kill_ms = 0;
     return 0;
 }
@@ -287,7 +279,7 @@ static void appspec_step_ended(struct appspec_run *run, int wstatus)
 /* appspec_step_watch - the timeout of a script still running: SIGTERM, then SIGKILL */
 static void appspec_step_watch(struct appspec_run *run)
 {
-    long long now = appspec_now_ms();
+    long long now = clock_mono_ms();
 
     if (run->kill_ms == 0 && now >= run->deadline_ms) {
         log_warn("hook %s script %s: timeout of %d s, terminating its process group",
@@ -428,7 +420,7 @@ static int appspec_run_reap(struct appspec_run *run, long long deadline_ms)
         pid_t got = waitpid(run->pid, &wstatus, WNOHANG);
         if (got == run->pid || (got < 0 && errno != EINTR))
             return 1;
-        if (appspec_now_ms() >= deadline_ms)
+        if (clock_mono_ms() >= deadline_ms)
             return 0;
         nanosleep(&pause, NULL);
     }
@@ -440,7 +432,7 @@ void appspec_run_stop(struct appspec_run *run)
     if (run == NULL || run->status != APPSPEC_RUNNING || run->pid <= 0)
         return; /* nothing started, or already over */
     kill(-run->pid, SIGTERM);
-    if (!appspec_run_reap(run, appspec_now_ms() + APPSPEC_KILL_GRACE_S * 1000LL)) {
+    if (!appspec_run_reap(run, clock_mono_ms() + APPSPEC_KILL_GRACE_S * 1000LL)) {
         kill(-run->pid, SIGKILL);
         appspec_run_reap(run, LLONG_MAX);
     }

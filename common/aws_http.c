@@ -24,6 +24,7 @@
 
 #include "aws_credentials.h"
 #include "aws_xml.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 
@@ -79,15 +80,6 @@ static const char *const aws_retry_codes[] = {
     "EC2ThrottledException", "RequestTimeout", "RequestTimeoutException", "ConnectionError",
     "Timeout",
 };
-
-/* aws_http_now_ms - a monotonic clock in milliseconds */
-static long long aws_http_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* aws_client_create - a client for region (NULL: the usual sources) */
 struct aws_client *aws_client_create(const char *region, char *err, size_t err_len)
@@ -408,7 +400,7 @@ static int aws_http_backoff(struct aws_client *c, struct aws_response *resp, lon
     if (cap > AWS_HTTP_MAX_BACKOFF_MS)
         cap = AWS_HTTP_MAX_BACKOFF_MS;
     long delay = (long)((double)rand_r(&c->seed) / RAND_MAX * (double)cap);
-    if (aws_http_now_ms() + delay >= deadline)
+    if (clock_mono_ms() + delay >= deadline)
         return 0;
     aws_error_format(&resp->error, what, sizeof(what));
     log_warn("aws: %s (attempt %d of %d), retrying in %ld ms", what, resp->attempts,
@@ -425,12 +417,12 @@ int aws_client_request(struct aws_client *c, enum aws_service svc, const char *m
                        struct aws_response *resp, char *err, size_t err_len)
 {
     struct aws_http_call call = { svc, method, path, query, headers, header_count, body, body_len };
-    long long deadline = aws_http_now_ms() + c->timeout_ms;
+    long long deadline = clock_mono_ms() + c->timeout_ms;
 
     memset(resp, 0, sizeof(*resp));
     aws_buf_init(&resp->body, AWS_HTTP_MAX_BODY);
     do {
-        long long left = deadline - aws_http_now_ms();
+        long long left = deadline - clock_mono_ms();
         resp->attempts++;
         if (aws_http_attempt(c, &call, left > 1 ? (long)left : 1L, resp, err, err_len) == 0)
             return 0;

@@ -12,6 +12,7 @@
  */
 #include "checks.h"
 #include "child.h"
+#include "clock.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -67,15 +68,6 @@ struct checks_body {
     char *data;
     size_t len;
 };
-
-/* checks_now_ms - monotonic milliseconds */
-static int64_t checks_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* checks_int - an integer member of a check, or fallback */
 static long checks_int(const cJSON *check, const char *name, long fallback)
@@ -141,7 +133,7 @@ static CURLcode checks_http_get(const struct checks_run *run, const char *url, l
     struct curl_slist *headers = NULL;
     CURL *curl = curl_easy_init();
     CURLcode rc = CURLE_OUT_OF_MEMORY;
-    int64_t t0 = checks_now_ms();
+    int64_t t0 = clock_mono_ms();
 
     snprintf(header, sizeof(header), "%s: %s", run->header, run->color);
     if (curl == NULL || (headers = curl_slist_append(NULL, header)) == NULL)
@@ -155,7 +147,7 @@ static CURLcode checks_http_get(const struct checks_run *run, const char *url, l
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cutover-validator");
     rc = curl_easy_perform(curl);
-    *elapsed_ms = checks_now_ms() - t0;
+    *elapsed_ms = clock_mono_ms() - t0;
     if (rc == CURLE_OK)
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
 out:
@@ -304,7 +296,7 @@ static enum checks_attempt checks_command_start(struct checks_run *run, const cJ
     run->cur.pid = pid;
     run->cur.out_fd = fds[0];
     fds[0] = -1;
-    run->cur.deadline_ms = checks_now_ms() + timeout_s * 1000;
+    run->cur.deadline_ms = clock_mono_ms() + timeout_s * 1000;
     run->cur.timeout_s = timeout_s;
     r = ATTEMPT_PENDING;
 out:
@@ -374,7 +366,7 @@ static enum checks_attempt checks_command_poll(struct checks_run *run, char *det
     checks_output_drain(cur);
     memset(&info, 0, sizeof(info));
     rc = waitid(P_PID, (id_t)cur->pid, &info, WEXITED | WNOHANG | WNOWAIT);
-    if (rc == 0 && info.si_pid == 0 && checks_now_ms() < cur->deadline_ms)
+    if (rc == 0 && info.si_pid == 0 && clock_mono_ms() < cur->deadline_ms)
         return ATTEMPT_PENDING;
     if (checks_command_end(cur, &wstatus) != 0 || rc != 0)
         return checks_fail(detail, len, "lost track of the command: %s", strerror(errno));
@@ -408,7 +400,7 @@ static enum checks_attempt checks_attempt_start(struct checks_run *run, const cJ
 
     run->cur.attempt++;
     if (run->cur.started_ms == 0)
-        run->cur.started_ms = checks_now_ms();
+        run->cur.started_ms = clock_mono_ms();
     if (kind != NULL && strcmp(kind, "http") == 0)
         return checks_http_attempt(run, check, detail, len);
     if (kind != NULL && strcmp(kind, "command") == 0)
@@ -434,7 +426,7 @@ static void checks_result_add(struct checks_run *run, const cJSON *check, bool p
     cJSON_AddBoolToObject(result, "passed", passed);
     cJSON_AddStringToObject(result, "detail", text);
     cJSON_AddNumberToObject(result, "duration_ms",
-                            (double)(checks_now_ms() - run->cur.started_ms));
+                            (double)(clock_mono_ms() - run->cur.started_ms));
     cJSON_AddItemToArray(run->results, result);
     run->passed = run->passed && passed;
 }
@@ -447,7 +439,7 @@ static enum checks_status checks_settle(struct checks_run *run, const cJSON *che
 
     if (!passed && attempt <= checks_int(check, "retries", 0)) {
         long backoff = CHECKS_BACKOFF_MS << (attempt < 6 ? attempt - 1 : 5);
-        run->cur.next_ms = checks_now_ms() + (backoff < CHECKS_BACKOFF_MAX_MS ? backoff
+        run->cur.next_ms = clock_mono_ms() + (backoff < CHECKS_BACKOFF_MAX_MS ? backoff
                                                                               : CHECKS_BACKOFF_MAX_MS);
         return CHECKS_WAITING;
     }
@@ -469,7 +461,7 @@ enum checks_status checks_run_step(struct checks_run *run)
     check = cJSON_GetArrayItem(run->checks, run->next);
     if (run->cur.pid > 0)
         r = checks_command_poll(run, detail, sizeof(detail));
-    else if (checks_now_ms() < run->cur.next_ms)
+    else if (clock_mono_ms() < run->cur.next_ms)
         return CHECKS_WAITING;
     else
         r = checks_attempt_start(run, check, detail, sizeof(detail));

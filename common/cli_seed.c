@@ -19,6 +19,7 @@
  *	Exit status: 0 seeded, 1 failed (the reason on stderr), 2 bad usage.
  */
 #include "cli.h"
+#include "clock.h"
 #include "deployment.h"
 #include "log.h"
 #include "provider.h"
@@ -42,15 +43,6 @@ struct seed_env {
     enum color live;
     int capacity;
 };
-
-/* seed_now_ms - CLOCK_MONOTONIC in milliseconds */
-static long long seed_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* seed_parse_args - ENV and --timeout; 0, or 2 after printing the usage (-1: --help) */
 static int seed_parse_args(int argc, char **argv, struct seed_env *env, int *timeout_s)
@@ -125,11 +117,11 @@ static int seed_in_flight(struct db *db, const char *environment)
 static int seed_wait_healthy(const struct seed_env *env, void *state, int timeout_s)
 {
     struct timespec pause = { 0, SEED_POLL_MS * 1000000L };
-    long long deadline = seed_now_ms() + timeout_s * 1000LL;
+    long long deadline = clock_mono_ms() + timeout_s * 1000LL;
     struct provider_health h = { 0 };
     char err[512] = "";
 
-    while (seed_now_ms() < deadline) {
+    while (clock_mono_ms() < deadline) {
         if (env->ops->health(state, env->live, &h, err, sizeof(err)) == 0 &&
             h.healthy == env->capacity && h.desired == env->capacity)
             return 0;

@@ -9,6 +9,7 @@
  *	those whose epoch went stale, then claims what is claimable for this
  *	worker and steps it at once. Durable timers are effect_timer.c.
  */
+#include "clock.h"
 #include "effect_internal.h"
 
 #include "config.h"
@@ -64,15 +65,6 @@ const char *effect_owner(enum saga_effect_kind kind)
     return NULL;
 }
 
-/* effect_now_ms - a monotonic clock for how long a wait has lasted */
-static int64_t effect_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* effect_kind_parse - an effect kind from its name */
 static int effect_kind_parse(const char *name, enum saga_effect_kind *out)
 {
@@ -100,7 +92,7 @@ static int effect_fill(PGresult *res, struct effect *e)
     e->attempts = atoi(PQgetvalue(res, 0, 6));
     snprintf(e->handle, sizeof(e->handle), "%s", PQgetvalue(res, 0, 7));
     e->result = *PQgetvalue(res, 0, 8) ? cJSON_Parse(PQgetvalue(res, 0, 8)) : NULL;
-    e->started_ms = effect_now_ms();
+    e->started_ms = clock_mono_ms();
     return 0;
 }
 

@@ -12,6 +12,7 @@
  *	and a sentence on failure, which becomes the error message.
  */
 #include "haproxy.h"
+#include "clock.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -69,15 +70,6 @@ int haproxy_name_valid(const char *name)
     return 1;
 }
 
-/* now_ms - a monotonic clock in milliseconds */
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* wait_fd - poll fd for events until deadline; 0 ready, -1 timeout or error */
 static int wait_fd(int fd, short events, long long deadline)
 {
@@ -86,7 +78,7 @@ static int wait_fd(int fd, short events, long long deadline)
     int rc;
 
     for (;;) {
-        left = deadline - now_ms();
+        left = deadline - clock_mono_ms();
         if (left <= 0)
             return -1;
         rc = poll(&pfd, 1, (int)left);
@@ -176,7 +168,7 @@ static char *recv_all(int fd, long long deadline, char *err, size_t err_len)
 int haproxy_command(const char *socket_path, const char *command, char **out, char *err,
                     size_t err_len)
 {
-    long long deadline = now_ms() + HAPROXY_TIMEOUT_MS;
+    long long deadline = clock_mono_ms() + HAPROXY_TIMEOUT_MS;
     char line[HAPROXY_LINE_MAX];
     int fd, rc = -1;
 

@@ -80,6 +80,7 @@
  *	Changing base_port or max_instances moves the slots' ports: do it
  *	while no instance runs.
  */
+#include "clock.h"
 #include "provider_local_internal.h"
 
 #include "appspec.h"
@@ -121,15 +122,6 @@ void local_sleep_ms(long ms)
 
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
-}
-
-/* local_mono_ms - monotonic milliseconds */
-long long local_mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* local_matches - 1 when s matches the POSIX extended regular expression re */

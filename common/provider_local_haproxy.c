@@ -152,8 +152,8 @@ static int reload_wait(const struct local_provider *p, char *err, size_t err_len
         local_state_save(p);
     if (haproxy_reload(p->master, err, err_len) != 0)
         return -1;
-    deadline = local_mono_ms() + LOCAL_RELOAD_WAIT_MS;
-    while (local_mono_ms() < deadline) {
+    deadline = clock_mono_ms() + LOCAL_RELOAD_WAIT_MS;
+    while (clock_mono_ms() < deadline) {
         if (haproxy_worker_pid(p->sock, &pid, why, sizeof(why)) == 0 && pid != old_pid &&
             backend_loaded(p, p->cfg.name))
             return 0;

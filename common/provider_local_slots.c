@@ -436,19 +436,19 @@ out:
 /* local_pid_stop - SIGTERM, then SIGKILL after LOCAL_STOP_WAIT_MS; bounded wait */
 void local_pid_stop(pid_t pid)
 {
-    long long deadline = local_mono_ms() + LOCAL_STOP_WAIT_MS;
+    long long deadline = clock_mono_ms() + LOCAL_STOP_WAIT_MS;
 
     if (!local_pid_alive(pid))
         return;
     kill(pid, SIGTERM);
-    while (local_pid_alive(pid) && local_mono_ms() < deadline)
+    while (local_pid_alive(pid) && clock_mono_ms() < deadline)
         local_sleep_ms(LOCAL_POLL_STEP_MS);
     if (!local_pid_alive(pid))
         return;
     log_warn("process %ld ignored SIGTERM for %d ms: SIGKILL", (long)pid, LOCAL_STOP_WAIT_MS);
     kill(pid, SIGKILL);
-    deadline = local_mono_ms() + 1000;
-    while (local_pid_alive(pid) && local_mono_ms() < deadline)
+    deadline = clock_mono_ms() + 1000;
+    while (local_pid_alive(pid) && clock_mono_ms() < deadline)
         local_sleep_ms(LOCAL_POLL_STEP_MS);
 }
 

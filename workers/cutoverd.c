@@ -30,6 +30,7 @@
  *	cutoverd opens no Kafka or database connection itself; it logs JSON
  *	lines (log.h) with worker "cutoverd".
  */
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 
@@ -358,15 +359,6 @@ static int supervisor_setup(struct supervisor *sup, int argc, char **argv)
     return -1;
 }
 
-/* supervisor_now_ms - the monotonic clock in milliseconds */
-static long long supervisor_now_ms(void)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 /* supervisor_timeval - milliseconds as a struct timeval */
 static struct timeval supervisor_timeval(long ms)
 {
@@ -417,7 +409,7 @@ static void slot_start(struct slot *s)
         return;
     }
     s->pid = pid;
-    s->started_ms = supervisor_now_ms();
+    s->started_ms = clock_mono_ms();
     log_info("worker %s started: pid %d", s->label, (int)pid);
 }
 
@@ -457,7 +449,7 @@ static void slot_exit_reason(int status, char *out, size_t out_len)
 static void slot_exited(struct slot *s, int status)
 {
     struct supervisor *sup = s->sup;
-    long long uptime = supervisor_now_ms() - s->started_ms;
+    long long uptime = clock_mono_ms() - s->started_ms;
     char why[96];
     int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 

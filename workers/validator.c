@@ -33,6 +33,7 @@
  *	reap tick, which kills a command still running.
  */
 #include "checks.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "stage.h"
@@ -53,15 +54,6 @@ struct validator_run {
 };
 
 static struct validator_run validator_runs[VALIDATOR_MAX_RUNS];
-
-/* validator_now_ms - monotonic milliseconds */
-static int64_t validator_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* validator_data_text - a string member of a JSON object, or NULL */
 static const char *validator_data_text(const cJSON *data, const char *name)
@@ -302,7 +294,7 @@ static enum effect_step validator_validate_step(struct worker *w, struct effect 
 
     if (run == NULL && (run = validator_run_start(w, e, err, sizeof(err))) == NULL)
         return err[0] ? validator_give_up(w, e, "checks", err) : EFFECT_WAIT;
-    run->stepped_ms = validator_now_ms();
+    run->stepped_ms = clock_mono_ms();
     stage_fault(w, e, "before-call");
     status = checks_run_step(run->checks);
     if (status == CHECKS_ADVANCED) {
@@ -318,7 +310,7 @@ static enum effect_step validator_validate_step(struct worker *w, struct effect 
 static void validator_reap(struct worker *w)
 {
     int64_t idle_ms = 2 * config_get_int("CUTOVER_EFFECT_LEASE_MS");
-    int64_t now = validator_now_ms();
+    int64_t now = clock_mono_ms();
 
     (void)w;
     for (int i = 0; i < VALIDATOR_MAX_RUNS; i++) {
