@@ -564,7 +564,8 @@ void local_slots_restore(const struct local_provider *p)
     if (sv == NULL || local_servers_read(p, sv, &n, err, sizeof(err)) != 0)
         goto out;
     for (int c = COLOR_BLUE; c <= COLOR_GREEN; c++) {
-        for (int i = 0; i < local_desired_get(p, c); i++) {
+        int desired = local_desired_get(p, c); /* a file read: once per color */
+        for (int i = 0; i < desired; i++) {
             if (!slot_alive(p, c, i) || !server_in_maint(sv, n, c, i))
                 continue;
             log_warn("haproxy reloaded with %s-%d of %s in maintenance: enabling it again",
