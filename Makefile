@@ -1,6 +1,7 @@
 # cutover - build, test, demo, bench, install.
 #
-# common/*.c      -> $(BUILD)/libcutover.a   (the runtime every process links)
+# common/LAYER/**.c -> $(BUILD)/libcutover.a (the runtime every process links;
+#                    layers in common/README.md, includes name them: "io/kafka.h")
 # workers/NAME.c  -> $(BUILD)/bin/cutover-NAME (cutover.c -> the CLI, cutover;
 #                    cutoverd.c -> the supervisor, cutoverd)
 # demo/app.c, demo/loadgen.c -> $(BUILD)/bin/cutover-demo-app, cutover-loadgen
@@ -21,7 +22,8 @@ CFLAGS   += $(WARN) $(OPT) $(EXTRA_CFLAGS)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 LDFLAGS  += $(EXTRA_LDFLAGS)
 
-COMMON_SRC := $(wildcard common/*.c)
+COMMON_SRC := $(shell find common -name '*.c' | sort)
+COMMON_HDR := $(shell find common -name '*.h')
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 WORKER_SRC := $(wildcard workers/*.c)
 bin_name    = $(if $(filter cutover cutoverd,$(1)),$(1),cutover-$(1))
@@ -37,7 +39,7 @@ OPS_BIN    := $(BUILD)/bin/cutover-mock-broker
 .SECONDARY: # keep the object files of tests and probes, so that a second make does nothing
 all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(PROBE_BIN) $(OPS_BIN)
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h)
+$(BUILD)/%.o: %.c $(COMMON_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 

@@ -17,10 +17,10 @@
  *	Every command reads the same CUTOVER_* configuration as the workers.
  *	Exit status: 0 success, 1 failure, 2 bad usage.
  */
-#include "aws_sign_cli.h"
-#include "cli.h"
-#include "config.h"
-#include "log.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "cli/aws_sign_cli.h"
+#include "cli/cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -30,9 +30,9 @@
  *	cutoverd opens no Kafka or database connection itself; it logs JSON
  *	lines (log.h) with worker "cutoverd".
  */
-#include "clock.h"
-#include "config.h"
-#include "log.h"
+#include "base/clock.h"
+#include "base/config.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <event2/event.h>

@@ -30,9 +30,9 @@
  *	Crash points: deployer-<effect>-before-call, -after-call (around
  *	deploy_start and deploy_stop) and -before-finish.
  */
-#include "log.h"
-#include "stage.h"
-#include "worker.h"
+#include "base/log.h"
+#include "saga/stage.h"
+#include "worker/worker.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -39,11 +39,11 @@
  *	   so the new color never loses its instances while it still has a
  *	   share; ROLLED_BACK is applied only after both.
  */
-#include "effect.h"
-#include "fault.h"
-#include "log.h"
-#include "traffic.h"
-#include "worker.h"
+#include "base/fault.h"
+#include "base/log.h"
+#include "saga/effect.h"
+#include "saga/traffic.h"
+#include "worker/worker.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -23,9 +23,9 @@
  *	Crash points: scaler-<effect>-before-call, -after-call (around
  *	scale) and -before-finish.
  */
-#include "log.h"
-#include "stage.h"
-#include "worker.h"
+#include "base/log.h"
+#include "saga/stage.h"
+#include "worker/worker.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -19,12 +19,12 @@
  *	with a traffic-shifted event. Canary pauses, the bake time and stage
  *	deadlines are durable timers fired by the skeleton.
  */
-#include "effect.h"
-#include "fault.h"
-#include "log.h"
-#include "stage.h"
-#include "traffic.h"
-#include "worker.h"
+#include "base/fault.h"
+#include "base/log.h"
+#include "saga/effect.h"
+#include "saga/stage.h"
+#include "saga/traffic.h"
+#include "worker/worker.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -32,12 +32,12 @@
  *	leases (its effect went stale and was dropped) is stopped by the
  *	reap tick, which kills a command still running.
  */
-#include "checks.h"
-#include "clock.h"
-#include "config.h"
-#include "log.h"
-#include "stage.h"
-#include "worker.h"
+#include "base/clock.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "saga/stage.h"
+#include "validate/checks.h"
+#include "worker/worker.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -6,9 +6,9 @@
  *
  * usage: bench_event SCHEMA_DIR [ITERATIONS]
  */
-#include "event.h"
-#include "log.h"
-#include "schema.h"
+#include "base/log.h"
+#include "io/event.h"
+#include "io/schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -26,10 +26,10 @@
  *	with deploy-poll and health instead. Exit 0 on success, 1 on a
  *	failure (the provider's message on stderr), 2 on bad usage.
  */
-#include "config.h"
-#include "log.h"
-#include "provider.h"
-#include "schema.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "io/schema.h"
+#include "provider/provider.h"
 
 #include <stdio.h>
 #include <stdlib.h>

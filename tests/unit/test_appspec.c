@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "appspec.h"
-#include "log.h"
+#include "base/log.h"
+#include "provider/local/appspec.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "artifact.h"
-#include "log.h"
+#include "base/log.h"
+#include "provider/local/artifact.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>

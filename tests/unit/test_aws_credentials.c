@@ -30,8 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "aws_credentials.h"
-#include "log.h"
+#include "base/log.h"
+#include "provider/aws/aws_credentials.h"
 
 /* One canned answer of the stand-in server. */
 struct route {

@@ -28,10 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws_http.h"
-#include "aws_xml.h"
-#include "config.h"
-#include "log.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "provider/aws/aws_http.h"
+#include "provider/aws/aws_xml.h"
 
 /* One scripted answer; status 0 means: read the request, never answer. */
 struct answer {

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checks.h"
+#include "validate/checks.h"
 
 static pid_t server_pid;
 static char server_url[64];

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "base/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -14,8 +14,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "db.h"
+#include "base/config.h"
+#include "io/db.h"
+#include "io/migrate.h"
 
 #include <dirent.h>
 #include <stdio.h>

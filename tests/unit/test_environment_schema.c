@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonschema.h"
-#include "share.h"
-#include "schema.h"
+#include "base/share.h"
+#include "io/jsonschema.h"
+#include "io/schema.h"
 
 #define FILE_MAX (256 * 1024)
 

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event.h"
+#include "io/event.h"
 
 #define MAX_BYTES (1024 * 1024)
 

@@ -26,9 +26,9 @@
 
 #include <cmocka.h>
 
-#include "event.h"
-#include "schema.h"
-#include "share.h"
+#include "base/share.h"
+#include "io/event.h"
+#include "io/schema.h"
 
 #include <dirent.h>
 #include <limits.h>

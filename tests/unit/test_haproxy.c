@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "haproxy.h"
+#include "provider/local/haproxy.h"
 
 static const char servers_state_sample[] =
     "1\n"

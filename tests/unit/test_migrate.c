@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "db.h"
+#include "io/migrate.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "saga.h"
+#include "saga/saga.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -21,10 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event.h"
-#include "jsonschema.h"
-#include "schema.h"
-#include "share.h"
+#include "base/share.h"
+#include "io/event.h"
+#include "io/jsonschema.h"
+#include "io/schema.h"
 
 #define FILE_MAX (256 * 1024)
 

@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws_sign_cli.h"
-#include "sigv4.h"
+#include "cli/aws_sign_cli.h"
+#include "provider/aws/sigv4.h"
 
 #define SUITE_ACCESS_KEY "AKIDEXAMPLE"
 #define SUITE_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -38,7 +38,7 @@ static const char *suite_dir;
 static char *read_case_file(const char *name, const char *ext, size_t *len)
 {
     char path[1024];
-    struct aws_buf b;
+    struct buf b;
     char chunk[4096];
     size_t n;
 
@@ -46,13 +46,13 @@ static char *read_case_file(const char *name, const char *ext, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         fail_msg("cannot open %s", path);
-    aws_buf_init(&b, 1 << 20);
+    buf_init(&b, 1 << 20);
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        assert_int_equal(aws_buf_append(&b, chunk, n), 0);
+        assert_int_equal(buf_append(&b, chunk, n), 0);
     fclose(f);
     if (len)
         *len = b.len;
-    return aws_buf_steal(&b);
+    return buf_steal(&b);
 }
 
 /* section - the text between "== title ==\n" and the next "\n\n== " (or the end) */
@@ -338,18 +338,18 @@ static void test_cli_bad_request(void **state)
 /* test_buf_cap - a buffer never grows past its cap */
 static void test_buf_cap(void **state)
 {
-    struct aws_buf b;
+    struct buf b;
 
     (void)state;
-    aws_buf_init(&b, 10);
-    assert_int_equal(aws_buf_puts(&b, "0123456789"), 0);
-    assert_int_equal(aws_buf_putc(&b, 'x'), -1);
+    buf_init(&b, 10);
+    assert_int_equal(buf_puts(&b, "0123456789"), 0);
+    assert_int_equal(buf_putc(&b, 'x'), -1);
     assert_int_equal(b.len, 10);
     assert_string_equal(b.data, "0123456789");
-    aws_buf_reset(&b);
-    assert_int_equal(aws_buf_append(&b, "abc", 3), 0);
+    buf_reset(&b);
+    assert_int_equal(buf_append(&b, "abc", 3), 0);
     assert_string_equal(b.data, "abc");
-    aws_buf_free(&b);
+    buf_free(&b);
 }
 
 int main(void)

@@ -1,0 +1,15 @@
+/*
+ * clock - the monotonic clock in milliseconds (see clock.h).
+ */
+#include "base/clock.h"
+
+#include <time.h>
+
+/* clock_mono_ms - CLOCK_MONOTONIC in milliseconds */
+int64_t clock_mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

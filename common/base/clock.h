@@ -1,0 +1,23 @@
+/*
+ * clock - the one monotonic clock every deadline and duration uses.
+ *
+ * SYNOPSIS
+ *	#include "base/clock.h"
+ *
+ *	int64_t deadline = clock_mono_ms() + timeout_ms;
+ *	while (clock_mono_ms() < deadline) ...
+ *
+ * DESCRIPTION
+ *	clock_mono_ms() is CLOCK_MONOTONIC in milliseconds: it never jumps
+ *	with the wall clock, so waits and timeouts measured with it hold when
+ *	the system time is set. Wall-clock times (events, the database) come
+ *	from elsewhere.
+ */
+#ifndef CUTOVER_CLOCK_H
+#define CUTOVER_CLOCK_H
+
+#include <stdint.h>
+
+int64_t clock_mono_ms(void);
+
+#endif

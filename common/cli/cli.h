@@ -1,0 +1,39 @@
+/*
+ * cli - the operator CLI's commands (workers/cutover.c holds the table).
+ *
+ * DESCRIPTION
+ *	Each command takes the arguments after its own name (argv[0] is the
+ *	last word of the command) and returns the exit status: 0 success,
+ *	1 failure, 2 bad usage. cli_db_open() connects and migrates, the
+ *	common first step of commands that read or write state.
+ */
+#ifndef CUTOVER_CLI_H
+#define CUTOVER_CLI_H
+
+#include "io/db.h"
+
+struct db *cli_db_open(void);
+
+int cli_migrate_cmd(int argc, char **argv);
+int cli_topics_create_cmd(int argc, char **argv);
+int cli_env_apply_cmd(int argc, char **argv);
+int cli_env_list_cmd(int argc, char **argv);
+/* cli_seed.c: the live color up and all the traffic on it, before a first deployment */
+int cli_env_seed_cmd(int argc, char **argv);
+
+/* cli_status.c: read-only views of the database */
+int cli_status_cmd(int argc, char **argv);
+int cli_history_cmd(int argc, char **argv);
+/* cli_usage_fail - "cutover: why" (fmt may be NULL) and "usage: cutover
+ * USAGE" on stderr; returns 2. cli_help_or - rc -1 (help asked): the usage
+ * on stdout and 0; any other rc is returned as is. */
+int cli_usage_fail(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_help_or(int rc, const char *usage);
+
+/* cli_publish.c: events for CI, operators and monitoring without a Kafka client */
+int cli_publish_build_ready_cmd(int argc, char **argv);
+int cli_approve_cmd(int argc, char **argv);
+int cli_shift_action_cmd(int argc, char **argv); /* shift, promote, pause, resume, rollback, abort */
+int cli_alarm_cmd(int argc, char **argv);
+
+#endif

@@ -1,0 +1,305 @@
+/*
+ * cli_status - the CLI's read-only commands: status and history.
+ *
+ * SYNOPSIS
+ *	cutover status ENV [--json]
+ *	cutover history ENV [--json] [--limit N]
+ *
+ * DESCRIPTION
+ *	Both read PostgreSQL only, never the provider: the database is what
+ *	the saga believes, and that is what an operator acts on. One query
+ *	builds the whole answer as a JSON document (json_build_object), so
+ *	the --json output and the text output come from the same data.
+ *
+ *	status --json is a stable contract:
+ *	  {"environment", "live_color", "weights": {"blue", "green"},
+ *	   "active": {"id", "state", "build_id", "version", "new_color",
+ *	              "weight", "step", "epoch", "created_at", "updated_at"} | null,
+ *	   "last_finished": {"id", "state", "build_id", "version",
+ *	                     "finished_at", "reason"} | null}
+ *	The weights are the active deployment's (weight is the new color's
+ *	share), or 100 on the live color when nothing is active.
+ *
+ *	history --json is {"environment", "deployments": [{"id", "build_id",
+ *	"version", "state", "reason", "created_at", "updated_at",
+ *	"finished_at", "transitions": [{"from", "to", "event_type",
+ *	"event_id", "actor", "reason", "at"}]}]}, newest deployment first,
+ *	transitions in the order they happened. An ignored or rejected input
+ *	is a transition with from = to and its reason.
+ *
+ *	Times are RFC 3339 in UTC with milliseconds. An unknown environment
+ *	is a failure (exit 1); bad arguments exit 2.
+ */
+#include "cli/cli.h"
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLI_HISTORY_DEFAULT 20
+#define CLI_HISTORY_MAX     1000
+
+/* An RFC 3339 UTC rendering of a timestamptz column, for the queries below. */
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+#define TERMINAL "('completed', 'failed', 'rolled-back', 'superseded')"
+
+struct cli_env_args {
+    const char *env;
+    int json;
+    long limit;
+    int with_limit; /* --limit is accepted */
+};
+
+static const char cli_status_sql[] =
+    "WITH env AS (SELECT name, live_color FROM environments WHERE name = $1),"
+    " a AS (SELECT * FROM deployments WHERE environment = $1 AND NOT queued"
+    "       AND state NOT IN " TERMINAL " ORDER BY created_at DESC LIMIT 1),"
+    " f AS (SELECT * FROM deployments WHERE environment = $1 AND state IN " TERMINAL
+    "       ORDER BY coalesce(finished_at, updated_at) DESC, created_at DESC LIMIT 1),"
+    " w AS (SELECT CASE WHEN a.new_color IS NULL"
+    "                   THEN CASE WHEN env.live_color = 'blue' THEN 100 ELSE 0 END"
+    "                   WHEN a.new_color = 'blue' THEN a.weight_new"
+    "                   ELSE 100 - a.weight_new END AS blue"
+    "       FROM env LEFT JOIN a ON true)"
+    " SELECT json_build_object('environment', env.name, 'live_color', env.live_color,"
+    "  'weights', json_build_object('blue', w.blue, 'green', 100 - w.blue),"
+    "  'active', (SELECT json_build_object('id', a.id, 'state', a.state,"
+    "     'build_id', a.build_id, 'version', a.version, 'new_color', a.new_color,"
+    "     'weight', a.weight_new, 'step', a.step, 'epoch', a.epoch,"
+    "     'created_at', " TS("a.created_at") ", 'updated_at', " TS("a.updated_at") ") FROM a),"
+    "  'last_finished', (SELECT json_build_object('id', f.id, 'state', f.state,"
+    "     'build_id', f.build_id, 'version', f.version,"
+    "     'finished_at', " TS("coalesce(f.finished_at, f.updated_at)") ", 'reason', f.reason)"
+    "     FROM f))"
+    " FROM env, w";
+
+static const char cli_history_sql[] =
+    "SELECT json_build_object('environment', e.name, 'deployments', coalesce((SELECT"
+    "  json_agg(json_build_object('id', d.id, 'build_id', d.build_id, 'version', d.version,"
+    "   'state', d.state, 'reason', d.reason, 'created_at', " TS("d.created_at") ","
+    "   'updated_at', " TS("d.updated_at") ", 'finished_at', " TS("d.finished_at") ","
+    "   'transitions', coalesce((SELECT json_agg(json_build_object('from', t.from_state,"
+    "      'to', t.to_state, 'event_type', t.event_type, 'event_id', t.event_id,"
+    "      'actor', t.actor, 'reason', t.reason, 'at', " TS("t.at") ") ORDER BY t.id)"
+    "     FROM transitions t WHERE t.deployment_id = d.id), '[]'))"
+    "   ORDER BY d.created_at DESC, d.id)"
+    "  FROM (SELECT * FROM deployments WHERE environment = e.name"
+    "        ORDER BY created_at DESC, id LIMIT $2::int) d), '[]'))"
+    " FROM environments e WHERE e.name = $1";
+
+/* cli_query_document - run sql with params and parse its one JSON cell; NULL on failure */
+static cJSON *cli_query_document(const char *sql, int nparams, const char *const *params)
+{
+    struct db *db = cli_db_open();
+    PGresult *res = db ? db_query(db, sql, nparams, params) : NULL;
+    cJSON *doc = NULL;
+
+    if (res == NULL) {
+        if (db)
+            fprintf(stderr, "cutover: query failed: %s\n", db_last_error(db));
+        goto out;
+    }
+    if (PQntuples(res) == 0) {
+        fprintf(stderr, "cutover: no environment \"%s\" (see cutover env list)\n", params[0]);
+        goto out;
+    }
+    doc = cJSON_Parse(PQgetvalue(res, 0, 0));
+    if (doc == NULL)
+        fprintf(stderr, "cutover: the database answered something that is not JSON\n");
+out:
+    if (res)
+        PQclear(res);
+    db_close(db);
+    return doc;
+}
+
+/* cli_str - a member as text: strings as they are, null as "-", numbers printed */
+static const char *cli_str(const cJSON *obj, const char *name, char *buf, size_t len)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+    if (cJSON_IsString(v))
+        return v->valuestring;
+    if (cJSON_IsNumber(v)) {
+        snprintf(buf, len, "%.0f", v->valuedouble);
+        return buf;
+    }
+    return "-";
+}
+
+/* cli_help_or - for rc -1 (help asked) the usage on stdout and 0, else rc */
+int cli_help_or(int rc, const char *usage)
+{
+    if (rc != -1)
+        return rc;
+    printf("usage: cutover %s\n", usage);
+    return 0;
+}
+
+/* cli_print_json - the document, indented, on stdout */
+static void cli_print_json(const cJSON *doc)
+{
+    char *text = cJSON_Print(doc);
+
+    if (text)
+        printf("%s\n", text);
+    free(text);
+}
+
+/* cli_status_print_text - the status document for a human */
+static void cli_status_print_text(const cJSON *doc)
+{
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(doc, "weights");
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(doc, "active");
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(doc, "last_finished");
+    char b1[32], b2[32];
+
+    printf("environment    %s\n", cli_str(doc, "environment", b1, sizeof(b1)));
+    printf("live color     %s\n", cli_str(doc, "live_color", b1, sizeof(b1)));
+    printf("weights        blue %s %%, green %s %%\n", cli_str(w, "blue", b1, sizeof(b1)),
+           cli_str(w, "green", b2, sizeof(b2)));
+    if (cJSON_IsObject(a)) {
+        printf("active         %s %s\n", cli_str(a, "id", b1, sizeof(b1)),
+               cli_str(a, "state", b2, sizeof(b2)));
+        printf("  build        %s version %s\n", cli_str(a, "build_id", b1, sizeof(b1)),
+               cli_str(a, "version", b2, sizeof(b2)));
+        printf("  new color    %s at %s %%", cli_str(a, "new_color", b1, sizeof(b1)),
+               cli_str(a, "weight", b2, sizeof(b2)));
+        printf(", step %s\n", cli_str(a, "step", b1, sizeof(b1)));
+        printf("  updated at   %s\n", cli_str(a, "updated_at", b1, sizeof(b1)));
+    } else
+        printf("active         none\n");
+    if (cJSON_IsObject(f)) {
+        printf("last finished  %s %s\n", cli_str(f, "id", b1, sizeof(b1)),
+               cli_str(f, "state", b2, sizeof(b2)));
+        printf("  build        %s version %s\n", cli_str(f, "build_id", b1, sizeof(b1)),
+               cli_str(f, "version", b2, sizeof(b2)));
+        printf("  finished at  %s\n", cli_str(f, "finished_at", b1, sizeof(b1)));
+        printf("  reason       %s\n", cli_str(f, "reason", b1, sizeof(b1)));
+    } else
+        printf("last finished  none\n");
+}
+
+/* cli_history_print_deployment - one deployment and its transitions for a human */
+static void cli_history_print_deployment(const cJSON *d)
+{
+    const cJSON *t;
+    char b[6][160];
+
+    printf("%s  %s  build %s version %s  created %s\n", cli_str(d, "id", b[0], sizeof(b[0])),
+           cli_str(d, "state", b[1], sizeof(b[1])), cli_str(d, "build_id", b[2], sizeof(b[2])),
+           cli_str(d, "version", b[3], sizeof(b[3])),
+           cli_str(d, "created_at", b[4], sizeof(b[4])));
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(d, "transitions")) {
+        const char *from = cli_str(t, "from", b[0], sizeof(b[0]));
+        const char *to = cli_str(t, "to", b[1], sizeof(b[1]));
+
+        printf("  %s  %-17s %s %-17s %s (%s)", cli_str(t, "at", b[2], sizeof(b[2])), from,
+               strcmp(from, to) == 0 ? "==" : "->", to,
+               cli_str(t, "event_type", b[3], sizeof(b[3])),
+               cli_str(t, "actor", b[4], sizeof(b[4])));
+        if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "reason")))
+            printf(": %s", cli_str(t, "reason", b[5], sizeof(b[5])));
+        printf("\n");
+    }
+}
+
+/* cli_usage_fail - why, then the usage, on stderr; returns 2 (bad usage) */
+int cli_usage_fail(const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (fmt != NULL) {
+        fprintf(stderr, "cutover: ");
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "\n");
+    }
+    fprintf(stderr, "usage: cutover %s\n", usage);
+    return 2;
+}
+
+/* cli_parse_env_args - ENV, --json and (when limit is not NULL) --limit N;
+ * 0 to go on, -1 help asked, 2 bad usage (reported) */
+static int cli_parse_env_args(int argc, char **argv, const char *usage, struct cli_env_args *a)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"limit", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    char *end;
+    int c;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1 || optind < argc) {
+        if (c == -1 && a->env != NULL)
+            return cli_usage_fail(usage, "unexpected argument \"%s\"", argv[optind]);
+        if (c == -1) /* a positional argument: the environment */
+            a->env = argv[optind++];
+        else if (c == 'h')
+            return -1;
+        else if (c == 'j')
+            a->json = 1;
+        else if (c == 'l' && a->with_limit) {
+            a->limit = strtol(optarg, &end, 10);
+            if (*end != '\0' || a->limit < 1 || a->limit > CLI_HISTORY_MAX)
+                return cli_usage_fail(usage, "--limit wants a number 1..%d", CLI_HISTORY_MAX);
+        } else
+            return cli_usage_fail(usage, c == 'l' ? "status takes no --limit" : NULL);
+    }
+    return a->env == NULL ? cli_usage_fail(usage, "missing ENV") : 0;
+}
+
+/* cli_status_cmd - where an environment stands */
+int cli_status_cmd(int argc, char **argv)
+{
+    static const char usage[] = "status ENV [--json]";
+    struct cli_env_args a = {0};
+    int rc = cli_parse_env_args(argc, argv, usage, &a);
+    cJSON *doc;
+
+    if (rc != 0)
+        return cli_help_or(rc, usage);
+    doc = cli_query_document(cli_status_sql, 1, &a.env);
+    if (doc == NULL)
+        return 1;
+    if (a.json)
+        cli_print_json(doc);
+    else
+        cli_status_print_text(doc);
+    cJSON_Delete(doc);
+    return 0;
+}
+
+/* cli_history_cmd - an environment's deployments and their transitions */
+int cli_history_cmd(int argc, char **argv)
+{
+    static const char usage[] = "history ENV [--json] [--limit N]";
+    struct cli_env_args a = {.limit = CLI_HISTORY_DEFAULT, .with_limit = 1};
+    int rc = cli_parse_env_args(argc, argv, usage, &a);
+    char limit_text[24];
+    const char *params[2] = {a.env, limit_text};
+    const cJSON *d;
+    cJSON *doc;
+
+    if (rc != 0)
+        return cli_help_or(rc, usage);
+    snprintf(limit_text, sizeof(limit_text), "%ld", a.limit);
+    params[0] = a.env;
+    doc = cli_query_document(cli_history_sql, 2, params);
+    if (doc == NULL)
+        return 1;
+    if (a.json)
+        cli_print_json(doc);
+    else
+        cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(doc, "deployments"))
+            cli_history_print_deployment(d);
+    cJSON_Delete(doc);
+    return 0;
+}

@@ -1,0 +1,320 @@
+/*
+ * db - PostgreSQL through libpq: connect with retry, parameterized queries,
+ *      transactions (migrations: migrate.c).
+ *
+ * SYNOPSIS
+ *	#include "io/db.h"
+ *
+ *	struct db *db = db_connect(NULL);	(NULL: CUTOVER_DATABASE_URL)
+ *	PGresult *res = db_query(db, sql, nparams, params);
+ *	db_begin(db); db_exec(db, sql, n, params); db_commit(db);
+ *	if (db_transient(db)) db_reconnect(db);
+ *	db_close(db);
+ *
+ * DESCRIPTION
+ *	db_connect() and db_reconnect() try CUTOVER_DB_CONNECT_ATTEMPTS times,
+ *	pausing between attempts with jittered exponential backoff (100 ms
+ *	doubling up to CUTOVER_DB_RETRY_MAX_MS, each pause a random point in
+ *	its upper half). Each failure is a warn line naming the URL with its
+ *	password masked. The connection carries application_name (the
+ *	program name) so that pg_stat_activity shows who is who.
+ *
+ *	Every statement goes through PQexecParams. A failure is logged once
+ *	at warn with its SQLSTATE and remembered: db_last_sqlstate(),
+ *	db_last_error(), and db_transient(), which is true when a retry may
+ *	succeed (connection lost, server shutting down or starting, too many
+ *	connections, serialization failure, deadlock).
+ *
+ *	db_exec_script() is the one way to run unparameterized text: the
+ *	migration files shipped with cutover (migrate.c).
+ */
+#include "io/db.h"
+
+#include "base/config.h"
+#include "base/log.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DB_BACKOFF_START_MS 100
+#define DB_ERROR_MAX        512
+
+struct db {
+    PGconn *conn;
+    char sqlstate[6];
+    char error[DB_ERROR_MAX];
+    int transient;
+};
+
+/* db_jitter_ms - a random pause in [ms/2, ms] */
+static long db_jitter_ms(long ms)
+{
+    static unsigned seed;
+
+    if (seed == 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        seed = (unsigned)now.tv_nsec ^ (unsigned)getpid() ^ 1u;
+    }
+    long half = ms / 2;
+    return half + (half > 0 ? rand_r(&seed) % (half + 1) : 0);
+}
+
+/* db_backoff - sleep before attempt number attempt (1-based, > 1) */
+static void db_backoff(int attempt)
+{
+    long cap = config_get_int("CUTOVER_DB_RETRY_MAX_MS");
+    long ms = DB_BACKOFF_START_MS;
+
+    for (int i = 2; i < attempt && ms < cap; i++)
+        ms *= 2;
+    if (ms > cap)
+        ms = cap;
+    ms = db_jitter_ms(ms);
+    struct timespec pause = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+        ;
+}
+
+/* db_set_error - remember a failure: SQLSTATE (may be NULL) and message */
+static void db_set_error(struct db *db, const char *sqlstate, const char *message)
+{
+    snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", sqlstate ? sqlstate : "");
+    snprintf(db->error, sizeof(db->error), "%s", message ? message : "unknown error");
+    size_t len = strlen(db->error);
+    while (len > 0 && isspace((unsigned char)db->error[len - 1]))
+        db->error[--len] = '\0';
+}
+
+/* db_clear_error - forget the last failure */
+static void db_clear_error(struct db *db)
+{
+    db->sqlstate[0] = '\0';
+    db->error[0] = '\0';
+    db->transient = 0;
+}
+
+/* db_sqlstate_transient - whether a SQLSTATE names a failure worth retrying */
+static int db_sqlstate_transient(const char *state)
+{
+    static const char *const retry[] = { "57P01", "57P02", "57P03", "40001", "40P01", "53300" };
+
+    if (strncmp(state, "08", 2) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof(retry) / sizeof(retry[0]); i++) {
+        if (strcmp(state, retry[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* db_notice_cb - server notices become debug lines, not raw stderr text */
+static void db_notice_cb(void *arg, const char *message)
+{
+    (void)arg;
+    log_debug("database notice: %.*s", (int)strcspn(message, "\n"), message);
+}
+
+/* db_try_connect - one connection attempt; the connection or NULL */
+static PGconn *db_try_connect(const char *url, char *why, size_t why_len)
+{
+    const char *const keys[] = { "dbname", "application_name", NULL };
+    const char *const values[] = { url, program_invocation_short_name, NULL };
+
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
+    if (conn && PQstatus(conn) == CONNECTION_OK) {
+        PQsetNoticeProcessor(conn, db_notice_cb, NULL);
+        return conn;
+    }
+    snprintf(why, why_len, "%s", conn ? PQerrorMessage(conn) : "out of memory");
+    why[strcspn(why, "\n")] = '\0';
+    PQfinish(conn);
+    return NULL;
+}
+
+/* db_connect - connect, retrying with backoff; NULL after the attempts */
+struct db *db_connect(const char *url)
+{
+    char masked[1024], why[DB_ERROR_MAX];
+    long attempts = config_get_int("CUTOVER_DB_CONNECT_ATTEMPTS");
+
+    if (url == NULL)
+        url = config_get("CUTOVER_DATABASE_URL");
+    config_mask_url(url, masked, sizeof(masked));
+    for (int attempt = 1; attempt <= attempts; attempt++) {
+        if (attempt > 1)
+            db_backoff(attempt);
+        PGconn *conn = db_try_connect(url, why, sizeof(why));
+        if (conn) {
+            struct db *db = calloc(1, sizeof(*db));
+            if (db == NULL) {
+                PQfinish(conn);
+                return NULL;
+            }
+            db->conn = conn;
+            return db;
+        }
+        log_warn("database %s: connection attempt %d of %ld failed: %s", masked, attempt, attempts, why);
+    }
+    log_error("database %s: no connection after %ld attempts", masked, attempts);
+    return NULL;
+}
+
+/* db_close - disconnect and free */
+void db_close(struct db *db)
+{
+    if (db == NULL)
+        return;
+    PQfinish(db->conn);
+    free(db);
+}
+
+/* db_conn - the libpq connection (for what this module does not offer) */
+PGconn *db_conn(struct db *db)
+{
+    return db->conn;
+}
+
+/* db_ok - whether the connection is usable */
+int db_ok(struct db *db)
+{
+    return db && db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+/* db_reconnect - reset a broken connection with backoff; 0 or -1 */
+int db_reconnect(struct db *db)
+{
+    long attempts = config_get_int("CUTOVER_DB_CONNECT_ATTEMPTS");
+
+    for (int attempt = 1; attempt <= attempts; attempt++) {
+        if (attempt > 1)
+            db_backoff(attempt);
+        PQreset(db->conn);
+        if (PQstatus(db->conn) == CONNECTION_OK) {
+            db_clear_error(db);
+            log_info("database connection re-established after %d attempt(s)", attempt);
+            return 0;
+        }
+        db_set_error(db, NULL, PQerrorMessage(db->conn));
+        db->transient = 1;
+        log_warn("database reconnect attempt %d of %ld failed: %s", attempt, attempts, db->error);
+    }
+    log_error("database: no connection after %ld attempts", attempts);
+    return -1;
+}
+
+/* db_record_failure - remember and log why a statement failed */
+static void db_record_failure(struct db *db, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *message = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+    if (message == NULL)
+        message = PQerrorMessage(db->conn);
+    db_set_error(db, state, message);
+    db->transient = PQstatus(db->conn) == CONNECTION_BAD || db->sqlstate[0] == '\0'
+                    || db_sqlstate_transient(db->sqlstate);
+    log_warn("database statement failed sqlstate=%s transient=%d: %s", db->sqlstate[0] ? db->sqlstate : "none",
+             db->transient, db->error);
+}
+
+/* db_query - one parameterized statement; its result or NULL (logged) */
+PGresult *db_query(struct db *db, const char *sql, int nparams, const char *const *params)
+{
+    db_clear_error(db);
+    if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+        db_set_error(db, NULL, "connection is not open");
+        db->transient = 1;
+        log_warn("database statement not sent: connection is not open");
+        return NULL;
+    }
+    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+        return res;
+    db_record_failure(db, res);
+    PQclear(res);
+    return NULL;
+}
+
+/* db_exec - a statement whose rows are not needed; 0 or -1 */
+int db_exec(struct db *db, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *res = db_query(db, sql, nparams, params);
+
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+/* db_begin - start a transaction */
+int db_begin(struct db *db)
+{
+    return db_exec(db, "BEGIN", 0, NULL);
+}
+
+/* db_commit - commit; -1 when the server rolled back instead */
+int db_commit(struct db *db)
+{
+    PGresult *res = db_query(db, "COMMIT", 0, NULL);
+
+    if (res == NULL)
+        return -1;
+    /* COMMIT of a transaction in the failed state succeeds as ROLLBACK */
+    int rolled_back = strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
+    PQclear(res);
+    if (rolled_back) {
+        db_set_error(db, "25P02", "commit rolled back: an earlier statement of the transaction failed");
+        log_warn("database %s", db->error);
+        return -1;
+    }
+    return 0;
+}
+
+/* db_rollback - abandon the transaction */
+int db_rollback(struct db *db)
+{
+    return db_exec(db, "ROLLBACK", 0, NULL);
+}
+
+/* db_transient - whether the last failure may succeed on retry */
+int db_transient(struct db *db)
+{
+    return db->transient;
+}
+
+/* db_last_sqlstate - SQLSTATE of the last failure, "" when none */
+const char *db_last_sqlstate(struct db *db)
+{
+    return db->sqlstate;
+}
+
+/* db_last_error - message of the last failure, "" when none */
+const char *db_last_error(struct db *db)
+{
+    return db->error;
+}
+
+/* db_exec_script - run trusted multi-statement text; 0 or -1 */
+int db_exec_script(struct db *db, const char *text)
+{
+    /* PQexec only here: the text is a fixed file shipped with cutover (a migration), and
+     * PQexecParams cannot run several statements. */
+    PGresult *res = PQexec(db->conn, text);
+    ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) {
+        PQclear(res);
+        return 0;
+    }
+    db_record_failure(db, res);
+    PQclear(res);
+    return -1;
+}

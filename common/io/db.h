@@ -1,0 +1,52 @@
+/*
+ * db - PostgreSQL through libpq: connect with retry, parameterized queries,
+ *      transactions.
+ *
+ * SYNOPSIS
+ *	struct db *db = db_connect(url);		(retries with backoff)
+ *	db_begin(db);
+ *	PGresult *res = db_query(db, "SELECT state FROM deployments WHERE id = $1", 1, params);
+ *	...
+ *	if (db_commit(db) != 0 && db_transient(db)) retry;
+ *
+ * DESCRIPTION
+ *	SQL only through PQexecParams (text parameters, NULL for SQL NULL).
+ *	Errors are logged once with the SQLSTATE; db_transient() tells a caller
+ *	whether the last failure is worth retrying (connection lost, server
+ *	restarting, serialization failure, deadlock) or is a real error.
+ *	db_reconnect() re-establishes a broken connection with jittered
+ *	exponential backoff (bounded) and returns -1 only when the configured
+ *	number of attempts is exhausted.
+ */
+#ifndef CUTOVER_DB_H
+#define CUTOVER_DB_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+struct db;
+
+struct db *db_connect(const char *url); /* NULL after the attempts are exhausted */
+void db_close(struct db *db);
+PGconn *db_conn(struct db *db);
+int db_reconnect(struct db *db);
+int db_ok(struct db *db); /* connection usable */
+
+/* db_query - PQexecParams; NULL on failure (logged). Caller PQclear()s. */
+PGresult *db_query(struct db *db, const char *sql, int nparams, const char *const *params);
+/* db_exec - a statement whose rows are not needed; 0 or -1 */
+int db_exec(struct db *db, const char *sql, int nparams, const char *const *params);
+
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+
+int db_transient(struct db *db);        /* the last failure may succeed on retry */
+const char *db_last_sqlstate(struct db *db); /* "" when none */
+const char *db_last_error(struct db *db);
+
+/* db_exec_script - run trusted multi-statement text (a migration file
+ * shipped with cutover: PQexecParams cannot run several statements) */
+int db_exec_script(struct db *db, const char *text);
+
+#endif

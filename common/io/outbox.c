@@ -1,0 +1,141 @@
+/*
+ * outbox - events written in a transaction, published after it commits
+ *          (see outbox.h).
+ */
+#include "io/outbox.h"
+
+#include "base/log.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define OUTBOX_BATCH "200"
+
+struct outbox {
+    struct db *db;
+    struct kafka_producer *producer;
+    unsigned pending;
+};
+
+static const char outbox_claim_sql[] =
+    "UPDATE outbox SET lease_until = now() + interval '30 seconds'"
+    " WHERE id IN (SELECT id FROM outbox"
+    "   WHERE sent_at IS NULL"
+    "     AND txid < pg_snapshot_xmin(pg_current_snapshot())"
+    "     AND (lease_until IS NULL OR lease_until < now())"
+    "   ORDER BY txid, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+    " RETURNING id, topic, key, value, txid::text AS txid";
+
+/* outbox_create - a publisher of db's outbox through producer */
+struct outbox *outbox_create(struct db *db, struct kafka_producer *producer)
+{
+    struct outbox *o = calloc(1, sizeof(*o));
+
+    if (o) {
+        o->db = db;
+        o->producer = producer;
+    }
+    return o;
+}
+
+/* outbox_free - release the publisher */
+void outbox_free(struct outbox *o)
+{
+    free(o);
+}
+
+/* outbox_add - one row, inside the caller's transaction */
+int outbox_add(struct db *db, const char *topic, const char *key, const char *value)
+{
+    const char *params[] = {topic, key, value};
+
+    return db_exec(db, "INSERT INTO outbox (topic, key, value) VALUES ($1, $2, $3)", 3, params);
+}
+
+struct outbox_row {
+    int64_t id;
+    uint64_t txid;
+    int index;
+};
+
+/* outbox_row_cmp - commit order: transaction id, then row id */
+static int outbox_row_cmp(const void *a, const void *b)
+{
+    const struct outbox_row *x = a, *y = b;
+
+    if (x->txid != y->txid)
+        return x->txid < y->txid ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* outbox_send_rows - produce claimed rows in commit order */
+static int outbox_send_rows(struct outbox *o, PGresult *res)
+{
+    int n = PQntuples(res), sent = 0;
+    struct outbox_row *rows = calloc((size_t)n + 1, sizeof(*rows));
+
+    if (rows == NULL)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        rows[i].id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        rows[i].txid = strtoull(PQgetvalue(res, i, 4), NULL, 10);
+        rows[i].index = i;
+    }
+    qsort(rows, (size_t)n, sizeof(*rows), outbox_row_cmp);
+    for (int i = 0; i < n; i++) {
+        int r = rows[i].index;
+        const char *value = PQgetvalue(res, r, 3);
+
+        if (kafka_producer_send(o->producer, PQgetvalue(res, r, 1), PQgetvalue(res, r, 2), value,
+                                (size_t)PQgetlength(res, r, 3), (void *)(intptr_t)rows[i].id)
+            == 0) {
+            o->pending++;
+            sent++;
+        }
+    }
+    free(rows);
+    return sent;
+}
+
+/* outbox_publish - claim committed rows and hand them to the producer */
+int outbox_publish(struct outbox *o)
+{
+    const char *params[] = {OUTBOX_BATCH};
+    PGresult *res;
+    int sent;
+
+    if (!db_ok(o->db))
+        return -1;
+    res = db_query(o->db, outbox_claim_sql, 1, params);
+    if (res == NULL)
+        return -1;
+    sent = outbox_send_rows(o, res);
+    PQclear(res);
+    return sent;
+}
+
+/* outbox_delivered - mark a row sent once the broker acknowledged it */
+void outbox_delivered(struct outbox *o, rd_kafka_resp_err_t err, void *opaque)
+{
+    char id[32];
+    const char *params[] = {id};
+
+    if (o->pending)
+        o->pending--;
+    snprintf(id, sizeof(id), "%" PRIdPTR, (intptr_t)opaque);
+    if (err) {
+        log_warn("outbox row %s not delivered (%s): the sweeper sends it again", id,
+                 rd_kafka_err2str(err));
+        return;
+    }
+    if (db_exec(o->db, "UPDATE outbox SET sent_at = now() WHERE id = $1", 1, params) != 0)
+        log_warn("outbox row %s delivered but not marked sent: it may be sent again", id);
+}
+
+/* outbox_pending - rows sent and not yet acknowledged */
+unsigned outbox_pending(const struct outbox *o)
+{
+    return o->pending;
+}

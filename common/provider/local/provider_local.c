@@ -1,0 +1,385 @@
+/*
+ * provider_local - the "local" provider: HAProxy in front, instances as
+ *                  local processes, releases run through appspec hooks.
+ *
+ * SYNOPSIS
+ *	const struct provider_ops *ops = provider_find("local");
+ *	(see provider.h)
+ *
+ * DESCRIPTION
+ *	This file reads the environment's configuration, holds open(),
+ *	close() and the operations table, and offers the path, file and
+ *	clock helpers the other files share (see provider_local_internal.h).
+ *	The rest lives in provider_local_haproxy.c (the HAProxy configuration
+ *	file and its reload, the servers, preview_open, preview_close),
+ *	provider_local_weights.c (set_weights, get_weights, the shares scale()
+ *	keeps), provider_local_slots.c (slot directories, releases and
+ *	processes; scale, health) and provider_local_deploy.c (deploy_start,
+ *	deploy_poll, deploy_stop).
+ *
+ *	An environment <env> owns, in CUTOVER_HAPROXY_CONFIG_DIR, the file
+ *	env-<env>.cfg: a frontend on 127.0.0.1:<local.listen_port> that sends
+ *	requests carrying the preview header (value blue or green) to backend
+ *	<env>_preview_<color> and all others to backend <env>. Each backend
+ *	declares max_instances server slots per color, blue1..blueN and
+ *	green1..greenN, disabled at start. open() writes the file when its
+ *	content changed and then reloads HAProxy through the master socket;
+ *	runtime state (weights, enabled servers) survives reloads through a
+ *	server-state-file dumped just before each reload. Should that file be
+ *	missing or stale, open() after its own reload brings the servers of
+ *	running slots below the recorded capacity out of maintenance, then
+ *	the recorded weights back. (A slot that another process is deploying
+ *	to may so be enabled early; its color has no share at that time.)
+ *
+ *	Slot i (0-based) of color c listens on base_port + c * max_instances
+ *	+ i and lives in CUTOVER_RUN_DIR/local/<env>/<color>-<i+1>/: releases/
+ *	<version>/ (unpacked artifacts), current (a symbolic link to the
+ *	release that runs), pid (written by the ApplicationStart hook), app.log
+ *	and hooks.log. Hooks get PORT, COLOR, VERSION, INSTANCE_DIR and
+ *	RELEASE_DIR in their environment.
+ *
+ *	scale() is absolute. A slot to start runs its release's ApplicationStart
+ *	hook in a detached process (its own session, so the instance outlives
+ *	the worker). A slot without a release gets a copy of a release another
+ *	slot runs (the live color's first); when no slot has one, the
+ *	optional local.initial_release {uri, sha256, version} is fetched.
+ *	Slots above the capacity are drained, put in maintenance, and their
+ *	process gets SIGTERM, then SIGKILL after LOCAL_STOP_WAIT_MS.
+ *
+ *	Weights: a color's share is spread over its enabled servers (see
+ *	haproxy_weights_for_shares()). The shares are set_weights()'s alone:
+ *	it records them in <env>/weights before applying them, and scale()
+ *	and a reload of ours spread that record over the enabled servers
+ *	again, never what HAProxy happens to hold (a reload that restored no
+ *	state leaves every weight 0). Without a record, scale() keeps
+ *	HAProxy's shares; the scaled color takes all only when the other
+ *	color serves nothing (the first seeding of an environment).
+ *	get_weights() reads HAProxy: servers in maintenance or draining take
+ *	no traffic and count for nothing.
+ *
+ *	deploy_start() fetches the artifact once, unpacks it into every slot up
+ *	to the capacity and starts, per slot, the hooks ApplicationStop (old
+ *	release), BeforeInstall and AfterInstall (new release), then moves
+ *	"current" and runs ApplicationStart and ValidateService. The slot's
+ *	server is in maintenance meanwhile. deploy_poll() advances the runs
+ *	without blocking; a slot that finished leaves a marker file
+ *	deploy-<id>, so a deploy_start() after a crash does not redo it (a
+ *	process that restarts must call deploy_start() again: deploy_poll()
+ *	knows only the deployments of its own process; unfinished slots start
+ *	over). A failing ApplicationStop of the old release is logged and the
+ *	old process stopped by signal: a broken release must not block the
+ *	release that replaces it.
+ *
+ *	Waiting on an application (hooks, health checks) is always left to
+ *	the caller's polling. Bounded local work is done inside the calls:
+ *	open() may reload HAProxy (at most LOCAL_RELOAD_WAIT_MS); scale() and
+ *	deploy_start() fetch (artifact_fetch()'s timeouts: keep artifacts
+ *	local or near), unpack and copy releases; stopping a process waits at
+ *	most LOCAL_STOP_WAIT_MS plus one second.
+ *
+ *	Changing base_port or max_instances moves the slots' ports: do it
+ *	while no instance runs.
+ */
+#include "base/clock.h"
+#include "provider/local/provider_local_internal.h"
+
+#include "base/config.h"
+#include "provider/local/appspec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- path, file and clock helpers --------------------------------------- */
+
+/* local_fmt_path - snprintf into a path buffer; -1 with a message when truncated */
+int local_fmt_path(char *buf, size_t len, char *err, size_t err_len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= len) {
+        snprintf(err, err_len, "path too long");
+        return -1;
+    }
+    return 0;
+}
+
+/* local_sleep_ms - a short pause inside a bounded poll loop */
+void local_sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* local_matches - 1 when s matches the POSIX extended regular expression re */
+int local_matches(const char *s, const char *re)
+{
+    regex_t rx;
+    int ok;
+
+    if (s == NULL || regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
+        return 0;
+    ok = regexec(&rx, s, 0, NULL, 0) == 0;
+    regfree(&rx);
+    return ok;
+}
+
+/* local_mkdir_p - create path and its parents */
+int local_mkdir_p(const char *path, char *err, size_t err_len)
+{
+    char buf[LOCAL_PATH];
+
+    if (local_fmt_path(buf, sizeof(buf), err, err_len, "%s", path) != 0)
+        return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            goto fail;
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        goto fail;
+    return 0;
+fail:
+    snprintf(err, err_len, "mkdir %s: %s", buf, strerror(errno));
+    return -1;
+}
+
+/* local_read_file_capped - a small file's content into buf; -1 when absent */
+int local_read_file_capped(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+    size_t got = 0;
+
+    if (fd < 0)
+        return -1;
+    while (got + 1 < len && (n = read(fd, buf + got, len - got - 1)) > 0)
+        got += (size_t)n;
+    buf[got] = '\0';
+    close(fd);
+    return 0;
+}
+
+/* local_write_file_atomic - write content to path through a temporary file and rename */
+int local_write_file_atomic(const char *path, const char *content, char *err, size_t err_len)
+{
+    char tmp[LOCAL_PATH];
+    FILE *f;
+
+    if (local_fmt_path(tmp, sizeof(tmp), err, err_len, "%s.tmp.%ld", path, (long)getpid()) != 0)
+        return -1;
+    if ((f = fopen(tmp, "w")) == NULL) {
+        snprintf(err, err_len, "open %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    if (fputs(content, f) == EOF || fclose(f) != 0 || rename(tmp, path) != 0) {
+        snprintf(err, err_len, "write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+/* json_int - an integer member in lo..hi, or def when absent */
+static int json_int(const cJSON *obj, const char *key, int def, int lo, int hi, int *out,
+                    char *err, size_t err_len)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+    if (item == NULL || cJSON_IsNull(item)) {
+        *out = def;
+        if (def >= lo)
+            return 0;
+        snprintf(err, err_len, "local provider: %s is required", key);
+        return -1;
+    }
+    if (!cJSON_IsNumber(item) || item->valuedouble < lo || item->valuedouble > hi ||
+        item->valuedouble != (double)(int)item->valuedouble) {
+        snprintf(err, err_len, "local provider: %s must be an integer in %d..%d", key, lo, hi);
+        return -1;
+    }
+    *out = (int)item->valuedouble;
+    return 0;
+}
+
+/* json_str - a string member matching re, or def when absent */
+static int json_str(const cJSON *obj, const char *key, const char *def, const char *re,
+                    char *out, size_t out_len, char *err, size_t err_len)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    const char *v = cJSON_IsString(item) ? item->valuestring : def;
+
+    if ((item != NULL && !cJSON_IsString(item)) || v == NULL || !local_matches(v, re) ||
+        strlen(v) >= out_len) {
+        snprintf(err, err_len, "local provider: %s missing or invalid", key);
+        return -1;
+    }
+    snprintf(out, out_len, "%s", v);
+    return 0;
+}
+
+/* config_parse_initial - the optional local.initial_release */
+static int config_parse_initial(const cJSON *local, struct local_config *cfg, char *err,
+                                size_t err_len)
+{
+    const cJSON *init = cJSON_GetObjectItemCaseSensitive(local, "initial_release");
+
+    if (init == NULL)
+        return 0;
+    if (json_str(init, "uri", NULL, "^[^[:space:]]+$", cfg->initial_uri,
+                 sizeof(cfg->initial_uri), err, err_len) != 0 ||
+        json_str(init, "sha256", NULL, "^[0-9a-fA-F]{64}$", cfg->initial_sha256,
+                 sizeof(cfg->initial_sha256), err, err_len) != 0 ||
+        json_str(init, "version", NULL, "^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$",
+                 cfg->initial_version, sizeof(cfg->initial_version), err, err_len) != 0)
+        return -1;
+    return 0;
+}
+
+/* config_parse - the environment's configuration, with defaults */
+static int config_parse(const char *environment, const cJSON *config, struct local_config *cfg,
+                        char *err, size_t err_len)
+{
+    const cJSON *local = cJSON_GetObjectItemCaseSensitive(config, "local");
+    const cJSON *preview = cJSON_GetObjectItemCaseSensitive(config, "preview");
+    const cJSON *timeouts = cJSON_GetObjectItemCaseSensitive(config, "timeouts");
+
+    memset(cfg, 0, sizeof(*cfg));
+    if (!local_matches(environment, "^[a-z0-9][a-z0-9-]{0,62}$")) {
+        snprintf(err, err_len, "local provider: invalid environment name");
+        return -1;
+    }
+    snprintf(cfg->name, sizeof(cfg->name), "%s", environment);
+    if (!cJSON_IsObject(local)) {
+        snprintf(err, err_len, "local provider: the \"local\" object is required");
+        return -1;
+    }
+    if (json_int(local, "listen_port", -1, 1, 65535, &cfg->listen_port, err, err_len) != 0 ||
+        json_int(local, "base_port", -1, 1, 65535, &cfg->base_port, err, err_len) != 0 ||
+        json_int(local, "max_instances", 4, 1, LOCAL_SLOTS_MAX, &cfg->max_instances, err,
+                 err_len) != 0 ||
+        json_str(local, "health_path", "/health", "^/[A-Za-z0-9._~/?=&-]*$", cfg->health_path,
+                 sizeof(cfg->health_path), err, err_len) != 0 ||
+        json_str(preview, "header", "X-Cutover-Preview", "^[A-Za-z0-9-]{1,63}$",
+                 cfg->preview_header, sizeof(cfg->preview_header), err, err_len) != 0 ||
+        json_int(timeouts, "deploy", 600, 1, APPSPEC_TIMEOUT_MAX_S, &cfg->hook_timeout_s, err,
+                 err_len) != 0)
+        return -1;
+    if (cfg->base_port + 2 * cfg->max_instances - 1 > 65535) {
+        snprintf(err, err_len, "local provider: base_port + 2 * max_instances exceeds 65535");
+        return -1;
+    }
+    return config_parse_initial(local, cfg, err, err_len);
+}
+
+/* setting - a CUTOVER_* value from the configuration table, else the environment */
+static const char *setting(const char *name)
+{
+    const char *v = config_get(name);
+
+    return v != NULL && *v != '\0' ? v : getenv(name);
+}
+
+/* paths_resolve - the sockets and directories this provider uses */
+static int paths_resolve(struct local_provider *p, char *err, size_t err_len)
+{
+    const char *sock = setting("CUTOVER_HAPROXY_SOCKET");
+    const char *master = setting("CUTOVER_HAPROXY_MASTER_SOCKET");
+    const char *conf = setting("CUTOVER_HAPROXY_CONFIG_DIR");
+    const char *run = setting("CUTOVER_RUN_DIR");
+    char local[LOCAL_PATH], *abs;
+
+    if (sock == NULL || master == NULL || conf == NULL || run == NULL) {
+        snprintf(err, err_len, "local provider: CUTOVER_HAPROXY_SOCKET, "
+                               "CUTOVER_HAPROXY_MASTER_SOCKET, CUTOVER_HAPROXY_CONFIG_DIR "
+                               "and CUTOVER_RUN_DIR must be set");
+        return -1;
+    }
+    if (local_fmt_path(p->sock, sizeof(p->sock), err, err_len, "%s", sock) != 0 ||
+        local_fmt_path(p->master, sizeof(p->master), err, err_len, "%s", master) != 0 ||
+        local_fmt_path(p->conf_dir, sizeof(p->conf_dir), err, err_len, "%s", conf) != 0 ||
+        local_fmt_path(local, sizeof(local), err, err_len, "%s/local/%s", run, p->cfg.name) != 0 ||
+        local_mkdir_p(local, err, err_len) != 0)
+        return -1;
+    if ((abs = realpath(local, NULL)) == NULL) {
+        snprintf(err, err_len, "realpath %s: %s", local, strerror(errno));
+        return -1;
+    }
+    snprintf(p->env_dir, sizeof(p->env_dir), "%s", abs);
+    snprintf(p->local_dir, sizeof(p->local_dir), "%s", abs);
+    *strrchr(p->local_dir, '/') = '\0';
+    free(abs);
+    return 0;
+}
+
+/* ---- provider operations: open, close ----------------------------------- */
+
+/* local_open - parse the configuration, install the HAProxy configuration */
+static int local_open(const char *environment, const cJSON *config, void **state, char *err,
+                      size_t err_len)
+{
+    struct local_provider *p = calloc(1, sizeof(*p));
+    int reloaded = 0;
+
+    *state = NULL;
+    if (p == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    if (config_parse(environment, config, &p->cfg, err, err_len) != 0 ||
+        paths_resolve(p, err, err_len) != 0 || local_cfg_ensure(p, &reloaded, err, err_len) != 0) {
+        free(p);
+        return -1;
+    }
+    if (reloaded) { /* a state file that was missing or stale: servers, then weights */
+        local_slots_restore(p);
+        local_weights_restore(p);
+    }
+    *state = p;
+    return 0;
+}
+
+/* local_close - release the state; hook runs still going are stopped */
+static void local_close(void *state)
+{
+    struct local_provider *p = state;
+
+    if (p == NULL)
+        return;
+    for (int k = 0; k < LOCAL_DEPLOYS_MAX; k++)
+        local_deploy_free(p->deploys[k]);
+    free(p);
+}
+
+const struct provider_ops provider_local_ops = {
+    .name = "local",
+    .open = local_open,
+    .close = local_close,
+    .scale = local_scale,
+    .health = local_health,
+    .deploy_start = local_deploy_start,
+    .deploy_poll = local_deploy_poll,
+    .deploy_stop = local_deploy_stop,
+    .set_weights = local_set_weights,
+    .get_weights = local_get_weights,
+    .preview_open = local_preview_open,
+    .preview_close = local_preview_close,
+};

@@ -1,0 +1,85 @@
+/*
+ * effect - performing the saga's provider effects from the write-ahead log,
+ *          and firing durable timers.
+ *
+ * SYNOPSIS
+ *	static enum effect_step scale_new_step(struct worker *w, struct effect *e);
+ *	static const struct effect_handler handlers[] = {
+ *		{ SAGA_FX_SCALE_NEW, scale_new_step },
+ *	};
+ *	(the worker skeleton claims effects of these kinds and calls the steps
+ *	 on its tick and right after each handled record)
+ *
+ * DESCRIPTION
+ *	An effect is claimed with a lease (FOR UPDATE SKIP LOCKED) and then
+ *	stepped: each step makes short, idempotent provider calls and returns
+ *	EFFECT_WAIT (call me again on the next tick: a wait in progress, held
+ *	by this process and its lease renewed), EFFECT_DONE or EFFECT_FAILED.
+ *	A step that finishes records the result and applies its follow-up saga
+ *	input in one transaction of its own (effect_finish). Effects of one
+ *	environment run in id order; an effect whose epoch is older than its
+ *	deployment's is stale: it is never claimed, and a held one is dropped
+ *	(effect_current() tells). A process that dies mid-wait loses its lease
+ *	and another copy claims the effect and steps it again from its
+ *	recorded handle: every step must be safe to repeat.
+ */
+#ifndef CUTOVER_EFFECT_H
+#define CUTOVER_EFFECT_H
+
+#include "provider/provider.h"
+#include "saga/deployment.h"
+
+#include <stdint.h>
+
+enum effect_step { EFFECT_WAIT, EFFECT_DONE, EFFECT_FAILED };
+
+struct effect {
+    int64_t id;
+    char deployment_id[37];
+    char environment[64];
+    int64_t epoch;
+    enum saga_effect_kind kind;
+    int arg;
+    int attempts;
+    char handle[256]; /* provider handle recorded by a step; "" when none */
+    cJSON *result;    /* recorded result; NULL when none; owned */
+    char error[512];  /* set by a step that fails */
+    int64_t started_ms; /* when this process first stepped it (monotonic ms) */
+};
+
+typedef enum effect_step (*effect_step_fn)(struct worker *w, struct effect *e);
+
+struct effect_handler {
+    enum saga_effect_kind kind;
+    effect_step_fn step;
+};
+
+const char *effect_owner(enum saga_effect_kind kind); /* worker name, or NULL: bookkeeping */
+
+/* effect_current - 1 when e's epoch is still its deployment's, 0 stale, -1 error */
+int effect_current(struct worker *w, const struct effect *e);
+/* effect_record - save the handle/result of a step in progress (renews the lease) */
+int effect_record(struct worker *w, struct effect *e);
+/* effect_count_provider_call - count one provider call in the log (the
+ * chaos tests read it: no effect happens twice) */
+void effect_count_provider_call(struct worker *w, const struct effect *e);
+
+/* effect_finish - in one transaction: mark e done or failed, then, when
+ * in is not NULL and e is still current, lock the deployment and apply
+ * in; data (owned, may be NULL) goes out on topic (may be NULL) as a
+ * worker event about the deployment */
+int effect_finish(struct worker *w, struct effect *e, enum effect_step status,
+                  const struct saga_input *in, const char *topic, cJSON *data);
+
+/* effect_provider - the opened provider of an environment (cached per
+ * process; the config is the environment's document) */
+int effect_provider(struct worker *w, const char *environment, const struct provider_ops **ops,
+                    void **state, char *err, size_t err_len);
+
+/* Run by the worker skeleton. */
+void effect_run(struct worker *w, const struct effect_handler *handlers, size_t count);
+void effect_timers_fire(struct worker *w);
+/* effect_shutdown - hand back held effects and close the providers */
+void effect_shutdown(struct worker *w);
+
+#endif

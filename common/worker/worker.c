@@ -1,0 +1,350 @@
+/*
+ * worker - the skeleton every worker process runs (see worker.h): options,
+ *          configuration, set-up and teardown, signals, the outbox sweeper
+ *          and the workers' periodic ticks.
+ */
+#include "worker/worker_internal.h"
+
+#include "base/config.h"
+#include "base/log.h"
+#include "base/share.h"
+#include "io/migrate.h"
+#include "saga/effect_internal.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* worker_usage - --help */
+static void worker_usage(const struct worker_spec *spec, FILE *out)
+{
+    fprintf(out,
+            "usage: cutover-%s [--check] [--help]\n\n%s\n\n"
+            "  -n, --check   validate the configuration, print it (secrets masked), exit\n"
+            "  -h, --help    this text\n\n"
+            "Configuration comes from the environment:\n",
+            spec->name, spec->summary);
+    config_usage(out);
+}
+
+/* worker_options - parse the command line; -1 to exit with the returned status */
+static int worker_options(int argc, char **argv, const struct worker_spec *spec, int *check)
+{
+    static const struct option options[] = {
+        {"check", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    while ((c = getopt_long(argc, argv, "nh", options, NULL)) != -1) {
+        if (c == 'n') {
+            *check = 1;
+        } else {
+            worker_usage(spec, c == 'h' ? stdout : stderr);
+            return c == 'h' ? 0 : 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "cutover-%s: unexpected argument \"%s\"\n", spec->name, argv[optind]);
+        return 2;
+    }
+    return -1;
+}
+
+/* worker_configure - load and check the configuration; exit status or -1 to go on */
+static int worker_configure(struct worker *w, int check)
+{
+    char err[512];
+    enum log_level level = LOG_INFO;
+    const char *source;
+
+    if (config_load(err, sizeof(err)) != 0) {
+        fprintf(stderr, "cutover-%s: %s\n", w->spec->name, err);
+        return 2;
+    }
+    if (check) {
+        config_print(stdout);
+        return 0;
+    }
+    log_level_parse(config_get("CUTOVER_LOG_LEVEL"), &level);
+    log_set_level(level);
+    source = config_get("CUTOVER_SOURCE");
+    if (source && *source)
+        snprintf(w->source, sizeof(w->source), "%s", source);
+    else
+        snprintf(w->source, sizeof(w->source), "cutover/%s", w->spec->name);
+    w->max_event_bytes = config_get_int("CUTOVER_MAX_EVENT_BYTES");
+    w->retry_delay_ms = 100;
+    return -1;
+}
+
+/* worker_signal_cb - SIGTERM or SIGINT: drain and leave the loop */
+static void worker_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+    struct worker *w = arg;
+
+    (void)what;
+    log_info("signal %d: draining", (int)sig);
+    w->stopping = 1;
+    event_base_loopexit(w->base, NULL);
+}
+
+/* worker_sweep_cb - republish what is committed and unsent */
+static void worker_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+
+    (void)fd;
+    (void)what;
+    if (!db_ok(w->db) && db_reconnect(w->db) != 0)
+        log_fatal("database unreachable: giving up so that the supervisor restarts us");
+    outbox_publish(w->outbox);
+}
+
+/* worker_retry_cb - deliver the kept record again */
+static void worker_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+
+    (void)fd;
+    (void)what;
+    kafka_consumer_retry(w->consumer);
+}
+
+/* worker_effects_cb - fire due timers and step the saga's effects */
+static void worker_effects_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+
+    (void)fd;
+    (void)what;
+    if (w->stopping || !db_ok(w->db))
+        return;
+    effect_timers_fire(w);
+    effect_run(w, w->spec->effects, w->spec->effect_count);
+}
+
+/* worker_kick - step the saga's effects now, not at the next tick */
+void worker_kick(struct worker *w)
+{
+    if (w->ev_effects)
+        event_active(w->ev_effects, EV_TIMEOUT, 0);
+}
+
+/* worker_delivery_cb - the producer's delivery report */
+static void worker_delivery_cb(rd_kafka_resp_err_t err, void *opaque, void *arg)
+{
+    struct worker *w = arg;
+
+    outbox_delivered(w->outbox, err, opaque);
+}
+
+/* worker_every - a persistent timer */
+static struct event *worker_every(struct worker *w, long ms, event_callback_fn cb, void *arg)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    struct event *ev = event_new(w->base, -1, EV_PERSIST, cb, arg);
+
+    if (ev == NULL || event_add(ev, &tv) != 0)
+        log_fatal("timer set-up failed");
+    (void)w;
+    return ev;
+}
+
+struct worker_tick_arg {
+    struct worker *w;
+    const struct worker_tick *tick;
+};
+
+static struct worker_tick_arg worker_tick_args[WORKER_MAX_TICKS];
+
+/* worker_run_tick_cb - call one periodic job outside any transaction */
+static void worker_run_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker_tick_arg *t = arg;
+
+    (void)fd;
+    (void)what;
+    if (!t->w->stopping)
+        t->tick->fire(t->w);
+}
+
+/* worker_events - signals, sweeper, retry timer and ticks */
+static void worker_events(struct worker *w)
+{
+    w->ev_sigterm = evsignal_new(w->base, SIGTERM, worker_signal_cb, w);
+    w->ev_sigint = evsignal_new(w->base, SIGINT, worker_signal_cb, w);
+    if (w->ev_sigterm == NULL || w->ev_sigint == NULL || evsignal_add(w->ev_sigterm, NULL) != 0
+        || evsignal_add(w->ev_sigint, NULL) != 0)
+        log_fatal("signal set-up failed");
+    w->ev_sweep = worker_every(w, config_get_int("CUTOVER_OUTBOX_SWEEP_MS"), worker_sweep_cb, w);
+    w->ev_retry = evtimer_new(w->base, worker_retry_cb, w);
+    if (w->spec->effect_count > 0)
+        w->ev_effects = worker_every(w, config_get_int("CUTOVER_TIMER_POLL_MS"), worker_effects_cb, w);
+    if (w->spec->tick_count > WORKER_MAX_TICKS)
+        log_panic("worker_events: %zu ticks, at most %d", w->spec->tick_count, WORKER_MAX_TICKS);
+    for (size_t i = 0; i < w->spec->tick_count; i++) {
+        worker_tick_args[i].w = w;
+        worker_tick_args[i].tick = &w->spec->ticks[i];
+        w->ev_ticks[i] = worker_every(w, config_get_int(w->spec->ticks[i].interval_var),
+                                      worker_run_tick_cb, &worker_tick_args[i]);
+    }
+}
+
+/* worker_topics - the topics the worker consumes */
+static size_t worker_topics(const struct worker_spec *spec, const char **topics, size_t cap)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < spec->handler_count && n < cap; i++)
+        topics[n++] = spec->handlers[i].topic;
+    return n;
+}
+
+/* worker_topic_count - how many topics cutover has */
+static size_t worker_topic_count(void)
+{
+    size_t n = 0;
+
+    while (event_topics[n])
+        n++;
+    return n;
+}
+
+/* worker_open - database, migrations, schemas, topics, Kafka clients */
+static void worker_open(struct worker *w)
+{
+    char err[512], group[256], dir[4096];
+    const char *topics[32];
+    size_t topic_count = worker_topics(w->spec, topics, 32);
+
+    w->db = db_connect(config_get("CUTOVER_DATABASE_URL"));
+    if (w->db == NULL)
+        log_fatal("database unreachable");
+    if (share_path("migrations", dir, sizeof(dir)) != 0
+        || migrate_run(w->db, dir, err, sizeof(err)) != 0)
+        log_fatal("migrations: %s", dir);
+    if (share_path("schemas", dir, sizeof(dir)) != 0
+        || (w->schemas = schema_registry_load(dir, err, sizeof(err))) == NULL)
+        log_fatal("schemas: %s", err);
+    if (kafka_topics_create(event_topics, worker_topic_count(),
+                            (int)config_get_int("CUTOVER_TOPIC_PARTITIONS"),
+                            (int)config_get_int("CUTOVER_TOPIC_REPLICATION"), err, sizeof(err))
+        != 0)
+        log_fatal("%s", err);
+    w->producer = kafka_producer_create(w->base, worker_delivery_cb, w, err, sizeof(err));
+    if (w->producer == NULL)
+        log_fatal("kafka producer: %s", err);
+    w->outbox = outbox_create(w->db, w->producer);
+    snprintf(group, sizeof(group), "%s-%s", config_get("CUTOVER_GROUP_PREFIX"), w->spec->name);
+    w->consumer = kafka_consumer_create(w->base, group, topics, topic_count, worker_record_cb, w,
+                                        err, sizeof(err));
+    if (w->consumer == NULL)
+        log_fatal("kafka consumer: %s", err);
+}
+
+/* worker_close - drain and tear down in reverse order of creation */
+static void worker_close(struct worker *w)
+{
+    long grace = config_get_int("CUTOVER_SHUTDOWN_GRACE_MS");
+
+    kafka_consumer_free(w->consumer);
+    if (w->producer && kafka_producer_flush(w->producer, (int)grace) != 0)
+        log_warn("shutdown: deliveries still pending; the sweeper of the next start sends them");
+    for (size_t i = 0; i < WORKER_MAX_TICKS; i++) {
+        if (w->ev_ticks[i])
+            event_free(w->ev_ticks[i]);
+    }
+    if (w->ev_effects) {
+        effect_shutdown(w);
+        event_free(w->ev_effects);
+    }
+    if (w->ev_retry)
+        event_free(w->ev_retry);
+    if (w->ev_sweep)
+        event_free(w->ev_sweep);
+    if (w->ev_sigint)
+        event_free(w->ev_sigint);
+    if (w->ev_sigterm)
+        event_free(w->ev_sigterm);
+    outbox_free(w->outbox);
+    kafka_producer_free(w->producer);
+    schema_registry_free(w->schemas);
+    db_close(w->db);
+    event_base_free(w->base);
+}
+
+/* worker_main - run a worker until SIGTERM */
+int worker_main(int argc, char **argv, const struct worker_spec *spec)
+{
+    struct worker w;
+    int check = 0, status;
+
+    memset(&w, 0, sizeof(w));
+    w.spec = spec;
+    log_init(spec->name);
+    if ((status = worker_options(argc, argv, spec, &check)) >= 0
+        || (status = worker_configure(&w, check)) >= 0) {
+        config_free();
+        return status;
+    }
+    w.base = event_base_new();
+    if (w.base == NULL)
+        log_fatal("event_base_new failed");
+    worker_events(&w);
+    worker_open(&w);
+    log_info("started: source %s", w.source);
+    if (event_base_dispatch(w.base) != 0 || !w.stopping)
+        log_fatal("left the event loop unexpectedly");
+    worker_close(&w);
+    log_info("stopped: %lu handled, %lu dead-lettered, %lu skipped, %lu retries", w.handled,
+             w.dead_lettered, w.skipped, w.retried);
+    config_free();
+    return 0;
+}
+
+/* worker_db - the worker's database connection */
+struct db *worker_db(struct worker *w)
+{
+    return w->db;
+}
+
+/* worker_base - the worker's event loop */
+struct event_base *worker_base(struct worker *w)
+{
+    return w->base;
+}
+
+/* worker_name - "scaler", ... */
+const char *worker_name(const struct worker *w)
+{
+    return w->spec->name;
+}
+
+/* worker_emit - an event into the outbox, inside the current transaction */
+int worker_emit(struct worker *w, const char *topic, const char *environment, cJSON *data)
+{
+    struct cloud_event ev;
+    char *value;
+    int rc;
+
+    if (event_create(&ev, topic, w->source, environment, data) != 0)
+        return -1;
+    value = event_encode(&ev);
+    cloudevent_free(&ev);
+    if (value == NULL)
+        return -1;
+    rc = outbox_add(w->db, topic, environment, value);
+    free(value);
+    return rc;
+}
+
+/* worker_publish - publish committed outbox rows now */
+void worker_publish(struct worker *w)
+{
+    outbox_publish(w->outbox);
+}
