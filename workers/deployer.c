@@ -32,6 +32,7 @@
  */
 #include "base/log.h"
 #include "saga/stage.h"
+#include "saga/saga_worker.h"
 #include "worker/worker.h"
 
 #include <stdio.h>
@@ -41,7 +42,7 @@
 static int deployer_green_scaled(struct worker *w, const struct cloud_event *ev,
                                  struct event_error *err)
 {
-    return deployment_apply_event(w, ev, SAGA_IN_SCALED, err);
+    return deployment_apply_event(saga_ctx_of(w), ev, SAGA_IN_SCALED, err);
 }
 
 /* deployer_release - the provider release of a deployment */
@@ -55,7 +56,7 @@ static void deployer_release(const struct effect *e, const struct stage_target *
 }
 
 /* deployer_start - deploy_start once per effect, its handle recorded */
-static enum effect_step deployer_start(struct worker *w, struct effect *e,
+static enum effect_step deployer_start(struct saga_ctx *ctx, struct effect *e,
                                        const struct provider_ops *ops, void *p,
                                        const struct stage_target *t)
 {
@@ -66,21 +67,21 @@ static enum effect_step deployer_start(struct worker *w, struct effect *e,
     if (e->handle[0] != '\0')
         return EFFECT_DONE;
     deployer_release(e, t, &rel);
-    stage_fault(w, e, "before-call");
+    stage_fault(ctx, e, "before-call");
     rc = ops->deploy_start(p, t->new_color, &rel, e->handle, sizeof(e->handle), err,
                            sizeof(err));
-    stage_fault(w, e, "after-call");
+    stage_fault(ctx, e, "after-call");
     if (rc != 0) {
         e->handle[0] = '\0';
-        return stage_call_failed(w, e, "deploy_start", err) ? EFFECT_FAILED : EFFECT_WAIT;
+        return stage_call_failed(ctx, e, "deploy_start", err) ? EFFECT_FAILED : EFFECT_WAIT;
     }
     log_info("deploying %s to %s: %s", t->version, color_name(t->new_color), e->handle);
-    stage_call_done(w, e, "started");
+    stage_call_done(ctx, e, "started");
     return EFFECT_DONE;
 }
 
 /* deployer_reattach - deploy_start again for a handle the provider lost */
-static enum effect_step deployer_reattach(struct worker *w, struct effect *e,
+static enum effect_step deployer_reattach(struct saga_ctx *ctx, struct effect *e,
                                           const struct provider_ops *ops, void *p,
                                           const struct stage_target *t, const char *detail)
 {
@@ -91,22 +92,22 @@ static enum effect_step deployer_reattach(struct worker *w, struct effect *e,
     log_info("deployment %s not known here (%s): finding it again", e->handle, detail);
     deployer_release(e, t, &rel);
     if (ops->deploy_start(p, t->new_color, &rel, handle, sizeof(handle), err, sizeof(err)) != 0)
-        return stage_call_failed(w, e, "deploy_start again", err) ? EFFECT_FAILED : EFFECT_WAIT;
+        return stage_call_failed(ctx, e, "deploy_start again", err) ? EFFECT_FAILED : EFFECT_WAIT;
     if (strcmp(handle, e->handle) != 0) {
         snprintf(e->handle, sizeof(e->handle), "%s", handle);
-        if (effect_record(w, e) != 0)
+        if (effect_record(ctx, e) != 0)
             log_warn("effect %lld: recording the new handle failed", (long long)e->id);
     }
     return EFFECT_WAIT;
 }
 
 /* deployer_failed - the release did not install: the deployment fails */
-static enum effect_step deployer_failed(struct worker *w, struct effect *e)
+static enum effect_step deployer_failed(struct saga_ctx *ctx, struct effect *e)
 {
     struct saga_input in = {.kind = SAGA_IN_DEPLOY_FAILED, .epoch = e->epoch};
 
     log_warn("deploy-new failed: %s", e->error);
-    return stage_finish(w, e, EFFECT_FAILED, &in, NULL, NULL);
+    return stage_finish(ctx, e, EFFECT_FAILED, &in, NULL, NULL);
 }
 
 /* deployer_deployed_data - the data of green-deployed */
@@ -121,7 +122,7 @@ static cJSON *deployer_deployed_data(const struct effect *e, const struct stage_
 }
 
 /* deployer_poll - one deploy_poll and what its answer means for the effect */
-static enum effect_step deployer_poll(struct worker *w, struct effect *e,
+static enum effect_step deployer_poll(struct saga_ctx *ctx, struct effect *e,
                                       const struct provider_ops *ops, void *p,
                                       const struct stage_target *t)
 {
@@ -129,24 +130,24 @@ static enum effect_step deployer_poll(struct worker *w, struct effect *e,
     char detail[512];
 
     if (ops->deploy_poll(p, e->handle, &status, detail, sizeof(detail)) != 0)
-        return deployer_reattach(w, e, ops, p, t, detail);
+        return deployer_reattach(ctx, e, ops, p, t, detail);
     switch (status) {
     case DEPLOY_IN_PROGRESS:
         return EFFECT_WAIT;
     case DEPLOY_SUCCEEDED:
         log_info("deployed: %s", detail);
-        return stage_finish(w, e, EFFECT_DONE, NULL, "green-deployed",
+        return stage_finish(ctx, e, EFFECT_DONE, NULL, "green-deployed",
                             deployer_deployed_data(e, t));
     case DEPLOY_FAILED:
     case DEPLOY_STOPPED:
         snprintf(e->error, sizeof(e->error), "%s", detail);
-        return deployer_failed(w, e);
+        return deployer_failed(ctx, e);
     }
     log_panic("deployer_poll: provider status %d", (int)status);
 }
 
 /* deployer_deploy_new_step - start the release on the new color, then poll it */
-static enum effect_step deployer_deploy_new_step(struct worker *w, struct effect *e)
+static enum effect_step deployer_deploy_new_step(struct saga_ctx *ctx, struct effect *e)
 {
     struct stage_target t;
     const struct provider_ops *ops;
@@ -154,24 +155,24 @@ static enum effect_step deployer_deploy_new_step(struct worker *w, struct effect
     enum effect_step st;
 
     log_context_set(e->environment, e->deployment_id, NULL);
-    if (stage_target_read(w, e, &t) != 0)
+    if (stage_target_read(ctx, e, &t) != 0)
         return EFFECT_WAIT;
-    if ((st = stage_provider(w, e, &ops, &p)) == EFFECT_DONE)
-        st = deployer_start(w, e, ops, p, &t);
+    if ((st = stage_provider(ctx, e, &ops, &p)) == EFFECT_DONE)
+        st = deployer_start(ctx, e, ops, p, &t);
     if (st == EFFECT_FAILED)
-        return deployer_failed(w, e);
+        return deployer_failed(ctx, e);
     if (st == EFFECT_WAIT)
         return EFFECT_WAIT;
-    return deployer_poll(w, e, ops, p, &t);
+    return deployer_poll(ctx, e, ops, p, &t);
 }
 
 /* deployer_started_handle - the handle of the deployment's deploy-new; 0
  * found, 1 none, -1 error */
-static int deployer_started_handle(struct worker *w, const struct effect *e, char *handle,
+static int deployer_started_handle(struct saga_ctx *ctx, const struct effect *e, char *handle,
                                    size_t len)
 {
     const char *params[] = {e->deployment_id};
-    PGresult *res = db_query(worker_db(w),
+    PGresult *res = db_query(ctx->db,
         "SELECT handle FROM effects WHERE deployment_id = $1 AND kind = 'deploy-new'"
         " AND handle IS NOT NULL AND handle <> '' ORDER BY id DESC LIMIT 1", 1, params);
     int rc = 1;
@@ -202,7 +203,7 @@ static int deployer_stop_needed(const struct provider_ops *ops, void *p, const c
 }
 
 /* deployer_stop - deploy_stop once; EFFECT_DONE, EFFECT_WAIT or EFFECT_FAILED */
-static enum effect_step deployer_stop(struct worker *w, struct effect *e,
+static enum effect_step deployer_stop(struct saga_ctx *ctx, struct effect *e,
                                       const struct provider_ops *ops, void *p,
                                       const char *handle)
 {
@@ -211,18 +212,18 @@ static enum effect_step deployer_stop(struct worker *w, struct effect *e,
 
     if (!deployer_stop_needed(ops, p, handle))
         return EFFECT_DONE;
-    stage_fault(w, e, "before-call");
+    stage_fault(ctx, e, "before-call");
     rc = ops->deploy_stop(p, handle, err, sizeof(err));
-    stage_fault(w, e, "after-call");
+    stage_fault(ctx, e, "after-call");
     if (rc != 0)
-        return stage_call_failed(w, e, "deploy_stop", err) ? EFFECT_FAILED : EFFECT_WAIT;
+        return stage_call_failed(ctx, e, "deploy_stop", err) ? EFFECT_FAILED : EFFECT_WAIT;
     log_info("provider deployment %s stopped", handle);
-    stage_call_done(w, e, "stopped");
+    stage_call_done(ctx, e, "stopped");
     return EFFECT_DONE;
 }
 
 /* deployer_stop_step - stop the provider deployment deploy-new started */
-static enum effect_step deployer_stop_step(struct worker *w, struct effect *e)
+static enum effect_step deployer_stop_step(struct saga_ctx *ctx, struct effect *e)
 {
     const struct provider_ops *ops;
     void *p;
@@ -231,17 +232,17 @@ static enum effect_step deployer_stop_step(struct worker *w, struct effect *e)
     int found;
 
     log_context_set(e->environment, e->deployment_id, NULL);
-    if ((found = deployer_started_handle(w, e, handle, sizeof(handle))) < 0)
+    if ((found = deployer_started_handle(ctx, e, handle, sizeof(handle))) < 0)
         return EFFECT_WAIT;
     if (found > 0 || stage_result_int(e, "stopped", 0))
-        return stage_finish(w, e, EFFECT_DONE, NULL, NULL, NULL);
-    if ((st = stage_provider(w, e, &ops, &p)) == EFFECT_DONE)
-        st = deployer_stop(w, e, ops, p, handle);
+        return stage_finish(ctx, e, EFFECT_DONE, NULL, NULL, NULL);
+    if ((st = stage_provider(ctx, e, &ops, &p)) == EFFECT_DONE)
+        st = deployer_stop(ctx, e, ops, p, handle);
     if (st == EFFECT_WAIT)
         return EFFECT_WAIT;
     if (st == EFFECT_FAILED)
         log_warn("stop-provider-deployment failed: %s", e->error);
-    return stage_finish(w, e, st, NULL, NULL, NULL);
+    return stage_finish(ctx, e, st, NULL, NULL, NULL);
 }
 
 static const struct effect_handler deployer_effects[] = {
@@ -253,13 +254,19 @@ static const struct worker_handler deployer_handlers[] = {
     {"green-scaled", deployer_green_scaled},
 };
 
+static const struct saga_effects deployer_saga = SAGA_EFFECTS(deployer_effects);
+
+static const struct worker_tick deployer_ticks[] = {
+    SAGA_TICK(&deployer_saga),
+};
+
 static const struct worker_spec deployer_spec = {
     .name = "deployer",
     .summary = "Consumes green-scaled and installs the release on the new color.",
     .handlers = deployer_handlers,
     .handler_count = sizeof(deployer_handlers) / sizeof(deployer_handlers[0]),
-    .effects = deployer_effects,
-    .effect_count = sizeof(deployer_effects) / sizeof(deployer_effects[0]),
+    .ticks = deployer_ticks,
+    .tick_count = sizeof(deployer_ticks) / sizeof(deployer_ticks[0]),
 };
 
 int main(int argc, char **argv)

@@ -43,6 +43,7 @@
 #include "base/log.h"
 #include "saga/effect.h"
 #include "saga/traffic.h"
+#include "saga/saga_worker.h"
 #include "worker/worker.h"
 
 #include <inttypes.h>
@@ -69,7 +70,7 @@ static int rollbacker_alarm_fired(struct worker *w, const struct cloud_event *ev
     snprintf(reason, sizeof(reason), "alarm %s %s (%s): %s",
              traffic_json_string(ev->data, "alarm"), state ? state : "?",
              traffic_json_string(ev->data, "severity"), traffic_json_string(ev->data, "reason"));
-    return traffic_request_apply(w, ev, &req, err);
+    return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
 }
 
 /* rollbacker_shift_requested - an operator's rollback or abort */
@@ -91,7 +92,7 @@ static int rollbacker_shift_requested(struct worker *w, const struct cloud_event
         log_info("%s: left to the shifter", action);
         return 0;
     }
-    return traffic_request_apply(w, ev, &req, err);
+    return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
 }
 
 /* rollbacker_failed_checks - "validation failed: name: detail; ..." (capped) */
@@ -130,12 +131,12 @@ static int rollbacker_green_validated(struct worker *w, const struct cloud_event
         return 0;
     }
     rollbacker_failed_checks(ev->data, reason, sizeof(reason));
-    return traffic_request_apply(w, ev, &req, err);
+    return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
 }
 
 /* rollbacker_count_open - open effects of a kind for the deployment: with
  * a live lease (running only), or of the effect's epoch; -1 on error */
-static int rollbacker_count_open(struct worker *w, const struct effect *e, const char *kind,
+static int rollbacker_count_open(struct saga_ctx *ctx, const struct effect *e, const char *kind,
                                  int live_lease)
 {
     char epoch[24];
@@ -145,11 +146,11 @@ static int rollbacker_count_open(struct worker *w, const struct effect *e, const
 
     snprintf(epoch, sizeof(epoch), "%" PRId64, e->epoch);
     res = live_lease
-              ? db_query(worker_db(w),
+              ? db_query(ctx->db,
                          "SELECT count(*) FROM effects WHERE deployment_id = $1 AND kind = $2"
                          " AND status = 'running' AND lease_until > now()",
                          2, params)
-              : db_query(worker_db(w),
+              : db_query(ctx->db,
                          "SELECT count(*) FROM effects WHERE deployment_id = $1 AND kind = $2"
                          " AND epoch = $3::bigint AND status IN ('pending', 'running')",
                          3, params);
@@ -162,7 +163,7 @@ static int rollbacker_count_open(struct worker *w, const struct effect *e, const
 
 /* rollbacker_assert_weights - read the weights; set want again when they
  * differ; 0 when the load balancer holds want */
-static int rollbacker_assert_weights(struct worker *w, struct effect *e,
+static int rollbacker_assert_weights(struct saga_ctx *ctx, struct effect *e,
                                      const struct provider_ops *ops, void *state,
                                      const struct provider_weights *want, char *err,
                                      size_t err_len)
@@ -177,7 +178,7 @@ static int rollbacker_assert_weights(struct worker *w, struct effect *e,
     log_info("weights are blue %d green %d: restoring blue %d green %d", got.blue, got.green,
              want->blue, want->green);
     fault_point("rollbacker-restore-weights-before-call");
-    effect_count_provider_call(w, e);
+    effect_count_provider_call(ctx, e);
     result = traffic_weights_set(ops, state, want, err, err_len);
     fault_point("rollbacker-restore-weights-after-call");
     return result;
@@ -185,7 +186,7 @@ static int rollbacker_assert_weights(struct worker *w, struct effect *e,
 
 /* rollbacker_restore_weights_step - 100 % old color, held until no shift
  * call of the deployment can still land (see the race notes above) */
-static enum effect_step rollbacker_restore_weights_step(struct worker *w, struct effect *e)
+static enum effect_step rollbacker_restore_weights_step(struct saga_ctx *ctx, struct effect *e)
 {
     const struct provider_ops *ops;
     void *state;
@@ -194,30 +195,30 @@ static enum effect_step rollbacker_restore_weights_step(struct worker *w, struct
     char why[512] = "";
     int in_flight;
 
-    if (traffic_effect_open(w, e, &ops, &state, &d, why, sizeof(why)) != 0) {
+    if (traffic_effect_open(ctx, e, &ops, &state, &d, why, sizeof(why)) != 0) {
         log_warn("restore-weights waits: %s", why[0] ? why : "database error");
         return EFFECT_WAIT;
     }
     traffic_weights_for(d.new_color, 0, &want);
-    if (rollbacker_assert_weights(w, e, ops, state, &want, why, sizeof(why)) != 0) {
+    if (rollbacker_assert_weights(ctx, e, ops, state, &want, why, sizeof(why)) != 0) {
         log_warn("restore-weights retried on the next tick: %s", why);
         return EFFECT_WAIT;
     }
-    if ((in_flight = rollbacker_count_open(w, e, "set-weights", 1)) != 0) {
+    if ((in_flight = rollbacker_count_open(ctx, e, "set-weights", 1)) != 0) {
         log_debug("restore-weights waits: %d shift call(s) may still land", in_flight);
         return EFFECT_WAIT;
     }
-    if (rollbacker_assert_weights(w, e, ops, state, &want, why, sizeof(why)) != 0) {
+    if (rollbacker_assert_weights(ctx, e, ops, state, &want, why, sizeof(why)) != 0) {
         log_warn("restore-weights retried on the next tick: %s", why);
         return EFFECT_WAIT;
     }
     log_info("weights restored: blue %d green %d", want.blue, want.green);
-    return effect_finish(w, e, EFFECT_DONE, NULL, NULL, NULL) == 0 ? EFFECT_DONE : EFFECT_WAIT;
+    return effect_finish(ctx, e, EFFECT_DONE, NULL, NULL, NULL) == 0 ? EFFECT_DONE : EFFECT_WAIT;
 }
 
 /* rollbacker_scale_to_zero - ask for zero instances; after a restart (the
  * intent is in the handle) only when the provider does not show it yet */
-static int rollbacker_scale_to_zero(struct worker *w, struct effect *e,
+static int rollbacker_scale_to_zero(struct saga_ctx *ctx, struct effect *e,
                                     const struct provider_ops *ops, void *state, enum color c,
                                     char *err, size_t err_len)
 {
@@ -226,13 +227,13 @@ static int rollbacker_scale_to_zero(struct worker *w, struct effect *e,
     if (e->handle[0] != '\0' && ops->health(state, c, &h, err, err_len) == 0 && h.desired == 0)
         return 0;
     snprintf(e->handle, sizeof(e->handle), "%s=0", color_name(c));
-    if (effect_record(w, e) != 0)
+    if (effect_record(ctx, e) != 0)
         return -1;
     fault_point("rollbacker-scale-new-to-zero-before-call");
     if (ops->scale(state, c, 0, err, err_len) != 0)
         return -1;
     fault_point("rollbacker-scale-new-to-zero-after-call");
-    effect_count_provider_call(w, e);
+    effect_count_provider_call(ctx, e);
     return 0;
 }
 
@@ -249,7 +250,7 @@ static int rollbacker_drained(const struct provider_ops *ops, void *state, enum 
 
 /* rollbacker_scale_new_to_zero_step - new color to zero after the weights
  * are back; then ROLLED_BACK (only meaningful in rolling-back) */
-static enum effect_step rollbacker_scale_new_to_zero_step(struct worker *w, struct effect *e)
+static enum effect_step rollbacker_scale_new_to_zero_step(struct saga_ctx *ctx, struct effect *e)
 {
     const struct provider_ops *ops;
     void *state;
@@ -258,10 +259,10 @@ static enum effect_step rollbacker_scale_new_to_zero_step(struct worker *w, stru
     char why[512] = "";
     int drained;
 
-    if (rollbacker_count_open(w, e, "restore-weights", 0) != 0)
+    if (rollbacker_count_open(ctx, e, "restore-weights", 0) != 0)
         return EFFECT_WAIT; /* the weights first (or a database error: retry) */
-    if (traffic_effect_open(w, e, &ops, &state, &d, why, sizeof(why)) != 0 ||
-        rollbacker_scale_to_zero(w, e, ops, state, d.new_color, why, sizeof(why)) != 0) {
+    if (traffic_effect_open(ctx, e, &ops, &state, &d, why, sizeof(why)) != 0 ||
+        rollbacker_scale_to_zero(ctx, e, ops, state, d.new_color, why, sizeof(why)) != 0) {
         log_warn("scale-new-to-zero waits: %s", why[0] ? why : "database error");
         return EFFECT_WAIT;
     }
@@ -271,7 +272,7 @@ static enum effect_step rollbacker_scale_new_to_zero_step(struct worker *w, stru
         return EFFECT_WAIT;
     }
     log_info("%s scaled to zero", color_name(d.new_color));
-    if (effect_finish(w, e, EFFECT_DONE, strcmp(d.state, "rolling-back") == 0 ? &in : NULL, NULL,
+    if (effect_finish(ctx, e, EFFECT_DONE, strcmp(d.state, "rolling-back") == 0 ? &in : NULL, NULL,
                       NULL) != 0)
         return EFFECT_WAIT;
     return EFFECT_DONE;
@@ -288,13 +289,19 @@ static const struct effect_handler rollbacker_effects[] = {
     {SAGA_FX_SCALE_NEW_TO_ZERO, rollbacker_scale_new_to_zero_step},
 };
 
+static const struct saga_effects rollbacker_saga = SAGA_EFFECTS(rollbacker_effects);
+
+static const struct worker_tick rollbacker_ticks[] = {
+    SAGA_TICK(&rollbacker_saga),
+};
+
 static const struct worker_spec rollbacker_spec = {
     .name = "rollbacker",
     .summary = "Consumes alarm-fired, rollbacks and failed validations; restores the old color.",
     .handlers = rollbacker_handlers,
     .handler_count = sizeof(rollbacker_handlers) / sizeof(rollbacker_handlers[0]),
-    .effects = rollbacker_effects,
-    .effect_count = sizeof(rollbacker_effects) / sizeof(rollbacker_effects[0]),
+    .ticks = rollbacker_ticks,
+    .tick_count = sizeof(rollbacker_ticks) / sizeof(rollbacker_ticks[0]),
 };
 
 int main(int argc, char **argv)

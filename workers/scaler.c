@@ -25,6 +25,7 @@
  */
 #include "base/log.h"
 #include "saga/stage.h"
+#include "saga/saga_worker.h"
 #include "worker/worker.h"
 
 #include <stdlib.h>
@@ -34,12 +35,12 @@
 static int scaler_build_ready(struct worker *w, const struct cloud_event *ev,
                               struct event_error *err)
 {
-    return deployment_receive(w, ev, err);
+    return deployment_receive(saga_ctx_of(w), ev, err);
 }
 
 /* scaler_scale - scale color c to capacity once per effect; EFFECT_DONE
  * when done (now or before a crash), EFFECT_WAIT to retry, EFFECT_FAILED */
-static enum effect_step scaler_scale(struct worker *w, struct effect *e,
+static enum effect_step scaler_scale(struct saga_ctx *ctx, struct effect *e,
                                      const struct provider_ops *ops, void *p, enum color c,
                                      int capacity)
 {
@@ -54,15 +55,15 @@ static enum effect_step scaler_scale(struct worker *w, struct effect *e,
         log_info("%s already asked for %d: the call before a restart landed", color_name(c),
                  capacity);
         stage_result_set(e, "scaled", 1);
-        return effect_record(w, e) == 0 ? EFFECT_DONE : EFFECT_WAIT;
+        return effect_record(ctx, e) == 0 ? EFFECT_DONE : EFFECT_WAIT;
     }
-    stage_fault(w, e, "before-call");
+    stage_fault(ctx, e, "before-call");
     rc = ops->scale(p, c, capacity, err, sizeof(err));
-    stage_fault(w, e, "after-call");
+    stage_fault(ctx, e, "after-call");
     if (rc != 0)
-        return stage_call_failed(w, e, "scale", err) ? EFFECT_FAILED : EFFECT_WAIT;
+        return stage_call_failed(ctx, e, "scale", err) ? EFFECT_FAILED : EFFECT_WAIT;
     log_info("scaled %s to %d", color_name(c), capacity);
-    stage_call_done(w, e, "scaled");
+    stage_call_done(ctx, e, "scaled");
     return EFFECT_DONE;
 }
 
@@ -79,12 +80,12 @@ static int scaler_health(struct effect *e, const struct provider_ops *ops, void 
 }
 
 /* scaler_scale_failed - give up on scale-new: the deployment fails */
-static enum effect_step scaler_scale_failed(struct worker *w, struct effect *e)
+static enum effect_step scaler_scale_failed(struct saga_ctx *ctx, struct effect *e)
 {
     struct saga_input in = {.kind = SAGA_IN_SCALE_FAILED, .epoch = e->epoch};
 
     log_warn("scale-new failed: %s", e->error);
-    return stage_finish(w, e, EFFECT_FAILED, &in, NULL, NULL);
+    return stage_finish(ctx, e, EFFECT_FAILED, &in, NULL, NULL);
 }
 
 /* scaler_scaled_data - the data of green-scaled */
@@ -99,7 +100,7 @@ static cJSON *scaler_scaled_data(enum color c, int capacity, int healthy)
 }
 
 /* scaler_scale_new_step - the new color to capacity, then wait until healthy */
-static enum effect_step scaler_scale_new_step(struct worker *w, struct effect *e)
+static enum effect_step scaler_scale_new_step(struct saga_ctx *ctx, struct effect *e)
 {
     struct stage_target t;
     const struct provider_ops *ops;
@@ -108,23 +109,23 @@ static enum effect_step scaler_scale_new_step(struct worker *w, struct effect *e
     enum effect_step st;
 
     log_context_set(e->environment, e->deployment_id, NULL);
-    if (stage_target_read(w, e, &t) != 0)
+    if (stage_target_read(ctx, e, &t) != 0)
         return EFFECT_WAIT;
-    if ((st = stage_provider(w, e, &ops, &p)) == EFFECT_DONE)
-        st = scaler_scale(w, e, ops, p, t.new_color, t.capacity);
+    if ((st = stage_provider(ctx, e, &ops, &p)) == EFFECT_DONE)
+        st = scaler_scale(ctx, e, ops, p, t.new_color, t.capacity);
     if (st == EFFECT_FAILED)
-        return scaler_scale_failed(w, e);
+        return scaler_scale_failed(ctx, e);
     if (st == EFFECT_WAIT || scaler_health(e, ops, p, t.new_color, &h) != 0)
         return EFFECT_WAIT;
     if (h.healthy != t.capacity)
         return EFFECT_WAIT;
     log_info("%s healthy: %d of %d", color_name(t.new_color), h.healthy, t.capacity);
-    return stage_finish(w, e, EFFECT_DONE, NULL, "green-scaled",
+    return stage_finish(ctx, e, EFFECT_DONE, NULL, "green-scaled",
                         scaler_scaled_data(t.new_color, t.capacity, h.healthy));
 }
 
 /* scaler_retire_old_step - the old color to zero, then wait until none runs */
-static enum effect_step scaler_retire_old_step(struct worker *w, struct effect *e)
+static enum effect_step scaler_retire_old_step(struct saga_ctx *ctx, struct effect *e)
 {
     struct saga_input in = {.kind = SAGA_IN_RETIRED, .epoch = e->epoch};
     struct stage_target t;
@@ -133,14 +134,14 @@ static enum effect_step scaler_retire_old_step(struct worker *w, struct effect *
     struct provider_health h;
 
     log_context_set(e->environment, e->deployment_id, NULL);
-    if (stage_target_read(w, e, &t) != 0)
+    if (stage_target_read(ctx, e, &t) != 0)
         return EFFECT_WAIT;
-    if (stage_provider(w, e, &ops, &p) != EFFECT_DONE ||
-        scaler_scale(w, e, ops, p, t.old_color, 0) != EFFECT_DONE ||
+    if (stage_provider(ctx, e, &ops, &p) != EFFECT_DONE ||
+        scaler_scale(ctx, e, ops, p, t.old_color, 0) != EFFECT_DONE ||
         scaler_health(e, ops, p, t.old_color, &h) != 0 || h.running != 0)
         return EFFECT_WAIT;
     log_info("%s retired", color_name(t.old_color));
-    return stage_finish(w, e, EFFECT_DONE, &in, NULL, NULL);
+    return stage_finish(ctx, e, EFFECT_DONE, &in, NULL, NULL);
 }
 
 static const struct effect_handler scaler_effects[] = {
@@ -152,13 +153,19 @@ static const struct worker_handler scaler_handlers[] = {
     {"build-ready", scaler_build_ready},
 };
 
+static const struct saga_effects scaler_saga = SAGA_EFFECTS(scaler_effects);
+
+static const struct worker_tick scaler_ticks[] = {
+    SAGA_TICK(&scaler_saga),
+};
+
 static const struct worker_spec scaler_spec = {
     .name = "scaler",
     .summary = "Consumes build-ready, starts its deployment and scales the colors.",
     .handlers = scaler_handlers,
     .handler_count = sizeof(scaler_handlers) / sizeof(scaler_handlers[0]),
-    .effects = scaler_effects,
-    .effect_count = sizeof(scaler_effects) / sizeof(scaler_effects[0]),
+    .ticks = scaler_ticks,
+    .tick_count = sizeof(scaler_ticks) / sizeof(scaler_ticks[0]),
 };
 
 int main(int argc, char **argv)

@@ -24,6 +24,7 @@
 #include "saga/effect.h"
 #include "saga/stage.h"
 #include "saga/traffic.h"
+#include "saga/saga_worker.h"
 #include "worker/worker.h"
 
 #include <inttypes.h>
@@ -50,7 +51,7 @@ static int shifter_green_validated(struct worker *w, const struct cloud_event *e
         log_info("validation failed: left to the rollbacker");
         return 0;
     }
-    return traffic_request_apply(w, ev, &req, err);
+    return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
 }
 
 /* shifter_shift_requested - an operator's shift, promote, pause or resume */
@@ -73,7 +74,7 @@ static int shifter_shift_requested(struct worker *w, const struct cloud_event *e
         log_info("%s: left to the rollbacker", action);
         return 0;
     }
-    return traffic_request_apply(w, ev, &req, err);
+    return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
 }
 
 /* shifter_color_ready - 1 when color c may take traffic (healthy >= 1 and
@@ -95,7 +96,7 @@ static int shifter_color_ready(const struct provider_ops *ops, void *state, enum
 /* shifter_flush_begin - start the cache flush when no traffic has moved to
  * the new color yet: EFFECT_WAIT when started (handle recorded), EFFECT_DONE
  * when there is nothing to flush */
-static enum effect_step shifter_flush_begin(struct worker *w, struct effect *e,
+static enum effect_step shifter_flush_begin(struct saga_ctx *ctx, struct effect *e,
                                             const struct provider_ops *ops, void *state,
                                             enum color new_color)
 {
@@ -116,7 +117,7 @@ static enum effect_step shifter_flush_begin(struct worker *w, struct effect *e,
     if (id[0] == '\0')
         return EFFECT_DONE; /* the environment has no cache */
     snprintf(e->handle, sizeof(e->handle), SHIFTER_FLUSH_HANDLE "%s", id);
-    if (effect_record(w, e) == 0)
+    if (effect_record(ctx, e) == 0)
         log_info("cache flush %s started", id);
     return EFFECT_WAIT;
 }
@@ -124,7 +125,7 @@ static enum effect_step shifter_flush_begin(struct worker *w, struct effect *e,
 /* shifter_flush_cache - before the first share of the new color: the
  * provider's cache flush, started once and polled until it completed;
  * EFFECT_DONE lets the weights move */
-static enum effect_step shifter_flush_cache(struct worker *w, struct effect *e,
+static enum effect_step shifter_flush_cache(struct saga_ctx *ctx, struct effect *e,
                                             const struct provider_ops *ops, void *state,
                                             enum color new_color)
 {
@@ -135,7 +136,7 @@ static enum effect_step shifter_flush_cache(struct worker *w, struct effect *e,
     if (ops->cache_flush_start == NULL || stage_result_int(e, "cache_flushed", 0))
         return EFFECT_DONE;
     if (strncmp(e->handle, SHIFTER_FLUSH_HANDLE, prefix) != 0)
-        return shifter_flush_begin(w, e, ops, state, new_color);
+        return shifter_flush_begin(ctx, e, ops, state, new_color);
     if (ops->cache_flush_poll(state, e->handle + prefix, &done, why, sizeof(why)) != 0) {
         log_warn("cache flush %s: %s", e->handle + prefix, why);
         return EFFECT_WAIT;
@@ -143,14 +144,14 @@ static enum effect_step shifter_flush_cache(struct worker *w, struct effect *e,
     if (!done)
         return EFFECT_WAIT;
     stage_result_set(e, "cache_flushed", 1);
-    if (effect_record(w, e) != 0)
+    if (effect_record(ctx, e) != 0)
         return EFFECT_WAIT;
     log_info("cache flush %s completed", e->handle + prefix);
     return EFFECT_DONE;
 }
 
 /* shifter_finish - record the shift and tell the saga the weight that took effect */
-static enum effect_step shifter_finish(struct worker *w, struct effect *e,
+static enum effect_step shifter_finish(struct saga_ctx *ctx, struct effect *e,
                                        const struct traffic_deployment *d,
                                        const struct provider_weights *wt)
 {
@@ -161,13 +162,13 @@ static enum effect_step shifter_finish(struct worker *w, struct effect *e,
     cJSON_AddItemToObject(data, "weights", traffic_weights_json(wt));
     cJSON_AddNumberToObject(data, "step", d->step);
     log_info("weights set: blue %d green %d", wt->blue, wt->green);
-    if (effect_finish(w, e, EFFECT_DONE, &in, "traffic-shifted", data) != 0)
+    if (effect_finish(ctx, e, EFFECT_DONE, &in, "traffic-shifted", data) != 0)
         return EFFECT_WAIT;
     return EFFECT_DONE;
 }
 
 /* shifter_call - set the weights through the provider and read them back */
-static int shifter_call(struct worker *w, struct effect *e, const struct provider_ops *ops,
+static int shifter_call(struct saga_ctx *ctx, struct effect *e, const struct provider_ops *ops,
                         void *state, const struct provider_weights *want, char *err,
                         size_t err_len)
 {
@@ -183,19 +184,19 @@ static int shifter_call(struct worker *w, struct effect *e, const struct provide
         return 0;
     }
     snprintf(e->handle, sizeof(e->handle), "%s", intent);
-    if (effect_record(w, e) != 0) /* the intent, and a renewed lease before a slow call */
+    if (effect_record(ctx, e) != 0) /* the intent, and a renewed lease before a slow call */
         return -1;
     fault_point("shifter-set-weights-before-call");
     fault_delay("set-weights");
     result = traffic_weights_set(ops, state, want, err, err_len);
     fault_point("shifter-set-weights-after-call");
     if (result == 0)
-        effect_count_provider_call(w, e);
+        effect_count_provider_call(ctx, e);
     return result;
 }
 
 /* shifter_set_weights_step - the set-weights effect (arg: the new color's share) */
-static enum effect_step shifter_set_weights_step(struct worker *w, struct effect *e)
+static enum effect_step shifter_set_weights_step(struct saga_ctx *ctx, struct effect *e)
 {
     const struct provider_ops *ops;
     void *state;
@@ -204,7 +205,7 @@ static enum effect_step shifter_set_weights_step(struct worker *w, struct effect
     char why[512] = "";
     int ready = 1, current;
 
-    if (traffic_effect_open(w, e, &ops, &state, &d, why, sizeof(why)) != 0) {
+    if (traffic_effect_open(ctx, e, &ops, &state, &d, why, sizeof(why)) != 0) {
         log_warn("set-weights waits: %s", why[0] ? why : "database error");
         return EFFECT_WAIT;
     }
@@ -212,19 +213,19 @@ static enum effect_step shifter_set_weights_step(struct worker *w, struct effect
         log_msg(ready < 0 ? LOG_WARN : LOG_DEBUG, "set-weights waits: %s", why);
         return EFFECT_WAIT;
     }
-    if ((current = effect_current(w, e)) != 1) {
+    if ((current = effect_current(ctx, e)) != 1) {
         if (current == 0) /* the skeleton cancels it on the next tick */
             log_info("set-weights not performed: a rollback raised the epoch");
         return EFFECT_WAIT;
     }
-    if (e->arg > 0 && shifter_flush_cache(w, e, ops, state, d.new_color) != EFFECT_DONE)
+    if (e->arg > 0 && shifter_flush_cache(ctx, e, ops, state, d.new_color) != EFFECT_DONE)
         return EFFECT_WAIT;
     traffic_weights_for(d.new_color, e->arg, &want);
-    if (shifter_call(w, e, ops, state, &want, why, sizeof(why)) != 0) {
+    if (shifter_call(ctx, e, ops, state, &want, why, sizeof(why)) != 0) {
         log_warn("set-weights failed, retried on the next tick: %s", why);
         return EFFECT_WAIT;
     }
-    return shifter_finish(w, e, &d, &want);
+    return shifter_finish(ctx, e, &d, &want);
 }
 
 static const struct worker_handler shifter_handlers[] = {
@@ -236,13 +237,19 @@ static const struct effect_handler shifter_effects[] = {
     {SAGA_FX_SET_WEIGHTS, shifter_set_weights_step},
 };
 
+static const struct saga_effects shifter_saga = SAGA_EFFECTS(shifter_effects);
+
+static const struct worker_tick shifter_ticks[] = {
+    SAGA_TICK(&shifter_saga),
+};
+
 static const struct worker_spec shifter_spec = {
     .name = "shifter",
     .summary = "Consumes green-validated and shift-requested; sets the load balancer's weights.",
     .handlers = shifter_handlers,
     .handler_count = sizeof(shifter_handlers) / sizeof(shifter_handlers[0]),
-    .effects = shifter_effects,
-    .effect_count = sizeof(shifter_effects) / sizeof(shifter_effects[0]),
+    .ticks = shifter_ticks,
+    .tick_count = sizeof(shifter_ticks) / sizeof(shifter_ticks[0]),
 };
 
 int main(int argc, char **argv)

@@ -36,6 +36,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "saga/stage.h"
+#include "saga/saga_worker.h"
 #include "validate/checks.h"
 #include "worker/worker.h"
 
@@ -69,7 +70,7 @@ static const char *validator_data_text(const cJSON *data, const char *name)
 static int validator_green_deployed(struct worker *w, const struct cloud_event *ev,
                                     struct event_error *err)
 {
-    return deployment_apply_event(w, ev, SAGA_IN_DEPLOYED, err);
+    return deployment_apply_event(saga_ctx_of(w), ev, SAGA_IN_DEPLOYED, err);
 }
 
 /* ---- verdicts ------------------------------------------------------------ */
@@ -86,7 +87,7 @@ static cJSON *validator_verdict(bool passed, cJSON *checks)
 
 /* validator_give_up - the effect cannot validate: green-validated with
  * passed false and why as the one failed check called name */
-static enum effect_step validator_give_up(struct worker *w, struct effect *e, const char *name,
+static enum effect_step validator_give_up(struct saga_ctx *ctx, struct effect *e, const char *name,
                                           const char *why)
 {
     cJSON *checks = cJSON_CreateArray();
@@ -98,14 +99,14 @@ static enum effect_step validator_give_up(struct worker *w, struct effect *e, co
     cJSON_AddNumberToObject(check, "duration_ms", 0);
     cJSON_AddItemToArray(checks, check);
     log_warn("%s: validation failed: %s", saga_effect_name(e->kind), why);
-    return stage_finish(w, e, EFFECT_FAILED, NULL, "green-validated",
+    return stage_finish(ctx, e, EFFECT_FAILED, NULL, "green-validated",
                         validator_verdict(false, checks));
 }
 
 /* ---- open-preview, close-preview --------------------------------------- */
 
 /* validator_open_preview_step - route the preview header to the new color */
-static enum effect_step validator_open_preview_step(struct worker *w, struct effect *e)
+static enum effect_step validator_open_preview_step(struct saga_ctx *ctx, struct effect *e)
 {
     struct stage_target t;
     const struct provider_ops *ops;
@@ -115,30 +116,30 @@ static enum effect_step validator_open_preview_step(struct worker *w, struct eff
     int rc;
 
     if (validator_data_text(e->result, "url") != NULL)
-        return stage_finish(w, e, EFFECT_DONE, NULL, NULL, NULL); /* opened before a crash */
-    if (stage_target_read(w, e, &t) != 0)
+        return stage_finish(ctx, e, EFFECT_DONE, NULL, NULL, NULL); /* opened before a crash */
+    if (stage_target_read(ctx, e, &t) != 0)
         return EFFECT_WAIT;
-    if ((st = stage_provider(w, e, &ops, &p)) != EFFECT_DONE)
-        return st == EFFECT_FAILED ? validator_give_up(w, e, "preview", e->error) : st;
-    stage_fault(w, e, "before-call");
+    if ((st = stage_provider(ctx, e, &ops, &p)) != EFFECT_DONE)
+        return st == EFFECT_FAILED ? validator_give_up(ctx, e, "preview", e->error) : st;
+    stage_fault(ctx, e, "before-call");
     rc = ops->preview_open(p, t.new_color, e->deployment_id, url, sizeof(url), err, sizeof(err));
-    stage_fault(w, e, "after-call");
+    stage_fault(ctx, e, "after-call");
     if (rc != 0)
-        return stage_call_failed(w, e, "preview_open", err)
-                   ? validator_give_up(w, e, "preview", e->error)
+        return stage_call_failed(ctx, e, "preview_open", err)
+                   ? validator_give_up(ctx, e, "preview", e->error)
                    : EFFECT_WAIT;
     if (!cJSON_IsObject(e->result)) {
         cJSON_Delete(e->result);
         e->result = cJSON_CreateObject();
     }
     cJSON_AddStringToObject(e->result, "url", url);
-    stage_call_done(w, e, "opened"); /* records the url with it */
+    stage_call_done(ctx, e, "opened"); /* records the url with it */
     log_info("preview of %s open at %s", color_name(t.new_color), url);
-    return stage_finish(w, e, EFFECT_DONE, NULL, NULL, NULL);
+    return stage_finish(ctx, e, EFFECT_DONE, NULL, NULL, NULL);
 }
 
 /* validator_close_preview_step - no request reaches the new color by header any more */
-static enum effect_step validator_close_preview_step(struct worker *w, struct effect *e)
+static enum effect_step validator_close_preview_step(struct saga_ctx *ctx, struct effect *e)
 {
     const struct provider_ops *ops;
     void *p;
@@ -146,24 +147,24 @@ static enum effect_step validator_close_preview_step(struct worker *w, struct ef
     enum effect_step st;
     int rc;
 
-    if ((st = stage_provider(w, e, &ops, &p)) != EFFECT_DONE)
-        return st == EFFECT_FAILED ? stage_finish(w, e, EFFECT_FAILED, NULL, NULL, NULL) : st;
-    stage_fault(w, e, "before-call");
+    if ((st = stage_provider(ctx, e, &ops, &p)) != EFFECT_DONE)
+        return st == EFFECT_FAILED ? stage_finish(ctx, e, EFFECT_FAILED, NULL, NULL, NULL) : st;
+    stage_fault(ctx, e, "before-call");
     rc = ops->preview_close(p, e->deployment_id, err, sizeof(err));
-    stage_fault(w, e, "after-call");
+    stage_fault(ctx, e, "after-call");
     if (rc != 0)
-        return stage_call_failed(w, e, "preview_close", err)
-                   ? stage_finish(w, e, EFFECT_FAILED, NULL, NULL, NULL)
+        return stage_call_failed(ctx, e, "preview_close", err)
+                   ? stage_finish(ctx, e, EFFECT_FAILED, NULL, NULL, NULL)
                    : EFFECT_WAIT;
-    stage_call_done(w, e, "closed");
-    return stage_finish(w, e, EFFECT_DONE, NULL, NULL, NULL);
+    stage_call_done(ctx, e, "closed");
+    return stage_finish(ctx, e, EFFECT_DONE, NULL, NULL, NULL);
 }
 
 /* ---- validate -------------------------------------------------------------- */
 
 /* validator_preview_url - the url the deployment's open-preview recorded at
  * e's epoch; 0 found, 1 none (the preview did not open), -1 error */
-static int validator_preview_url(struct worker *w, const struct effect *e, char *url,
+static int validator_preview_url(struct saga_ctx *ctx, const struct effect *e, char *url,
                                  size_t len)
 {
     char epoch[32];
@@ -172,7 +173,7 @@ static int validator_preview_url(struct worker *w, const struct effect *e, char 
     int rc;
 
     snprintf(epoch, sizeof(epoch), "%lld", (long long)e->epoch);
-    res = db_query(worker_db(w),
+    res = db_query(ctx->db,
                    "SELECT result->>'url' FROM effects WHERE deployment_id = $1 AND epoch = $2"
                    " AND kind = 'open-preview' AND status = 'done' AND result ? 'url'"
                    " ORDER BY id DESC LIMIT 1",
@@ -188,7 +189,7 @@ static int validator_preview_url(struct worker *w, const struct effect *e, char 
 /* validator_checks_create - the deployment's check run, resuming after e's
  * recorded progress; NULL with err set when the checks cannot run, or
  * with err empty to try again on the next tick */
-static struct checks_run *validator_checks_create(struct worker *w, const struct effect *e,
+static struct checks_run *validator_checks_create(struct saga_ctx *ctx, const struct effect *e,
                                                   char *err, size_t err_len)
 {
     const cJSON *preview;
@@ -200,8 +201,8 @@ static struct checks_run *validator_checks_create(struct worker *w, const struct
 
     memset(&d, 0, sizeof(d));
     err[0] = '\0';
-    if (validator_preview_url(w, e, url, sizeof(url)) < 0 ||
-        (found = deployment_load(worker_db(w), e->deployment_id, &d)) != 0)
+    if (validator_preview_url(ctx, e, url, sizeof(url)) < 0 ||
+        (found = deployment_load(ctx->db, e->deployment_id, &d)) != 0)
         goto out; /* a database error, or a deployment gone: try again */
     preview = cJSON_GetObjectItemCaseSensitive(d.env_config, "preview");
     t.url = url;
@@ -235,7 +236,7 @@ static void validator_run_free(struct validator_run *run)
 
 /* validator_run_start - a slot with e's check run; NULL with err set when
  * the checks cannot run, or with err empty to try again */
-static struct validator_run *validator_run_start(struct worker *w, const struct effect *e,
+static struct validator_run *validator_run_start(struct saga_ctx *ctx, const struct effect *e,
                                                  char *err, size_t err_len)
 {
     struct validator_run *slot = NULL;
@@ -249,7 +250,7 @@ static struct validator_run *validator_run_start(struct worker *w, const struct 
                  VALIDATOR_MAX_RUNS);
         return NULL;
     }
-    if ((slot->checks = validator_checks_create(w, e, err, err_len)) == NULL)
+    if ((slot->checks = validator_checks_create(ctx, e, err, err_len)) == NULL)
         return NULL;
     slot->effect_id = e->id;
     log_info("validating: %d checks done before", stage_result_int(e, "done", 0));
@@ -257,17 +258,17 @@ static struct validator_run *validator_run_start(struct worker *w, const struct 
 }
 
 /* validator_progress_record - save the finished checks in the effect */
-static void validator_progress_record(struct worker *w, struct effect *e,
+static void validator_progress_record(struct saga_ctx *ctx, struct effect *e,
                                       const struct validator_run *run)
 {
     cJSON_Delete(e->result);
     e->result = checks_run_progress(run->checks);
-    if (effect_record(w, e) != 0)
+    if (effect_record(ctx, e) != 0)
         log_warn("effect %lld: recording the checks' progress failed", (long long)e->id);
 }
 
 /* validator_validated - every check ran: green-validated {passed, checks} */
-static enum effect_step validator_validated(struct worker *w, struct effect *e,
+static enum effect_step validator_validated(struct saga_ctx *ctx, struct effect *e,
                                             struct validator_run *run)
 {
     bool passed = checks_run_passed(run->checks);
@@ -278,7 +279,7 @@ static enum effect_step validator_validated(struct worker *w, struct effect *e,
     e->result = checks_run_progress(run->checks);
     log_info("validation %s after %d checks", passed ? "passed" : "failed",
              cJSON_GetArraySize(checks));
-    st = stage_finish(w, e, EFFECT_DONE, NULL, "green-validated",
+    st = stage_finish(ctx, e, EFFECT_DONE, NULL, "green-validated",
                       validator_verdict(passed, checks));
     if (st != EFFECT_WAIT)
         validator_run_free(run);
@@ -286,33 +287,34 @@ static enum effect_step validator_validated(struct worker *w, struct effect *e,
 }
 
 /* validator_validate_step - run the checks, a step per tick */
-static enum effect_step validator_validate_step(struct worker *w, struct effect *e)
+static enum effect_step validator_validate_step(struct saga_ctx *ctx, struct effect *e)
 {
     struct validator_run *run = validator_run_find(e->id);
     enum checks_status status;
     char err[512];
 
-    if (run == NULL && (run = validator_run_start(w, e, err, sizeof(err))) == NULL)
-        return err[0] ? validator_give_up(w, e, "checks", err) : EFFECT_WAIT;
+    if (run == NULL && (run = validator_run_start(ctx, e, err, sizeof(err))) == NULL)
+        return err[0] ? validator_give_up(ctx, e, "checks", err) : EFFECT_WAIT;
     run->stepped_ms = clock_mono_ms();
-    stage_fault(w, e, "before-call");
+    stage_fault(ctx, e, "before-call");
     status = checks_run_step(run->checks);
     if (status == CHECKS_ADVANCED) {
-        validator_progress_record(w, e, run);
-        stage_fault(w, e, "after-call");
+        validator_progress_record(ctx, e, run);
+        stage_fault(ctx, e, "after-call");
     }
     if (status != CHECKS_DONE)
         return EFFECT_WAIT;
-    return validator_validated(w, e, run);
+    return validator_validated(ctx, e, run);
 }
 
 /* validator_reap - stop check runs whose effect is no longer stepped here */
-static void validator_reap(struct worker *w)
+static void validator_reap(struct worker *w, const void *arg)
 {
     int64_t idle_ms = 2 * config_get_int("CUTOVER_EFFECT_LEASE_MS");
     int64_t now = clock_mono_ms();
 
     (void)w;
+    (void)arg;
     for (int i = 0; i < VALIDATOR_MAX_RUNS; i++) {
         struct validator_run *run = &validator_runs[i];
 
@@ -333,8 +335,11 @@ static const struct effect_handler validator_effects[] = {
     {SAGA_FX_CLOSE_PREVIEW, validator_close_preview_step},
 };
 
+static const struct saga_effects validator_saga = SAGA_EFFECTS(validator_effects);
+
 static const struct worker_tick validator_ticks[] = {
-    {"reap-checks", "CUTOVER_EFFECT_LEASE_MS", validator_reap},
+    SAGA_TICK(&validator_saga),
+    {.name = "reap-checks", .interval_var = "CUTOVER_EFFECT_LEASE_MS", .fire = validator_reap},
 };
 
 static const struct worker_spec validator_spec = {
@@ -345,8 +350,6 @@ static const struct worker_spec validator_spec = {
     .handler_count = sizeof(validator_handlers) / sizeof(validator_handlers[0]),
     .ticks = validator_ticks,
     .tick_count = sizeof(validator_ticks) / sizeof(validator_ticks[0]),
-    .effects = validator_effects,
-    .effect_count = sizeof(validator_effects) / sizeof(validator_effects[0]),
 };
 
 int main(int argc, char **argv)

@@ -1,9 +1,10 @@
 /*
- * deployment - a deployment's saga in PostgreSQL (see deployment.h):
- *              loading and locking the row, feeding inputs to the pure
- *              state machine, and writing the new state and its history.
- *              What an outcome's effects become is deployment_effects.c;
- *              build-ready's arrival is deployment_receive.c.
+ * deployment - a deployment's row in PostgreSQL (see deployment.h):
+ *              loading and locking it with its environment, its strategy,
+ *              the environment's settings, and its worker events.
+ *              Feeding inputs to the pure state machine is
+ *              deployment_apply.c; build-ready's arrival is
+ *              deployment_receive.c.
  */
 #include "saga/deployment_internal.h"
 
@@ -184,131 +185,8 @@ long deployment_env_int(const struct deployment *d, const char *path, long fallb
     return cJSON_IsNumber(node) ? (long)node->valuedouble : fallback;
 }
 
-/* deployment_history - the audit row of one input */
-static int deployment_history(struct db *db, const struct deployment *d, const char *from,
-                              const char *to, const struct deployment_note *note,
-                              const char *reason)
-{
-    char epoch[32];
-    const char *params[] = {d->id, from, to, note->event_type, note->event_id, note->actor,
-                            reason, epoch};
-
-    snprintf(epoch, sizeof(epoch), "%lld", (long long)d->saga.epoch);
-    return db_exec(db,
-                   "INSERT INTO transitions (deployment_id, from_state, to_state, event_type,"
-                   " event_id, actor, reason, epoch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                   8, params);
-}
-
-/* deployment_persist - write the saga's new state */
-static int deployment_persist(struct db *db, const struct deployment *d, const char *reason)
-{
-    char epoch[32], weight[8], step[8];
-    const char *params[] = {d->id, saga_state_name(d->saga.state), epoch,
-                            color_name((enum color)d->saga.new_color), weight, step,
-                            d->saga.retiring ? "true" : "false", reason};
-
-    snprintf(epoch, sizeof(epoch), "%lld", (long long)d->saga.epoch);
-    snprintf(weight, sizeof(weight), "%d", d->saga.weight);
-    snprintf(step, sizeof(step), "%d", d->saga.step);
-    return db_exec(db,
-                   "UPDATE deployments SET state = $2, epoch = $3, new_color = $4,"
-                   " weight_new = $5, step = $6, retiring = $7,"
-                   " reason = coalesce(nullif($8, ''), reason), updated_at = now(),"
-                   " finished_at = CASE WHEN $2 IN ('completed', 'failed', 'rolled-back',"
-                   " 'superseded') THEN now() END WHERE id = $1::uuid",
-                   8, params);
-}
-
-/* deployment_reason - what the audit row and the row's reason say */
-static void deployment_reason(const struct deployment_note *note, const char *table,
-                              char *out, size_t len)
-{
-    if (note->reason && *note->reason && *table)
-        snprintf(out, len, "%s: %s", table, note->reason);
-    else
-        snprintf(out, len, "%s", note->reason && *note->reason ? note->reason : table);
-}
-
-/* deployment_apply - feed one input and write what comes out */
-int deployment_apply(struct worker *w, struct deployment *d, const struct saga_input *in,
-                     const struct deployment_note *note, char *why, size_t why_len)
-{
-    struct saga_outcome out;
-    struct saga_state before = d->saga;
-    char reason[512];
-    const char *from = saga_state_name(before.state);
-
-    if (saga_apply(&d->saga, in, &out) != 0) {
-        log_error("saga refused input %s: %s", saga_input_name(in->kind), out.reason);
-        out.verdict = SAGA_REJECT;
-    }
-    snprintf(why, why_len, "%s", out.reason);
-    if (out.verdict != SAGA_TRANSITION) {
-        snprintf(reason, sizeof(reason), "%s %s: %s", saga_verdict_name(out.verdict),
-                 saga_input_name(in->kind), out.reason);
-        log_info("%s", reason);
-        return deployment_history(worker_db(w), d, from, from, note, reason) == 0
-                   ? (int)out.verdict : -1;
-    }
-    deployment_reason(note, out.reason, reason, sizeof(reason));
-    d->saga = out.next;
-    if (deployment_persist(worker_db(w), d, reason) != 0
-        || deployment_history(worker_db(w), d, from, saga_state_name(d->saga.state), note,
-                              reason) != 0
-        || deployment_perform(w, d, &before, &out, reason) != 0)
-        return -1;
-    if (before.state != d->saga.state)
-        log_info("%s -> %s (%s)", from, saga_state_name(d->saga.state), saga_input_name(in->kind));
-    return SAGA_TRANSITION;
-}
-
-/* deployment_event_apply - feed a worker event to its locked deployment */
-static int deployment_event_apply(struct worker *w, const struct cloud_event *ev,
-                                  struct deployment *d, enum saga_input_kind kind,
-                                  struct event_error *err)
-{
-    const cJSON *epoch = cJSON_GetObjectItemCaseSensitive(ev->data, "epoch");
-    struct saga_input in = {.kind = kind};
-    struct deployment_note note = {ev->type, ev->id, ev->source, NULL};
-    char why[256] = "";
-    int verdict;
-
-    if (!cJSON_IsNumber(epoch))
-        return event_error_set(err, EVENT_REJECTED, "%s without an epoch", ev->type);
-    if (strcmp(d->environment, ev->subject) != 0)
-        return event_error_set(err, EVENT_REJECTED, "deployment %s belongs to %s, not %s",
-                               d->id, d->environment, ev->subject);
-    in.epoch = (int64_t)epoch->valuedouble;
-    verdict = deployment_apply(w, d, &in, &note, why, sizeof(why));
-    if (verdict < 0)
-        return event_error_set(err, EVENT_INTERNAL, "applying %s failed", saga_input_name(kind));
-    return 0;
-}
-
-/* deployment_apply_event - a worker event fed to its deployment */
-int deployment_apply_event(struct worker *w, const struct cloud_event *ev,
-                           enum saga_input_kind kind, struct event_error *err)
-{
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev->data, "deployment_id");
-    const char *text = cJSON_IsString(id) ? id->valuestring : "";
-    struct deployment d;
-    int found, rc;
-
-    log_context_set(ev->subject, text, ev->id);
-    found = deployment_lock(worker_db(w), text, &d);
-    if (found < 0)
-        rc = event_error_set(err, EVENT_INTERNAL, "locking deployment %s failed", text);
-    else if (found > 0)
-        rc = event_error_set(err, EVENT_REJECTED, "no deployment %.64s", text);
-    else
-        rc = deployment_event_apply(w, ev, &d, kind, err);
-    deployment_release(&d);
-    return rc;
-}
-
 /* deployment_emit - a worker event about d into the outbox */
-int deployment_emit(struct worker *w, const struct deployment *d, const char *topic, cJSON *data)
+int deployment_emit(struct saga_ctx *ctx, const struct deployment *d, const char *topic, cJSON *data)
 {
     if (data == NULL)
         data = cJSON_CreateObject();
@@ -318,5 +196,5 @@ int deployment_emit(struct worker *w, const struct deployment *d, const char *to
     cJSON_AddStringToObject(data, "environment", d->environment);
     cJSON_AddStringToObject(data, "deployment_id", d->id);
     cJSON_AddNumberToObject(data, "epoch", (double)d->saga.epoch);
-    return worker_emit(w, topic, d->environment, data);
+    return saga_emit(ctx, topic, d->environment, data);
 }

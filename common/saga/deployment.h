@@ -10,7 +10,7 @@
  *	if (deployment_lock(db, id, &d) == 0) {
  *		struct saga_input in = { .kind = SAGA_IN_SCALED, .epoch = epoch };
  *		struct deployment_note note = { "cutover.green-scaled", ev->id, ev->source };
- *		verdict = deployment_apply(w, &d, &in, &note, why, sizeof(why));
+ *		verdict = deployment_apply(ctx, &d, &in, &note, why, sizeof(why));
  *	}
  *	deployment_release(&d);
  *	db_commit(db);
@@ -19,11 +19,9 @@
  *	Every call here runs inside the caller's transaction and never calls a
  *	provider: effects are written to the effects table (the write-ahead
  *	log) for their owning worker to perform (effect.h). The owner of each
- *	effect kind is fixed: scaler scale-new and retire-old; deployer
- *	deploy-new and stop-provider-deployment; validator open-preview,
- *	validate and close-preview; shifter set-weights; rollbacker
- *	restore-weights and scale-new-to-zero. Timers, epochs, the live color,
- *	status events and starting the next queued deployment are
+ *	effect kind is one table (effect.c, effect_owner) that every worker's
+ *	effect steps are checked against at start-up. Timers, epochs, the
+ *	live color, status events and starting the next queued deployment are
  *	bookkeeping done right here.
  *
  *	An ignored or rejected input is written to the history (transitions,
@@ -34,8 +32,9 @@
 #define CUTOVER_DEPLOYMENT_H
 
 #include "io/db.h"
+#include "io/event.h"
 #include "saga/saga.h"
-#include "worker/worker.h"
+#include "saga/saga_ctx.h"
 
 #include <cjson/cJSON.h>
 
@@ -74,23 +73,23 @@ void deployment_release(struct deployment *d);
 /* deployment_apply - feed one input; returns the verdict (SAGA_TRANSITION,
  * SAGA_IGNORE, SAGA_REJECT, SAGA_DEFER) or -1 on a database error; why
  * receives the table's reason */
-int deployment_apply(struct worker *w, struct deployment *d, const struct saga_input *in,
+int deployment_apply(struct saga_ctx *ctx, struct deployment *d, const struct saga_input *in,
                      const struct deployment_note *note, char *why, size_t why_len);
 
 /* deployment_receive - a build-ready event (scaler): the same build_id
  * twice is one deployment; a newer build supersedes an active deployment
  * that has moved no traffic, and otherwise waits (queued) until the
  * active one ends. 0 or -1 with err set */
-int deployment_receive(struct worker *w, const struct cloud_event *ev, struct event_error *err);
+int deployment_receive(struct saga_ctx *ctx, const struct cloud_event *ev, struct event_error *err);
 
 /* deployment_start - give a received deployment its colors and apply START */
-int deployment_start(struct worker *w, struct deployment *d, const struct deployment_note *note);
+int deployment_start(struct saga_ctx *ctx, struct deployment *d, const struct deployment_note *note);
 
 /* deployment_apply_event - a worker event (data.deployment_id, data.epoch)
  * fed to its deployment as input kind: a missing or foreign deployment or
  * a missing epoch rejects the record; ignore, reject and defer verdicts are
  * recorded in the history and the record is done. 0 or -1 with err set */
-int deployment_apply_event(struct worker *w, const struct cloud_event *ev,
+int deployment_apply_event(struct saga_ctx *ctx, const struct cloud_event *ev,
                            enum saga_input_kind kind, struct event_error *err);
 
 /* The capacity of an environment whose document names none. */
@@ -102,6 +101,6 @@ long deployment_env_int(const struct deployment *d, const char *path, long fallb
 
 /* deployment_emit - a worker event about d (environment, deployment_id,
  * epoch added to data) into the outbox; takes ownership of data */
-int deployment_emit(struct worker *w, const struct deployment *d, const char *topic, cJSON *data);
+int deployment_emit(struct saga_ctx *ctx, const struct deployment *d, const char *topic, cJSON *data);
 
 #endif

@@ -92,34 +92,15 @@ static int deployment_create(struct db *db, const struct cloud_event *ev, int qu
     return rc;
 }
 
-/* deployment_start - give a received deployment its colors and apply START */
-int deployment_start(struct worker *w, struct deployment *d, const struct deployment_note *note)
-{
-    enum color live = COLOR_BLUE;
-    struct saga_input in = {.kind = SAGA_IN_START};
-    char why[256];
-
-    color_parse(d->live_color, &live);
-    const char *params[] = {d->id, color_name(color_other(live)), color_name(live)};
-    if (db_exec(worker_db(w),
-                "UPDATE deployments SET queued = false, new_color = $2, old_color = $3"
-                " WHERE id = $1::uuid",
-                3, params) != 0)
-        return -1;
-    d->queued = 0;
-    d->saga.new_color = (int)color_other(live);
-    return deployment_apply(w, d, &in, note, why, sizeof(why)) < 0 ? -1 : 0;
-}
-
 /* deployment_supersede_queued - older builds still waiting never run */
-static int deployment_supersede_queued(struct worker *w, const char *environment,
+static int deployment_supersede_queued(struct saga_ctx *ctx, const char *environment,
                                        const struct deployment_note *note)
 {
     const char *params[] = {environment};
     struct saga_input in = {.kind = SAGA_IN_SUPERSEDE};
     char why[256];
     int rc = 0;
-    PGresult *res = db_query(worker_db(w),
+    PGresult *res = db_query(ctx->db,
                              "SELECT id FROM deployments WHERE environment = $1 AND queued"
                              " AND state = 'received' ORDER BY created_at FOR UPDATE",
                              1, params);
@@ -127,9 +108,9 @@ static int deployment_supersede_queued(struct worker *w, const char *environment
     for (int i = 0; res && rc == 0 && i < PQntuples(res); i++) {
         struct deployment old;
 
-        if (deployment_lock(worker_db(w), PQgetvalue(res, i, 0), &old) != 0)
+        if (deployment_lock(ctx->db, PQgetvalue(res, i, 0), &old) != 0)
             continue;
-        rc = deployment_apply(w, &old, &in, note, why, sizeof(why)) < 0 ? -1 : 0;
+        rc = deployment_apply(ctx, &old, &in, note, why, sizeof(why)) < 0 ? -1 : 0;
         deployment_release(&old);
     }
     if (res)
@@ -138,7 +119,7 @@ static int deployment_supersede_queued(struct worker *w, const char *environment
 }
 
 /* deployment_begin - start the new build now, or after the active one */
-static int deployment_begin(struct worker *w, const char *id, int has_active,
+static int deployment_begin(struct saga_ctx *ctx, const char *id, int has_active,
                             struct deployment *active, const struct deployment_note *note)
 {
     struct saga_input in = {.kind = SAGA_IN_SUPERSEDE};
@@ -148,21 +129,21 @@ static int deployment_begin(struct worker *w, const char *id, int has_active,
     int verdict;
 
     if (!has_active) {
-        if (deployment_lock(worker_db(w), id, &d) != 0)
+        if (deployment_lock(ctx->db, id, &d) != 0)
             return -1;
-        verdict = deployment_start(w, &d, note);
+        verdict = deployment_start(ctx, &d, note);
         deployment_release(&d);
         return verdict;
     }
     newer.reason = "a newer build arrived";
-    verdict = deployment_apply(w, active, &in, &newer, why, sizeof(why));
+    verdict = deployment_apply(ctx, active, &in, &newer, why, sizeof(why));
     if (verdict == SAGA_DEFER)
         log_info("deployment %s waits: %s", id, why);
     return verdict < 0 ? -1 : 0;
 }
 
 /* deployment_receive - a build-ready event (see deployment.h) */
-int deployment_receive(struct worker *w, const struct cloud_event *ev, struct event_error *err)
+int deployment_receive(struct saga_ctx *ctx, const struct cloud_event *ev, struct event_error *err)
 {
     const cJSON *build = cJSON_GetObjectItemCaseSensitive(ev->data, "build_id");
     struct deployment_note note = {ev->type, ev->id, ev->source, "a newer build arrived"};
@@ -173,17 +154,17 @@ int deployment_receive(struct worker *w, const struct cloud_event *ev, struct ev
 
     if (!deployment_strategy_valid(ev->data, why, sizeof(why)))
         return event_error_set(err, EVENT_SCHEMA, "strategy: %s", why);
-    if (deployment_existing(worker_db(w), ev->subject, build->valuestring, id) == 1) {
+    if (deployment_existing(ctx->db, ev->subject, build->valuestring, id) == 1) {
         log_info("build %s already has deployment %s: nothing to do", build->valuestring, id);
         return 0;
     }
-    has_active = deployment_lock_active(worker_db(w), ev->subject, &active);
-    if (has_active < 0 || deployment_supersede_queued(w, ev->subject, &note) != 0
-        || deployment_create(worker_db(w), ev, has_active == 0, id, why, sizeof(why)) < 0)
+    has_active = deployment_lock_active(ctx->db, ev->subject, &active);
+    if (has_active < 0 || deployment_supersede_queued(ctx, ev->subject, &note) != 0
+        || deployment_create(ctx->db, ev, has_active == 0, id, why, sizeof(why)) < 0)
         goto out;
     log_context_set(ev->subject, id, ev->id);
     note.reason = "build-ready accepted";
-    rc = deployment_begin(w, id, has_active == 0, &active, &note);
+    rc = deployment_begin(ctx, id, has_active == 0, &active, &note);
 out:
     if (has_active == 0)
         deployment_release(&active);

@@ -9,9 +9,9 @@
  *	those whose epoch went stale, then claims what is claimable for this
  *	worker and steps it at once. Durable timers are effect_timer.c.
  */
-#include "base/clock.h"
 #include "saga/effect_internal.h"
 
+#include "base/clock.h"
 #include "base/config.h"
 #include "base/log.h"
 
@@ -65,6 +65,43 @@ const char *effect_owner(enum saga_effect_kind kind)
     return NULL;
 }
 
+/* effect_handles - whether handlers have a step for kind */
+static int effect_handles(const struct effect_handler *handlers, size_t count,
+                          enum saga_effect_kind kind)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (handlers[i].kind == kind)
+            return 1;
+    }
+    return 0;
+}
+
+/* effect_owners_check - handlers are exactly the kinds worker owns */
+int effect_owners_check(const char *worker, const struct effect_handler *handlers, size_t count,
+                        char *why, size_t why_len)
+{
+    for (size_t i = 0; i < count; i++) {
+        const char *owner = effect_owner(handlers[i].kind);
+
+        if (owner == NULL || strcmp(owner, worker) != 0) {
+            snprintf(why, why_len, "%s has a step for %s, which %s performs", worker,
+                     saga_effect_name(handlers[i].kind), owner ? owner : "no worker");
+            return -1;
+        }
+    }
+    for (int k = 0; k < SAGA_EFFECT_COUNT; k++) {
+        const char *owner = effect_owner((enum saga_effect_kind)k);
+
+        if (owner && strcmp(owner, worker) == 0
+            && !effect_handles(handlers, count, (enum saga_effect_kind)k)) {
+            snprintf(why, why_len, "%s performs %s but has no step for it", worker,
+                     saga_effect_name((enum saga_effect_kind)k));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* effect_kind_parse - an effect kind from its name */
 static int effect_kind_parse(const char *name, enum saga_effect_kind *out)
 {
@@ -104,12 +141,12 @@ static const char *effect_lease_ms(char *buf, size_t len)
 }
 
 /* effect_claim - the next claimable effect of this worker; 1, 0 none, -1 error */
-static int effect_claim(struct worker *w, struct effect *e)
+static int effect_claim(struct saga_ctx *ctx, struct effect *e)
 {
     char lease[32];
-    const char *params[] = {worker_name(w), effect_lease_ms(lease, sizeof(lease)),
+    const char *params[] = {ctx->worker, effect_lease_ms(lease, sizeof(lease)),
                             config_get("CUTOVER_ENVIRONMENTS")};
-    PGresult *res = db_query(worker_db(w), effect_claim_sql, 3, params);
+    PGresult *res = db_query(ctx->db, effect_claim_sql, 3, params);
     int claimed;
 
     if (res == NULL)
@@ -129,10 +166,10 @@ const char *effect_id_text(const struct effect *e, char *buf, size_t len)
 }
 
 /* effect_current - e's epoch is still its deployment's */
-int effect_current(struct worker *w, const struct effect *e)
+int effect_current(struct saga_ctx *ctx, const struct effect *e)
 {
     const char *params[] = {e->deployment_id};
-    PGresult *res = db_query(worker_db(w), "SELECT epoch FROM deployments WHERE id = $1::uuid",
+    PGresult *res = db_query(ctx->db, "SELECT epoch FROM deployments WHERE id = $1::uuid",
                              1, params);
     int current;
 
@@ -144,13 +181,13 @@ int effect_current(struct worker *w, const struct effect *e)
 }
 
 /* effect_record - save a step's handle and result, renewing the lease */
-int effect_record(struct worker *w, struct effect *e)
+int effect_record(struct saga_ctx *ctx, struct effect *e)
 {
     char id[32], lease[32];
     char *result = e->result ? cJSON_PrintUnformatted(e->result) : NULL;
     const char *params[] = {effect_id_text(e, id, sizeof(id)), e->handle, result,
                             effect_lease_ms(lease, sizeof(lease))};
-    int rc = db_exec(worker_db(w),
+    int rc = db_exec(ctx->db,
                      "UPDATE effects SET handle = nullif($2, ''), result = $3::jsonb,"
                      " lease_until = now() + make_interval(secs => $4::double precision / 1000)"
                      " WHERE id = $1 AND status = 'running'",
@@ -161,37 +198,37 @@ int effect_record(struct worker *w, struct effect *e)
 }
 
 /* effect_renew - keep holding a wait in progress */
-static void effect_renew(struct worker *w, const struct effect *e)
+static void effect_renew(struct saga_ctx *ctx, const struct effect *e)
 {
     char id[32], lease[32];
     const char *params[] = {effect_id_text(e, id, sizeof(id)),
                             effect_lease_ms(lease, sizeof(lease))};
 
-    db_exec(worker_db(w),
+    db_exec(ctx->db,
             "UPDATE effects SET lease_until = now() + make_interval(secs => $2::double precision"
             " / 1000) WHERE id = $1 AND status = 'running'",
             2, params);
 }
 
 /* effect_count_provider_call - one provider call, counted in the log */
-void effect_count_provider_call(struct worker *w, const struct effect *e)
+void effect_count_provider_call(struct saga_ctx *ctx, const struct effect *e)
 {
     char id[32];
     const char *params[] = {effect_id_text(e, id, sizeof(id))};
 
-    db_exec(worker_db(w), "UPDATE effects SET provider_calls = provider_calls + 1 WHERE id = $1",
+    db_exec(ctx->db, "UPDATE effects SET provider_calls = provider_calls + 1 WHERE id = $1",
             1, params);
 }
 
 /* effect_cancel - a held effect went stale: it will never finish */
-static void effect_cancel(struct worker *w, const struct effect *e)
+static void effect_cancel(struct saga_ctx *ctx, const struct effect *e)
 {
     char id[32];
     const char *params[] = {effect_id_text(e, id, sizeof(id))};
 
     log_info("effect %s %lld is stale (epoch %lld): dropped", saga_effect_name(e->kind),
              (long long)e->id, (long long)e->epoch);
-    db_exec(worker_db(w),
+    db_exec(ctx->db,
             "UPDATE effects SET status = 'cancelled', finished_at = now()"
             " WHERE id = $1 AND status = 'running'",
             1, params);
@@ -209,9 +246,9 @@ static effect_step_fn effect_handler_find(const struct effect_handler *handlers,
 }
 
 /* effect_step_one - step one held effect; 1 when it is still held after */
-static int effect_step_one(struct worker *w, struct effect *e, effect_step_fn step)
+static int effect_step_one(struct saga_ctx *ctx, struct effect *e, effect_step_fn step)
 {
-    int current = effect_current(w, e);
+    int current = effect_current(ctx, e);
     enum effect_step status;
 
     if (current < 0)
@@ -219,20 +256,20 @@ static int effect_step_one(struct worker *w, struct effect *e, effect_step_fn st
     if (current == 0 || step == NULL) {
         if (step == NULL)
             log_error("no step for effect %s", saga_effect_name(e->kind));
-        effect_cancel(w, e);
+        effect_cancel(ctx, e);
         return 0;
     }
     log_context_set(e->environment, e->deployment_id, NULL);
-    status = step(w, e);
+    status = step(ctx, e);
     log_context_clear();
     if (status != EFFECT_WAIT)
         return 0;
-    effect_renew(w, e);
+    effect_renew(ctx, e);
     return 1;
 }
 
 /* effect_step_held - step every held effect, keeping those still waiting */
-static void effect_step_held(struct worker *w, const struct effect_handler *handlers,
+static void effect_step_held(struct saga_ctx *ctx, const struct effect_handler *handlers,
                              size_t count)
 {
     size_t kept = 0;
@@ -240,7 +277,7 @@ static void effect_step_held(struct worker *w, const struct effect_handler *hand
     for (size_t i = 0; i < effect_held_count; i++) {
         struct effect *e = &effect_held[i];
 
-        if (effect_step_one(w, e, effect_handler_find(handlers, count, e->kind))) {
+        if (effect_step_one(ctx, e, effect_handler_find(handlers, count, e->kind))) {
             effect_held[kept++] = *e;
             continue;
         }
@@ -250,17 +287,17 @@ static void effect_step_held(struct worker *w, const struct effect_handler *hand
 }
 
 /* effect_run - step what is held, then claim and step what is new */
-void effect_run(struct worker *w, const struct effect_handler *handlers, size_t count)
+void effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, size_t count)
 {
-    effect_step_held(w, handlers, count);
+    effect_step_held(ctx, handlers, count);
     while (effect_held_count < EFFECT_MAX_HELD) {
         struct effect *e = &effect_held[effect_held_count];
 
-        if (effect_claim(w, e) != 1)
+        if (effect_claim(ctx, e) != 1)
             break;
         log_info("claimed effect %s %lld (attempt %d)", saga_effect_name(e->kind),
                  (long long)e->id, e->attempts);
-        if (effect_step_one(w, e, effect_handler_find(handlers, count, e->kind)))
+        if (effect_step_one(ctx, e, effect_handler_find(handlers, count, e->kind)))
             effect_held_count++;
         else
             cJSON_Delete(e->result);
@@ -268,14 +305,21 @@ void effect_run(struct worker *w, const struct effect_handler *handlers, size_t 
 }
 
 /* effect_release_all - hand held effects back at once (graceful stop) */
-void effect_release_all(struct worker *w)
+void effect_release_all(struct saga_ctx *ctx)
 {
     for (size_t i = 0; i < effect_held_count; i++) {
         char id[32];
         const char *params[] = {effect_id_text(&effect_held[i], id, sizeof(id))};
 
-        db_exec(worker_db(w), "UPDATE effects SET lease_until = now() WHERE id = $1", 1, params);
+        db_exec(ctx->db, "UPDATE effects SET lease_until = now() WHERE id = $1", 1, params);
         cJSON_Delete(effect_held[i].result);
     }
     effect_held_count = 0;
+}
+
+/* effect_shutdown - hand back held effects and close the providers */
+void effect_shutdown(struct saga_ctx *ctx)
+{
+    effect_release_all(ctx);
+    effect_providers_close();
 }

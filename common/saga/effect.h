@@ -3,12 +3,13 @@
  *          and firing durable timers.
  *
  * SYNOPSIS
- *	static enum effect_step scale_new_step(struct worker *w, struct effect *e);
+ *	static enum effect_step scale_new_step(struct saga_ctx *ctx, struct effect *e);
  *	static const struct effect_handler handlers[] = {
  *		{ SAGA_FX_SCALE_NEW, scale_new_step },
  *	};
- *	(the worker skeleton claims effects of these kinds and calls the steps
- *	 on its tick and right after each handled record)
+ *	effect_timers_fire(ctx);
+ *	effect_run(ctx, handlers, 1);	(claim effects of these kinds, step them)
+ *	(a worker process does both on the saga's tick, saga_worker.h)
  *
  * DESCRIPTION
  *	An effect is claimed with a lease (FOR UPDATE SKIP LOCKED) and then
@@ -22,6 +23,10 @@
  *	(effect_current() tells). A process that dies mid-wait loses its lease
  *	and another copy claims the effect and steps it again from its
  *	recorded handle: every step must be safe to repeat.
+ *
+ *	Which worker performs which effect kind is one table (effect.c,
+ *	effect_owner); effect_owners_check() holds a worker's handlers
+ *	against it.
  */
 #ifndef CUTOVER_EFFECT_H
 #define CUTOVER_EFFECT_H
@@ -47,7 +52,7 @@ struct effect {
     int64_t started_ms; /* when this process first stepped it (monotonic ms) */
 };
 
-typedef enum effect_step (*effect_step_fn)(struct worker *w, struct effect *e);
+typedef enum effect_step (*effect_step_fn)(struct saga_ctx *ctx, struct effect *e);
 
 struct effect_handler {
     enum saga_effect_kind kind;
@@ -55,31 +60,36 @@ struct effect_handler {
 };
 
 const char *effect_owner(enum saga_effect_kind kind); /* worker name, or NULL: bookkeeping */
+/* effect_owners_check - 0 when handlers are exactly the kinds that worker
+ * owns; -1 with why (a kind without its step, or a step for a kind that
+ * another worker owns) */
+int effect_owners_check(const char *worker, const struct effect_handler *handlers, size_t count,
+                        char *why, size_t why_len);
 
 /* effect_current - 1 when e's epoch is still its deployment's, 0 stale, -1 error */
-int effect_current(struct worker *w, const struct effect *e);
+int effect_current(struct saga_ctx *ctx, const struct effect *e);
 /* effect_record - save the handle/result of a step in progress (renews the lease) */
-int effect_record(struct worker *w, struct effect *e);
+int effect_record(struct saga_ctx *ctx, struct effect *e);
 /* effect_count_provider_call - count one provider call in the log (the
  * chaos tests read it: no effect happens twice) */
-void effect_count_provider_call(struct worker *w, const struct effect *e);
+void effect_count_provider_call(struct saga_ctx *ctx, const struct effect *e);
 
 /* effect_finish - in one transaction: mark e done or failed, then, when
  * in is not NULL and e is still current, lock the deployment and apply
  * in; data (owned, may be NULL) goes out on topic (may be NULL) as a
  * worker event about the deployment */
-int effect_finish(struct worker *w, struct effect *e, enum effect_step status,
+int effect_finish(struct saga_ctx *ctx, struct effect *e, enum effect_step status,
                   const struct saga_input *in, const char *topic, cJSON *data);
 
 /* effect_provider - the opened provider of an environment (cached per
  * process; the config is the environment's document) */
-int effect_provider(struct worker *w, const char *environment, const struct provider_ops **ops,
+int effect_provider(struct saga_ctx *ctx, const char *environment, const struct provider_ops **ops,
                     void **state, char *err, size_t err_len);
 
-/* Run by the worker skeleton. */
-void effect_run(struct worker *w, const struct effect_handler *handlers, size_t count);
-void effect_timers_fire(struct worker *w);
+/* Run by the saga's tick in a worker process (saga_worker.h). */
+void effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, size_t count);
+void effect_timers_fire(struct saga_ctx *ctx);
 /* effect_shutdown - hand back held effects and close the providers */
-void effect_shutdown(struct worker *w);
+void effect_shutdown(struct saga_ctx *ctx);
 
 #endif

@@ -48,37 +48,37 @@ static int effect_timer_input(PGresult *res, struct saga_input *in)
 }
 
 /* effect_timer_apply - feed one claimed timer to its deployment */
-static int effect_timer_apply(struct worker *w, PGresult *res)
+static int effect_timer_apply(struct saga_ctx *ctx, PGresult *res)
 {
     struct saga_input in;
     struct deployment d;
     char event_type[64], why[256];
-    struct deployment_note note = {event_type, PQgetvalue(res, 0, 0), worker_name(w), NULL};
+    struct deployment_note note = {event_type, PQgetvalue(res, 0, 0), ctx->worker, NULL};
     int rc;
 
     snprintf(event_type, sizeof(event_type), "timer:%s", PQgetvalue(res, 0, 2));
     if (effect_timer_input(res, &in) != 0)
         log_panic("effect_timer_apply: timer %s is malformed", PQgetvalue(res, 0, 0));
-    rc = deployment_lock(worker_db(w), PQgetvalue(res, 0, 1), &d);
+    rc = deployment_lock(ctx->db, PQgetvalue(res, 0, 1), &d);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     log_context_set(d.environment, d.id, NULL);
-    rc = deployment_apply(w, &d, &in, &note, why, sizeof(why)) < 0 ? -1 : 0;
+    rc = deployment_apply(ctx, &d, &in, &note, why, sizeof(why)) < 0 ? -1 : 0;
     log_context_clear();
     deployment_release(&d);
     return rc;
 }
 
 /* effect_timer_fire_one - claim and fire one due timer; 1 fired, 0 none, -1 error */
-static int effect_timer_fire_one(struct worker *w)
+static int effect_timer_fire_one(struct saga_ctx *ctx)
 {
     const char *params[] = {config_get("CUTOVER_ENVIRONMENTS")};
     PGresult *res;
     int rc = -1;
 
-    if (db_begin(worker_db(w)) != 0)
+    if (db_begin(ctx->db) != 0)
         return -1;
-    res = db_query(worker_db(w),
+    res = db_query(ctx->db,
                    "UPDATE timers SET fired_at = now() WHERE id = (SELECT t.id FROM timers t"
                    " JOIN deployments d ON d.id = t.deployment_id WHERE d.environment ~ $1"
                    " AND t.fired_at IS NULL AND t.cancelled_at IS NULL AND t.fire_at <= now()"
@@ -87,24 +87,24 @@ static int effect_timer_fire_one(struct worker *w)
                    1, params);
     if (res && PQntuples(res) == 0)
         rc = 0;
-    else if (res && effect_timer_apply(w, res) == 0)
+    else if (res && effect_timer_apply(ctx, res) == 0)
         rc = 1;
     if (res)
         PQclear(res);
-    if (rc < 0 || db_commit(worker_db(w)) != 0) {
-        db_rollback(worker_db(w));
+    if (rc < 0 || db_commit(ctx->db) != 0) {
+        db_rollback(ctx->db);
         return -1;
     }
     return rc;
 }
 
 /* effect_timers_fire - fire what is due (a bounded number per tick) */
-void effect_timers_fire(struct worker *w)
+void effect_timers_fire(struct saga_ctx *ctx)
 {
     int fired = 0;
 
-    while (fired < EFFECT_TIMERS_PER_TICK && effect_timer_fire_one(w) == 1)
+    while (fired < EFFECT_TIMERS_PER_TICK && effect_timer_fire_one(ctx) == 1)
         fired++;
     if (fired)
-        worker_publish(w);
+        saga_publish(ctx);
 }

@@ -21,14 +21,14 @@ static void stage_artifact_text(const struct deployment *d, const char *name, ch
 }
 
 /* stage_target_read - the deployment behind e; 0, or -1 (logged) */
-int stage_target_read(struct worker *w, const struct effect *e, struct stage_target *t)
+int stage_target_read(struct saga_ctx *ctx, const struct effect *e, struct stage_target *t)
 {
     struct deployment d;
     int found;
 
     memset(t, 0, sizeof(*t));
     memset(&d, 0, sizeof(d));
-    found = deployment_load(worker_db(w), e->deployment_id, &d);
+    found = deployment_load(ctx->db, e->deployment_id, &d);
     if (found != 0) {
         if (found > 0)
             log_warn("effect %lld: deployment %s not found", (long long)e->id, e->deployment_id);
@@ -47,22 +47,22 @@ int stage_target_read(struct worker *w, const struct effect *e, struct stage_tar
 }
 
 /* stage_provider - the environment's provider: EFFECT_DONE when opened */
-enum effect_step stage_provider(struct worker *w, struct effect *e,
+enum effect_step stage_provider(struct saga_ctx *ctx, struct effect *e,
                                 const struct provider_ops **ops, void **state)
 {
     char err[512];
 
-    if (effect_provider(w, e->environment, ops, state, err, sizeof(err)) == 0)
+    if (effect_provider(ctx, e->environment, ops, state, err, sizeof(err)) == 0)
         return EFFECT_DONE;
-    return stage_call_failed(w, e, "opening the provider", err) ? EFFECT_FAILED : EFFECT_WAIT;
+    return stage_call_failed(ctx, e, "opening the provider", err) ? EFFECT_FAILED : EFFECT_WAIT;
 }
 
 /* stage_fault - the crash point "<worker>-<effect>-<when>" */
-void stage_fault(struct worker *w, const struct effect *e, const char *when)
+void stage_fault(struct saga_ctx *ctx, const struct effect *e, const char *when)
 {
     char name[128];
 
-    snprintf(name, sizeof(name), "%s-%s-%s", worker_name(w), saga_effect_name(e->kind), when);
+    snprintf(name, sizeof(name), "%s-%s-%s", ctx->worker, saga_effect_name(e->kind), when);
     fault_point(name);
 }
 
@@ -86,13 +86,13 @@ void stage_result_set(struct effect *e, const char *name, int value)
 }
 
 /* stage_call_failed - note a failed provider call in e; 1 when the budget is spent */
-int stage_call_failed(struct worker *w, struct effect *e, const char *what, const char *err)
+int stage_call_failed(struct saga_ctx *ctx, struct effect *e, const char *what, const char *err)
 {
     int errors = stage_result_int(e, "errors", 0) + 1;
 
     snprintf(e->error, sizeof(e->error), "%s: %s", what, err);
     stage_result_set(e, "errors", errors);
-    if (effect_record(w, e) != 0)
+    if (effect_record(ctx, e) != 0)
         log_warn("effect %lld: recording the error failed", (long long)e->id);
     log_warn("effect %lld (%s): %s (failure %d of %d)", (long long)e->id,
              saga_effect_name(e->kind), e->error, errors, STAGE_ERROR_LIMIT);
@@ -100,22 +100,22 @@ int stage_call_failed(struct worker *w, struct effect *e, const char *what, cons
 }
 
 /* stage_call_done - mark phase in e's result, record it and count the call */
-void stage_call_done(struct worker *w, struct effect *e, const char *phase)
+void stage_call_done(struct saga_ctx *ctx, struct effect *e, const char *phase)
 {
     stage_result_set(e, phase, 1);
     stage_result_set(e, "errors", 0);
-    if (effect_record(w, e) != 0)
+    if (effect_record(ctx, e) != 0)
         log_warn("effect %lld: recording %s failed; the call is repeated", (long long)e->id,
                  phase);
-    effect_count_provider_call(w, e);
+    effect_count_provider_call(ctx, e);
 }
 
 /* stage_finish - crash point before-finish, then effect_finish */
-enum effect_step stage_finish(struct worker *w, struct effect *e, enum effect_step status,
+enum effect_step stage_finish(struct saga_ctx *ctx, struct effect *e, enum effect_step status,
                               const struct saga_input *in, const char *topic, cJSON *data)
 {
-    stage_fault(w, e, "before-finish");
-    if (effect_finish(w, e, status, in, topic, data) != 0) {
+    stage_fault(ctx, e, "before-finish");
+    if (effect_finish(ctx, e, status, in, topic, data) != 0) {
         log_warn("effect %lld (%s): finishing failed; trying again", (long long)e->id,
                  saga_effect_name(e->kind));
         return EFFECT_WAIT;

@@ -6,12 +6,12 @@
  *
  * SYNOPSIS
  *	struct stage_target t;
- *	if (stage_target_read(w, e, &t) != 0) return EFFECT_WAIT;
- *	if (stage_provider(w, e, &ops, &p) != EFFECT_DONE) ...
- *	stage_fault(w, e, "before-call");	("scaler-scale-new-before-call")
+ *	if (stage_target_read(ctx, e, &t) != 0) return EFFECT_WAIT;
+ *	if (stage_provider(ctx, e, &ops, &p) != EFFECT_DONE) ...
+ *	stage_fault(ctx, e, "before-call");	("scaler-scale-new-before-call")
  *	rc = ops->scale(p, t.new_color, t.capacity, err, sizeof(err));
- *	stage_fault(w, e, "after-call");
- *	if (rc != 0 && stage_call_failed(w, e, "scale", err)) ... give up
+ *	stage_fault(ctx, e, "after-call");
+ *	if (rc != 0 && stage_call_failed(ctx, e, "scale", err)) ... give up
  *
  * DESCRIPTION
  *	Effect steps run outside any transaction; the deployment is read
@@ -42,23 +42,23 @@ struct stage_target {
 };
 
 /* stage_target_read - the deployment behind e; 0, or -1 (logged) */
-int stage_target_read(struct worker *w, const struct effect *e, struct stage_target *t);
+int stage_target_read(struct saga_ctx *ctx, const struct effect *e, struct stage_target *t);
 
 /* stage_provider - the environment's provider: EFFECT_DONE when opened,
  * EFFECT_WAIT to try again, EFFECT_FAILED when the error budget is spent */
-enum effect_step stage_provider(struct worker *w, struct effect *e,
+enum effect_step stage_provider(struct saga_ctx *ctx, struct effect *e,
                                 const struct provider_ops **ops, void **state);
 
 /* stage_fault - the crash point "<worker>-<effect>-<when>" */
-void stage_fault(struct worker *w, const struct effect *e, const char *when);
+void stage_fault(struct saga_ctx *ctx, const struct effect *e, const char *when);
 
 /* stage_call_failed - note a failed provider call in e (error, count);
  * 1 when the budget is spent and the effect should fail, else 0 */
-int stage_call_failed(struct worker *w, struct effect *e, const char *what, const char *err);
+int stage_call_failed(struct saga_ctx *ctx, struct effect *e, const char *what, const char *err);
 
 /* stage_call_done - a provider call that changes something succeeded:
  * mark phase in e's result, record it and count the call */
-void stage_call_done(struct worker *w, struct effect *e, const char *phase);
+void stage_call_done(struct saga_ctx *ctx, struct effect *e, const char *phase);
 
 /* stage_result_int - an integer member of e's result, or fallback */
 int stage_result_int(const struct effect *e, const char *name, int fallback);
@@ -67,7 +67,7 @@ void stage_result_set(struct effect *e, const char *name, int value);
 
 /* stage_finish - crash point before-finish, then effect_finish; a failed
  * finish is retried on the next tick (EFFECT_WAIT) */
-enum effect_step stage_finish(struct worker *w, struct effect *e, enum effect_step status,
+enum effect_step stage_finish(struct saga_ctx *ctx, struct effect *e, enum effect_step status,
                               const struct saga_input *in, const char *topic, cJSON *data);
 
 #endif

@@ -34,16 +34,16 @@ static int traffic_lock_last(struct db *db, const char *environment, struct depl
 }
 
 /* traffic_lock - lock the deployment req names, or the one its scope picks */
-static int traffic_lock(struct worker *w, const char *environment,
+static int traffic_lock(struct saga_ctx *ctx, const char *environment,
                         const struct traffic_request *req, struct deployment *d)
 {
     int found;
 
     if (req->deployment_id != NULL)
-        return deployment_lock(worker_db(w), req->deployment_id, d);
-    found = deployment_lock_active(worker_db(w), environment, d);
+        return deployment_lock(ctx->db, req->deployment_id, d);
+    found = deployment_lock_active(ctx->db, environment, d);
     if (found == 1 && req->scope == TRAFFIC_ACTIVE_OR_LAST)
-        found = traffic_lock_last(worker_db(w), environment, d);
+        found = traffic_lock_last(ctx->db, environment, d);
     return found;
 }
 
@@ -85,7 +85,7 @@ static int traffic_verdict(int verdict, const char *why, const struct deployment
 }
 
 /* traffic_request_apply - apply req's input to its deployment */
-int traffic_request_apply(struct worker *w, const struct cloud_event *ev,
+int traffic_request_apply(struct saga_ctx *ctx, const struct cloud_event *ev,
                           const struct traffic_request *req, struct event_error *err)
 {
     struct deployment d;
@@ -94,7 +94,7 @@ int traffic_request_apply(struct worker *w, const struct cloud_event *ev,
     int found, result;
 
     memset(&d, 0, sizeof(d));
-    found = traffic_lock(w, ev->subject, req, &d);
+    found = traffic_lock(ctx, ev->subject, req, &d);
     if (found < 0) {
         result = event_error_set(err, EVENT_INTERNAL, "locking the deployment failed");
     } else if (found > 0) {
@@ -104,7 +104,7 @@ int traffic_request_apply(struct worker *w, const struct cloud_event *ev,
                                  d.id, d.environment);
     } else {
         log_context_set(ev->subject, d.id, ev->id);
-        result = traffic_verdict(deployment_apply(w, &d, &req->input, &note, why, sizeof(why)),
+        result = traffic_verdict(deployment_apply(ctx, &d, &req->input, &note, why, sizeof(why)),
                                  why, &d, req, err);
     }
     deployment_release(&d);
@@ -148,10 +148,10 @@ int64_t traffic_json_int(const cJSON *data, const char *name, int64_t fallback)
 }
 
 /* traffic_deployment_read - the new color, step and state of a deployment */
-int traffic_deployment_read(struct worker *w, const char *id, struct traffic_deployment *out)
+int traffic_deployment_read(struct saga_ctx *ctx, const char *id, struct traffic_deployment *out)
 {
     struct deployment d;
-    int found = deployment_load(worker_db(w), id, &d);
+    int found = deployment_load(ctx->db, id, &d);
 
     if (found == 0) {
         out->new_color = (enum color)d.saga.new_color;
@@ -165,13 +165,13 @@ int traffic_deployment_read(struct worker *w, const char *id, struct traffic_dep
 }
 
 /* traffic_effect_open - an effect's provider and deployment row */
-int traffic_effect_open(struct worker *w, const struct effect *e, const struct provider_ops **ops,
+int traffic_effect_open(struct saga_ctx *ctx, const struct effect *e, const struct provider_ops **ops,
                         void **state, struct traffic_deployment *d, char *why, size_t why_len)
 {
     why[0] = '\0';
-    if (effect_provider(w, e->environment, ops, state, why, why_len) != 0)
+    if (effect_provider(ctx, e->environment, ops, state, why, why_len) != 0)
         return -1;
-    return traffic_deployment_read(w, e->deployment_id, d);
+    return traffic_deployment_read(ctx, e->deployment_id, d);
 }
 
 /* traffic_weights_for - absolute weights that give new_color share percent */

@@ -10,7 +10,7 @@
  *		.input = { .kind = SAGA_IN_PAUSE },
  *		.actor = requested_by, .reason = reason,
  *	};
- *	return traffic_request_apply(w, ev, &req, err);	(inside a handler)
+ *	return traffic_request_apply(ctx, ev, &req, err);	(inside a handler)
  *
  *	struct provider_weights want;
  *	traffic_weights_for(COLOR_GREEN, 10, &want);		(blue 90, green 10)
@@ -36,7 +36,7 @@
 #include "provider/provider.h"
 #include "saga/effect.h"
 #include "saga/saga.h"
-#include "worker/worker.h"
+
 
 #include <stdint.h>
 
@@ -55,7 +55,7 @@ struct traffic_request {
 
 /* traffic_request_apply - apply req's input to its deployment inside the
  * handler's transaction; 0 or -1 with err set (see DESCRIPTION) */
-int traffic_request_apply(struct worker *w, const struct cloud_event *ev,
+int traffic_request_apply(struct saga_ctx *ctx, const struct cloud_event *ev,
                           const struct traffic_request *req, struct event_error *err);
 
 /* traffic_action_parse - a shift-requested action ("shift", "promote",
@@ -75,11 +75,11 @@ struct traffic_deployment {
 };
 
 /* traffic_deployment_read - outside any transaction; 0, or -1 (logged) */
-int traffic_deployment_read(struct worker *w, const char *id, struct traffic_deployment *out);
+int traffic_deployment_read(struct saga_ctx *ctx, const char *id, struct traffic_deployment *out);
 
 /* traffic_effect_open - an effect's provider and deployment row, for a
  * step; 0, or -1 with why (a provider error; empty for the database) */
-int traffic_effect_open(struct worker *w, const struct effect *e, const struct provider_ops **ops,
+int traffic_effect_open(struct saga_ctx *ctx, const struct effect *e, const struct provider_ops **ops,
                         void **state, struct traffic_deployment *d, char *why, size_t why_len);
 
 /* traffic_weights_for - absolute weights that give new_color share percent */

@@ -9,7 +9,6 @@
 #include "base/log.h"
 #include "base/share.h"
 #include "io/migrate.h"
-#include "saga/effect_internal.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -115,26 +114,6 @@ static void worker_retry_cb(evutil_socket_t fd, short what, void *arg)
     kafka_consumer_retry(w->consumer);
 }
 
-/* worker_effects_cb - fire due timers and step the saga's effects */
-static void worker_effects_cb(evutil_socket_t fd, short what, void *arg)
-{
-    struct worker *w = arg;
-
-    (void)fd;
-    (void)what;
-    if (w->stopping || !db_ok(w->db))
-        return;
-    effect_timers_fire(w);
-    effect_run(w, w->spec->effects, w->spec->effect_count);
-}
-
-/* worker_kick - step the saga's effects now, not at the next tick */
-void worker_kick(struct worker *w)
-{
-    if (w->ev_effects)
-        event_active(w->ev_effects, EV_TIMEOUT, 0);
-}
-
 /* worker_delivery_cb - the producer's delivery report */
 static void worker_delivery_cb(rd_kafka_resp_err_t err, void *opaque, void *arg)
 {
@@ -170,7 +149,42 @@ static void worker_run_tick_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     if (!t->w->stopping)
-        t->tick->fire(t->w);
+        t->tick->fire(t->w, t->tick->arg);
+}
+
+/* worker_kick - fire the ticks that run after each handled record now */
+void worker_kick(struct worker *w)
+{
+    for (size_t i = 0; i < w->spec->tick_count; i++) {
+        if (w->spec->ticks[i].after_each_record && w->ev_ticks[i])
+            event_active(w->ev_ticks[i], EV_TIMEOUT, 0);
+    }
+}
+
+/* worker_ticks_start - the ticks' start hooks, before the loop */
+static void worker_ticks_start(struct worker *w)
+{
+    for (size_t i = 0; i < w->spec->tick_count; i++) {
+        const struct worker_tick *tick = &w->spec->ticks[i];
+
+        if (tick->start)
+            tick->start(w, tick->arg);
+    }
+}
+
+/* worker_ticks_stop - free the ticks, calling their stop hooks */
+static void worker_ticks_stop(struct worker *w)
+{
+    for (size_t i = 0; i < w->spec->tick_count; i++) {
+        const struct worker_tick *tick = &w->spec->ticks[i];
+
+        if (w->ev_ticks[i] == NULL)
+            continue;
+        if (tick->stop)
+            tick->stop(w, tick->arg);
+        event_free(w->ev_ticks[i]);
+        w->ev_ticks[i] = NULL;
+    }
 }
 
 /* worker_events - signals, sweeper, retry timer and ticks */
@@ -183,8 +197,6 @@ static void worker_events(struct worker *w)
         log_fatal("signal set-up failed");
     w->ev_sweep = worker_every(w, config_get_int("CUTOVER_OUTBOX_SWEEP_MS"), worker_sweep_cb, w);
     w->ev_retry = evtimer_new(w->base, worker_retry_cb, w);
-    if (w->spec->effect_count > 0)
-        w->ev_effects = worker_every(w, config_get_int("CUTOVER_TIMER_POLL_MS"), worker_effects_cb, w);
     if (w->spec->tick_count > WORKER_MAX_TICKS)
         log_panic("worker_events: %zu ticks, at most %d", w->spec->tick_count, WORKER_MAX_TICKS);
     for (size_t i = 0; i < w->spec->tick_count; i++) {
@@ -255,14 +267,7 @@ static void worker_close(struct worker *w)
     kafka_consumer_free(w->consumer);
     if (w->producer && kafka_producer_flush(w->producer, (int)grace) != 0)
         log_warn("shutdown: deliveries still pending; the sweeper of the next start sends them");
-    for (size_t i = 0; i < WORKER_MAX_TICKS; i++) {
-        if (w->ev_ticks[i])
-            event_free(w->ev_ticks[i]);
-    }
-    if (w->ev_effects) {
-        effect_shutdown(w);
-        event_free(w->ev_effects);
-    }
+    worker_ticks_stop(w);
     if (w->ev_retry)
         event_free(w->ev_retry);
     if (w->ev_sweep)
@@ -297,6 +302,7 @@ int worker_main(int argc, char **argv, const struct worker_spec *spec)
         log_fatal("event_base_new failed");
     worker_events(&w);
     worker_open(&w);
+    worker_ticks_start(&w);
     log_info("started: source %s", w.source);
     if (event_base_dispatch(w.base) != 0 || !w.stopping)
         log_fatal("left the event loop unexpectedly");

@@ -35,7 +35,6 @@
 #include <event2/event.h>
 
 struct worker;
-struct effect_handler;
 
 /* worker_handler_fn - handle one accepted event inside the transaction;
  * 0 done, -1 with err set: EVENT_INTERNAL after a transient database error
@@ -48,12 +47,19 @@ struct worker_handler {
     worker_handler_fn handle;
 };
 
-/* A periodic job of the worker (durable timers, waits); runs outside any
- * transaction. */
+/* A periodic job of the worker; runs outside any transaction, never while
+ * the worker drains. A layer above the skeleton (the saga's effects and
+ * timers) plugs in here without the skeleton knowing its types. */
 struct worker_tick {
     const char *name;
     const char *interval_var; /* a CUTOVER_* integer variable, milliseconds */
-    void (*fire)(struct worker *w);
+    void (*fire)(struct worker *w, const void *arg);
+    const void *arg;          /* handed to fire, start and stop */
+    /* start - once the database and Kafka are open, before the loop; may be NULL */
+    void (*start)(struct worker *w, const void *arg);
+    /* stop - at shutdown, while the database is still open; may be NULL */
+    void (*stop)(struct worker *w, const void *arg);
+    int after_each_record; /* also fire right after each handled record */
 };
 
 struct worker_spec {
@@ -63,10 +69,6 @@ struct worker_spec {
     size_t handler_count;
     const struct worker_tick *ticks;
     size_t tick_count;
-    /* the saga effects this worker performs (effect.h); with any, the
-     * skeleton also fires durable timers and steps effects on its tick */
-    const struct effect_handler *effects;
-    size_t effect_count;
 };
 
 int worker_main(int argc, char **argv, const struct worker_spec *spec);

@@ -25,7 +25,6 @@ struct worker {
     struct event *ev_sigint;
     struct event *ev_sweep;
     struct event *ev_retry;
-    struct event *ev_effects;
     struct event *ev_ticks[WORKER_MAX_TICKS];
     char source[256];
     long max_event_bytes;
@@ -36,7 +35,7 @@ struct worker {
 
 /* worker_record_cb - the consumer's callback: one record's whole path */
 int worker_record_cb(rd_kafka_message_t *msg, void *arg);
-/* worker_kick - step the saga's effects now, not at the next tick */
+/* worker_kick - fire the ticks that run after each handled record now */
 void worker_kick(struct worker *w);
 
 #endif

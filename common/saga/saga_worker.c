@@ -1,0 +1,63 @@
+/*
+ * saga_worker - the saga engine in a worker process (see saga_worker.h):
+ *               the context bound to the worker's database and outbox,
+ *               and the saga's tick.
+ */
+#include "saga/saga_worker.h"
+
+#include "base/log.h"
+
+static struct saga_ctx saga_worker_ctx;
+
+/* saga_worker_emit_cb - the worker's outbox as the saga's sink */
+static int saga_worker_emit_cb(void *sink, const char *topic, const char *environment,
+                               cJSON *data)
+{
+    return worker_emit(sink, topic, environment, data);
+}
+
+/* saga_worker_publish_cb - publish the worker's committed outbox rows */
+static void saga_worker_publish_cb(void *sink)
+{
+    worker_publish(sink);
+}
+
+/* saga_ctx_of - the saga's context of worker w */
+struct saga_ctx *saga_ctx_of(struct worker *w)
+{
+    saga_worker_ctx.db = worker_db(w);
+    saga_worker_ctx.worker = worker_name(w);
+    saga_worker_ctx.emit = saga_worker_emit_cb;
+    saga_worker_ctx.publish = saga_worker_publish_cb;
+    saga_worker_ctx.sink = w;
+    return &saga_worker_ctx;
+}
+
+/* saga_tick_start - the worker's steps must match the table of owners */
+void saga_tick_start(struct worker *w, const void *arg)
+{
+    const struct saga_effects *fx = arg;
+    char why[256];
+
+    if (effect_owners_check(worker_name(w), fx->handlers, fx->count, why, sizeof(why)) != 0)
+        log_panic("saga_tick_start: %s", why);
+}
+
+/* saga_tick_fire - fire due timers, then step the worker's effects */
+void saga_tick_fire(struct worker *w, const void *arg)
+{
+    const struct saga_effects *fx = arg;
+    struct saga_ctx *ctx = saga_ctx_of(w);
+
+    if (!db_ok(ctx->db))
+        return;
+    effect_timers_fire(ctx);
+    effect_run(ctx, fx->handlers, fx->count);
+}
+
+/* saga_tick_stop - hand back held effects and close the providers */
+void saga_tick_stop(struct worker *w, const void *arg)
+{
+    (void)arg;
+    effect_shutdown(saga_ctx_of(w));
+}

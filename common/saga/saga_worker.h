@@ -1,0 +1,63 @@
+/*
+ * saga_worker - binds the saga engine to the worker skeleton: the saga's
+ *               context of a worker process, and the tick that fires the
+ *               durable timers and steps the worker's effects.
+ *
+ * SYNOPSIS
+ *	static const struct effect_handler scaler_effects[] = {
+ *		{ SAGA_FX_SCALE_NEW, scaler_scale_new_step }, ...
+ *	};
+ *	static const struct saga_effects scaler_saga = SAGA_EFFECTS(scaler_effects);
+ *	static const struct worker_tick scaler_ticks[] = { SAGA_TICK(&scaler_saga) };
+ *
+ *	static int scaler_build_ready(struct worker *w, const struct cloud_event *ev,
+ *	                              struct event_error *err)
+ *	{
+ *		return deployment_receive(saga_ctx_of(w), ev, err);
+ *	}
+ *
+ * DESCRIPTION
+ *	The skeleton knows nothing of the saga: the saga plugs in through the
+ *	skeleton's own tick hooks. At start the tick checks the worker's
+ *	effect steps against the one table of owners (effect_owners_check)
+ *	and stops the process on a mismatch: an effect nobody performs would
+ *	stall every deployment. It then fires on CUTOVER_TIMER_POLL_MS and
+ *	right after each handled record; at shutdown it hands held effects
+ *	back and closes the providers.
+ *
+ *	saga_ctx_of() returns the process's one context (a worker process
+ *	runs one worker): its database, its name, and its outbox as the sink.
+ */
+#ifndef CUTOVER_SAGA_WORKER_H
+#define CUTOVER_SAGA_WORKER_H
+
+#include "saga/effect.h"
+#include "saga/saga_ctx.h"
+#include "worker/worker.h"
+
+#include <stddef.h>
+
+/* The effect steps of one worker. */
+struct saga_effects {
+    const struct effect_handler *handlers;
+    size_t count;
+};
+
+#define SAGA_EFFECTS(table) {(table), sizeof(table) / sizeof((table)[0])}
+
+#define SAGA_TICK(effects)                                                                         \
+    {                                                                                              \
+        .name = "saga", .interval_var = "CUTOVER_TIMER_POLL_MS", .fire = saga_tick_fire,           \
+        .arg = (effects), .start = saga_tick_start, .stop = saga_tick_stop,                        \
+        .after_each_record = 1,                                                                    \
+    }
+
+/* saga_ctx_of - the saga's context of worker w */
+struct saga_ctx *saga_ctx_of(struct worker *w);
+
+/* The tick's hooks (arg: const struct saga_effects *). */
+void saga_tick_start(struct worker *w, const void *arg);
+void saga_tick_fire(struct worker *w, const void *arg);
+void saga_tick_stop(struct worker *w, const void *arg);
+
+#endif
