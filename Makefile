@@ -5,7 +5,8 @@
 # workers/NAME.c  -> $(BUILD)/bin/cutover-NAME (cutover.c -> the CLI, cutover;
 #                    cutoverd.c -> the supervisor, cutoverd)
 # demo/app.c, demo/loadgen.c -> $(BUILD)/bin/cutover-demo-app, cutover-loadgen
-# tests/unit/test_*.c -> $(BUILD)/tests/test_* (cmocka)
+# tests/unit/test_*.c -> $(BUILD)/tests/test_* (cmocka); the other tests/unit/*.c
+#                    are helpers (log capture, fake HTTP server) linked into each
 # tests/integration/*_probe.c -> $(BUILD)/tests/*_probe (drive one provider call)
 
 PREFIX  ?= /usr/local
@@ -31,6 +32,9 @@ WORKER_BIN := $(foreach w,$(WORKER_SRC:workers/%.c=%),$(BUILD)/bin/$(call bin_na
 DEMO_BIN   := $(BUILD)/bin/cutover-demo-app $(BUILD)/bin/cutover-loadgen
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_LIB_SRC := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+UNIT_LIB_OBJ := $(UNIT_LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_HDR   := $(wildcard tests/unit/*.h)
 PROBE_SRC  := $(wildcard tests/integration/*_probe.c)
 PROBE_BIN  := $(PROBE_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 OPS_BIN    := $(BUILD)/bin/cutover-mock-broker
@@ -67,7 +71,9 @@ $(OPS_BIN): ops/mock-broker.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs rdkafka)
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libcutover.a
+$(UNIT_SRC:%.c=$(BUILD)/%.o) $(UNIT_LIB_OBJ): $(UNIT_HDR)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_LIB_OBJ) $(BUILD)/libcutover.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
 

@@ -8,11 +8,10 @@
  *	Profile files live in a temporary directory named through
  *	AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE. The container and
  *	instance metadata endpoints are AWS services that cannot run here: a
- *	stand-in, a forked child listening on 127.0.0.1 (port chosen by the
- *	kernel, socket bound before the fork so nothing waits), answers
- *	canned responses per "METHOD path" and answers 401 when a route's
- *	required header (the container token, the IMDSv2 session token) is
- *	missing. Each test starts from an environment without AWS_* variables.
+ *	stand-in, the fake server of fake_http.h, answers canned responses
+ *	per "METHOD path" and answers 401 when a route's required header
+ *	(the container token, the IMDSv2 session token) is missing. Each
+ *	test starts from an environment without AWS_* variables.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,18 +19,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/log.h"
 #include "provider/aws/aws_credentials.h"
+
+#include "fake_http.h"
 
 /* One canned answer of the stand-in server. */
 struct route {
@@ -40,10 +36,10 @@ struct route {
     const char *body;     /* "%d" is replaced by the number of requests served */
 };
 
-/* The stand-in server: a child process. */
-struct server {
-    pid_t pid;
-    int port;
+/* The stand-in's routes: a table and its length. */
+struct routes {
+    const struct route *route;
+    size_t n;
 };
 
 static char tmpdir[] = "/tmp/cutover-aws-creds-XXXXXX";
@@ -59,72 +55,36 @@ static void fill_body(char *out, size_t out_len, const char *template, int serve
         snprintf(out, out_len, "%s", template);
 }
 
-/* server_answer - read one request on fd and answer from routes */
-static void server_answer(int fd, const struct route *routes, size_t n, int served)
+/* answer_cb - read one request on fd and answer from the routes in arg */
+static void answer_cb(int fd, int served, const void *arg)
 {
-    char req[8192], body[4096], resp[8192];
-    size_t len = 0;
-    ssize_t r;
-
-    while (len < sizeof(req) - 1 && (r = read(fd, req + len, sizeof(req) - 1 - len)) > 0) {
-        len += (size_t)r;
-        req[len] = '\0';
-        if (strstr(req, "\r\n\r\n"))
-            break;
-    }
-    req[len] = '\0';
+    const struct routes *routes = arg;
+    char req[8192], body[4096];
     int status = 404;
+
+    fake_http_read_request(fd, req, sizeof(req));
     snprintf(body, sizeof(body), "not found");
-    for (size_t i = 0; i < n; i++) {
-        size_t rl = strlen(routes[i].request);
-        if (strncmp(req, routes[i].request, rl) != 0 || req[rl] != ' ')
+    for (size_t i = 0; i < routes->n; i++) {
+        const struct route *rt = &routes->route[i];
+        size_t rl = strlen(rt->request);
+        if (strncmp(req, rt->request, rl) != 0 || req[rl] != ' ')
             continue;
-        status = routes[i].required && !strstr(req, routes[i].required) ? 401 : 200;
+        status = rt->required && !strstr(req, rt->required) ? 401 : 200;
         if (status == 200)
-            fill_body(body, sizeof(body), routes[i].body, served);
+            fill_body(body, sizeof(body), rt->body, served);
         else
             snprintf(body, sizeof(body), "unauthorized");
         break;
     }
-    int m = snprintf(resp, sizeof(resp), "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
-                     "Connection: close\r\n\r\n%s", status, strlen(body), body);
-    if (write(fd, resp, (size_t)m) < 0)
-        _exit(1);
+    fake_http_respond(fd, status, "", body);
 }
 
-/* server_start - a child answering routes on 127.0.0.1 until stopped */
-static struct server server_start(const struct route *routes, size_t n)
+/* server_start - the stand-in answering route[0..n) until stopped */
+static struct fake_http server_start(const struct route *route, size_t n)
 {
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t alen = sizeof(addr);
-    struct server s;
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    const struct routes routes = { route, n };
 
-    assert_true(lfd >= 0);
-    assert_int_equal(bind(lfd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    assert_int_equal(listen(lfd, 16), 0);
-    assert_int_equal(getsockname(lfd, (struct sockaddr *)&addr, &alen), 0);
-    s.port = ntohs(addr.sin_port);
-    s.pid = fork();
-    assert_true(s.pid >= 0);
-    if (s.pid == 0) {
-        for (int served = 1;; served++) {
-            int fd = accept(lfd, NULL, NULL);
-            if (fd < 0)
-                _exit(1);
-            server_answer(fd, routes, n, served);
-            close(fd);
-        }
-    }
-    close(lfd);
-    return s;
-}
-
-/* server_stop - end the child */
-static void server_stop(struct server *s)
-{
-    kill(s->pid, SIGTERM);
-    waitpid(s->pid, NULL, 0);
+    return fake_http_start(0, answer_cb, &routes);
 }
 
 /* clean_env - no AWS_* variable, no profile files, no metadata */
@@ -293,7 +253,7 @@ static void test_container(void **state)
     static const struct route routes[] = {
         { "GET /v2/credentials", "Authorization: ctr-token\r\n", CONTAINER_JSON },
     };
-    struct server s = server_start(routes, 1);
+    struct fake_http s = server_start(routes, 1);
     struct aws_credentials c;
     char url[128], err[256];
 
@@ -317,7 +277,7 @@ static void test_container(void **state)
     setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds", 1);
     assert_int_equal(aws_credentials_load(&c, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "FULL_URI"));
-    server_stop(&s);
+    fake_http_stop(&s);
 }
 
 #define IMDS_JSON                                                                        \
@@ -334,7 +294,7 @@ static void test_imds(void **state)
         { "GET /latest/meta-data/iam/security-credentials/web-role",
           "X-aws-ec2-metadata-token: imds-tok\r\n", IMDS_JSON },
     };
-    struct server s = server_start(routes, 3);
+    struct fake_http s = server_start(routes, 3);
     struct aws_credentials c;
     char url[128], err[256];
 
@@ -349,7 +309,7 @@ static void test_imds(void **state)
     assert_string_equal(c.secret_access_key, "secret-imds");
     assert_string_equal(c.session_token, "tok-imds");
     aws_credentials_clear(&c);
-    server_stop(&s);
+    fake_http_stop(&s);
     assert_int_equal(aws_credentials_from_imds(&c, err, sizeof(err)), 1);
     assert_int_equal(aws_credentials_load(&c, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "no AWS credentials"));
@@ -359,7 +319,7 @@ static void test_imds(void **state)
 static void test_cache_refresh(void **state)
 {
     static const struct route routes[] = { { "GET /c", NULL, CONTAINER_JSON } };
-    struct server s = server_start(routes, 1);
+    struct fake_http s = server_start(routes, 1);
     struct aws_credentials_cache *cache = aws_credentials_cache_create();
     const struct aws_credentials *c;
     const long long expiry = 1893456000LL;
@@ -374,7 +334,7 @@ static void test_cache_refresh(void **state)
     assert_string_equal(c->access_key_id, "AKIDCTR1");
     assert_int_equal(aws_credentials_cache_get(cache, expiry - 300, &c, err, sizeof(err)), 0);
     assert_string_equal(c->access_key_id, "AKIDCTR2");
-    server_stop(&s);
+    fake_http_stop(&s);
     /* refresh fails: the old ones serve until they really expire */
     assert_int_equal(aws_credentials_cache_get(cache, expiry - 10, &c, err, sizeof(err)), 0);
     assert_string_equal(c->access_key_id, "AKIDCTR2");

@@ -4,11 +4,11 @@
  *	timeout), the XML helper.
  *
  * DESCRIPTION
- *	AWS endpoints cannot be reached here; a stand-in, a forked child on
- *	127.0.0.1 (socket bound before the fork), answers a script of canned
- *	responses in order and appends every request it receives to a file
- *	that the test reads after the call returns. The end-to-end checks
- *	against moto's server belong to the AWS provider's integration tests.
+ *	AWS endpoints cannot be reached here; a stand-in, the fake server of
+ *	fake_http.h, answers a script of canned responses in order and
+ *	appends every request it receives to a file that the test reads
+ *	after the call returns. The end-to-end checks against moto's server
+ *	belong to the AWS provider's integration tests.
  *	XML cases are skipped when the build has no libxml2.
  */
 #include <setjmp.h>
@@ -17,14 +17,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,15 +28,12 @@
 #include "provider/aws/aws_http.h"
 #include "provider/aws/aws_xml.h"
 
+#include "fake_http.h"
+
 /* One scripted answer; status 0 means: read the request, never answer. */
 struct answer {
     int status;
     const char *body;
-};
-
-struct server {
-    pid_t pid;
-    int port;
 };
 
 static char tmpdir[] = "/tmp/cutover-aws-http-XXXXXX";
@@ -52,21 +44,14 @@ static char log_path[600];
     "<Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>"            \
     "<RequestId>req-%s</RequestId></ErrorResponse>"
 
-/* server_answer - record one request, send one scripted answer */
-static void server_answer(int fd, const struct answer *a)
+/* answer_cb - record one request, send the served-th answer of the script in arg */
+static void answer_cb(int fd, int served, const void *arg)
 {
-    char req[16384], resp[16384];
-    ssize_t r;
-    size_t len = 0;
-
-    while (len < sizeof(req) && (r = read(fd, req + len, sizeof(req) - len)) > 0) {
-        len += (size_t)r;
-        const char *end = memmem(req, len, "\r\n\r\n", 4);
-        const char *cl = memmem(req, len, "Content-Length: ", 16);
-        if (end && (!cl || len >= (size_t)(end + 4 - req) + strtoul(cl + 16, NULL, 10)))
-            break;
-    }
+    const struct answer *a = (const struct answer *)arg + served - 1;
+    char req[16384];
+    size_t len = fake_http_read_request(fd, req, sizeof(req));
     FILE *f = fopen(log_path, "a");
+
     if (f) {
         fwrite(req, 1, len, f);
         fputs("\n--end--\n", f);
@@ -74,49 +59,14 @@ static void server_answer(int fd, const struct answer *a)
     }
     if (a->status == 0)
         pause();
-    int n = snprintf(resp, sizeof(resp), "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
-                     "x-amzn-RequestId: hdr-id\r\nConnection: close\r\n\r\n%s",
-                     a->status, strlen(a->body), a->body);
-    if (write(fd, resp, (size_t)n) < 0)
-        _exit(1);
+    fake_http_respond(fd, a->status, "x-amzn-RequestId: hdr-id\r\n", a->body);
 }
 
-/* server_start - a child that answers script[0..n) in order */
-static struct server server_start(const struct answer *script, size_t n)
+/* server_start - the stand-in answering script[0..n) in order, with an empty log */
+static struct fake_http server_start(const struct answer *script, size_t n)
 {
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t alen = sizeof(addr);
-    struct server s;
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-
-    assert_true(lfd >= 0);
-    assert_int_equal(bind(lfd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    assert_int_equal(listen(lfd, 16), 0);
-    assert_int_equal(getsockname(lfd, (struct sockaddr *)&addr, &alen), 0);
-    s.port = ntohs(addr.sin_port);
     unlink(log_path);
-    s.pid = fork();
-    assert_true(s.pid >= 0);
-    if (s.pid == 0) {
-        for (size_t i = 0; i < n; i++) {
-            int fd = accept(lfd, NULL, NULL);
-            if (fd < 0)
-                _exit(1);
-            server_answer(fd, &script[i]);
-            close(fd);
-        }
-        pause();
-        _exit(0);
-    }
-    close(lfd);
-    return s;
-}
-
-/* server_stop - end the child */
-static void server_stop(struct server *s)
-{
-    kill(s->pid, SIGTERM);
-    waitpid(s->pid, NULL, 0);
+    return fake_http_start((int)n, answer_cb, script);
 }
 
 /* server_log - what the stand-in received, a string the caller frees */
@@ -149,7 +99,7 @@ static int setup(void **state)
 }
 
 /* client_for - a client whose ELBv2 and CodeDeploy endpoints are the stand-in */
-static struct aws_client *client_for(const struct server *s)
+static struct aws_client *client_for(const struct fake_http *s)
 {
     char url[64], err[256];
 
@@ -194,7 +144,7 @@ static void test_endpoints(void **state)
 static void test_query_call(void **state)
 {
     static const struct answer script[] = { { 200, "<DescribeListenersResponse/>" } };
-    struct server s = server_start(script, 1);
+    struct fake_http s = server_start(script, 1);
     struct aws_client *c = client_for(&s);
     struct aws_param p[] = { { "Names.member.1", "a b+c/é" } };
     struct aws_response r;
@@ -218,7 +168,7 @@ static void test_query_call(void **state)
     free(log);
     aws_response_free(&r);
     aws_client_free(c);
-    server_stop(&s);
+    fake_http_stop(&s);
 }
 
 /* test_json_call - X-Amz-Target, content type, JSON errors are not retried */
@@ -228,7 +178,7 @@ static void test_json_call(void **state)
         { 400, "{\"__type\":\"com.amazonaws.codedeploy#DeploymentGroupDoesNotExistException\","
                "\"message\":\"No group\"}" },
     };
-    struct server s = server_start(script, 1);
+    struct fake_http s = server_start(script, 1);
     struct aws_client *c = client_for(&s);
     struct aws_response r;
     char err[512];
@@ -246,7 +196,7 @@ static void test_json_call(void **state)
     free(log);
     aws_response_free(&r);
     aws_client_free(c);
-    server_stop(&s);
+    fake_http_stop(&s);
 }
 
 /* test_retry_then_success - 503 and throttling are retried */
@@ -257,7 +207,7 @@ static void test_retry_then_success(void **state)
         { 400, "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}" },
         { 200, "{}" },
     };
-    struct server s = server_start(script, 3);
+    struct fake_http s = server_start(script, 3);
     struct aws_client *c = client_for(&s);
     struct aws_response r;
     char err[512];
@@ -268,14 +218,14 @@ static void test_retry_then_success(void **state)
     assert_int_equal(r.status, 200);
     aws_response_free(&r);
     aws_client_free(c);
-    server_stop(&s);
+    fake_http_stop(&s);
 }
 
 /* test_attempts_used_up - CUTOVER_AWS_MAX_ATTEMPTS bounds the tries */
 static void test_attempts_used_up(void **state)
 {
     static const struct answer script[] = { { 500, "" }, { 502, "" }, { 200, "{}" } };
-    struct server s = server_start(script, 3);
+    struct fake_http s = server_start(script, 3);
     struct aws_response r;
     char err[512];
 
@@ -287,19 +237,19 @@ static void test_attempts_used_up(void **state)
     assert_string_equal(err, "HTTP 502 (request id hdr-id)");
     aws_response_free(&r);
     aws_client_free(c);
-    server_stop(&s);
+    fake_http_stop(&s);
 }
 
 /* test_connection_refused - connection errors are retried, then reported */
 static void test_connection_refused(void **state)
 {
     static const struct answer script[] = { { 200, "" } };
-    struct server s = server_start(script, 1);
+    struct fake_http s = server_start(script, 1);
     struct aws_response r;
     char err[512];
 
     (void)state;
-    server_stop(&s); /* the port is now closed */
+    fake_http_stop(&s); /* the port is now closed */
     struct aws_client *c = client_for(&s);
     assert_int_equal(aws_client_json(c, AWS_SERVICE_CODEDEPLOY, "X.Y", NULL, &r, err, sizeof(err)), -1);
     assert_int_equal(r.attempts, 3);
@@ -312,7 +262,7 @@ static void test_connection_refused(void **state)
 static void test_timeout_bounds_call(void **state)
 {
     static const struct answer script[] = { { 0, "" } };
-    struct server s = server_start(script, 1);
+    struct fake_http s = server_start(script, 1);
     struct aws_response r;
     struct timespec t0, t1;
     char err[512];
@@ -328,7 +278,7 @@ static void test_timeout_bounds_call(void **state)
     assert_string_equal(r.error.code, "Timeout");
     aws_response_free(&r);
     aws_client_free(c);
-    server_stop(&s);
+    fake_http_stop(&s);
 }
 
 /* test_error_parse - Query XML, JSON, the error-type header, nothing at all */

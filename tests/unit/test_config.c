@@ -7,7 +7,7 @@
  *	and nothing loaded, sets what it needs, and checks config_load(),
  *	config_get*() and config_print() output (captured with
  *	open_memstream). Log lines are captured by pointing fd 2 at a
- *	temporary file.
+ *	temporary file (capture.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,8 @@
 #include <cmocka.h>
 
 #include "base/config.h"
+
+#include "capture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,33 +248,6 @@ static void test_mask_url(void **state)
     config_mask_url("postgresql://user:secretpassword@h/db", out, 20);
     assert_null(strstr(out, "secret"));
     assert_int_equal(strlen(out), 19);
-}
-
-/* capture_begin - point fd 2 at a temporary file; the saved fd */
-static int capture_begin(FILE **tmp)
-{
-    fflush(stderr);
-    int saved = dup(2);
-    *tmp = tmpfile();
-    assert_non_null(*tmp);
-    assert_int_equal(dup2(fileno(*tmp), 2), 2);
-    return saved;
-}
-
-/* capture_end - restore fd 2; what was written, caller frees */
-static char *capture_end(FILE *tmp, int saved)
-{
-    static const size_t cap = 65536;
-    char *text = calloc(1, cap);
-
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    rewind(tmp);
-    size_t n = fread(text, 1, cap - 1, tmp);
-    text[n] = '\0';
-    fclose(tmp);
-    return text;
 }
 
 /* test_unknown_warns - an unknown CUTOVER_ name warns but the load succeeds */

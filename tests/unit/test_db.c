@@ -18,6 +18,8 @@
 #include "io/db.h"
 #include "io/migrate.h"
 
+#include "capture.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,33 +291,6 @@ static void test_terminated(void **state)
     assert_true(db_ok(fx->db));
     assert_int_equal(use_schema(fx->db, fx->schema), 0);
     assert_int_equal(query_long(fx->db, "SELECT 3"), 3);
-}
-
-/* capture_begin - point fd 2 at a temporary file; the saved fd */
-static int capture_begin(FILE **tmp)
-{
-    fflush(stderr);
-    int saved = dup(2);
-    *tmp = tmpfile();
-    assert_non_null(*tmp);
-    assert_int_equal(dup2(fileno(*tmp), 2), 2);
-    return saved;
-}
-
-/* capture_end - restore fd 2; what was written, caller frees */
-static char *capture_end(FILE *tmp, int saved)
-{
-    static const size_t cap = 65536;
-    char *text = calloc(1, cap);
-
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    rewind(tmp);
-    size_t n = fread(text, 1, cap - 1, tmp);
-    text[n] = '\0';
-    fclose(tmp);
-    return text;
 }
 
 /* test_connect_gives_up - bounded attempts, password never logged */
