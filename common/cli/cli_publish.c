@@ -490,8 +490,7 @@ static int cli_active_deployment(const char *env, char *out, size_t len)
 {
     struct db *db = cli_db_open();
     PGresult *res = db ? db_query(db, "SELECT id FROM deployments WHERE environment = $1"
-                                      " AND NOT queued AND state NOT IN ('completed', 'failed',"
-                                      " 'rolled-back', 'superseded')", 1, &env) : NULL;
+                                      " AND NOT queued AND NOT deployment_finished(state)", 1, &env) : NULL;
     int rc = 1;
 
     if (res && PQntuples(res) == 1) {

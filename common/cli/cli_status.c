@@ -44,7 +44,6 @@
 
 /* An RFC 3339 UTC rendering of a timestamptz column, for the queries below. */
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-#define TERMINAL "('completed', 'failed', 'rolled-back', 'superseded')"
 
 struct cli_env_args {
     const char *env;
@@ -56,8 +55,8 @@ struct cli_env_args {
 static const char cli_status_sql[] =
     "WITH env AS (SELECT name, live_color FROM environments WHERE name = $1),"
     " a AS (SELECT * FROM deployments WHERE environment = $1 AND NOT queued"
-    "       AND state NOT IN " TERMINAL " ORDER BY created_at DESC LIMIT 1),"
-    " f AS (SELECT * FROM deployments WHERE environment = $1 AND state IN " TERMINAL
+    "       AND NOT deployment_finished(state) ORDER BY created_at DESC LIMIT 1),"
+    " f AS (SELECT * FROM deployments WHERE environment = $1 AND deployment_finished(state)"
     "       ORDER BY coalesce(finished_at, updated_at) DESC, created_at DESC LIMIT 1),"
     " w AS (SELECT CASE WHEN a.new_color IS NULL"
     "                   THEN CASE WHEN env.live_color = 'blue' THEN 100 ELSE 0 END"

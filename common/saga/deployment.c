@@ -155,9 +155,8 @@ int deployment_lock_active(struct db *db, const char *environment, struct deploy
 {
     memset(d, 0, sizeof(*d));
     return deployment_select(db,
-                             "WHERE d.environment = $1 AND NOT d.queued AND d.state NOT IN"
-                             " ('completed', 'failed', 'rolled-back', 'superseded')"
-                             " FOR UPDATE OF d",
+                             "WHERE d.environment = $1 AND NOT d.queued"
+                             " AND NOT deployment_finished(d.state) FOR UPDATE OF d",
                              environment, d);
 }
 

@@ -147,8 +147,7 @@ static int deployment_start_next(struct saga_ctx *ctx, const struct deployment *
     PGresult *res = db_query(ctx->db,
                              "SELECT id FROM deployments WHERE environment = $1 AND queued"
                              " AND NOT EXISTS (SELECT 1 FROM deployments a WHERE"
-                             " a.environment = $1 AND NOT a.queued AND a.state NOT IN"
-                             " ('completed', 'failed', 'rolled-back', 'superseded'))"
+                             " a.environment = $1 AND NOT a.queued AND NOT deployment_finished(a.state))"
                              " ORDER BY created_at LIMIT 1",
                              1, params);
     int rc = res ? 0 : -1;
@@ -235,8 +234,8 @@ static int deployment_persist(struct db *db, const struct deployment *d, const c
                    "UPDATE deployments SET state = $2, epoch = $3, new_color = $4,"
                    " weight_new = $5, step = $6, retiring = $7,"
                    " reason = coalesce(nullif($8, ''), reason), updated_at = now(),"
-                   " finished_at = CASE WHEN $2 IN ('completed', 'failed', 'rolled-back',"
-                   " 'superseded') THEN now() END WHERE id = $1::uuid",
+                   " finished_at = CASE WHEN deployment_finished($2) THEN now() END"
+                   " WHERE id = $1::uuid",
                    8, params);
 }
 
