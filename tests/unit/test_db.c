@@ -19,6 +19,7 @@
 #include "io/migrate.h"
 
 #include "capture.h"
+#include "db_schema.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -30,48 +31,22 @@
 #define WORKERS 4
 
 struct fixture {
-    struct db *db;
-    char schema[64];
+    struct db_schema s;
+    struct db *db; /* s.db */
     char dir[64];
 };
-
-/* use_schema - point the session's search_path at schema; 0 or -1 */
-static int use_schema(struct db *db, const char *schema)
-{
-    const char *params[] = { schema };
-
-    return db_exec(db, "SELECT set_config('search_path', $1, false)", 1, params);
-}
-
-/* schema_ddl - create or drop the schema named by params[0] without formatting SQL in C */
-static int schema_ddl(struct db *db, const char *schema, int create)
-{
-    const char *params[] = { schema };
-
-    if (db_exec(db, "SELECT set_config('cutover.test_schema', $1, false)", 1, params) != 0)
-        return -1;
-    return db_exec(db,
-                   create ? "DO $$ BEGIN EXECUTE format('CREATE SCHEMA %I', current_setting('cutover.test_schema')); END $$"
-                          : "DO $$ BEGIN EXECUTE format('DROP SCHEMA %I CASCADE', current_setting('cutover.test_schema')); END $$",
-                   0, NULL);
-}
 
 /* fixture_create - a connection in a fresh schema and an empty directory */
 static int fixture_create(void **state)
 {
-    static int serial;
     struct fixture *fx = calloc(1, sizeof(*fx));
 
     *state = fx;
-    if (getenv("CUTOVER_DATABASE_URL") == NULL)
+    if (db_schema_open(&fx->s, "test_db") != 0)
         return 0;
-    snprintf(fx->schema, sizeof(fx->schema), "test_db_%ld_%d", (long)getpid(), ++serial);
+    fx->db = fx->s.db;
     snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_db.XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
-    fx->db = db_connect(getenv("CUTOVER_DATABASE_URL"));
-    assert_non_null(fx->db);
-    assert_int_equal(schema_ddl(fx->db, fx->schema, 1), 0);
-    assert_int_equal(use_schema(fx->db, fx->schema), 0);
     return 0;
 }
 
@@ -98,12 +73,7 @@ static int fixture_free(void **state)
 {
     struct fixture *fx = *state;
 
-    if (fx->db) {
-        if (!db_ok(fx->db))
-            db_reconnect(fx->db);
-        schema_ddl(fx->db, fx->schema, 0);
-        db_close(fx->db);
-    }
+    db_schema_close(&fx->s);
     if (fx->dir[0])
         dir_remove(fx->dir);
     free(fx);
@@ -172,7 +142,7 @@ static void migrate_child(const char *url, const char *schema, const char *dir)
     char err[512] = "";
     struct db *db = db_connect(url);
 
-    if (db == NULL || use_schema(db, schema) != 0)
+    if (db == NULL || db_schema_use(db, schema) != 0)
         _exit(2);
     int rc = migrate_run(db, dir, err, sizeof(err));
     if (rc != 0)
@@ -194,7 +164,7 @@ static void test_migrate_concurrent(void **state)
         pids[i] = fork();
         assert_true(pids[i] >= 0);
         if (pids[i] == 0)
-            migrate_child(getenv("CUTOVER_DATABASE_URL"), fx->schema, fx->dir);
+            migrate_child(getenv("CUTOVER_DATABASE_URL"), fx->s.name, fx->dir);
     }
     for (int i = 0; i < WORKERS; i++) {
         assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
@@ -289,7 +259,7 @@ static void test_terminated(void **state)
     assert_true(db_transient(fx->db));
     assert_int_equal(db_reconnect(fx->db), 0);
     assert_true(db_ok(fx->db));
-    assert_int_equal(use_schema(fx->db, fx->schema), 0);
+    assert_int_equal(db_schema_use(fx->db, fx->s.name), 0);
     assert_int_equal(query_long(fx->db, "SELECT 3"), 3);
 }
 

@@ -1,0 +1,263 @@
+/*
+ * test_saga_engine - the saga engine (deployment_receive, deployment_apply,
+ *                    the effects table) driven through its narrow context
+ *                    against a real PostgreSQL, with no worker and no Kafka;
+ *                    the one table of effect owners; and the one definition
+ *                    of finished states, SQL against C.
+ *
+ * DESCRIPTION
+ *	Needs CUTOVER_DATABASE_URL (ops/devstack env gives it); without it
+ *	the database tests are skipped. Each test applies cutover's own
+ *	migrations in a schema of its own (db_schema.h). The context's emit
+ *	collects the events the engine would have put in the outbox, so a
+ *	test reads what the saga decided from the rows and the events alone.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "base/share.h"
+#include "io/migrate.h"
+#include "saga/deployment.h"
+#include "saga/effect.h"
+
+#include "db_schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EMITTED_MAX 32
+
+struct fixture {
+    struct db_schema s;
+    struct saga_ctx ctx;
+    cJSON *emitted; /* [{topic, environment, data}] */
+};
+
+/* collect_cb - the context's emit: keep the event for the test */
+static int collect_cb(void *sink, const char *topic, const char *environment, cJSON *data)
+{
+    struct fixture *fx = sink;
+    cJSON *ev = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(ev, "topic", topic);
+    cJSON_AddStringToObject(ev, "environment", environment);
+    cJSON_AddItemToObject(ev, "data", data);
+    cJSON_AddItemToArray(fx->emitted, ev);
+    return cJSON_GetArraySize(fx->emitted) <= EMITTED_MAX ? 0 : -1;
+}
+
+/* fixture_create - cutover's schema in a fresh schema, one environment */
+static int fixture_create(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof(*fx));
+    char dir[4096], err[512];
+
+    *state = fx;
+    fx->emitted = cJSON_CreateArray();
+    if (db_schema_open(&fx->s, "test_saga_engine") != 0)
+        return 0;
+    assert_int_equal(share_path("migrations", dir, sizeof(dir)), 0);
+    assert_int_equal(migrate_run(fx->s.db, dir, err, sizeof(err)), 0);
+    assert_int_equal(db_exec(fx->s.db,
+                             "INSERT INTO environments (name, provider, config)"
+                             " VALUES ('shop', 'local', '{\"capacity\": 3}')",
+                             0, NULL),
+                     0);
+    fx->ctx = (struct saga_ctx){fx->s.db, "scaler", collect_cb, NULL, fx};
+    return 0;
+}
+
+/* fixture_free - drop the schema */
+static int fixture_free(void **state)
+{
+    struct fixture *fx = *state;
+
+    db_schema_close(&fx->s);
+    cJSON_Delete(fx->emitted);
+    free(fx);
+    return 0;
+}
+
+/* need_db - skip the test when no database is configured */
+static struct fixture *need_db(void **state)
+{
+    struct fixture *fx = *state;
+
+    if (fx->s.db == NULL)
+        skip();
+    return fx;
+}
+
+/* query_text - the first column of the first row, or "" when none */
+static void query_text(struct db *db, const char *sql, const char *param, char *out, size_t len)
+{
+    PGresult *res = db_query(db, sql, param ? 1 : 0, param ? &param : NULL);
+
+    assert_non_null(res);
+    snprintf(out, len, "%s", PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+}
+
+/* query_long - the first column of the first row as a number */
+static long query_long(struct db *db, const char *sql, const char *param)
+{
+    char text[64];
+
+    query_text(db, sql, param, text, sizeof(text));
+    return strtol(text, NULL, 10);
+}
+
+/* receive_build - one build-ready for shop, received in its own transaction */
+static void receive_build(struct fixture *fx, const char *build_id)
+{
+    struct cloud_event ev;
+    struct event_error err = {0};
+    cJSON *data = cJSON_CreateObject();
+    cJSON *artifact = cJSON_AddObjectToObject(data, "artifact");
+
+    cJSON_AddStringToObject(data, "environment", "shop");
+    cJSON_AddStringToObject(data, "build_id", build_id);
+    cJSON_AddStringToObject(data, "version", build_id);
+    cJSON_AddStringToObject(artifact, "uri", "file:///releases/shop.tar.gz");
+    cJSON_AddStringToObject(artifact, "sha256", "0000000000000000000000000000000000000000000000000000000000000000");
+    assert_int_equal(event_create(&ev, "build-ready", "ci/test", "shop", data), 0);
+    assert_int_equal(db_begin(fx->s.db), 0);
+    assert_int_equal(deployment_receive(&fx->ctx, &ev, &err), 0);
+    assert_int_equal(db_commit(fx->s.db), 0);
+    cloudevent_free(&ev);
+}
+
+/* emitted_state - the state of the index-th deployment-status emitted */
+static const char *emitted_state(struct fixture *fx, int index)
+{
+    cJSON *ev;
+    int n = 0;
+
+    cJSON_ArrayForEach(ev, fx->emitted)
+    {
+        const cJSON *topic = cJSON_GetObjectItemCaseSensitive(ev, "topic");
+        const cJSON *data = cJSON_GetObjectItemCaseSensitive(ev, "data");
+
+        if (strcmp(topic->valuestring, "deployment-status") == 0 && n++ == index)
+            return cJSON_GetObjectItemCaseSensitive(data, "state")->valuestring;
+    }
+    return "";
+}
+
+/* test_finished_states_match - deployment_finished() in SQL is saga_is_terminal() */
+static void test_finished_states_match(void **state)
+{
+    struct fixture *fx = need_db(state);
+
+    for (int k = 0; k < SAGA_STATE_COUNT; k++) {
+        const char *name = saga_state_name((enum saga_state_kind)k);
+        char finished[8];
+
+        query_text(fx->s.db, "SELECT deployment_finished($1)::text", name, finished,
+                   sizeof(finished));
+        if (strcmp(finished, saga_is_terminal((enum saga_state_kind)k) ? "true" : "false") != 0)
+            fail_msg("state %s: deployment_finished() says %s", name, finished);
+    }
+}
+
+/* test_owner_table - every effect a worker performs has one owner, and
+ * the check refuses a step for another's effect or a missing step */
+static void test_owner_table(void **state)
+{
+    static const struct effect_handler scaler[] = {
+        {SAGA_FX_SCALE_NEW, NULL},
+        {SAGA_FX_RETIRE_OLD, NULL},
+    };
+    static const struct effect_handler greedy[] = {
+        {SAGA_FX_SCALE_NEW, NULL},
+        {SAGA_FX_RETIRE_OLD, NULL},
+        {SAGA_FX_SET_WEIGHTS, NULL},
+    };
+    char why[256];
+
+    (void)state;
+    assert_int_equal(effect_owners_check("scaler", scaler, 2, why, sizeof(why)), 0);
+    assert_int_equal(effect_owners_check("scaler", greedy, 3, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "shifter"));
+    assert_int_equal(effect_owners_check("scaler", scaler, 1, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "retire-old"));
+    assert_null(effect_owner(SAGA_FX_EMIT_STATUS));
+    assert_string_equal(effect_owner(SAGA_FX_RESTORE_WEIGHTS), "rollbacker");
+}
+
+/* test_receive_starts - a build for an idle environment starts scaling:
+ * the row, the scaler's effect, the stage timer and the status event */
+static void test_receive_starts(void **state)
+{
+    struct fixture *fx = need_db(state);
+    char deployment_state[32];
+
+    receive_build(fx, "b1");
+    query_text(fx->s.db, "SELECT state FROM deployments WHERE build_id = $1", "b1",
+               deployment_state, sizeof(deployment_state));
+    assert_string_equal(deployment_state, "scaling");
+    assert_int_equal(query_long(fx->s.db,
+                                "SELECT count(*) FROM effects WHERE kind = 'scale-new'"
+                                " AND owner = $1 AND status = 'pending' AND arg = 3",
+                                "scaler"),
+                     1);
+    assert_int_equal(query_long(fx->s.db,
+                                "SELECT count(*) FROM timers WHERE kind = $1 AND fired_at IS NULL",
+                                "stage-timeout"),
+                     1);
+    assert_string_equal(emitted_state(fx, 0), "scaling");
+}
+
+/* test_receive_twice - the same build_id twice is one deployment */
+static void test_receive_twice(void **state)
+{
+    struct fixture *fx = need_db(state);
+
+    receive_build(fx, "b1");
+    receive_build(fx, "b1");
+    assert_int_equal(query_long(fx->s.db, "SELECT count(*) FROM deployments WHERE build_id = $1",
+                                "b1"),
+                     1);
+    assert_int_equal(query_long(fx->s.db, "SELECT count(*) FROM effects WHERE kind = $1",
+                                "scale-new"),
+                     1);
+}
+
+/* test_newer_build_supersedes - a newer build replaces one that moved no
+ * traffic, and its stale effect is fenced off by the epoch */
+static void test_newer_build_supersedes(void **state)
+{
+    struct fixture *fx = need_db(state);
+    char old_state[32], new_state[32];
+
+    receive_build(fx, "b1");
+    receive_build(fx, "b2");
+    query_text(fx->s.db, "SELECT state FROM deployments WHERE build_id = $1", "b1", old_state,
+               sizeof(old_state));
+    query_text(fx->s.db, "SELECT state FROM deployments WHERE build_id = $1", "b2", new_state,
+               sizeof(new_state));
+    assert_string_equal(old_state, "superseded");
+    assert_string_equal(new_state, "scaling");
+    assert_int_equal(query_long(fx->s.db,
+                                "SELECT count(*) FROM deployments WHERE NOT queued"
+                                " AND NOT deployment_finished(state) AND environment = $1",
+                                "shop"),
+                     1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_finished_states_match, fixture_create, fixture_free),
+        cmocka_unit_test(test_owner_table),
+        cmocka_unit_test_setup_teardown(test_receive_starts, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_receive_twice, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_newer_build_supersedes, fixture_create, fixture_free),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
