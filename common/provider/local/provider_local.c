@@ -7,15 +7,17 @@
  *	(see provider.h)
  *
  * DESCRIPTION
- *	This file reads the environment's configuration, holds open(),
- *	close() and the operations table, and offers the path, file and
- *	clock helpers the other files share (see provider_local_internal.h).
- *	The rest lives in provider_local_haproxy.c (the HAProxy configuration
- *	file and its reload, the servers, preview_open, preview_close),
+ *	This file, the top of the provider, reads the environment's
+ *	configuration and holds open(), close() and the operations table.
+ *	The rest lives, from the top down, in provider_local_deploy.c
+ *	(deploy_start, deploy_poll, deploy_stop), provider_local_slots.c
+ *	(releases and processes of the slots; scale, health),
  *	provider_local_weights.c (set_weights, get_weights, the shares scale()
- *	keeps), provider_local_slots.c (slot directories, releases and
- *	processes; scale, health) and provider_local_deploy.c (deploy_start,
- *	deploy_poll, deploy_stop).
+ *	keeps), provider_local_haproxy.c (the HAProxy configuration file and
+ *	its reload, the servers, preview_open, preview_close) and, at the
+ *	bottom, provider_local_state.c (the state, the path and file helpers,
+ *	slot ports and paths, processes, the recorded capacity). Each file
+ *	calls only files after it in this list; each has its own header.
  *
  *	An environment <env> owns, in CUTOVER_HAPROXY_CONFIG_DIR, the file
  *	env-<env>.cfg: a frontend on 127.0.0.1:<local.listen_port> that sends
@@ -80,121 +82,19 @@
  *	Changing base_port or max_instances moves the slots' ports: do it
  *	while no instance runs.
  */
-#include "base/clock.h"
-#include "provider/local/provider_local_internal.h"
+#include "provider/local/provider_local_deploy.h"
+#include "provider/local/provider_local_haproxy.h"
+#include "provider/local/provider_local_slots.h"
+#include "provider/local/provider_local_state.h"
+#include "provider/local/provider_local_weights.h"
 
 #include "base/config.h"
 #include "provider/local/appspec.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
-/* ---- path, file and clock helpers --------------------------------------- */
-
-/* local_fmt_path - snprintf into a path buffer; -1 with a message when truncated */
-int local_fmt_path(char *buf, size_t len, char *err, size_t err_len, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= len) {
-        snprintf(err, err_len, "path too long");
-        return -1;
-    }
-    return 0;
-}
-
-/* local_sleep_ms - a short pause inside a bounded poll loop */
-void local_sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-/* local_matches - 1 when s matches the POSIX extended regular expression re */
-int local_matches(const char *s, const char *re)
-{
-    regex_t rx;
-    int ok;
-
-    if (s == NULL || regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
-        return 0;
-    ok = regexec(&rx, s, 0, NULL, 0) == 0;
-    regfree(&rx);
-    return ok;
-}
-
-/* local_mkdir_p - create path and its parents */
-int local_mkdir_p(const char *path, char *err, size_t err_len)
-{
-    char buf[LOCAL_PATH];
-
-    if (local_fmt_path(buf, sizeof(buf), err, err_len, "%s", path) != 0)
-        return -1;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            goto fail;
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        goto fail;
-    return 0;
-fail:
-    snprintf(err, err_len, "mkdir %s: %s", buf, strerror(errno));
-    return -1;
-}
-
-/* local_read_file_capped - a small file's content into buf; -1 when absent */
-int local_read_file_capped(const char *path, char *buf, size_t len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n;
-    size_t got = 0;
-
-    if (fd < 0)
-        return -1;
-    while (got + 1 < len && (n = read(fd, buf + got, len - got - 1)) > 0)
-        got += (size_t)n;
-    buf[got] = '\0';
-    close(fd);
-    return 0;
-}
-
-/* local_write_file_atomic - write content to path through a temporary file and rename */
-int local_write_file_atomic(const char *path, const char *content, char *err, size_t err_len)
-{
-    char tmp[LOCAL_PATH];
-    FILE *f;
-
-    if (local_fmt_path(tmp, sizeof(tmp), err, err_len, "%s.tmp.%ld", path, (long)getpid()) != 0)
-        return -1;
-    if ((f = fopen(tmp, "w")) == NULL) {
-        snprintf(err, err_len, "open %s: %s", tmp, strerror(errno));
-        return -1;
-    }
-    if (fputs(content, f) == EOF || fclose(f) != 0 || rename(tmp, path) != 0) {
-        snprintf(err, err_len, "write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
 
 /* ---- configuration ------------------------------------------------------ */
 

@@ -19,10 +19,12 @@
  *	tracked at once, a finished one making room for a new one. The whole
  *	story, crashes included, is in provider_local.c.
  */
-#include "provider/local/provider_local_internal.h"
+#include "provider/local/provider_local_deploy.h"
 
 #include "base/log.h"
 #include "provider/local/appspec.h"
+#include "provider/local/provider_local_haproxy.h"
+#include "provider/local/provider_local_slots.h"
 
 #include <stdio.h>
 #include <stdlib.h>

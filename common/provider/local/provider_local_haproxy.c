@@ -26,8 +26,9 @@
  *	the slots up to the color's capacity ready in it, preview_close() puts
  *	every preview server back in maintenance.
  */
-#include "provider/local/provider_local_internal.h"
+#include "provider/local/provider_local_haproxy.h"
 
+#include "base/clock.h"
 #include "base/log.h"
 
 #include <errno.h>

@@ -6,30 +6,30 @@
  * SYNOPSIS
  *	local_scale(p, COLOR_GREEN, 2, err, sizeof(err));
  *	local_health(p, COLOR_GREEN, &health, err, sizeof(err));
- *	local_slot_path(p, COLOR_GREEN, 0, "pid", path, sizeof(path));
  *	local_slots_restore(p);			(after a reload of ours)
  *	char **envp = local_hook_env_create(p, COLOR_GREEN, 0, version, release_dir, NULL);
  *	local_hook_env_free(envp);
  *
  * DESCRIPTION
  *	Slot i of color c listens on local_slot_port() and lives in
- *	local_slot_path() (the layout is described in provider_local.c).
- *	scale() records the capacity asked for in <env>/<color>.capacity,
- *	which local_desired_get() reads back, starts the slots below it whose
+ *	local_slot_path() (both in provider_local_state.c; the layout is
+ *	described in provider_local.c). scale() records the capacity asked
+ *	for (local_desired_set()), starts the slots below it whose
  *	process does not run, each through its release's ApplicationStart
  *	hook in a detached session, and retires the slots above it. health()
  *	counts the slots whose process is alive and, of those, the ones whose
  *	server passes HAProxy's check.
  */
-#include "provider/local/provider_local_internal.h"
+#include "provider/local/provider_local_slots.h"
 
 #include "base/log.h"
 #include "provider/local/appspec.h"
 #include "provider/local/artifact.h"
+#include "provider/local/provider_local_haproxy.h"
+#include "provider/local/provider_local_weights.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -40,56 +40,11 @@
 #include <unistd.h>
 
 #define LOCAL_ENV_MAX         1024  /* environment variables passed to hooks */
-#define LOCAL_STOP_WAIT_MS    5000
-#define LOCAL_POLL_STEP_MS    20
 
 static const char *const local_hook_vars[] = { "PORT=", "COLOR=", "VERSION=", "INSTANCE_DIR=",
                                                "RELEASE_DIR=", "LIFECYCLE_EVENT=" };
 
 /* ---- slots -------------------------------------------------------------- */
-
-/* local_slot_path - CUTOVER_RUN_DIR/local/<env>/<color>-<i+1>[/leaf] */
-int local_slot_path(const struct local_provider *p, enum color c, int i, const char *leaf,
-                    char *buf, size_t len)
-{
-    char ignored[64];
-
-    return local_fmt_path(buf, len, ignored, sizeof(ignored), "%s/%s-%d%s%s", p->env_dir,
-                          color_name(c), i + 1, leaf ? "/" : "", leaf ? leaf : "");
-}
-
-/* local_slot_port - the port of slot i of color c */
-int local_slot_port(const struct local_provider *p, enum color c, int i)
-{
-    return p->cfg.base_port + (int)c * p->cfg.max_instances + i;
-}
-
-/* local_pid_alive - 1 when pid is a live process (a zombie is dead) */
-int local_pid_alive(pid_t pid)
-{
-    char path[64], stat[512], *rparen;
-
-    if (pid <= 0 || kill(pid, 0) != 0)
-        return 0;
-    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    if (local_read_file_capped(path, stat, sizeof(stat)) != 0)
-        return 0;
-    rparen = strrchr(stat, ')');
-    return rparen != NULL && rparen[1] == ' ' && rparen[2] != 'Z' && rparen[2] != 'X';
-}
-
-/* local_slot_pid - the pid in the slot's pid file; 0 when none */
-pid_t local_slot_pid(const struct local_provider *p, enum color c, int i)
-{
-    char path[LOCAL_PATH], buf[32];
-    long pid;
-
-    if (local_slot_path(p, c, i, "pid", path, sizeof(path)) != 0 ||
-        local_read_file_capped(path, buf, sizeof(buf)) != 0)
-        return 0;
-    pid = strtol(buf, NULL, 10);
-    return pid > 0 && pid < INT_MAX ? (pid_t)pid : 0;
-}
 
 /* slot_alive - 1 when the slot's process runs */
 static int slot_alive(const struct local_provider *p, enum color c, int i)
@@ -433,25 +388,6 @@ out:
     return rc;
 }
 
-/* local_pid_stop - SIGTERM, then SIGKILL after LOCAL_STOP_WAIT_MS; bounded wait */
-void local_pid_stop(pid_t pid)
-{
-    long long deadline = clock_mono_ms() + LOCAL_STOP_WAIT_MS;
-
-    if (!local_pid_alive(pid))
-        return;
-    kill(pid, SIGTERM);
-    while (local_pid_alive(pid) && clock_mono_ms() < deadline)
-        local_sleep_ms(LOCAL_POLL_STEP_MS);
-    if (!local_pid_alive(pid))
-        return;
-    log_warn("process %ld ignored SIGTERM for %d ms: SIGKILL", (long)pid, LOCAL_STOP_WAIT_MS);
-    kill(pid, SIGKILL);
-    deadline = clock_mono_ms() + 1000;
-    while (local_pid_alive(pid) && clock_mono_ms() < deadline)
-        local_sleep_ms(LOCAL_POLL_STEP_MS);
-}
-
 /* slot_retire - drain and disable the slot's servers, stop its process */
 static int slot_retire(const struct local_provider *p, enum color c, int i, char *err,
                        size_t err_len)
@@ -473,38 +409,6 @@ static int slot_retire(const struct local_provider *p, enum color c, int i, char
 
 /* ---- provider operations: scale, health --------------------------------- */
 
-/* desired_path - where scale() records the capacity asked for */
-static int desired_path(const struct local_provider *p, enum color c, char *buf, size_t len)
-{
-    char ignored[64];
-
-    return local_fmt_path(buf, len, ignored, sizeof(ignored), "%s/%s.capacity", p->env_dir,
-                          color_name(c));
-}
-
-/* local_desired_get - the capacity last asked for color c (0 when never) */
-int local_desired_get(const struct local_provider *p, enum color c)
-{
-    char path[LOCAL_PATH], buf[32];
-
-    if (desired_path(p, c, path, sizeof(path)) != 0 ||
-        local_read_file_capped(path, buf, sizeof(buf)) != 0)
-        return 0;
-    return atoi(buf);
-}
-
-/* desired_set - record the capacity asked for color c */
-static int desired_set(const struct local_provider *p, enum color c, int capacity, char *err,
-                       size_t err_len)
-{
-    char path[LOCAL_PATH], buf[32];
-
-    if (desired_path(p, c, path, sizeof(path)) != 0)
-        return -1;
-    snprintf(buf, sizeof(buf), "%d\n", capacity);
-    return local_write_file_atomic(path, buf, err, err_len);
-}
-
 /* local_scale - absolute capacity for color c */
 int local_scale(void *state, enum color c, int capacity, char *err, size_t err_len)
 {
@@ -518,7 +422,7 @@ int local_scale(void *state, enum color c, int capacity, char *err, size_t err_l
         return -1;
     }
     if (local_scale_weights(p, c, capacity, &w, &known, err, err_len) != 0 ||
-        desired_set(p, c, capacity, err, err_len) != 0)
+        local_desired_set(p, c, capacity, err, err_len) != 0)
         return -1;
     for (int i = 0; i < capacity; i++) {
         if (!slot_alive(p, c, i) && slot_start(p, c, i, err, err_len) != 0)

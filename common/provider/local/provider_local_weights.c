@@ -18,9 +18,10 @@
  *	spread the record again; get_weights() reads what HAProxy applies
  *	(the rules are in provider_local.c).
  */
-#include "provider/local/provider_local_internal.h"
+#include "provider/local/provider_local_weights.h"
 
 #include "base/log.h"
+#include "provider/local/provider_local_haproxy.h"
 
 #include <ctype.h>
 #include <stdio.h>

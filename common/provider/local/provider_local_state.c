@@ -1,0 +1,244 @@
+/*
+ * provider_local_state - the bottom of the local provider: the state every
+ *                        operation receives and the helpers the other files
+ *                        share, which call none of them.
+ *
+ * SYNOPSIS
+ *	char path[LOCAL_PATH];
+ *	if (local_fmt_path(path, sizeof(path), err, sizeof(err), "%s/weights", p->env_dir) != 0) ...
+ *	local_write_file_atomic(path, "50 50\n", err, sizeof(err));
+ *	local_read_file_capped(path, buf, sizeof(buf));
+ *	int port = local_slot_port(p, COLOR_GREEN, 0);
+ *	local_slot_path(p, COLOR_GREEN, 0, "pid", path, sizeof(path));
+ *	if (local_pid_alive(local_slot_pid(p, COLOR_GREEN, 0))) ...
+ *	int capacity = local_desired_get(p, COLOR_GREEN);
+ *
+ * DESCRIPTION
+ *	Paths are built with local_fmt_path(), which refuses to truncate;
+ *	small files are read whole with a cap and written through a
+ *	temporary file and a rename. Slot i of color c listens on
+ *	local_slot_port() and lives in local_slot_path(); its process is the
+ *	pid in the slot's pid file. scale() records the capacity asked for in
+ *	<env>/<color>.capacity (local_desired_set()), which
+ *	local_desired_get() reads back. The layout on disk is described at
+ *	the top of provider_local.c.
+ */
+#include "provider/local/provider_local_state.h"
+
+#include "base/clock.h"
+#include "base/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOCAL_STOP_WAIT_MS    5000
+#define LOCAL_POLL_STEP_MS    20
+
+/* ---- paths and files --------------------------------------------------- */
+
+/* local_fmt_path - snprintf into a path buffer; -1 with a message when truncated */
+int local_fmt_path(char *buf, size_t len, char *err, size_t err_len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= len) {
+        snprintf(err, err_len, "path too long");
+        return -1;
+    }
+    return 0;
+}
+
+/* local_sleep_ms - a short pause inside a bounded poll loop */
+void local_sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* local_matches - 1 when s matches the POSIX extended regular expression re */
+int local_matches(const char *s, const char *re)
+{
+    regex_t rx;
+    int ok;
+
+    if (s == NULL || regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
+        return 0;
+    ok = regexec(&rx, s, 0, NULL, 0) == 0;
+    regfree(&rx);
+    return ok;
+}
+
+/* local_mkdir_p - create path and its parents */
+int local_mkdir_p(const char *path, char *err, size_t err_len)
+{
+    char buf[LOCAL_PATH];
+
+    if (local_fmt_path(buf, sizeof(buf), err, err_len, "%s", path) != 0)
+        return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            goto fail;
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        goto fail;
+    return 0;
+fail:
+    snprintf(err, err_len, "mkdir %s: %s", buf, strerror(errno));
+    return -1;
+}
+
+/* local_read_file_capped - a small file's content into buf; -1 when absent */
+int local_read_file_capped(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+    size_t got = 0;
+
+    if (fd < 0)
+        return -1;
+    while (got + 1 < len && (n = read(fd, buf + got, len - got - 1)) > 0)
+        got += (size_t)n;
+    buf[got] = '\0';
+    close(fd);
+    return 0;
+}
+
+/* local_write_file_atomic - write content to path through a temporary file and rename */
+int local_write_file_atomic(const char *path, const char *content, char *err, size_t err_len)
+{
+    char tmp[LOCAL_PATH];
+    FILE *f;
+
+    if (local_fmt_path(tmp, sizeof(tmp), err, err_len, "%s.tmp.%ld", path, (long)getpid()) != 0)
+        return -1;
+    if ((f = fopen(tmp, "w")) == NULL) {
+        snprintf(err, err_len, "open %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    if (fputs(content, f) == EOF || fclose(f) != 0 || rename(tmp, path) != 0) {
+        snprintf(err, err_len, "write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- slots: where they live, what they listen on ------------------------ */
+
+/* local_slot_path - CUTOVER_RUN_DIR/local/<env>/<color>-<i+1>[/leaf] */
+int local_slot_path(const struct local_provider *p, enum color c, int i, const char *leaf,
+                    char *buf, size_t len)
+{
+    char ignored[64];
+
+    return local_fmt_path(buf, len, ignored, sizeof(ignored), "%s/%s-%d%s%s", p->env_dir,
+                          color_name(c), i + 1, leaf ? "/" : "", leaf ? leaf : "");
+}
+
+/* local_slot_port - the port of slot i of color c */
+int local_slot_port(const struct local_provider *p, enum color c, int i)
+{
+    return p->cfg.base_port + (int)c * p->cfg.max_instances + i;
+}
+
+/* ---- processes --------------------------------------------------------- */
+
+/* local_pid_alive - 1 when pid is a live process (a zombie is dead) */
+int local_pid_alive(pid_t pid)
+{
+    char path[64], stat[512], *rparen;
+
+    if (pid <= 0 || kill(pid, 0) != 0)
+        return 0;
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    if (local_read_file_capped(path, stat, sizeof(stat)) != 0)
+        return 0;
+    rparen = strrchr(stat, ')');
+    return rparen != NULL && rparen[1] == ' ' && rparen[2] != 'Z' && rparen[2] != 'X';
+}
+
+/* local_slot_pid - the pid in the slot's pid file; 0 when none */
+pid_t local_slot_pid(const struct local_provider *p, enum color c, int i)
+{
+    char path[LOCAL_PATH], buf[32];
+    long pid;
+
+    if (local_slot_path(p, c, i, "pid", path, sizeof(path)) != 0 ||
+        local_read_file_capped(path, buf, sizeof(buf)) != 0)
+        return 0;
+    pid = strtol(buf, NULL, 10);
+    return pid > 0 && pid < INT_MAX ? (pid_t)pid : 0;
+}
+
+/* local_pid_stop - SIGTERM, then SIGKILL after LOCAL_STOP_WAIT_MS; bounded wait */
+void local_pid_stop(pid_t pid)
+{
+    long long deadline = clock_mono_ms() + LOCAL_STOP_WAIT_MS;
+
+    if (!local_pid_alive(pid))
+        return;
+    kill(pid, SIGTERM);
+    while (local_pid_alive(pid) && clock_mono_ms() < deadline)
+        local_sleep_ms(LOCAL_POLL_STEP_MS);
+    if (!local_pid_alive(pid))
+        return;
+    log_warn("process %ld ignored SIGTERM for %d ms: SIGKILL", (long)pid, LOCAL_STOP_WAIT_MS);
+    kill(pid, SIGKILL);
+    deadline = clock_mono_ms() + 1000;
+    while (local_pid_alive(pid) && clock_mono_ms() < deadline)
+        local_sleep_ms(LOCAL_POLL_STEP_MS);
+}
+
+/* ---- the capacity scale() records --------------------------------------- */
+
+/* desired_path - where scale() records the capacity asked for */
+static int desired_path(const struct local_provider *p, enum color c, char *buf, size_t len)
+{
+    char ignored[64];
+
+    return local_fmt_path(buf, len, ignored, sizeof(ignored), "%s/%s.capacity", p->env_dir,
+                          color_name(c));
+}
+
+/* local_desired_get - the capacity last asked for color c (0 when never) */
+int local_desired_get(const struct local_provider *p, enum color c)
+{
+    char path[LOCAL_PATH], buf[32];
+
+    if (desired_path(p, c, path, sizeof(path)) != 0 ||
+        local_read_file_capped(path, buf, sizeof(buf)) != 0)
+        return 0;
+    return atoi(buf);
+}
+
+/* local_desired_set - record the capacity asked for color c */
+int local_desired_set(const struct local_provider *p, enum color c, int capacity, char *err,
+                      size_t err_len)
+{
+    char path[LOCAL_PATH], buf[32];
+
+    if (desired_path(p, c, path, sizeof(path)) != 0)
+        return -1;
+    snprintf(buf, sizeof(buf), "%d\n", capacity);
+    return local_write_file_atomic(path, buf, err, err_len);
+}
