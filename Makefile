@@ -85,20 +85,24 @@ $(BUILD)/tests/%_probe: $(BUILD)/tests/integration/%_probe.o $(BUILD)/libcutover
 bootstrap:
 	@ops/bootstrap
 
+# T=NAME: only the tests whose name contains NAME (make test T=rollback); all without T.
+T ?=
+T_PATTERN = $(if $(T),'$(T)')
+
 # test: unit and integration tests against the real stack; ends with "N passed, M failed".
 test: bootstrap
 	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) tests/run
+	@BUILD=$(BUILD) tests/run $(T_PATTERN)
 
 unit: all
-	@BUILD=$(BUILD) tests/run --unit
+	@BUILD=$(BUILD) tests/run --unit $(T_PATTERN)
 
 sanitize: bootstrap
 	@$(MAKE) --no-print-directory BUILD=build-sanitize \
 	    OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined" all
 	@BUILD=build-sanitize ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run $(T_PATTERN)
 
 valgrind: bootstrap all
 	@BUILD=$(BUILD) tests/valgrind
