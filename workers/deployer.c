@@ -8,7 +8,7 @@
  *	deployment's history by deployment_apply(); a deployment that does
  *	not exist, or lives in another environment, is refused (dead-letter).
  *
- *	Effects (effect.h), stepped on the worker's tick:
+ *	Effects (saga/effect.h), stepped on the saga's tick (saga/saga_worker.h):
  *	deploy-new	provider deploy_start (new color; the release tagged
  *			with the deployment id) once, its handle recorded in
  *			the effect; then deploy_poll on each tick. Succeeded:

@@ -8,7 +8,7 @@
  *	newer build supersedes one that moved no traffic, or waits behind one
  *	that did) whose saga starts at once when nothing else is active.
  *
- *	Effects (effect.h), stepped on the worker's tick:
+ *	Effects (saga/effect.h), stepped on the saga's tick (saga/saga_worker.h):
  *	scale-new	scale the new color to capacity (absolute), then poll
  *			health until every instance is healthy and emit
  *			green-scaled {color, capacity, healthy}. The wait has

@@ -10,7 +10,7 @@
  *	deployment that does not exist, or lives in another environment, is
  *	refused (dead-letter).
  *
- *	Effects (effect.h), stepped on the worker's tick:
+ *	Effects (saga/effect.h), stepped on the saga's tick (saga/saga_worker.h):
  *	open-preview	provider preview_open for the new color; the url
  *			where checks go is recorded in the effect's result.
  *	validate	the environment's checks (checks.h) against that url

@@ -1,5 +1,5 @@
 # iam.tf - who may do what: cutover's workers (least privilege: exactly the
-# calls of common/provider_aws*.c, on this environment's resources), the
+# calls of common/provider/aws/provider_aws*.c, on this environment's resources), the
 # CodeDeploy service role, and the instances' profile (the CodeDeploy
 # agent reads release bundles; the application reads and writes media).
 

@@ -1,5 +1,5 @@
 /*
- * test_event - CloudEvents decoding and encoding (common/event.c).
+ * test_event - CloudEvents decoding and encoding (common/io/event.c).
  *
  * DESCRIPTION
  *	Both content modes, every required attribute missing in turn, wrong
