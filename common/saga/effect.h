@@ -33,6 +33,7 @@
 
 #include "provider/provider.h"
 #include "saga/deployment.h"
+#include "saga/effect_provider.h"
 
 #include <stdint.h>
 
@@ -80,11 +81,6 @@ void effect_count_provider_call(struct saga_ctx *ctx, const struct effect *e);
  * worker event about the deployment */
 int effect_finish(struct saga_ctx *ctx, struct effect *e, enum effect_step status,
                   const struct saga_input *in, const char *topic, cJSON *data);
-
-/* effect_provider - the opened provider of an environment (cached per
- * process; the config is the environment's document) */
-int effect_provider(struct saga_ctx *ctx, const char *environment, const struct provider_ops **ops,
-                    void **state, char *err, size_t err_len);
 
 /* Run by the saga's tick in a worker process (saga_worker.h). */
 void effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, size_t count);

@@ -1,6 +1,6 @@
 /*
- * effect_internal - shared by effect.c, effect_finish.c, effect_provider.c
- *                   and effect_timer.c; not for workers.
+ * effect_internal - shared by effect.c, effect_finish.c and effect_timer.c;
+ *                   not for workers.
  */
 #ifndef CUTOVER_EFFECT_INTERNAL_H
 #define CUTOVER_EFFECT_INTERNAL_H
@@ -10,7 +10,5 @@
 const char *effect_id_text(const struct effect *e, char *buf, size_t len);
 /* effect_release_all - hand held effects back at once (graceful stop) */
 void effect_release_all(struct saga_ctx *ctx);
-/* effect_providers_close - close every opened provider (effect_provider.c) */
-void effect_providers_close(void);
 
 #endif

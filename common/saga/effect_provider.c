@@ -1,10 +1,8 @@
 /*
- * effect_provider - the per-process cache of opened providers, one per
- *                   environment (see effect.h): an environment's provider
- *                   is opened from its row once, and opened again when the
- *                   environment's document changes (its version).
+ * effect_provider - the per-process cache of opened providers (see
+ *                   effect_provider.h).
  */
-#include "saga/effect_internal.h"
+#include "saga/effect_provider.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,34 @@
+/*
+ * effect_provider - the per-process cache of opened providers, one per
+ *                   environment, for the saga's effect steps.
+ *
+ * SYNOPSIS
+ *	const struct provider_ops *ops;
+ *	void *state;
+ *	if (effect_provider(ctx, "shop", &ops, &state, err, sizeof(err)) == 0)
+ *		ops->health(state, COLOR_GREEN, &h, err, sizeof(err));
+ *	effect_providers_close();	(at shutdown)
+ *
+ * DESCRIPTION
+ *	An environment's provider is opened from its row (provider name,
+ *	document) on first use and kept open; it is closed and opened again
+ *	when the environment's document changes (its version column), so an
+ *	operator's edit takes effect on the next step without a restart.
+ */
+#ifndef CUTOVER_EFFECT_PROVIDER_H
+#define CUTOVER_EFFECT_PROVIDER_H
+
+#include "provider/provider.h"
+#include "saga/saga_ctx.h"
+
+#include <stddef.h>
+
+/* effect_provider - the opened provider of an environment (cached per
+ * process; the config is the environment's document) */
+int effect_provider(struct saga_ctx *ctx, const char *environment, const struct provider_ops **ops,
+                    void **state, char *err, size_t err_len);
+
+/* effect_providers_close - close every opened provider (at shutdown) */
+void effect_providers_close(void);
+
+#endif
