@@ -4,6 +4,8 @@
 #include "base/buf.h"
 
 #include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +50,31 @@ int buf_puts(struct buf *b, const char *s)
 int buf_putc(struct buf *b, char c)
 {
     return buf_append(b, &c, 1);
+}
+
+/* buf_printf - append formatted text */
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -1;
+    if ((size_t)n < sizeof(small))
+        return buf_append(b, small, (size_t)n);
+    char *big = malloc((size_t)n + 1);
+    if (big == NULL)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    int rc = buf_append(b, big, (size_t)n);
+    free(big);
+    return rc;
 }
 
 /* buf_reset - empty the buffer, keep its memory */

@@ -29,6 +29,8 @@ void buf_init(struct buf *b, size_t limit);
 int buf_append(struct buf *b, const void *data, size_t len); /* -1: over cap */
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
+/* buf_printf - append formatted text; -1 over the cap */
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);
 /* buf_steal - hand the data to the caller (never NULL); b becomes empty */
 char *buf_steal(struct buf *b);

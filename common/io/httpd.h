@@ -1,0 +1,69 @@
+/*
+ * httpd - a small read-only HTTP server on libevent's evhttp, for the
+ *         metrics scrape, health checks and the status page, hardened for
+ *         an open network.
+ *
+ * SYNOPSIS
+ *	static const struct httpd_route routes[] = {
+ *		{ "/metrics", httpd_metrics_cb, 0 },
+ *		{ "/api/v1/environments/", api_environment_cb, 1 },	(a prefix)
+ *	};
+ *	struct httpd *h = httpd_create(base, "127.0.0.1:9464", routes, 2, arg,
+ *	                               err, sizeof(err));
+ *	printf("serving on port %d\n", httpd_port(h));
+ *	...
+ *	httpd_free(h);
+ *
+ * DESCRIPTION
+ *	The address is "host:port" ("[::1]:port" for IPv6); port 0 asks the
+ *	kernel for a free one (httpd_port tells which). Limits against
+ *	hostile or broken clients: headers at most HTTPD_MAX_HEADERS bytes,
+ *	a body at most HTTPD_MAX_BODY (evhttp answers 413 or 400 and closes),
+ *	a connection idle or half-sent for HTTPD_TIMEOUT_S seconds is closed
+ *	(slowloris), and only GET and HEAD reach a route: any other method
+ *	gets 405 with an Allow header, an unknown path 404. The handler gets
+ *	the request's decoded path (httpd_path) and the arg given at
+ *	creation; it must answer the request before it returns.
+ */
+#ifndef CUTOVER_HTTPD_H
+#define CUTOVER_HTTPD_H
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <stddef.h>
+
+#define HTTPD_MAX_HEADERS 8192
+#define HTTPD_MAX_BODY    4096
+#define HTTPD_TIMEOUT_S   10
+
+struct httpd;
+
+typedef void (*httpd_handler_fn)(struct evhttp_request *req, const char *path, void *arg);
+
+struct httpd_route {
+    const char *path;
+    httpd_handler_fn handle;
+    int prefix; /* 1: path is a prefix ("/api/v1/environments/") */
+};
+
+struct httpd *httpd_create(struct event_base *base, const char *addr,
+                           const struct httpd_route *routes, size_t route_count, void *arg,
+                           char *err, size_t err_len);
+void httpd_free(struct httpd *h);
+/* httpd_port - the port the server listens on */
+int httpd_port(const struct httpd *h);
+
+/* httpd_reply - answer with code, a content type and a body */
+void httpd_reply(struct evhttp_request *req, int code, const char *content_type,
+                 const void *body, size_t len);
+/* httpd_reply_json - answer with code and json (printed, not taken) */
+void httpd_reply_json(struct evhttp_request *req, int code, const cJSON *json);
+/* httpd_reply_error - answer code with {"error": message} */
+void httpd_reply_error(struct evhttp_request *req, int code, const char *message);
+
+/* httpd_metrics_cb - a route that serves the process's metrics registry
+ * in the Prometheus text format 0.0.4 */
+void httpd_metrics_cb(struct evhttp_request *req, const char *path, void *arg);
+
+#endif
