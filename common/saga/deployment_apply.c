@@ -239,14 +239,53 @@ static int deployment_persist(struct db *db, const struct deployment *d, const c
                    8, params);
 }
 
-/* deployment_reason - what the audit row and the row's reason say */
-static void deployment_reason(const struct deployment_note *note, const char *table,
+/* deployment_is_command - an operator's command to the deployment */
+static int deployment_is_command(enum saga_input_kind kind)
+{
+    return kind == SAGA_IN_SHIFT || kind == SAGA_IN_PROMOTE || kind == SAGA_IN_PAUSE
+           || kind == SAGA_IN_RESUME || kind == SAGA_IN_ROLLBACK || kind == SAGA_IN_ABORT;
+}
+
+/* deployment_cause - why the input changes the deployment's course: the
+ * event's own reason, an operator's command with who asked, a deadline
+ * that passed, the old color retired; "" for progress (scaled, shifted,
+ * rolled-back, ...), which keeps the cause the row already holds */
+static void deployment_cause(const struct saga_input *in, const struct saga_state *before,
+                             const struct deployment_note *note, char *out, size_t len)
+{
+    const char *said = note->reason && *note->reason ? note->reason : NULL;
+
+    if (deployment_is_command(in->kind))
+        snprintf(out, len, "%s requested by %s%s%s", saga_input_name(in->kind),
+                 note->actor && *note->actor ? note->actor : "an operator", said ? ": " : "",
+                 said ? said : "");
+    else if (said)
+        snprintf(out, len, "%s", said);
+    else if (in->kind == SAGA_IN_STAGE_TIMEOUT)
+        snprintf(out, len, "%s took longer than its deadline", saga_state_name(before->state));
+    else if (in->kind == SAGA_IN_RETIRED)
+        snprintf(out, len, "the old color was retired after the bake");
+    else
+        out[0] = '\0';
+}
+
+/* deployment_reason - what the audit row and the row's reason say: the
+ * table's reason and the input's cause. The row keeps its reason when
+ * this is empty (coalesce in deployment_persist), so that a deployment
+ * that ends by progress (rolled-back after an abort) ends with its cause,
+ * while every cause (an empty operator reason included) replaces the
+ * reason the build was accepted with. */
+static void deployment_reason(const struct saga_input *in, const struct saga_state *before,
+                              const struct deployment_note *note, const char *table,
                               char *out, size_t len)
 {
-    if (note->reason && *note->reason && *table)
-        snprintf(out, len, "%s: %s", table, note->reason);
+    char cause[384];
+
+    deployment_cause(in, before, note, cause, sizeof(cause));
+    if (*cause && *table)
+        snprintf(out, len, "%s: %s", table, cause);
     else
-        snprintf(out, len, "%s", note->reason && *note->reason ? note->reason : table);
+        snprintf(out, len, "%s", *cause ? cause : table);
 }
 
 /* deployment_apply - feed one input and write what comes out */
@@ -270,7 +309,7 @@ int deployment_apply(struct saga_ctx *ctx, struct deployment *d, const struct sa
         return deployment_history(ctx->db, d, from, from, note, reason) == 0
                    ? (int)out.verdict : -1;
     }
-    deployment_reason(note, out.reason, reason, sizeof(reason));
+    deployment_reason(in, &before, note, out.reason, reason, sizeof(reason));
     d->saga = out.next;
     if (deployment_persist(ctx->db, d, reason) != 0
         || deployment_history(ctx->db, d, from, saga_state_name(d->saga.state), note,

@@ -249,6 +249,82 @@ static void test_newer_build_supersedes(void **state)
                      1);
 }
 
+/* apply_input - feed one input to build_id's deployment in its own transaction */
+static void apply_input(struct fixture *fx, const char *build_id, struct saga_input in,
+                        const struct deployment_note *note)
+{
+    struct deployment d;
+    char id[40], why[256];
+
+    query_text(fx->s.db, "SELECT id FROM deployments WHERE build_id = $1", build_id, id,
+               sizeof(id));
+    assert_int_equal(db_begin(fx->s.db), 0);
+    assert_int_equal(deployment_lock(fx->s.db, id, &d), 0);
+    if (in.epoch < 0) /* "the deployment's own epoch" */
+        in.epoch = d.saga.epoch;
+    assert_int_equal(deployment_apply(&fx->ctx, &d, &in, note, why, sizeof(why)),
+                     SAGA_TRANSITION);
+    deployment_release(&d);
+    assert_int_equal(db_commit(fx->s.db), 0);
+}
+
+/* assert_reason - build_id's deployment is in state and its reason is want */
+static void assert_reason(struct fixture *fx, const char *build_id, const char *state,
+                          const char *want)
+{
+    char text[512];
+
+    query_text(fx->s.db, "SELECT state || ' / ' || coalesce(reason, '(null)') FROM deployments"
+                         " WHERE build_id = $1", build_id, text, sizeof(text));
+    if (strncmp(text, state, strlen(state)) != 0 || strstr(text, want) == NULL)
+        fail_msg("deployment %s: \"%s\", want %s with reason \"%s\"", build_id, text, state,
+                 want);
+}
+
+/* test_abort_reason - an operator's abort without a reason of its own
+ * (the CLI sends "") ends the deployment with the abort as its reason,
+ * not the reason it was accepted for */
+static void test_abort_reason(void **state)
+{
+    struct fixture *fx = need_db(state);
+    struct deployment_note abort = {"cutover.shift-requested", "e1", "carol", ""};
+
+    receive_build(fx, "b1");
+    apply_input(fx, "b1", (struct saga_input){.kind = SAGA_IN_ABORT}, &abort);
+    assert_reason(fx, "b1", "failed", "abort requested by carol");
+}
+
+/* test_rollback_reason_kept - the cause of a rollback (an operator's, with
+ * a reason) stays the deployment's reason once the compensation is done */
+static void test_rollback_reason_kept(void **state)
+{
+    struct fixture *fx = need_db(state);
+    struct deployment_note rollback = {"cutover.shift-requested", "e2", "dave", "checkout slow"};
+    struct deployment_note done = {"effect:scale-new-to-zero", NULL, "rollbacker", NULL};
+
+    receive_build(fx, "b1");
+    assert_int_equal(db_exec(fx->s.db, "UPDATE deployments SET state = 'shifting',"
+                                       " weight_new = 50 WHERE build_id = 'b1'", 0, NULL), 0);
+    apply_input(fx, "b1", (struct saga_input){.kind = SAGA_IN_ROLLBACK}, &rollback);
+    assert_reason(fx, "b1", "rolling-back", "rollback requested by dave: checkout slow");
+    apply_input(fx, "b1", (struct saga_input){.kind = SAGA_IN_ROLLED_BACK, .epoch = -1}, &done);
+    assert_reason(fx, "b1", "rolled-back", "rollback requested by dave: checkout slow");
+}
+
+/* test_timeout_reason - a stage deadline that fails the deployment says so */
+static void test_timeout_reason(void **state)
+{
+    struct fixture *fx = need_db(state);
+    struct deployment_note timer = {"timer:stage-timeout", "7", "scaler", NULL};
+
+    receive_build(fx, "b1");
+    apply_input(fx, "b1",
+                (struct saga_input){.kind = SAGA_IN_STAGE_TIMEOUT, .epoch = -1,
+                                    .armed_in = SAGA_SCALING},
+                &timer);
+    assert_reason(fx, "b1", "failed", "scaling took longer than its deadline");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +333,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_receive_starts, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_receive_twice, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_newer_build_supersedes, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_abort_reason, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_rollback_reason_kept, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_timeout_reason, fixture_create, fixture_free),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
