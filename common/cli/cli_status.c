@@ -7,30 +7,15 @@
  *
  * DESCRIPTION
  *	Both read PostgreSQL only, never the provider: the database is what
- *	the saga believes, and that is what an operator acts on. One query
- *	builds the whole answer as a JSON document (json_build_object), so
- *	the --json output and the text output come from the same data.
+ *	the saga believes, and that is what an operator acts on. The documents
+ *	come from saga/status.h (one query each, shared with cutover-web), so
+ *	the --json output, the text output and the web API tell the same
+ *	story; their contract is described there.
  *
- *	status --json is a stable contract:
- *	  {"environment", "live_color", "weights": {"blue", "green"},
- *	   "active": {"id", "state", "build_id", "version", "new_color",
- *	              "weight", "step", "epoch", "created_at", "updated_at"} | null,
- *	   "last_finished": {"id", "state", "build_id", "version",
- *	                     "finished_at", "reason"} | null}
- *	The weights are the active deployment's (weight is the new color's
- *	share), or 100 on the live color when nothing is active.
- *
- *	history --json is {"environment", "deployments": [{"id", "build_id",
- *	"version", "state", "reason", "created_at", "updated_at",
- *	"finished_at", "transitions": [{"from", "to", "event_type",
- *	"event_id", "actor", "reason", "at"}]}]}, newest deployment first,
- *	transitions in the order they happened. An ignored or rejected input
- *	is a transition with from = to and its reason.
- *
- *	Times are RFC 3339 in UTC with milliseconds. An unknown environment
- *	is a failure (exit 1); bad arguments exit 2.
+ *	An unknown environment is a failure (exit 1); bad arguments exit 2.
  */
 #include "cli/cli.h"
+#include "saga/status.h"
 
 #include <cjson/cJSON.h>
 #include <getopt.h>
@@ -40,10 +25,7 @@
 #include <string.h>
 
 #define CLI_HISTORY_DEFAULT 20
-#define CLI_HISTORY_MAX     1000
-
-/* An RFC 3339 UTC rendering of a timestamptz column, for the queries below. */
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+#define CLI_HISTORY_MAX     STATUS_HISTORY_MAX
 
 struct cli_env_args {
     const char *env;
@@ -52,65 +34,23 @@ struct cli_env_args {
     int with_limit; /* --limit is accepted */
 };
 
-static const char cli_status_sql[] =
-    "WITH env AS (SELECT name, live_color FROM environments WHERE name = $1),"
-    " a AS (SELECT * FROM deployments WHERE environment = $1 AND NOT queued"
-    "       AND NOT deployment_finished(state) ORDER BY created_at DESC LIMIT 1),"
-    " f AS (SELECT * FROM deployments WHERE environment = $1 AND deployment_finished(state)"
-    "       ORDER BY coalesce(finished_at, updated_at) DESC, created_at DESC LIMIT 1),"
-    " w AS (SELECT CASE WHEN a.new_color IS NULL"
-    "                   THEN CASE WHEN env.live_color = 'blue' THEN 100 ELSE 0 END"
-    "                   WHEN a.new_color = 'blue' THEN a.weight_new"
-    "                   ELSE 100 - a.weight_new END AS blue"
-    "       FROM env LEFT JOIN a ON true)"
-    " SELECT json_build_object('environment', env.name, 'live_color', env.live_color,"
-    "  'weights', json_build_object('blue', w.blue, 'green', 100 - w.blue),"
-    "  'active', (SELECT json_build_object('id', a.id, 'state', a.state,"
-    "     'build_id', a.build_id, 'version', a.version, 'new_color', a.new_color,"
-    "     'weight', a.weight_new, 'step', a.step, 'epoch', a.epoch,"
-    "     'created_at', " TS("a.created_at") ", 'updated_at', " TS("a.updated_at") ") FROM a),"
-    "  'last_finished', (SELECT json_build_object('id', f.id, 'state', f.state,"
-    "     'build_id', f.build_id, 'version', f.version,"
-    "     'finished_at', " TS("coalesce(f.finished_at, f.updated_at)") ", 'reason', f.reason)"
-    "     FROM f))"
-    " FROM env, w";
-
-static const char cli_history_sql[] =
-    "SELECT json_build_object('environment', e.name, 'deployments', coalesce((SELECT"
-    "  json_agg(json_build_object('id', d.id, 'build_id', d.build_id, 'version', d.version,"
-    "   'state', d.state, 'reason', d.reason, 'created_at', " TS("d.created_at") ","
-    "   'updated_at', " TS("d.updated_at") ", 'finished_at', " TS("d.finished_at") ","
-    "   'transitions', coalesce((SELECT json_agg(json_build_object('from', t.from_state,"
-    "      'to', t.to_state, 'event_type', t.event_type, 'event_id', t.event_id,"
-    "      'actor', t.actor, 'reason', t.reason, 'at', " TS("t.at") ") ORDER BY t.id)"
-    "     FROM transitions t WHERE t.deployment_id = d.id), '[]'))"
-    "   ORDER BY d.created_at DESC, d.id)"
-    "  FROM (SELECT * FROM deployments WHERE environment = e.name"
-    "        ORDER BY created_at DESC, id LIMIT $2::int) d), '[]'))"
-    " FROM environments e WHERE e.name = $1";
-
-/* cli_query_document - run sql with params and parse its one JSON cell; NULL on failure */
-static cJSON *cli_query_document(const char *sql, int nparams, const char *const *params)
+/* cli_status_document - env's status document, or with limit > 0 its
+ * history; NULL when it failed (told on stderr) */
+static cJSON *cli_status_document(const char *env, long limit)
 {
     struct db *db = cli_db_open();
-    PGresult *res = db ? db_query(db, sql, nparams, params) : NULL;
     cJSON *doc = NULL;
+    enum status_rc rc;
 
-    if (res == NULL) {
-        if (db)
-            fprintf(stderr, "cutover: query failed: %s\n", db_last_error(db));
-        goto out;
-    }
-    if (PQntuples(res) == 0) {
-        fprintf(stderr, "cutover: no environment \"%s\" (see cutover env list)\n", params[0]);
-        goto out;
-    }
-    doc = cJSON_Parse(PQgetvalue(res, 0, 0));
-    if (doc == NULL)
-        fprintf(stderr, "cutover: the database answered something that is not JSON\n");
-out:
-    if (res)
-        PQclear(res);
+    if (db == NULL)
+        return NULL;
+    rc = limit > 0 ? status_history(db, env, limit, &doc) : status_environment(db, env, &doc);
+    if (rc == STATUS_DB_FAILED)
+        fprintf(stderr, "cutover: query failed: %s\n", db_last_error(db));
+    else if (rc == STATUS_NO_ENVIRONMENT)
+        fprintf(stderr, "cutover: no environment \"%s\" (see cutover env list)\n", env);
+    else if (rc != STATUS_OK)
+        fprintf(stderr, "cutover: %s\n", status_strerror(rc));
     db_close(db);
     return doc;
 }
@@ -265,7 +205,7 @@ int cli_status_cmd(int argc, char **argv)
 
     if (rc != 0)
         return cli_help_or(rc, usage);
-    doc = cli_query_document(cli_status_sql, 1, &a.env);
+    doc = cli_status_document(a.env, 0);
     if (doc == NULL)
         return 1;
     if (a.json)
@@ -282,16 +222,12 @@ int cli_history_cmd(int argc, char **argv)
     static const char usage[] = "history ENV [--json] [--limit N]";
     struct cli_env_args a = {.limit = CLI_HISTORY_DEFAULT, .with_limit = 1};
     int rc = cli_parse_env_args(argc, argv, usage, &a);
-    char limit_text[24];
-    const char *params[2] = {a.env, limit_text};
     const cJSON *d;
     cJSON *doc;
 
     if (rc != 0)
         return cli_help_or(rc, usage);
-    snprintf(limit_text, sizeof(limit_text), "%ld", a.limit);
-    params[0] = a.env;
-    doc = cli_query_document(cli_history_sql, 2, params);
+    doc = cli_status_document(a.env, a.limit);
     if (doc == NULL)
         return 1;
     if (a.json)

@@ -1,0 +1,91 @@
+/*
+ * status - the saga's state as reported: where each environment stands,
+ *          its deployments' history, and the finished deployments, each
+ *          built by one parameterized query as a JSON document, for every
+ *          reader (cutover status and history, cutover-web's API, page and
+ *          metrics), so that they all tell the same story.
+ *
+ * SYNOPSIS
+ *	cJSON *doc;
+ *	enum status_rc rc = status_environment(db, "shop", &doc);
+ *	if (rc != STATUS_OK) fprintf(stderr, "%s\n", status_strerror(rc));
+ *
+ *	status_environments(db, &doc);		([status document, ...] by name)
+ *	status_history(db, "shop", 20, &doc);
+ *	status_finished_after(db, &mark, handle_row, arg);	(metrics)
+ *
+ * DESCRIPTION
+ *	The status document is a stable contract:
+ *	  {"environment", "live_color", "weights": {"blue", "green"},
+ *	   "active": {"id", "state", "build_id", "version", "new_color",
+ *	              "weight", "step", "steps", "epoch", "created_at",
+ *	              "updated_at"} | null,
+ *	   "last_finished": {"id", "state", "build_id", "version",
+ *	                     "finished_at", "reason"} | null}
+ *	The weights are the active deployment's (weight is the new color's
+ *	share), or 100 on the live color when nothing is active; step is the
+ *	canary step reached (1-based, 0 before the first) and steps how many
+ *	the strategy has (0 for blue-green).
+ *
+ *	The history document is {"environment", "deployments": [{"id",
+ *	"build_id", "version", "state", "reason", "created_at", "updated_at",
+ *	"finished_at", "transitions": [{"from", "to", "event_type",
+ *	"event_id", "actor", "reason", "at"}]}]}, newest deployment first,
+ *	transitions in the order they happened. An ignored or rejected input
+ *	is a transition with from = to and its reason.
+ *
+ *	Times are RFC 3339 in UTC with milliseconds. Only reads: nothing
+ *	here changes the database.
+ */
+#ifndef CUTOVER_STATUS_H
+#define CUTOVER_STATUS_H
+
+#include "io/db.h"
+
+#include <cjson/cJSON.h>
+
+#define STATUS_ENVIRONMENTS_MAX 500  /* environments in one status_environments answer */
+#define STATUS_HISTORY_MAX      1000 /* deployments in one history */
+
+enum status_rc {
+    STATUS_OK,
+    STATUS_NO_ENVIRONMENT, /* the environment does not exist */
+    STATUS_DB_FAILED,      /* the query failed (db_last_error tells why) */
+    STATUS_NOT_JSON,       /* the database answered something that is not JSON */
+};
+
+/* status_strerror - a phrase for rc */
+const char *status_strerror(enum status_rc rc);
+
+/* status_environment - the status document of env into *out (caller frees) */
+enum status_rc status_environment(struct db *db, const char *env, cJSON **out);
+/* status_environments - an array of every environment's status document,
+ * by name, at most STATUS_ENVIRONMENTS_MAX */
+enum status_rc status_environments(struct db *db, cJSON **out);
+/* status_history - the history document of env, newest limit deployments
+ * (1..STATUS_HISTORY_MAX) */
+enum status_rc status_history(struct db *db, const char *env, long limit, cJSON **out);
+
+/* Where status_finished_after stopped: the last finished deployment seen. */
+struct status_mark {
+    char finished_at[40]; /* "" before the first call */
+    char id[40];
+};
+
+/* One finished deployment. */
+struct status_finished {
+    const char *environment;
+    const char *state;
+    double seconds; /* created to finished */
+};
+
+/* status_finished_after - call fn for each deployment finished after *mark
+ * (and at least STATUS_SETTLE_S ago, so that one committed late is not
+ * skipped), in the order they finished, at most STATUS_FINISHED_BATCH per
+ * call; advances *mark; the count, or -1 when the query failed */
+#define STATUS_SETTLE_S        2
+#define STATUS_FINISHED_BATCH  1000
+int status_finished_after(struct db *db, struct status_mark *mark,
+                          void (*fn)(const struct status_finished *f, void *arg), void *arg);
+
+#endif
