@@ -70,12 +70,17 @@ static struct metric_family *metrics_find(const char *name)
 
 /* metrics_same - whether a registered family matches a second registration */
 static int metrics_same(const struct metric_family *f, enum metric_type type,
-                        const char *const *labels, size_t label_count, size_t bucket_count)
+                        const char *const *labels, size_t label_count, const double *buckets,
+                        size_t bucket_count)
 {
     if (f->type != type || f->label_count != label_count || f->bucket_count != bucket_count)
         return 0;
     for (size_t i = 0; i < label_count; i++) {
         if (strcmp(f->labels[i], labels[i]) != 0)
+            return 0;
+    }
+    for (size_t i = 0; i < bucket_count; i++) {
+        if (f->buckets[i] != buckets[i])
             return 0;
     }
     return 1;
@@ -95,7 +100,12 @@ static void metrics_check(const char *name, enum metric_type type, const char *c
     }
 }
 
-/* metrics_register - a new family, or the one registered under name */
+static struct metric_series *metrics_series_new(struct metric_family *f,
+                                                const char *const *values);
+
+/* metrics_register - a new family, or the one registered under name; a
+ * family without labels has its one series from the start (a scrape shows
+ * 0, not nothing, before the first event) */
 static struct metric_family *metrics_register(const char *name, const char *help,
                                               enum metric_type type, const char *const *labels,
                                               size_t label_count, const double *buckets,
@@ -104,7 +114,7 @@ static struct metric_family *metrics_register(const char *name, const char *help
     struct metric_family *f = metrics_find(name);
 
     if (f) {
-        if (!metrics_same(f, type, labels, label_count, bucket_count))
+        if (!metrics_same(f, type, labels, label_count, buckets, bucket_count))
             log_panic("metrics_register: %s registered twice with another shape", name);
         return f;
     }
@@ -121,6 +131,8 @@ static struct metric_family *metrics_register(const char *name, const char *help
     f->bucket_count = bucket_count;
     for (size_t i = 0; i < bucket_count; i++)
         f->buckets[i] = buckets[i];
+    if (label_count == 0)
+        metrics_series_new(f, NULL);
     metrics_families[metrics_family_count++] = f;
     return f;
 }
@@ -284,17 +296,24 @@ static int metrics_put_escaped(struct buf *out, const char *text, int quote)
     return rc;
 }
 
-/* metrics_format_number - a sample value: integers as such, +Inf, -Inf, NaN */
+/* metrics_format_number - a sample value or bucket bound: the shortest
+ * text that reads back as v ("0.1", not "0.10000000000000001", so that a
+ * query can name le="0.1"), integers without a point, +Inf, -Inf, NaN */
 static void metrics_format_number(char *out, size_t len, double v)
 {
-    if (isnan(v))
+    if (isnan(v)) {
         snprintf(out, len, "NaN");
-    else if (isinf(v))
-        snprintf(out, len, "%s", v > 0 ? "+Inf" : "-Inf");
-    else if (v == floor(v) && fabs(v) < 1e15)
-        snprintf(out, len, "%.0f", v);
-    else
-        snprintf(out, len, "%.17g", v);
+        return;
+    }
+    if (isinf(v) || v == 0) {
+        snprintf(out, len, "%s", v == 0 ? "0" : v > 0 ? "+Inf" : "-Inf");
+        return;
+    }
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(out, len, "%.*g", precision, v);
+        if (strtod(out, NULL) == v)
+            return;
+    }
 }
 
 /* metrics_put_labels - {a="x",b="y"} plus an optional le; nothing when none */

@@ -24,9 +24,11 @@
  *	type, labels and buckets must match: a mismatch is a broken invariant
  *	and panics). Names and label names are checked against Prometheus's
  *	grammar at registration. A family holds at most METRICS_SERIES_MAX
- *	label sets; a new set beyond that is counted under label values
- *	"other", so totals stay right and memory stays bounded whatever
- *	values a hostile input brings. Label values are escaped on output.
+ *	label sets: the first METRICS_SERIES_MAX - 1 distinct ones get their
+ *	own series, every later one is counted under label values "other",
+ *	so totals stay right and memory stays bounded whatever values a
+ *	hostile input brings. Label values are escaped on output. A family
+ *	without labels shows its one series (0) from registration on.
  *
  *	Single-threaded, like every cutover process: no locks.
  */
