@@ -9,7 +9,10 @@
  *	it goes to the environment's active one, or, when nothing is in
  *	flight, to its most recent one, where the saga ignores it and the
  *	reason lands in that deployment's history ("alarm after completed
- *	changes nothing").
+ *	changes nothing"). An operator's rollback or abort with nothing in
+ *	flight goes to dead-letter as not-allowed ("rollback: environment E
+ *	has no deployment in flight"), so that `cutover rollback --wait`
+ *	tells the operator that nothing was rolled back.
  *
  *	Performs restore-weights (100 % on the old color) and
  *	scale-new-to-zero (after draining), and then tells the saga
@@ -73,14 +76,15 @@ static int rollbacker_alarm_fired(struct worker *w, const struct cloud_event *ev
     return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
 }
 
-/* rollbacker_shift_requested - an operator's rollback or abort */
+/* rollbacker_shift_requested - an operator's rollback or abort; with
+ * nothing in flight it is not allowed, as the shifter's commands are */
 static int rollbacker_shift_requested(struct worker *w, const struct cloud_event *ev,
                                       struct event_error *err)
 {
     const char *action = traffic_json_string(ev->data, "action");
     struct traffic_request req = {
         .deployment_id = traffic_json_string(ev->data, "deployment_id"),
-        .scope = TRAFFIC_ACTIVE_OR_LAST,
+        .scope = TRAFFIC_ACTIVE,
         .actor = traffic_json_string(ev->data, "requested_by"),
         .reason = traffic_json_string(ev->data, "reason"),
     };
