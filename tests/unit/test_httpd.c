@@ -1,0 +1,374 @@
+/*
+ * test_httpd - the hardened evhttp server (io/httpd.c) with a real client:
+ *	the metrics route, unknown paths, methods other than GET and HEAD,
+ *	over-size headers and bodies, and that the server serves on after
+ *	each of them.
+ *
+ * DESCRIPTION
+ *	The server listens on 127.0.0.1:0 in the test process. Each request
+ *	is made by libcurl in a forked child, which writes what it got (the
+ *	status, Content-Type, Allow, then the body) to a pipe; the test runs
+ *	the server's event loop until that pipe reaches end of file, with a
+ *	deadline instead of a guessed pause.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/metrics.h"
+#include "io/httpd.h"
+
+#include <curl/curl.h>
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define REPLY_DEADLINE_S 10
+
+struct server {
+    struct event_base *base;
+    struct httpd *httpd;
+    int port;
+};
+
+/* A request the child makes. */
+struct request {
+    const char *method;
+    const char *path;
+    const char *header; /* one extra "Name: value", or NULL */
+    size_t body_len;    /* a body of that many 'b' bytes, or 0 */
+};
+
+/* What came back: the child's report, parsed. */
+struct reply {
+    long code; /* 0: the transfer failed */
+    char content_type[128];
+    char allow[64];
+    char *body;
+};
+
+/* hello_cb - a route with a body of its own */
+static void hello_cb(struct evhttp_request *req, const char *path, void *arg)
+{
+    (void)arg;
+    httpd_reply(req, 200, "text/plain", path, strlen(path));
+}
+
+/* server_up - a server on a port the kernel picks, and a family to scrape */
+static int server_up(void **state)
+{
+    static const struct httpd_route routes[] = {
+        {"/metrics", httpd_metrics_cb, 0},
+        {"/hello/", hello_cb, 1},
+    };
+    static struct server s;
+    char err[256] = "";
+
+    metrics_reset();
+    metrics_add(metrics_counter("cutover_test_requests_total", "Test counter.", NULL, 0), 7, NULL);
+    s.base = event_base_new();
+    assert_non_null(s.base);
+    s.httpd = httpd_create(s.base, "127.0.0.1:0", routes, 2, NULL, err, sizeof(err));
+    assert_non_null(s.httpd);
+    s.port = httpd_port(s.httpd);
+    assert_true(s.port > 0);
+    *state = &s;
+    return 0;
+}
+
+/* server_down - free the server and the registry */
+static int server_down(void **state)
+{
+    struct server *s = *state;
+
+    httpd_free(s->httpd);
+    event_base_free(s->base);
+    metrics_reset();
+    return 0;
+}
+
+/* child_header - curl's last value of a response header, or "" */
+static const char *child_header(CURL *curl, const char *name)
+{
+    struct curl_header *h;
+
+    if (curl_easy_header(curl, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        return "";
+    return h->value;
+}
+
+/* child_body_cb - the response body straight to the pipe */
+static size_t child_body_cb(char *data, size_t size, size_t n, void *arg)
+{
+    int fd = *(int *)arg;
+
+    return write(fd, data, size * n) == (ssize_t)(size * n) ? size * n : 0;
+}
+
+/* child_request - in the child: make the request; write the body, a NUL
+ * and "code\ncontent-type\nallow\n" to fd; exit */
+static void child_request(int port, const struct request *rq, int fd)
+{
+    CURL *curl = curl_easy_init();
+    struct curl_slist *headers = rq->header ? curl_slist_append(NULL, rq->header) : NULL;
+    char url[256], trailer[256], *body = NULL;
+    long code = 0;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, rq->path);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, rq->method);
+    curl_easy_setopt(curl, CURLOPT_NOBODY, (long)(strcmp(rq->method, "HEAD") == 0));
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)REPLY_DEADLINE_S);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, child_body_cb);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &fd);
+    if (rq->body_len && (body = malloc(rq->body_len)) != NULL) {
+        memset(body, 'b', rq->body_len);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)rq->body_len);
+    }
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    snprintf(trailer + 1, sizeof(trailer) - 1, "%ld\n%s\n%s\n", code,
+             child_header(curl, "Content-Type"), child_header(curl, "Allow"));
+    trailer[0] = '\0';
+    if (write(fd, trailer, strlen(trailer + 1) + 1) < 0)
+        _exit(1);
+    _exit(0);
+}
+
+struct collect {
+    struct event_base *base;
+    struct buf got;
+    int done;
+};
+
+/* collect_cb - the child's report arrives; at end of file, stop the loop */
+static void collect_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct collect *c = arg;
+    char chunk[4096];
+    ssize_t n = read(fd, chunk, sizeof(chunk));
+
+    (void)what;
+    if (n > 0) {
+        assert_int_equal(buf_append(&c->got, chunk, (size_t)n), 0);
+        return;
+    }
+    c->done = 1;
+    event_base_loopbreak(c->base);
+}
+
+/* deadline_cb - no report in time: stop the loop (the test then fails) */
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    event_base_loopbreak(arg);
+}
+
+/* reply_parse - the child's report: body, NUL, "code\ncontent-type\nallow\n" */
+static void reply_parse(struct buf *got, struct reply *r)
+{
+    char *tail = got->data ? memrchr(got->data, '\0', got->len) : NULL;
+
+    assert_non_null(tail);
+    assert_true(sscanf(tail + 1, "%ld\n%127[^\n]\n%63[^\n]", &r->code, r->content_type, r->allow)
+                >= 1);
+    got->len = (size_t)(tail - got->data);
+    r->body = buf_steal(got);
+}
+
+/* fetch - make one request with a real client while the server's loop runs */
+static void fetch(struct server *s, const struct request *rq, struct reply *r)
+{
+    struct timeval deadline = {REPLY_DEADLINE_S + 5, 0};
+    struct collect c = {.base = s->base};
+    struct event *ev_read, *ev_deadline;
+    int fds[2], status;
+    pid_t pid;
+
+    memset(r, 0, sizeof(*r));
+    buf_init(&c.got, 1u << 22);
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        child_request(s->port, rq, fds[1]);
+    }
+    close(fds[1]);
+    ev_read = event_new(s->base, fds[0], EV_READ | EV_PERSIST, collect_cb, &c);
+    ev_deadline = evtimer_new(s->base, deadline_cb, s->base);
+    event_add(ev_read, NULL);
+    evtimer_add(ev_deadline, &deadline);
+    event_base_dispatch(s->base);
+    event_free(ev_deadline);
+    event_free(ev_read);
+    close(fds[0]);
+    waitpid(pid, &status, 0);
+    assert_true(c.done); /* else the deadline passed */
+    reply_parse(&c.got, r);
+    buf_free(&c.got);
+}
+
+/* fetch_get - GET path; the reply's status */
+static long fetch_get(struct server *s, const char *path, struct reply *r)
+{
+    const struct request rq = {"GET", path, NULL, 0};
+
+    fetch(s, &rq, r);
+    return r->code;
+}
+
+/* assert_serves - the server still answers /metrics */
+static void assert_serves(struct server *s)
+{
+    struct reply r;
+
+    assert_int_equal(fetch_get(s, "/metrics", &r), 200);
+    assert_non_null(strstr(r.body, "cutover_test_requests_total 7\n"));
+    free(r.body);
+}
+
+/* test_metrics_route - 200, the exposition format's content type, the registry */
+static void test_metrics_route(void **state)
+{
+    struct server *s = *state;
+    struct reply r;
+
+    assert_int_equal(fetch_get(s, "/metrics", &r), 200);
+    assert_string_equal(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    assert_string_equal(r.body, "# HELP cutover_test_requests_total Test counter.\n"
+                                "# TYPE cutover_test_requests_total counter\n"
+                                "cutover_test_requests_total 7\n");
+    free(r.body);
+}
+
+/* test_head - HEAD reaches the route and gets no body */
+static void test_head(void **state)
+{
+    const struct request rq = {"HEAD", "/metrics", NULL, 0};
+    struct server *s = *state;
+    struct reply r;
+
+    fetch(s, &rq, &r);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(r.body, "");
+    free(r.body);
+}
+
+/* test_prefix_route - a prefix route gets the decoded path */
+static void test_prefix_route(void **state)
+{
+    struct server *s = *state;
+    struct reply r;
+
+    assert_int_equal(fetch_get(s, "/hello/w%6Frld", &r), 200);
+    assert_string_equal(r.body, "/hello/world");
+    free(r.body);
+}
+
+/* test_unknown_path - 404 with a JSON error; a NUL in the path is a 400 */
+static void test_unknown_path(void **state)
+{
+    struct server *s = *state;
+    struct reply r;
+
+    assert_int_equal(fetch_get(s, "/nope", &r), 404);
+    assert_string_equal(r.content_type, "application/json");
+    assert_string_equal(r.body, "{\"error\":\"no such path\"}");
+    free(r.body);
+    assert_int_equal(fetch_get(s, "/metrics%00x", &r), 400);
+    free(r.body);
+    assert_serves(s);
+}
+
+/* test_post - 405 with Allow, for a known path too */
+static void test_post(void **state)
+{
+    const struct request rq = {"POST", "/metrics", NULL, 10};
+    const struct request del = {"DELETE", "/nope", NULL, 0};
+    struct server *s = *state;
+    struct reply r;
+
+    fetch(s, &rq, &r);
+    assert_int_equal(r.code, 405);
+    assert_string_equal(r.allow, "GET, HEAD");
+    free(r.body);
+    fetch(s, &del, &r);
+    assert_int_equal(r.code, 405);
+    free(r.body);
+    assert_serves(s);
+}
+
+/* test_oversize_header - headers past HTTPD_MAX_HEADERS: 413 or 400, then on */
+static void test_oversize_header(void **state)
+{
+    struct server *s = *state;
+    char header[HTTPD_MAX_HEADERS + 64];
+    const struct request rq = {"GET", "/metrics", header, 0};
+    struct reply r;
+
+    snprintf(header, sizeof(header), "X-Big: %0*d", HTTPD_MAX_HEADERS, 0);
+    fetch(s, &rq, &r);
+    assert_true(r.code == 413 || r.code == 400);
+    assert_null(strstr(r.body, "cutover_test_requests_total"));
+    free(r.body);
+    assert_serves(s);
+}
+
+/* test_oversize_body - a body past HTTPD_MAX_BODY is refused with 413
+ * before it is sent (Expect: 100-continue), whatever the method */
+static void test_oversize_body(void **state)
+{
+    const struct request get = {"GET", "/metrics", "Expect: 100-continue", HTTPD_MAX_BODY + 1};
+    const struct request post = {"POST", "/metrics", "Expect: 100-continue", 1u << 20};
+    struct server *s = *state;
+    struct reply r;
+
+    fetch(s, &get, &r);
+    assert_int_equal(r.code, 413);
+    free(r.body);
+    fetch(s, &post, &r);
+    assert_int_equal(r.code, 413);
+    free(r.body);
+    assert_serves(s);
+}
+
+/* test_bad_address - a listen address without a port, or a port in use, is refused */
+static void test_bad_address(void **state)
+{
+    static const struct httpd_route routes[] = {{"/metrics", httpd_metrics_cb, 0}};
+    struct server *s = *state;
+    char addr[64], err[256] = "";
+
+    assert_null(httpd_create(s->base, "127.0.0.1", routes, 1, NULL, err, sizeof(err)));
+    assert_string_equal(err, "bad listen address \"127.0.0.1\" (want host:port)");
+    snprintf(addr, sizeof(addr), "127.0.0.1:%d", s->port);
+    assert_null(httpd_create(s->base, addr, routes, 1, NULL, err, sizeof(err)));
+    assert_non_null(strstr(err, "cannot listen on"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_metrics_route),
+        cmocka_unit_test(test_head),
+        cmocka_unit_test(test_prefix_route),
+        cmocka_unit_test(test_unknown_path),
+        cmocka_unit_test(test_post),
+        cmocka_unit_test(test_oversize_header),
+        cmocka_unit_test(test_oversize_body),
+        cmocka_unit_test(test_bad_address),
+    };
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return cmocka_run_group_tests(tests, server_up, server_down);
+}
