@@ -30,8 +30,9 @@ struct metric_family {
     size_t label_count;
     double buckets[METRICS_BUCKETS_MAX];
     size_t bucket_count;
-    struct metric_series series[METRICS_SERIES_MAX];
+    struct metric_series *series; /* series_max of them */
     size_t series_count;
+    size_t series_max;
 };
 
 struct metric_collector {
@@ -120,8 +121,10 @@ static struct metric_family *metrics_register(const char *name, const char *help
     }
     metrics_check(name, type, labels, label_count, bucket_count);
     if ((f = calloc(1, sizeof(*f))) == NULL || (f->name = strdup(name)) == NULL
-        || (f->help = strdup(help ? help : "")) == NULL)
+        || (f->help = strdup(help ? help : "")) == NULL
+        || (f->series = calloc(METRICS_SERIES_MAX, sizeof(*f->series))) == NULL)
         log_fatal("metrics_register: out of memory");
+    f->series_max = METRICS_SERIES_MAX;
     f->type = type;
     f->label_count = label_count;
     for (size_t i = 0; i < label_count; i++) {
@@ -210,7 +213,7 @@ static struct metric_series *metrics_series(struct metric_family *f, const char 
 
     if (s)
         return s;
-    if (f->series_count < METRICS_SERIES_MAX - 1)
+    if (f->series_count < f->series_max - 1)
         return metrics_series_new(f, values);
     if ((s = metrics_series_find(f, other)) != NULL)
         return s;
@@ -260,6 +263,22 @@ static void metrics_series_free(struct metric_family *f)
             free(f->series[i].values[l]);
     }
     f->series_count = 0;
+}
+
+/* metrics_bound - let f hold up to max series (never fewer than it holds) */
+void metrics_bound(struct metric_family *f, size_t max)
+{
+    struct metric_series *grown;
+
+    if (max > METRICS_BOUND_MAX)
+        log_panic("metrics_bound: %s: %zu series is past the cap", f->name, max);
+    if (max <= f->series_max)
+        return;
+    if ((grown = realloc(f->series, max * sizeof(*grown))) == NULL)
+        log_fatal("metrics_bound: out of memory");
+    memset(grown + f->series_max, 0, (max - f->series_max) * sizeof(*grown));
+    f->series = grown;
+    f->series_max = max;
 }
 
 /* metrics_clear - forget every series of a gauge family */
@@ -409,6 +428,7 @@ void metrics_reset(void)
             free(f->labels[l]);
         free(f->name);
         free(f->help);
+        free(f->series);
         free(f);
     }
     metrics_family_count = 0;

@@ -40,7 +40,8 @@
 #include <stddef.h>
 
 #define METRICS_FAMILIES_MAX 96
-#define METRICS_SERIES_MAX   64
+#define METRICS_SERIES_MAX   64   /* label sets of a family, unless metrics_bound says more */
+#define METRICS_BOUND_MAX    8192 /* the most metrics_bound allows */
 #define METRICS_LABELS_MAX   4
 #define METRICS_BUCKETS_MAX  16
 #define METRICS_RENDER_MAX   (4u << 20) /* the largest scrape body */
@@ -61,6 +62,12 @@ struct metric_family *metrics_histogram(const char *name, const char *help,
 void metrics_add(struct metric_family *f, double by, const char *const *values); /* counter */
 void metrics_set(struct metric_family *f, double value, const char *const *values); /* gauge */
 void metrics_observe(struct metric_family *f, double value, const char *const *values);
+
+/* metrics_bound - let f hold up to max label sets (at most
+ * METRICS_BOUND_MAX) instead of METRICS_SERIES_MAX: for a family whose
+ * label values are bounded elsewhere, e.g. one series per environment
+ * and deployment state read from the database */
+void metrics_bound(struct metric_family *f, size_t max);
 
 /* metrics_clear - forget every series of a gauge family (before a
  * collector sets the ones that exist now) */
