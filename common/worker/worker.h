@@ -23,6 +23,10 @@
  *	an outage. Events that handlers emit (worker_emit) are written to the
  *	outbox in the same transaction and published after commit, in commit
  *	order; a sweeper republishes what a crash left behind.
+ *	Ticks are the periodic jobs of a spec, each with optional start and
+ *	stop hooks and an argument the skeleton never looks into: the layer
+ *	above (the saga's timers and effects, saga/saga_worker.h) plugs in
+ *	there, so the skeleton knows nothing of deployments.
  *	SIGTERM and SIGINT drain: the record in hand is finished, deliveries
  *	are flushed, offsets committed, and the process exits 0.
  */
