@@ -6,7 +6,8 @@
  *
  * DESCRIPTION
  *	Starts each named worker (default: scaler, deployer, validator,
- *	shifter, rollbacker; COPIES of it, default 1) as DIR/cutover-NAME,
+ *	shifter, rollbacker and web, the status page on CUTOVER_WEB_ADDR;
+ *	COPIES of it, default 1) as DIR/cutover-NAME,
  *	where DIR defaults to the directory of cutoverd's own executable. The
  *	workers inherit cutoverd's environment (the CUTOVER_* configuration),
  *	standard input, output and error. An unknown name or a binary that is
@@ -49,7 +50,7 @@
 #include <unistd.h>
 
 static const char *const supervisor_known[] = {
-    "scaler", "deployer", "validator", "shifter", "rollbacker", NULL,
+    "scaler", "deployer", "validator", "shifter", "rollbacker", "web", NULL,
 };
 
 /* The signals cutoverd handles, which a worker must not inherit handled. */

@@ -107,6 +107,10 @@ const struct config_var config_vars[] = {
       "cutoverd: a worker up this long before it exits is restarted after the shortest pause again"),
     I("CUTOVER_SUPERVISOR_STOP_GRACE_MS", "15000", 0, 600000,
       "cutoverd: time the workers get to drain after SIGTERM before SIGKILL"),
+    { "CUTOVER_WEB_ADDR", CONFIG_STRING, "127.0.0.1:8080", 0, 0, CONFIG_PUBLIC,
+      "cutover-web: host:port of the status page, its JSON API, /metrics, /healthz and /readyz"
+      " (port 0: any free one, logged)",
+      NULL, "^([A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]):[0-9]{1,5}$" },
 };
 
 #undef S

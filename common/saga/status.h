@@ -24,8 +24,8 @@
  *	                     "finished_at", "reason"} | null}
  *	The weights are the active deployment's (weight is the new color's
  *	share), or 100 on the live color when nothing is active; step is the
- *	canary step reached (1-based, 0 before the first) and steps how many
- *	the strategy has (0 for blue-green).
+ *	index of the current canary step (from 0; blue-green: 0) and steps
+ *	how many the strategy has (0 for blue-green).
  *
  *	The history document is {"environment", "deployments": [{"id",
  *	"build_id", "version", "state", "reason", "created_at", "updated_at",

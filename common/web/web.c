@@ -1,0 +1,62 @@
+/*
+ * web - cutover-web's server: the route table on io/httpd.h, and the
+ *       set-up and teardown (see web.h).
+ */
+#include "web/web_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The routes, in the order they are tried. */
+static const struct httpd_route web_routes[] = {
+    {"/", web_page_cb, 0},
+    {"/index.html", web_page_cb, 0},
+    {"/app.js", web_page_cb, 0},
+    {"/app.css", web_page_cb, 0},
+    {"/healthz", web_healthz_cb, 0},
+    {"/readyz", web_readyz_cb, 0},
+    {"/metrics", httpd_metrics_cb, 0},
+    {"/api/v1/environments", web_environments_cb, 0},
+    {"/api/v1/environments/", web_environment_cb, 1},
+};
+
+/* web_create - serve on addr, reading db */
+struct web *web_create(struct event_base *base, struct db *db, const char *addr, char *err,
+                       size_t err_len)
+{
+    struct web *w = calloc(1, sizeof(*w));
+
+    if (w == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    w->db = db;
+    if (web_db_prepare(db) != 0) {
+        snprintf(err, err_len, "database: %s", db_last_error(db));
+        goto fail;
+    }
+    w->httpd = httpd_create(base, addr, web_routes, sizeof(web_routes) / sizeof(web_routes[0]), w,
+                            err, err_len);
+    if (w->httpd == NULL)
+        goto fail;
+    web_metrics_start(w);
+    return w;
+fail:
+    web_free(w);
+    return NULL;
+}
+
+/* web_free - stop serving (the database is the caller's) */
+void web_free(struct web *w)
+{
+    if (w == NULL)
+        return;
+    httpd_free(w->httpd);
+    free(w);
+}
+
+/* web_port - the port the web listens on */
+int web_port(const struct web *w)
+{
+    return httpd_port(w->httpd);
+}

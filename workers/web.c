@@ -1,0 +1,145 @@
+/*
+ * cutover-web - the HTTP process: the status page, the JSON API, health
+ *               checks and the environments' metrics (common/web/web.h).
+ *
+ * SYNOPSIS
+ *	cutover-web [--check] [--help]
+ *
+ * DESCRIPTION
+ *	Listens on CUTOVER_WEB_ADDR (default 127.0.0.1:8080; port 0 takes a
+ *	free one, which the "started" line tells) and reads PostgreSQL
+ *	(CUTOVER_DATABASE_URL) only: it opens no Kafka connection, applies
+ *	no migration and writes nothing. cutoverd runs it as the worker
+ *	"web". SIGTERM or SIGINT: stop listening and exit 0. A database
+ *	unreachable at start is fatal after the configured attempts (the
+ *	supervisor starts it again); one lost later makes the API answer 503
+ *	until it is back.
+ */
+#include "base/config.h"
+#include "base/log.h"
+#include "io/db.h"
+#include "web/web.h"
+
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+struct web_main {
+    struct event_base *base;
+    struct event *ev_sigterm, *ev_sigint;
+    struct db *db;
+    struct web *web;
+    int stopping;
+};
+
+/* web_usage - --help */
+static void web_usage(FILE *out)
+{
+    fprintf(out, "usage: cutover-web [--check] [--help]\n\n"
+                 "Serves the status page, the JSON API (/api/v1/environments), /healthz,\n"
+                 "/readyz and /metrics on CUTOVER_WEB_ADDR; read-only.\n\n"
+                 "  -n, --check   validate the configuration, print it (secrets masked), exit\n"
+                 "  -h, --help    this text\n\n"
+                 "Configuration comes from the environment:\n");
+    config_usage(out);
+}
+
+/* web_arguments - the command line: -1 to run, else the exit status */
+static int web_arguments(int argc, char **argv, int *check)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--check") == 0) {
+            *check = 1;
+            continue;
+        }
+        int help = strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0;
+
+        if (!help)
+            fprintf(stderr, "cutover-web: unexpected argument \"%s\"\n", argv[i]);
+        web_usage(help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    return -1;
+}
+
+/* web_config - load and check the configuration: -1 to run, else the exit status */
+static int web_config(int check)
+{
+    char err[512];
+    enum log_level level = LOG_INFO;
+
+    if (config_load(err, sizeof(err)) != 0) {
+        fprintf(stderr, "cutover-web: %s\n", err);
+        return 2;
+    }
+    if (check) {
+        config_print(stdout);
+        return 0;
+    }
+    log_level_parse(config_get("CUTOVER_LOG_LEVEL"), &level);
+    log_set_level(level);
+    return -1;
+}
+
+/* web_signal_cb - SIGTERM or SIGINT: leave the loop */
+static void web_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+    struct web_main *m = arg;
+
+    (void)what;
+    log_info("signal %d: stopping", (int)sig);
+    m->stopping = 1;
+    event_base_loopexit(m->base, NULL);
+}
+
+/* web_open - loop, signals, database and server; fatal when one fails */
+static void web_open(struct web_main *m)
+{
+    char err[512];
+    const char *addr = config_get("CUTOVER_WEB_ADDR");
+
+    if ((m->base = event_base_new()) == NULL)
+        log_fatal("event_base_new failed");
+    m->ev_sigterm = evsignal_new(m->base, SIGTERM, web_signal_cb, m);
+    m->ev_sigint = evsignal_new(m->base, SIGINT, web_signal_cb, m);
+    if (m->ev_sigterm == NULL || m->ev_sigint == NULL || evsignal_add(m->ev_sigterm, NULL) != 0
+        || evsignal_add(m->ev_sigint, NULL) != 0)
+        log_fatal("signal set-up failed");
+    signal(SIGPIPE, SIG_IGN); /* a client gone mid-answer is an error on write, not death */
+    if ((m->db = db_connect(config_get("CUTOVER_DATABASE_URL"))) == NULL)
+        log_fatal("database unreachable");
+    if ((m->web = web_create(m->base, m->db, addr, err, sizeof(err))) == NULL)
+        log_fatal("%s", err);
+    log_info("started: serving on %s (port %d)", addr, web_port(m->web));
+}
+
+/* web_close - tear down in reverse order of creation */
+static void web_close(struct web_main *m)
+{
+    web_free(m->web);
+    db_close(m->db);
+    event_free(m->ev_sigint);
+    event_free(m->ev_sigterm);
+    event_base_free(m->base);
+}
+
+/* main - cutover-web */
+int main(int argc, char **argv)
+{
+    struct web_main m = {0};
+    int check = 0, status;
+
+    log_init("web");
+    if ((status = web_arguments(argc, argv, &check)) >= 0 || (status = web_config(check)) >= 0) {
+        config_free();
+        return status;
+    }
+    web_open(&m);
+    if (event_base_dispatch(m.base) != 0 || !m.stopping)
+        log_fatal("left the event loop unexpectedly");
+    web_close(&m);
+    log_info("stopped");
+    config_free();
+    return 0;
+}
