@@ -18,6 +18,8 @@ CC       ?= cc
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Werror
 OPT      ?= -O2 -g
+# VERSION: what cutover_build_info{version} reports (the git description at build time)
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
 CPPFLAGS += -D_GNU_SOURCE -Icommon $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS   += $(WARN) $(OPT) $(EXTRA_CFLAGS)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -46,6 +48,14 @@ all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(PROBE_BIN) $(OPS_BIN)
 $(BUILD)/%.o: %.c $(COMMON_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# the one object that carries the version, built again whenever it changes
+$(BUILD)/common/base/metrics_process.o: CPPFLAGS += -DCUTOVER_VERSION='"$(VERSION)"'
+$(BUILD)/common/base/metrics_process.o: $(BUILD)/version.stamp
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+.PHONY: FORCE
 
 $(BUILD)/libcutover.a: $(COMMON_OBJ)
 	@mkdir -p $(dir $@)

@@ -19,5 +19,8 @@
 #include <stdint.h>
 
 int64_t clock_mono_ms(void);
+/* clock_mono_seconds - the same clock in seconds, to the nanosecond: for
+ * durations shorter than a millisecond (metrics) */
+double clock_mono_seconds(void);
 
 #endif

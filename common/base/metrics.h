@@ -83,4 +83,8 @@ int metrics_render(struct buf *out);
 /* metrics_reset - forget every family and collector (tests, shutdown) */
 void metrics_reset(void);
 
+/* metrics_process - cutover_process_start_time_seconds (now) and
+ * cutover_build_info{version} 1 (metrics_process.c) */
+void metrics_process(void);
+
 #endif

@@ -223,3 +223,30 @@ void httpd_metrics_cb(struct evhttp_request *req, const char *path, void *arg)
     }
     buf_free(&out);
 }
+
+/* httpd_healthz_cb - alive: 200 "ok" */
+static void httpd_healthz_cb(struct evhttp_request *req, const char *path, void *arg)
+{
+    (void)path;
+    (void)arg;
+    httpd_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+/* httpd_metrics_serve - /metrics and /healthz on addr; NULL when none asked */
+struct httpd *httpd_metrics_serve(struct event_base *base, const char *addr,
+                                  httpd_handler_fn healthz, void *arg)
+{
+    const struct httpd_route routes[] = {
+        {"/metrics", httpd_metrics_cb, 0},
+        {"/healthz", healthz ? healthz : httpd_healthz_cb, 0},
+    };
+    struct httpd *h;
+    char err[256];
+
+    if (addr == NULL || *addr == '\0')
+        return NULL;
+    if ((h = httpd_create(base, addr, routes, 2, arg, err, sizeof(err))) == NULL)
+        log_fatal("metrics: %s", err);
+    log_info("metrics: serving /metrics and /healthz on %s (port %d)", addr, httpd_port(h));
+    return h;
+}

@@ -66,4 +66,11 @@ void httpd_reply_error(struct evhttp_request *req, int code, const char *message
  * in the Prometheus text format 0.0.4 */
 void httpd_metrics_cb(struct evhttp_request *req, const char *path, void *arg);
 
+/* httpd_metrics_serve - a process's own server: GET /metrics and /healthz
+ * (healthz answers it; NULL: always 200 "ok") on addr, for the process's
+ * life. NULL when addr is NULL or empty (none asked for); an address it
+ * cannot listen on is fatal (configuration). */
+struct httpd *httpd_metrics_serve(struct event_base *base, const char *addr,
+                                  httpd_handler_fn healthz, void *arg);
+
 #endif
