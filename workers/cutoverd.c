@@ -28,12 +28,25 @@
  *	environment stays cutoverd's own). A worker whose supervisor dies
  *	gets SIGTERM (PR_SET_PDEATHSIG), so no orphan outlives it.
  *
+ *	Metrics: with CUTOVER_METRICS_PORT_BASE set, the Nth worker (from 0,
+ *	in the order of the slots: --workers order, copies in turn) gets
+ *	CUTOVER_METRICS_ADDR=HOST:BASE+N, HOST being the host of cutoverd's
+ *	own CUTOVER_METRICS_ADDR, else 127.0.0.1; without it no worker gets
+ *	an address (none inherits cutoverd's). cutoverd serves its own
+ *	/metrics and /healthz on CUTOVER_METRICS_ADDR, and writes every
+ *	address to CUTOVER_RUN_DIR/metrics-targets.json, a Prometheus
+ *	file_sd list whose targets carry the label process ("cutoverd",
+ *	"scaler", "deployer#2"), removed when cutoverd exits; --check prints
+ *	them. One cutoverd per run directory.
+ *
  *	cutoverd opens no Kafka or database connection itself; it logs JSON
  *	lines (log.h) with worker "cutoverd".
  */
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "base/metrics.h"
+#include "io/httpd.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -74,6 +87,7 @@ struct slot {
     long delay_ms;            /* pause before the next start */
     int again_now;            /* SIGHUP: start again as soon as it exits */
     struct event *ev_restart; /* the pause before the next start */
+    char metrics_addr[272];   /* its CUTOVER_METRICS_ADDR; "" for none */
 };
 
 struct supervisor {
@@ -85,6 +99,8 @@ struct supervisor {
     size_t slot_count;
     int stopping;
     long restart_min_ms, restart_max_ms, stable_ms, grace_ms;
+    struct httpd *httpd;        /* cutoverd's own /metrics; NULL when not asked for */
+    char targets_path[PATH_MAX]; /* the metrics targets file written; "" when none */
 };
 
 struct supervisor_options {
@@ -302,6 +318,29 @@ static int supervisor_check_binaries(const struct supervisor *sup)
     return 0;
 }
 
+/* supervisor_metrics_plan - each slot's metrics address from
+ * CUTOVER_METRICS_PORT_BASE; 0, or -1 (told) when the ports do not fit */
+static int supervisor_metrics_plan(struct supervisor *sup)
+{
+    const char *own = config_get("CUTOVER_METRICS_ADDR");
+    const char *colon = own ? strrchr(own, ':') : NULL;
+    long base = config_get_int("CUTOVER_METRICS_PORT_BASE"), last = base + (long)sup->slot_count - 1;
+    long own_port = colon ? atol(colon + 1) : 0;
+
+    if (base == 0)
+        return 0;
+    if (last > 65535 || (own_port >= base && own_port <= last)) {
+        fprintf(stderr, "cutoverd: CUTOVER_METRICS_PORT_BASE=%ld: the workers' ports %ld..%ld"
+                        " must end below 65536 and leave out CUTOVER_METRICS_ADDR's\n",
+                base, base, last);
+        return -1;
+    }
+    for (size_t i = 0; i < sup->slot_count; i++)
+        snprintf(sup->slots[i].metrics_addr, sizeof(sup->slots[i].metrics_addr), "%.*s:%ld",
+                 colon ? (int)(colon - own) : 9, colon ? own : "127.0.0.1", base + (long)i);
+    return 0;
+}
+
 /* supervisor_configure - load the configuration and the restart bounds;
  * exit status, or -1 to go on */
 static int supervisor_configure(struct supervisor *sup)
@@ -325,7 +364,7 @@ static int supervisor_configure(struct supervisor *sup)
                 sup->restart_min_ms, sup->restart_max_ms);
         return 2;
     }
-    return -1;
+    return supervisor_metrics_plan(sup) == 0 ? -1 : 2;
 }
 
 /* supervisor_print - --check: the configuration, then what would run */
@@ -337,6 +376,10 @@ static void supervisor_print(const struct supervisor *sup, FILE *out)
     for (size_t i = 0; i < sup->slot_count; i++) {
         if (slot_path(&sup->slots[i], path, sizeof(path)) == 0)
             fprintf(out, "worker %s: %s\n", sup->slots[i].label, path);
+    }
+    for (size_t i = 0; i < sup->slot_count; i++) {
+        if (sup->slots[i].metrics_addr[0])
+            fprintf(out, "metrics %s: %s\n", sup->slots[i].label, sup->slots[i].metrics_addr);
     }
 }
 
@@ -368,8 +411,10 @@ static struct timeval supervisor_timeval(long ms)
     return tv;
 }
 
-/* slot_exec - in the child: default signals, die with the parent, exec */
-static void slot_exec(const char *path, pid_t parent, const sigset_t *mask)
+/* slot_exec - in the child: default signals, die with the parent, its
+ * own metrics address (or none), exec */
+static void slot_exec(const char *path, const char *metrics_addr, pid_t parent,
+                      const sigset_t *mask)
 {
     char *argv[] = {(char *)path, NULL};
     struct sigaction dfl;
@@ -381,6 +426,10 @@ static void slot_exec(const char *path, pid_t parent, const sigset_t *mask)
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
         _exit(126);
     sigprocmask(SIG_SETMASK, mask, NULL);
+    if (*metrics_addr)
+        setenv("CUTOVER_METRICS_ADDR", metrics_addr, 1);
+    else
+        unsetenv("CUTOVER_METRICS_ADDR");
     execv(path, argv);
     _exit(127);
 }
@@ -402,7 +451,7 @@ static void slot_start(struct slot *s)
     sigprocmask(SIG_SETMASK, &all, &old);
     pid = fork();
     if (pid == 0)
-        slot_exec(path, parent, &old);
+        slot_exec(path, s->metrics_addr, parent, &old);
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {
         log_error("worker %s: fork: %s", s->label, strerror(errno));
@@ -455,6 +504,10 @@ static void slot_exited(struct slot *s, int status)
     int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
     slot_exit_reason(status, why, sizeof(why));
+    metrics_add(metrics_counter("cutover_supervisor_worker_exits_total",
+                                "Worker processes that exited, by worker.",
+                                (const char *[]){"worker"}, 1),
+                1, (const char *[]){s->name});
     log_msg(sup->stopping || s->again_now || clean ? LOG_INFO : LOG_WARN,
             "worker %s (pid %d) exited with %s after %lld ms", s->label, (int)s->pid, why, uptime);
     s->pid = 0;
@@ -608,6 +661,93 @@ static void supervisor_events(struct supervisor *sup)
     }
 }
 
+/* supervisor_collect_cb - the workers running, at scrape */
+static void supervisor_collect_cb(void *arg)
+{
+    const struct supervisor *sup = arg;
+
+    metrics_set(metrics_gauge("cutover_supervisor_workers_running",
+                              "Worker processes running now.", NULL, 0),
+                (double)supervisor_running(sup), NULL);
+    metrics_set(metrics_gauge("cutover_supervisor_workers", "Worker processes supervised.",
+                              NULL, 0),
+                (double)sup->slot_count, NULL);
+}
+
+/* supervisor_target - one file_sd entry: addr labelled with its process */
+static void supervisor_target(cJSON *list, const char *addr, const char *process)
+{
+    cJSON *entry = cJSON_CreateObject();
+    cJSON *targets = cJSON_AddArrayToObject(entry, "targets");
+
+    cJSON_AddItemToArray(targets, cJSON_CreateString(addr));
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(entry, "labels"), "process", process);
+    cJSON_AddItemToArray(list, entry);
+}
+
+/* supervisor_targets_list - cutoverd's address (its real port) and every slot's */
+static cJSON *supervisor_targets_list(const struct supervisor *sup)
+{
+    const char *own = config_get("CUTOVER_METRICS_ADDR");
+    cJSON *list = cJSON_CreateArray();
+    char addr[300];
+
+    if (sup->httpd) {
+        snprintf(addr, sizeof(addr), "%.*s:%d", (int)(strrchr(own, ':') - own), own,
+                 httpd_port(sup->httpd));
+        supervisor_target(list, addr, "cutoverd");
+    }
+    for (size_t i = 0; i < sup->slot_count; i++) {
+        if (sup->slots[i].metrics_addr[0])
+            supervisor_target(list, sup->slots[i].metrics_addr, sup->slots[i].label);
+    }
+    return list;
+}
+
+/* supervisor_targets_write - the metrics addresses into RUN_DIR/metrics-targets.json
+ * (written aside, then renamed: a reader never sees half a file) */
+static void supervisor_targets_write(struct supervisor *sup)
+{
+    const char *dir = config_get("CUTOVER_RUN_DIR");
+    cJSON *list = supervisor_targets_list(sup);
+    char *text = cJSON_GetArraySize(list) ? cJSON_Print(list) : NULL;
+    char tmp[PATH_MAX + 8];
+    FILE *f;
+    int rc = -1;
+
+    snprintf(sup->targets_path, sizeof(sup->targets_path), "%s/metrics-targets.json", dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", sup->targets_path);
+    mkdir(dir, 0755);
+    if (text && (f = fopen(tmp, "w")) != NULL) {
+        rc = fputs(text, f) < 0 ? -1 : 0;
+        rc = fclose(f) != 0 || rc != 0 ? -1 : rename(tmp, sup->targets_path);
+    }
+    if (text && rc != 0)
+        log_warn("metrics targets: cannot write %s: %s", sup->targets_path, strerror(errno));
+    if (rc != 0)
+        sup->targets_path[0] = '\0';
+    free(text);
+    cJSON_Delete(list);
+}
+
+/* supervisor_metrics_start - cutoverd's own metrics, server and targets file */
+static void supervisor_metrics_start(struct supervisor *sup)
+{
+    metrics_process();
+    metrics_on_collect(supervisor_collect_cb, sup);
+    sup->httpd = httpd_metrics_serve(sup->base, config_get("CUTOVER_METRICS_ADDR"), NULL, NULL);
+    supervisor_targets_write(sup);
+}
+
+/* supervisor_metrics_stop - stop serving; the targets file goes */
+static void supervisor_metrics_stop(struct supervisor *sup)
+{
+    httpd_free(sup->httpd);
+    sup->httpd = NULL;
+    if (sup->targets_path[0])
+        unlink(sup->targets_path);
+}
+
 /* supervisor_free - tear down in reverse order of creation */
 static void supervisor_free(struct supervisor *sup)
 {
@@ -637,6 +777,7 @@ int main(int argc, char **argv)
         return status;
     }
     supervisor_events(&sup);
+    supervisor_metrics_start(&sup);
     log_info("supervising %zu workers from %s: restart pause %ld..%ld ms, stable after %ld ms, "
              "stop grace %ld ms", sup.slot_count, sup.bin_dir, sup.restart_min_ms,
              sup.restart_max_ms, sup.stable_ms, sup.grace_ms);
@@ -645,6 +786,7 @@ int main(int argc, char **argv)
     if (event_base_dispatch(sup.base) != 0 || !sup.stopping)
         log_fatal("left the event loop unexpectedly");
     log_info("stopped");
+    supervisor_metrics_stop(&sup);
     supervisor_free(&sup);
     config_free();
     return 0;

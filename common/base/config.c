@@ -111,6 +111,12 @@ const struct config_var config_vars[] = {
       "cutover-web: host:port of the status page, its JSON API, /metrics, /healthz and /readyz"
       " (port 0: any free one, logged)",
       NULL, "^([A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]):[0-9]{1,5}$" },
+    { "CUTOVER_METRICS_ADDR", CONFIG_STRING, NULL, 0, 0, CONFIG_PUBLIC,
+      "host:port where the process serves GET /metrics (Prometheus) and /healthz; unset: none",
+      NULL, "^([A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]):[0-9]{1,5}$" },
+    I("CUTOVER_METRICS_PORT_BASE", "0", 0, 65535,
+      "cutoverd: its Nth worker (from 0, in --workers order) serves metrics on port BASE+N, on"
+      " the host of CUTOVER_METRICS_ADDR (else 127.0.0.1); 0: the workers serve none"),
 };
 
 #undef S

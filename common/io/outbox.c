@@ -5,6 +5,7 @@
 #include "io/outbox.h"
 
 #include "base/log.h"
+#include "base/metrics.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -12,6 +13,10 @@
 #include <stdlib.h>
 
 #define OUTBOX_BATCH "200"
+
+/* Seconds: a delivery takes milliseconds; the sweeper resends after a second or more. */
+static const double outbox_latency_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                0.5,   1,    2.5,   5,    10,  30};
 
 struct outbox {
     struct db *db;
@@ -28,11 +33,30 @@ static const char outbox_claim_sql[] =
     "   ORDER BY txid, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
     " RETURNING id, topic, key, value, txid::text AS txid";
 
+/* outbox_metric_latency - cutover_outbox_publish_latency_seconds */
+static struct metric_family *outbox_metric_latency(void)
+{
+    return metrics_histogram("cutover_outbox_publish_latency_seconds",
+                             "Time from an outbox row's insert to Kafka's acknowledgement.", NULL,
+                             0, outbox_latency_buckets,
+                             sizeof(outbox_latency_buckets) / sizeof(outbox_latency_buckets[0]));
+}
+
+/* outbox_metric_failures - cutover_outbox_delivery_failures_total */
+static struct metric_family *outbox_metric_failures(void)
+{
+    return metrics_counter("cutover_outbox_delivery_failures_total",
+                           "Outbox rows Kafka did not acknowledge (the sweeper sends them again).",
+                           NULL, 0);
+}
+
 /* outbox_create - a publisher of db's outbox through producer */
 struct outbox *outbox_create(struct db *db, struct kafka_producer *producer)
 {
     struct outbox *o = calloc(1, sizeof(*o));
 
+    outbox_metric_latency();
+    outbox_metric_failures();
     if (o) {
         o->db = db;
         o->producer = producer;
@@ -121,6 +145,7 @@ void outbox_delivered(struct outbox *o, rd_kafka_resp_err_t err, void *opaque)
 {
     char id[32];
     const char *params[] = {id};
+    PGresult *res;
 
     if (o->pending)
         o->pending--;
@@ -128,14 +153,44 @@ void outbox_delivered(struct outbox *o, rd_kafka_resp_err_t err, void *opaque)
     if (err) {
         log_warn("outbox row %s not delivered (%s): the sweeper sends it again", id,
                  rd_kafka_err2str(err));
+        metrics_add(outbox_metric_failures(), 1, NULL);
         return;
     }
-    if (db_exec(o->db, "UPDATE outbox SET sent_at = now() WHERE id = $1", 1, params) != 0)
+    res = db_query(o->db,
+                   "UPDATE outbox SET sent_at = now() WHERE id = $1"
+                   " RETURNING extract(epoch FROM clock_timestamp() - created_at)",
+                   1, params);
+    if (res == NULL) {
         log_warn("outbox row %s delivered but not marked sent: it may be sent again", id);
+        return;
+    }
+    if (PQntuples(res) == 1)
+        metrics_observe(outbox_metric_latency(), strtod(PQgetvalue(res, 0, 0), NULL), NULL);
+    PQclear(res);
 }
 
 /* outbox_pending - rows sent and not yet acknowledged */
 unsigned outbox_pending(const struct outbox *o)
 {
     return o->pending;
+}
+
+/* outbox_backlog - unsent rows and the age of the oldest (the partial
+ * index outbox_unsent keeps this cheap) */
+int outbox_backlog(struct outbox *o, double *rows, double *oldest_seconds)
+{
+    PGresult *res;
+
+    if (!db_ok(o->db))
+        return -1;
+    res = db_query(o->db,
+                   "SELECT count(*), coalesce(extract(epoch FROM clock_timestamp()"
+                   " - min(created_at)), 0) FROM outbox WHERE sent_at IS NULL",
+                   0, NULL);
+    if (res == NULL)
+        return -1;
+    *rows = strtod(PQgetvalue(res, 0, 0), NULL);
+    *oldest_seconds = strtod(PQgetvalue(res, 0, 1), NULL);
+    PQclear(res);
+    return 0;
 }

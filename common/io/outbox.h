@@ -13,6 +13,10 @@
  *	send the same row at the same time; a delivery report marks the row
  *	sent. After a crash, the lease runs out and the sweeper sends the row
  *	again: delivery is at least once, and consumers dedupe by (source, id).
+ *
+ *	Metrics: cutover_outbox_publish_latency_seconds, from a row's insert
+ *	to the broker's acknowledgement, and cutover_outbox_delivery_failures_total;
+ *	outbox_backlog() reads what is still unsent, for a collector.
  */
 #ifndef CUTOVER_OUTBOX_H
 #define CUTOVER_OUTBOX_H
@@ -32,5 +36,8 @@ int outbox_publish(struct outbox *o);
 void outbox_delivered(struct outbox *o, rd_kafka_resp_err_t err, void *opaque);
 /* outbox_pending - rows sent and not yet acknowledged */
 unsigned outbox_pending(const struct outbox *o);
+/* outbox_backlog - rows not yet acknowledged (every writer's), and the
+ * age of the oldest in seconds (0 when none); 0 or -1 */
+int outbox_backlog(struct outbox *o, double *rows, double *oldest_seconds);
 
 #endif

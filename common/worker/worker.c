@@ -264,6 +264,7 @@ static void worker_close(struct worker *w)
 {
     long grace = config_get_int("CUTOVER_SHUTDOWN_GRACE_MS");
 
+    worker_metrics_stop(w);
     kafka_consumer_free(w->consumer);
     if (w->producer && kafka_producer_flush(w->producer, (int)grace) != 0)
         log_warn("shutdown: deliveries still pending; the sweeper of the next start sends them");
@@ -302,6 +303,7 @@ int worker_main(int argc, char **argv, const struct worker_spec *spec)
         log_fatal("event_base_new failed");
     worker_events(&w);
     worker_open(&w);
+    worker_metrics_start(&w);
     worker_ticks_start(&w);
     log_info("started: source %s", w.source);
     if (event_base_dispatch(w.base) != 0 || !w.stopping)

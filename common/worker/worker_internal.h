@@ -6,6 +6,7 @@
 #ifndef CUTOVER_WORKER_INTERNAL_H
 #define CUTOVER_WORKER_INTERNAL_H
 
+#include "io/httpd.h"
 #include "io/kafka.h"
 #include "io/outbox.h"
 #include "io/schema.h"
@@ -31,11 +32,22 @@ struct worker {
     long retry_delay_ms;
     int stopping;
     unsigned long handled, dead_lettered, skipped, retried;
+    struct httpd *httpd;  /* GET /metrics, /healthz; NULL when not asked for */
+    const char *verdict;  /* how the record in hand ended: "handled", "skipped", ... */
+    int kept;             /* the record in hand was kept for a retry before */
 };
 
 /* worker_record_cb - the consumer's callback: one record's whole path */
 int worker_record_cb(rd_kafka_message_t *msg, void *arg);
 /* worker_kick - fire the ticks that run after each handled record now */
 void worker_kick(struct worker *w);
+
+/* worker_metrics.c: the worker's metrics and their server */
+void worker_metrics_start(struct worker *w);
+void worker_metrics_stop(struct worker *w);
+void worker_metrics_consumed(const char *topic);
+/* outcome NULL: the record is kept for a retry */
+void worker_metrics_record(const char *topic, const char *outcome, double seconds);
+void worker_metrics_dead_letter(const char *topic, const char *reason);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "worker/worker_internal.h"
 
+#include "base/clock.h"
 #include "base/fault.h"
 #include "base/log.h"
 
@@ -175,6 +176,7 @@ static enum record_outcome record_handle(struct worker *w, const struct cloud_ev
     if (outcome == RECORD_DONE && redelivered) {
         log_info("record seen before at this offset: skipped");
         w->skipped++;
+        w->verdict = "skipped";
     } else if (outcome == RECORD_DONE && handler->handle(w, ev, err) != 0) {
         outcome = err->status == EVENT_INTERNAL && db_transient(w->db) ? RECORD_RETRY
                                                                        : RECORD_REJECT;
@@ -235,6 +237,7 @@ static enum record_outcome record_reject(struct worker *w, const struct event_re
     log_warn("dead-letter %s[%d]@%lld: %s: %s", rec->topic, (int)rec->partition,
              (long long)rec->offset, event_status_code(err->status), err->message);
     w->dead_lettered++;
+    w->verdict = "dead-lettered";
     if (db_begin(w->db) != 0)
         return RECORD_RETRY;
     if ((ev && record_inbox(w, ev, rec, &redelivered, &ignored) == RECORD_RETRY)
@@ -242,6 +245,7 @@ static enum record_outcome record_reject(struct worker *w, const struct event_re
         db_rollback(w->db);
         return db_transient(w->db) ? RECORD_RETRY : RECORD_REJECT;
     }
+    worker_metrics_dead_letter(rec->topic, event_status_code(err->status));
     return RECORD_DONE;
 }
 
@@ -281,6 +285,21 @@ static int worker_record_retry_later(struct worker *w)
     return -1;
 }
 
+/* record_measured - record_process, counted and timed (metrics) */
+static enum record_outcome record_measured(struct worker *w, const struct event_record *rec)
+{
+    double start = clock_mono_seconds();
+    enum record_outcome outcome;
+
+    if (!w->kept)
+        worker_metrics_consumed(rec->topic);
+    w->verdict = "handled";
+    outcome = record_process(w, rec);
+    w->kept = outcome == RECORD_RETRY;
+    worker_metrics_record(rec->topic, w->kept ? NULL : w->verdict, clock_mono_seconds() - start);
+    return outcome;
+}
+
 /* worker_record_cb - the consumer's callback: one record's whole path */
 int worker_record_cb(rd_kafka_message_t *msg, void *arg)
 {
@@ -292,7 +311,7 @@ int worker_record_cb(rd_kafka_message_t *msg, void *arg)
     if (w->stopping)
         return -1;
     record_view(msg, headers, &rec);
-    outcome = record_process(w, &rec);
+    outcome = record_measured(w, &rec);
     log_context_clear();
     if (outcome == RECORD_RETRY)
         return worker_record_retry_later(w);
