@@ -423,6 +423,7 @@ static void slot_exec(const char *path, const char *metrics_addr, pid_t parent,
     dfl.sa_handler = SIG_DFL;
     for (size_t i = 0; i < SUPERVISOR_SIGNAL_COUNT; i++)
         sigaction(supervisor_signals[i], &dfl, NULL);
+    sigaction(SIGPIPE, &dfl, NULL); /* ignored while cutoverd serves metrics */
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
         _exit(126);
     sigprocmask(SIG_SETMASK, mask, NULL);

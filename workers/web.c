@@ -13,11 +13,15 @@
  *	"web". SIGTERM or SIGINT: stop listening and exit 0. A database
  *	unreachable at start is fatal after the configured attempts (the
  *	supervisor starts it again); one lost later makes the API answer 503
- *	until it is back.
+ *	until it is back. Like every process, it also serves its own
+ *	/metrics and /healthz on CUTOVER_METRICS_ADDR when that is set (as
+ *	cutoverd does for its children with CUTOVER_METRICS_PORT_BASE).
  */
 #include "base/config.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "io/db.h"
+#include "io/httpd.h"
 #include "web/web.h"
 
 #include <event2/event.h>
@@ -30,6 +34,7 @@ struct web_main {
     struct event *ev_sigterm, *ev_sigint;
     struct db *db;
     struct web *web;
+    struct httpd *metrics; /* CUTOVER_METRICS_ADDR; NULL when unset */
     int stopping;
 };
 
@@ -112,11 +117,14 @@ static void web_open(struct web_main *m)
     if ((m->web = web_create(m->base, m->db, addr, err, sizeof(err))) == NULL)
         log_fatal("%s", err);
     log_info("started: serving on %s (port %d)", addr, web_port(m->web));
+    metrics_process();
+    m->metrics = httpd_metrics_serve(m->base, config_get("CUTOVER_METRICS_ADDR"), NULL, NULL);
 }
 
 /* web_close - tear down in reverse order of creation */
 static void web_close(struct web_main *m)
 {
+    httpd_free(m->metrics);
     web_free(m->web);
     db_close(m->db);
     event_free(m->ev_sigint);

@@ -12,6 +12,7 @@
 #include <event2/listener.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,9 @@ struct httpd *httpd_create(struct event_base *base, const char *addr,
     evhttp_set_gencb(h->http, httpd_request_cb, h);
     if (httpd_listen(h, addr, err, err_len) != 0)
         goto fail;
+    /* evhttp writes with writev: a client gone mid-answer must be an error
+     * on write, not SIGPIPE's death (children reset it: child_setup) */
+    signal(SIGPIPE, SIG_IGN);
     return h;
 fail:
     httpd_free(h);
