@@ -27,11 +27,17 @@
  *
  *	db_exec_script() is the one way to run unparameterized text: the
  *	migration files shipped with cutover (migrate.c).
+ *
+ *	Metrics: each statement's round trip goes into the histogram
+ *	cutover_db_query_duration_seconds, each failure into
+ *	cutover_db_query_errors_total.
  */
 #include "io/db.h"
 
+#include "base/clock.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "base/metrics.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -51,6 +57,25 @@ struct db {
     char error[DB_ERROR_MAX];
     int transient;
 };
+
+/* Seconds: a statement on a near server takes well under a millisecond. */
+static const double db_query_buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                          0.025,  0.05,    0.1,    0.25,   0.5,   1,     5};
+
+/* db_metric_duration - cutover_db_query_duration_seconds */
+static struct metric_family *db_metric_duration(void)
+{
+    return metrics_histogram("cutover_db_query_duration_seconds",
+                             "Round trip of one PostgreSQL statement.", NULL, 0, db_query_buckets,
+                             sizeof(db_query_buckets) / sizeof(db_query_buckets[0]));
+}
+
+/* db_metric_errors - cutover_db_query_errors_total */
+static struct metric_family *db_metric_errors(void)
+{
+    return metrics_counter("cutover_db_query_errors_total",
+                           "PostgreSQL statements that failed or were not sent.", NULL, 0);
+}
 
 /* db_jitter_ms - a random pause in [ms/2, ms] */
 static long db_jitter_ms(long ms)
@@ -158,6 +183,8 @@ struct db *db_connect(const char *url)
                 return NULL;
             }
             db->conn = conn;
+            db_metric_duration();
+            db_metric_errors();
             return db;
         }
         log_warn("database %s: connection attempt %d of %ld failed: %s", masked, attempt, attempts, why);
@@ -224,7 +251,7 @@ static void db_record_failure(struct db *db, const PGresult *res)
              db->transient, db->error);
 }
 
-/* db_query - one parameterized statement; its result or NULL (logged) */
+/* db_query - one parameterized statement, timed; its result or NULL (logged) */
 PGresult *db_query(struct db *db, const char *sql, int nparams, const char *const *params)
 {
     db_clear_error(db);
@@ -232,12 +259,16 @@ PGresult *db_query(struct db *db, const char *sql, int nparams, const char *cons
         db_set_error(db, NULL, "connection is not open");
         db->transient = 1;
         log_warn("database statement not sent: connection is not open");
+        metrics_add(db_metric_errors(), 1, NULL);
         return NULL;
     }
+    double start = clock_mono_seconds();
     PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    metrics_observe(db_metric_duration(), clock_mono_seconds() - start, NULL);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
         return res;
+    metrics_add(db_metric_errors(), 1, NULL);
     db_record_failure(db, res);
     PQclear(res);
     return NULL;

@@ -11,12 +11,22 @@
  *	longer than max.poll.interval.ms would otherwise leave its group
  *	(and rejoin, a rebalance every few minutes of quiet). The
  *	producer's delivery reports arrive the same way on their own eventfd.
+ *
+ *	The consumer's lag per partition, cutover_kafka_consumer_lag{topic,
+ *	partition}, comes from librdkafka's statistics (every
+ *	KAFKA_STATS_INTERVAL_MS, served by the same polls, so in this
+ *	thread): the partition's high watermark minus the offset stored
+ *	after the last handled record, or, before this process handled any,
+ *	minus the group's committed offset. Assigned partitions only; one
+ *	whose offsets are not known yet is left out.
  */
 #include "io/kafka.h"
 
 #include "base/config.h"
 #include "base/log.h"
+#include "base/metrics.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +38,7 @@
 #define KAFKA_BATCH 64
 #define KAFKA_IDLE_POLL_MS 1000
 #define KAFKA_MAX_MESSAGE_BYTES 16777216
+#define KAFKA_STATS_INTERVAL_MS "5000"
 
 struct kafka_consumer {
     rd_kafka_t *rk;
@@ -223,6 +234,56 @@ void kafka_consumer_retry(struct kafka_consumer *c)
     kafka_consumer_drain(c);
 }
 
+/* kafka_metric_lag - cutover_kafka_consumer_lag */
+static struct metric_family *kafka_metric_lag(void)
+{
+    static const char *const labels[] = {"topic", "partition"};
+
+    return metrics_gauge("cutover_kafka_consumer_lag",
+                         "Records of an assigned partition not yet handled by this consumer.",
+                         labels, 2);
+}
+
+/* kafka_partition_lag - a partition's lag in librdkafka's statistics; -1 unknown */
+static double kafka_partition_lag(const cJSON *partition)
+{
+    const cJSON *stored = cJSON_GetObjectItemCaseSensitive(partition, "consumer_lag_stored");
+    const cJSON *committed = cJSON_GetObjectItemCaseSensitive(partition, "consumer_lag");
+
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(partition, "desired"))
+        || atoi(partition->string) < 0)
+        return -1; /* not assigned, or librdkafka's internal partition -1 */
+    if (cJSON_IsNumber(stored) && stored->valuedouble >= 0)
+        return stored->valuedouble;
+    if (cJSON_IsNumber(committed) && committed->valuedouble >= 0)
+        return committed->valuedouble;
+    return -1;
+}
+
+/* kafka_stats_cb - librdkafka's statistics: the lag of each partition */
+static int kafka_stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
+{
+    cJSON *stats = cJSON_ParseWithLength(json, json_len);
+    const cJSON *topic, *partition;
+
+    (void)rk;
+    (void)opaque;
+    metrics_clear(kafka_metric_lag());
+    cJSON_ArrayForEach(topic, cJSON_GetObjectItemCaseSensitive(stats, "topics"))
+    {
+        cJSON_ArrayForEach(partition, cJSON_GetObjectItemCaseSensitive(topic, "partitions"))
+        {
+            double lag = kafka_partition_lag(partition);
+
+            if (lag >= 0)
+                metrics_set(kafka_metric_lag(), lag,
+                            (const char *[]){kafka_topic_short(topic->string), partition->string});
+        }
+    }
+    cJSON_Delete(stats);
+    return 0; /* librdkafka frees json */
+}
+
 /* kafka_consumer_conf - the consumer's own settings */
 static rd_kafka_conf_t *kafka_consumer_conf(const char *group, char *err, size_t err_len)
 {
@@ -230,7 +291,11 @@ static rd_kafka_conf_t *kafka_consumer_conf(const char *group, char *err, size_t
 
     if (conf == NULL)
         return NULL;
+    kafka_metric_lag();
+    rd_kafka_conf_set_stats_cb(conf, kafka_stats_cb);
     if (kafka_conf_set(conf, "group.id", group, err, err_len) != 0
+        || kafka_conf_set(conf, "statistics.interval.ms", KAFKA_STATS_INTERVAL_MS, err, err_len)
+               != 0
         || kafka_conf_set(conf, "enable.auto.offset.store", "false", err, err_len) != 0
         || kafka_conf_set(conf, "enable.auto.commit", "true", err, err_len) != 0
         || kafka_conf_set(conf, "auto.commit.interval.ms", "1000", err, err_len) != 0
