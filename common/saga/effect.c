@@ -8,12 +8,18 @@
  *	(waits in progress). Each tick first steps the held ones, dropping
  *	those whose epoch went stale, then claims what is claimable for this
  *	worker and steps it at once. Durable timers are effect_timer.c.
+ *
+ *	Metrics by effect kind (a fixed list): cutover_effect_attempts_total
+ *	(each claim: a first try, or a retry after a lease ran out),
+ *	cutover_effect_failures_total (a step that ended in failure), and
+ *	cutover_effects_held (waits in progress in this process).
  */
 #include "saga/effect_internal.h"
 
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "base/metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +60,22 @@ static const char effect_claim_sql[] =
     "   ORDER BY e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED)"
     " RETURNING id, deployment_id, environment, epoch, kind, arg, attempts,"
     " coalesce(handle, ''), coalesce(result::text, '')";
+
+static const char *const effect_kind_label[] = {"kind"};
+
+/* effect_count - add one to the counter name of e's kind */
+static void effect_count(const char *name, const char *help, const struct effect *e)
+{
+    metrics_add(metrics_counter(name, help, effect_kind_label, 1), 1,
+                (const char *[]){saga_effect_name(e->kind)});
+}
+
+/* effect_metric_held - cutover_effects_held */
+static struct metric_family *effect_metric_held(void)
+{
+    return metrics_gauge("cutover_effects_held",
+                         "Effects this process holds: waits in progress.", NULL, 0);
+}
 
 /* effect_owner - the worker that performs an effect kind; NULL: bookkeeping */
 const char *effect_owner(enum saga_effect_kind kind)
@@ -262,6 +284,9 @@ static int effect_step_one(struct saga_ctx *ctx, struct effect *e, effect_step_f
     log_context_set(e->environment, e->deployment_id, NULL);
     status = step(ctx, e);
     log_context_clear();
+    if (status == EFFECT_FAILED)
+        effect_count("cutover_effect_failures_total", "Effect steps that ended in failure, by kind.",
+                     e);
     if (status != EFFECT_WAIT)
         return 0;
     effect_renew(ctx, e);
@@ -297,11 +322,14 @@ void effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, siz
             break;
         log_info("claimed effect %s %lld (attempt %d)", saga_effect_name(e->kind),
                  (long long)e->id, e->attempts);
+        effect_count("cutover_effect_attempts_total",
+                     "Effects claimed to be performed (first tries and retries), by kind.", e);
         if (effect_step_one(ctx, e, effect_handler_find(handlers, count, e->kind)))
             effect_held_count++;
         else
             cJSON_Delete(e->result);
     }
+    metrics_set(effect_metric_held(), (double)effect_held_count, NULL);
 }
 
 /* effect_release_all - hand held effects back at once (graceful stop) */
