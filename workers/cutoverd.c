@@ -324,7 +324,8 @@ static int supervisor_metrics_plan(struct supervisor *sup)
 {
     const char *own = config_get("CUTOVER_METRICS_ADDR");
     const char *colon = own ? strrchr(own, ':') : NULL;
-    long base = config_get_int("CUTOVER_METRICS_PORT_BASE"), last = base + (long)sup->slot_count - 1;
+    long base = config_get_int("CUTOVER_METRICS_PORT_BASE");
+    long last = base + (long)sup->slot_count - 1;
     long own_port = colon ? atol(colon + 1) : 0;
 
     if (base == 0)

@@ -285,8 +285,8 @@ static int effect_step_one(struct saga_ctx *ctx, struct effect *e, effect_step_f
     status = step(ctx, e);
     log_context_clear();
     if (status == EFFECT_FAILED)
-        effect_count("cutover_effect_failures_total", "Effect steps that ended in failure, by kind.",
-                     e);
+        effect_count("cutover_effect_failures_total",
+                     "Effect steps that ended in failure, by kind.", e);
     if (status != EFFECT_WAIT)
         return 0;
     effect_renew(ctx, e);

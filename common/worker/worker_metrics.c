@@ -43,62 +43,44 @@ static const char *const worker_topic_label[] = {"topic"};
 static const char *const worker_outcome_labels[] = {"topic", "outcome"};
 static const char *const worker_reason_labels[] = {"topic", "reason"};
 
-/* worker_metric_consumed - cutover_records_consumed_total */
-static struct metric_family *worker_metric_consumed(void)
-{
-    return metrics_counter("cutover_records_consumed_total",
-                           "Records taken from Kafka, by topic (a retried record counts once).",
-                           worker_topic_label, 1);
-}
+static struct metric_family *worker_consumed, *worker_records, *worker_dead_letters,
+    *worker_retries, *worker_duration, *worker_backlog, *worker_oldest;
 
-/* worker_metric_records - cutover_records_total */
-static struct metric_family *worker_metric_records(void)
-{
-    return metrics_counter("cutover_records_total",
-                           "Records whose path ended, by topic and outcome (handled,"
-                           " dead-lettered, skipped).",
-                           worker_outcome_labels, 2);
-}
+/* The worker's families; a histogram's buckets are worker_handler_buckets. */
+static const struct worker_family {
+    struct metric_family **family;
+    enum metric_type type;
+    const char *name, *help;
+    const char *const *labels;
+    size_t label_count;
+} worker_families[] = {
+    {&worker_consumed, METRIC_COUNTER, "cutover_records_consumed_total",
+     "Records taken from Kafka, by topic (a retried record counts once).", worker_topic_label, 1},
+    {&worker_records, METRIC_COUNTER, "cutover_records_total",
+     "Records whose path ended, by topic and outcome (handled, dead-lettered, skipped).",
+     worker_outcome_labels, 2},
+    {&worker_dead_letters, METRIC_COUNTER, "cutover_dead_letters_total",
+     "Records sent to dead-letter, by topic and reason code.", worker_reason_labels, 2},
+    {&worker_retries, METRIC_COUNTER, "cutover_record_retries_total",
+     "Records kept and retried after a transient database failure, by topic.",
+     worker_topic_label, 1},
+    {&worker_duration, METRIC_HISTOGRAM, "cutover_handler_duration_seconds",
+     "Time of one pass of a record through the worker, decode to commit.", worker_topic_label, 1},
+    {&worker_backlog, METRIC_GAUGE, "cutover_outbox_backlog",
+     "Outbox rows committed and not yet acknowledged by Kafka (all workers).", NULL, 0},
+    {&worker_oldest, METRIC_GAUGE, "cutover_outbox_oldest_age_seconds",
+     "Age of the oldest outbox row not yet acknowledged; 0 when none.", NULL, 0},
+};
 
-/* worker_metric_dead_letters - cutover_dead_letters_total */
-static struct metric_family *worker_metric_dead_letters(void)
+/* worker_family_register - one family of the table */
+static struct metric_family *worker_family_register(const struct worker_family *f)
 {
-    return metrics_counter("cutover_dead_letters_total",
-                           "Records sent to dead-letter, by topic and reason code.",
-                           worker_reason_labels, 2);
-}
-
-/* worker_metric_retries - cutover_record_retries_total */
-static struct metric_family *worker_metric_retries(void)
-{
-    return metrics_counter("cutover_record_retries_total",
-                           "Records kept and retried after a transient database failure, by topic.",
-                           worker_topic_label, 1);
-}
-
-/* worker_metric_duration - cutover_handler_duration_seconds */
-static struct metric_family *worker_metric_duration(void)
-{
-    return metrics_histogram("cutover_handler_duration_seconds",
-                             "Time of one pass of a record through the worker, decode to commit.",
-                             worker_topic_label, 1, worker_handler_buckets,
+    if (f->type == METRIC_COUNTER)
+        return metrics_counter(f->name, f->help, f->labels, f->label_count);
+    if (f->type == METRIC_GAUGE)
+        return metrics_gauge(f->name, f->help, f->labels, f->label_count);
+    return metrics_histogram(f->name, f->help, f->labels, f->label_count, worker_handler_buckets,
                              sizeof(worker_handler_buckets) / sizeof(worker_handler_buckets[0]));
-}
-
-/* worker_metric_backlog - cutover_outbox_backlog */
-static struct metric_family *worker_metric_backlog(void)
-{
-    return metrics_gauge("cutover_outbox_backlog",
-                         "Outbox rows committed and not yet acknowledged by Kafka (all workers).",
-                         NULL, 0);
-}
-
-/* worker_metric_oldest - cutover_outbox_oldest_age_seconds */
-static struct metric_family *worker_metric_oldest(void)
-{
-    return metrics_gauge("cutover_outbox_oldest_age_seconds",
-                         "Age of the oldest outbox row not yet acknowledged; 0 when none.", NULL,
-                         0);
 }
 
 /* worker_outbox_collect_cb - the backlog, read at scrape; nothing when the
@@ -108,12 +90,12 @@ static void worker_outbox_collect_cb(void *arg)
     struct worker *w = arg;
     double rows, oldest;
 
-    metrics_clear(worker_metric_backlog());
-    metrics_clear(worker_metric_oldest());
+    metrics_clear(worker_backlog);
+    metrics_clear(worker_oldest);
     if (w->outbox == NULL || outbox_backlog(w->outbox, &rows, &oldest) != 0)
         return;
-    metrics_set(worker_metric_backlog(), rows, NULL);
-    metrics_set(worker_metric_oldest(), oldest, NULL);
+    metrics_set(worker_backlog, rows, NULL);
+    metrics_set(worker_oldest, oldest, NULL);
 }
 
 /* worker_healthz_cb - 200 while the database is up and the worker not draining */
@@ -132,17 +114,14 @@ static void worker_healthz_cb(struct evhttp_request *req, const char *path, void
 void worker_metrics_start(struct worker *w)
 {
     metrics_process();
+    for (size_t i = 0; i < sizeof(worker_families) / sizeof(worker_families[0]); i++)
+        *worker_families[i].family = worker_family_register(&worker_families[i]);
     for (size_t i = 0; i < w->spec->handler_count; i++) {
-        const char *topic[] = {w->spec->handlers[i].topic};
+        const char *topic = w->spec->handlers[i].topic;
 
-        metrics_add(worker_metric_consumed(), 0, topic);
-        metrics_add(worker_metric_records(), 0, (const char *[]){topic[0], "handled"});
+        metrics_add(worker_consumed, 0, &topic); /* 0 from the start, not nothing */
+        metrics_add(worker_records, 0, (const char *[]){topic, "handled"});
     }
-    worker_metric_dead_letters();
-    worker_metric_retries();
-    worker_metric_duration();
-    worker_metric_backlog();
-    worker_metric_oldest();
     metrics_on_collect(worker_outbox_collect_cb, w);
     w->httpd = httpd_metrics_serve(w->base, config_get("CUTOVER_METRICS_ADDR"), worker_healthz_cb,
                                    w);
@@ -158,22 +137,22 @@ void worker_metrics_stop(struct worker *w)
 /* worker_metrics_consumed - a record handed over by Kafka (not a retry) */
 void worker_metrics_consumed(const char *topic)
 {
-    metrics_add(worker_metric_consumed(), 1, (const char *[]){topic});
+    metrics_add(worker_consumed, 1, (const char *[]){topic});
 }
 
 /* worker_metrics_record - one pass of a record ended: its time, and its
  * outcome unless it is kept for a retry (outcome NULL) */
 void worker_metrics_record(const char *topic, const char *outcome, double seconds)
 {
-    metrics_observe(worker_metric_duration(), seconds, (const char *[]){topic});
+    metrics_observe(worker_duration, seconds, (const char *[]){topic});
     if (outcome)
-        metrics_add(worker_metric_records(), 1, (const char *[]){topic, outcome});
+        metrics_add(worker_records, 1, (const char *[]){topic, outcome});
     else
-        metrics_add(worker_metric_retries(), 1, (const char *[]){topic});
+        metrics_add(worker_retries, 1, (const char *[]){topic});
 }
 
 /* worker_metrics_dead_letter - one dead letter and its reason code */
 void worker_metrics_dead_letter(const char *topic, const char *reason)
 {
-    metrics_add(worker_metric_dead_letters(), 1, (const char *[]){topic, reason});
+    metrics_add(worker_dead_letters, 1, (const char *[]){topic, reason});
 }
