@@ -8,19 +8,23 @@
  *	cutover config [--check]
  *	cutover aws sign --region R --service S --time T < request
  *	cutover status ENV [--json] | history ENV [--json] [--limit N]
+ *	cutover watch ENV [--timeout SECONDS]
  *	cutover publish build-ready --env E --build B --version V --artifact URI ...
  *	cutover approve ENV | shift ENV --weight N | promote|pause|resume|rollback|abort ENV
  *	cutover alarm ENV --alarm NAME [--ok]
+ *	(every command that publishes also takes --wait [SECONDS])
  *
  * DESCRIPTION
  *	One table of commands, each a function taking its own arguments.
  *	Every command reads the same CUTOVER_* configuration as the workers.
- *	Exit status: 0 success, 1 failure, 2 bad usage.
+ *	Exit status: 0 success, 1 failure, 2 bad usage; watch and --wait
+ *	say more (3 and above, common/cli/cli_follow.h).
  */
 #include "base/config.h"
 #include "base/log.h"
 #include "cli/aws_sign_cli.h"
 #include "cli/cli.h"
+#include "cli/cli_follow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +60,8 @@ static const struct cli_command cli_commands[] = {
      cli_status_cmd, 1},
     {"history", NULL, "ENV [--json] [--limit N]: deployments and their transitions",
      cli_history_cmd, 1},
+    {"watch", NULL, "ENV [--timeout S]: follow the active or next deployment until it ends",
+     cli_watch_cmd, 1},
     {"publish", "build-ready", "--env E --build B --version V --artifact URI ...: as CI would",
      cli_publish_build_ready_cmd, 1},
     {"approve", NULL, "ENV [--deployment ID] [--by NAME]: manual approval", cli_approve_cmd, 1},
@@ -81,6 +87,8 @@ static void cli_usage(FILE *out)
     for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
         fprintf(out, "  %s%s%s  %s\n", cli_commands[i].name, cli_commands[i].sub ? " " : "",
                 cli_commands[i].sub ? cli_commands[i].sub : "", cli_commands[i].usage);
+    fprintf(out, "\nCommands that publish take --wait [SECONDS] (default %d): wait until the saga\n"
+                 "has handled the event and print what became of it.\n", CLI_WAIT_DEFAULT_S);
     fprintf(out, "\nConfiguration comes from CUTOVER_* environment variables; "
                  "`cutover config` prints them.\n");
 }

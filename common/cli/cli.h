@@ -30,7 +30,11 @@ int cli_history_cmd(int argc, char **argv);
 int cli_usage_fail(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_help_or(int rc, const char *usage);
 
-/* cli_publish.c: events for CI, operators and monitoring without a Kafka client */
+/* cli_watch.c: follow a deployment until it ends (exit statuses in cli_follow.h) */
+int cli_watch_cmd(int argc, char **argv);
+
+/* cli_publish.c: events for CI, operators and monitoring without a Kafka
+ * client; --wait [SECONDS] reports what the saga did with the event (cli_wait.c) */
 int cli_publish_build_ready_cmd(int argc, char **argv);
 int cli_approve_cmd(int argc, char **argv);
 int cli_shift_action_cmd(int argc, char **argv); /* shift, promote, pause, resume, rollback, abort */

@@ -14,6 +14,7 @@
  *	        [--deployment ID]
  *	cutover alarm ENV --alarm NAME [--ok] [--severity S] [--reason R]
  *	        [--source NAME]
+ *	(each of them also takes --wait [SECONDS])
  *
  * DESCRIPTION
  *	Every command builds the event's data, validates it against its JSON
@@ -38,8 +39,19 @@
  *	approve needs the deployment id: the environment's active deployment
  *	is read from the database unless --deployment names one.
  *	requested_by and approved_by are --by, else $USER.
+ *
+ *	--wait [SECONDS] (default CLI_WAIT_DEFAULT_S, 60; the number may
+ *	follow as the next word or as --wait=SECONDS) notes where the
+ *	database stands before the event is sent (no database: nothing is
+ *	sent, exit 1), then polls it until the worker that acts on the event
+ *	has handled it, and prints what became of it (cli_wait.c): the
+ *	transitions it caused, an input the saga ignored with its reason, or
+ *	its dead letter's worker, code and message. Exit status: 0 a
+ *	transition or accepted (ignored and deferred included), 3
+ *	dead-lettered or rejected, 6 not handled in time, 1 and 2 as above.
  */
 #include "cli/cli.h"
+#include "cli/cli_follow.h"
 
 #include "base/config.h"
 #include "base/share.h"
@@ -57,6 +69,12 @@
 #define CLI_PUBLISH_TIMEOUT_MS 30000
 #define CLI_MAX_STEPS          100 /* the schema's maxItems */
 
+/* The help of --wait, the same in every publishing command's usage. */
+#define CLI_WAIT_HELP                                                                   \
+    "  --wait [SECONDS]  then wait (default 60 s) until the saga has handled the event\n" \
+    "                    and print what became of it: exit 0 a transition or accepted,\n" \
+    "                    3 dead-lettered or rejected, 6 not handled in time"
+
 /* What the options of one command gathered. */
 struct cli_publish_args {
     const char *env;
@@ -67,6 +85,7 @@ struct cli_publish_args {
     const char *weight;
     const char *alarm, *severity, *source;
     int ok;
+    long wait;   /* --wait: seconds; 0 without */
     cJSON *meta; /* build-ready metadata, owned */
 };
 
@@ -125,23 +144,24 @@ static int cli_send(const char *topic, const char *key, const char *value)
     return rc;
 }
 
-/* cli_publish - validate (schema, then check when not NULL), wrap in a CloudEvent
- * (id fixed when not NULL), send, print the id; takes ownership of data */
-static int cli_publish(const char *topic, const char *env, cJSON *data, const char *id,
-                       int (*check)(const cJSON *data))
+/* cli_source - the source of the CLI's events */
+static const char *cli_source(void)
 {
     const char *source = config_get("CUTOVER_SOURCE");
+
+    return source && *source ? source : "cutover/cli";
+}
+
+/* cli_publish_event - wrap data in a CloudEvent (id fixed when not NULL),
+ * send it and print its id into sent; takes ownership of data */
+static int cli_publish_event(const char *topic, const char *env, cJSON *data, const char *id,
+                             char *sent, size_t sent_len)
+{
     struct cloud_event ev;
     char *value = NULL;
-    int rc = cli_validate(topic, data);
+    int rc;
 
-    if (rc == 0 && check != NULL)
-        rc = check(data);
-    if (rc != 0) {
-        cJSON_Delete(data);
-        return rc;
-    }
-    if (event_create(&ev, topic, source && *source ? source : "cutover/cli", env, data) != 0) {
+    if (event_create(&ev, topic, cli_source(), env, data) != 0) {
         fprintf(stderr, "cutover: cannot build the event\n");
         return 1;
     }
@@ -151,11 +171,42 @@ static int cli_publish(const char *topic, const char *env, cJSON *data, const ch
     }
     value = ev.id ? event_encode(&ev) : NULL;
     rc = value ? cli_send(topic, env, value) : 1;
-    if (rc == 0)
+    if (rc == 0) {
         printf("%s\n", ev.id);
+        snprintf(sent, sent_len, "%s", ev.id);
+    }
     free(value);
     cloudevent_free(&ev);
     return rc;
+}
+
+/* cli_publish - validate (schema, then check when not NULL), send, and with
+ * wait (seconds) report what became of the event; takes ownership of data */
+static int cli_publish(const char *topic, const char *env, cJSON *data, const char *id,
+                       int (*check)(const cJSON *data), long wait)
+{
+    struct cli_wait w = {.topic = topic, .env = env, .source = cli_source()};
+    struct db *db = NULL;
+    char sent[128];
+    int rc = cli_validate(topic, data);
+
+    if (rc == 0 && check != NULL)
+        rc = check(data);
+    if (rc == 0 && wait > 0) {
+        w.consumer = cli_wait_consumer(topic, data);
+        rc = (db = cli_wait_prepare(&w)) != NULL ? 0 : 1;
+    }
+    if (rc != 0) {
+        cJSON_Delete(data);
+        return rc;
+    }
+    rc = cli_publish_event(topic, env, data, id, sent, sizeof(sent));
+    if (rc != 0 || db == NULL) {
+        db_close(db);
+        return rc;
+    }
+    w.id = sent;
+    return cli_wait_outcome(db, &w, wait);
 }
 
 /* cli_sha256_file - a file's SHA-256 as lowercase hex; 0 or -1 */
@@ -374,7 +425,8 @@ static const struct option cli_publish_opts[] = {
     {"reason", required_argument, NULL, 'r'}, {"weight", required_argument, NULL, 'w'},
     {"alarm", required_argument, NULL, 'A'}, {"ok", no_argument, NULL, 'k'},
     {"severity", required_argument, NULL, 'S'}, {"source", required_argument, NULL, 'o'},
-    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    {"wait", optional_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 /* cli_option_name - the long name of option letter c */
@@ -384,6 +436,21 @@ static const char *cli_option_name(int c)
         if (o->val == c)
             return o->name;
     return "?";
+}
+
+/* cli_wait_option - --wait's seconds: its own argument (--wait=N), else
+ * the next word when it is a number, else the default; 0 or -1 */
+static int cli_wait_option(int argc, char **argv, struct cli_publish_args *a)
+{
+    const char *text = optarg;
+
+    if (text == NULL && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+        text = argv[optind++];
+    if (text == NULL) {
+        a->wait = CLI_WAIT_DEFAULT_S;
+        return 0;
+    }
+    return cli_follow_parse_seconds(text, &a->wait);
 }
 
 /* cli_parse_args - the options this command allows (their letters) and, when
@@ -404,6 +471,10 @@ static int cli_parse_args(int argc, char **argv, const char *allowed, int positi
         else if (c == '?' || strchr(allowed, c) == NULL)
             return cli_usage_fail(usage, c == '?' ? NULL : "option --%s not allowed here",
                                   cli_option_name(c));
+        else if (c == 'W' && cli_wait_option(argc, argv, a) != 0)
+            return cli_usage_fail(usage, "--wait wants seconds in 1..%d", CLI_WAIT_MAX_S);
+        else if (c == 'W')
+            continue;
         else if (cli_store_option(a, c, optarg) != 0)
             return cli_usage_fail(usage, "--meta wants KEY=VALUE, not \"%s\"", optarg);
     }
@@ -456,10 +527,11 @@ static cJSON *cli_build_ready_data(const struct cli_publish_args *a, int *rc)
 static const char cli_build_ready_usage[] =
     "publish build-ready --env E --build B --version V --artifact URI [--sha256 H]\n"
     "       [--commit C] [--meta KEY=VALUE]... [--canary W[:PAUSE],... | --bluegreen]\n"
-    "       [--no-auto-promote]\n"
+    "       [--no-auto-promote] [--wait [SECONDS]]\n"
     "  --canary 10:30,50:30,100  canary steps: weight %, seconds to wait (none: an operator)\n"
     "  --sha256 H                required unless the artifact is a file:// URI\n"
-    "  The event id is derived from (env, build): publishing again is a duplicate.";
+    "  The event id is derived from (env, build): publishing again is a duplicate.\n"
+    CLI_WAIT_HELP;
 
 /* cli_publish_build_ready_cmd - announce a build, as CI would */
 int cli_publish_build_ready_cmd(int argc, char **argv)
@@ -467,7 +539,7 @@ int cli_publish_build_ready_cmd(int argc, char **argv)
     struct cli_publish_args a = {0};
     char id[37];
     cJSON *data;
-    int rc = cli_parse_args(argc, argv, "ebvascmCgn", 0, cli_build_ready_usage, &a);
+    int rc = cli_parse_args(argc, argv, "ebvascmCgnW", 0, cli_build_ready_usage, &a);
 
     if (rc == 0 && (!a.build || !a.version || !a.artifact))
         rc = cli_usage_fail(cli_build_ready_usage, "--env, --build, --version and --artifact "
@@ -479,7 +551,7 @@ int cli_publish_build_ready_cmd(int argc, char **argv)
                                                    "--bluegreen");
     if (rc == 0 && (data = cli_build_ready_data(&a, &rc)) != NULL) {
         cli_build_ready_id(a.env, a.build, id);
-        rc = cli_publish("build-ready", a.env, data, id, cli_steps_check);
+        rc = cli_publish("build-ready", a.env, data, id, cli_steps_check, a.wait);
     }
     cJSON_Delete(a.meta);
     return cli_help_or(rc, cli_build_ready_usage);
@@ -505,9 +577,10 @@ static int cli_active_deployment(const char *env, char *out, size_t len)
 }
 
 static const char cli_approve_usage[] =
-    "approve ENV [--deployment ID] [--by NAME]\n"
+    "approve ENV [--deployment ID] [--by NAME] [--wait [SECONDS]]\n"
     "  green-validated passed=true for the active deployment (or ID), approved by NAME\n"
-    "  (default $USER): lets a deployment that waits for approval shift traffic.";
+    "  (default $USER): lets a deployment that waits for approval shift traffic.\n"
+    CLI_WAIT_HELP;
 
 /* cli_approve_cmd - a manual approval: green-validated with approved_by */
 int cli_approve_cmd(int argc, char **argv)
@@ -515,7 +588,7 @@ int cli_approve_cmd(int argc, char **argv)
     struct cli_publish_args a = {0};
     char id[64];
     cJSON *data;
-    int rc = cli_parse_args(argc, argv, "dB", 1, cli_approve_usage, &a);
+    int rc = cli_parse_args(argc, argv, "dBW", 1, cli_approve_usage, &a);
 
     if (rc == 0 && a.deployment == NULL)
         rc = cli_active_deployment(a.env, id, sizeof(id));
@@ -527,14 +600,15 @@ int cli_approve_cmd(int argc, char **argv)
     cJSON_AddBoolToObject(data, "passed", 1);
     cJSON_AddItemToObject(data, "checks", cJSON_CreateArray());
     cJSON_AddStringToObject(data, "approved_by", cli_actor(&a));
-    return cli_publish("green-validated", a.env, data, NULL, NULL);
+    return cli_publish("green-validated", a.env, data, NULL, NULL, a.wait);
 }
 
 static const char cli_shift_usage[] =
     "shift ENV --weight N | promote|pause|resume|rollback|abort ENV\n"
-    "       [--reason R] [--by NAME] [--deployment ID]\n"
+    "       [--reason R] [--by NAME] [--deployment ID] [--wait [SECONDS]]\n"
     "  shift-requested for the active deployment (or ID); N is the new color's share.\n"
-    "  requested_by is NAME (default $USER).";
+    "  requested_by is NAME (default $USER).\n"
+    CLI_WAIT_HELP;
 
 /* cli_shift_action_cmd - shift-requested; the action is the command's own name */
 int cli_shift_action_cmd(int argc, char **argv)
@@ -543,7 +617,7 @@ int cli_shift_action_cmd(int argc, char **argv)
     int is_shift = strcmp(argv[0], "shift") == 0;
     long weight = 0;
     cJSON *data;
-    int rc = cli_parse_args(argc, argv, is_shift ? "wrBd" : "rBd", 1, cli_shift_usage, &a);
+    int rc = cli_parse_args(argc, argv, is_shift ? "wrBdW" : "rBdW", 1, cli_shift_usage, &a);
 
     if (rc == 0 && is_shift && cli_parse_int(a.weight, &weight) != 0)
         rc = cli_usage_fail(cli_shift_usage, "shift needs --weight N (0..100)");
@@ -558,20 +632,22 @@ int cli_shift_action_cmd(int argc, char **argv)
         cJSON_AddNumberToObject(data, "weight", (double)weight);
     cJSON_AddStringToObject(data, "reason", a.reason ? a.reason : "");
     cJSON_AddStringToObject(data, "requested_by", cli_actor(&a));
-    return cli_publish("shift-requested", a.env, data, NULL, NULL);
+    return cli_publish("shift-requested", a.env, data, NULL, NULL, a.wait);
 }
 
 static const char cli_alarm_usage[] =
     "alarm ENV --alarm NAME [--ok] [--severity S] [--reason R] [--source NAME]\n"
+    "       [--wait [SECONDS]]\n"
     "  alarm-fired in state ALARM (rolls back a deployment that moved traffic), or OK\n"
-    "  with --ok; severity defaults to critical, source to cutover-cli.";
+    "  with --ok; severity defaults to critical, source to cutover-cli.\n"
+    CLI_WAIT_HELP;
 
 /* cli_alarm_cmd - alarm-fired, for monitoring without a Kafka client and for tests */
 int cli_alarm_cmd(int argc, char **argv)
 {
     struct cli_publish_args a = {0};
     cJSON *data;
-    int rc = cli_parse_args(argc, argv, "AkSro", 1, cli_alarm_usage, &a);
+    int rc = cli_parse_args(argc, argv, "AkSroW", 1, cli_alarm_usage, &a);
 
     if (rc == 0 && a.alarm == NULL)
         rc = cli_usage_fail(cli_alarm_usage, "alarm needs --alarm NAME");
@@ -584,5 +660,5 @@ int cli_alarm_cmd(int argc, char **argv)
     cJSON_AddStringToObject(data, "severity", a.severity ? a.severity : "critical");
     cJSON_AddStringToObject(data, "reason", a.reason ? a.reason : "");
     cJSON_AddStringToObject(data, "source", a.source ? a.source : "cutover-cli");
-    return cli_publish("alarm-fired", a.env, data, NULL, NULL);
+    return cli_publish("alarm-fired", a.env, data, NULL, NULL, a.wait);
 }
