@@ -325,17 +325,20 @@ static void test_timeout_reason(void **state)
     assert_reason(fx, "b1", "failed", "scaling took longer than its deadline");
 }
 
+/* A test on its own schema. */
+#define DB_TEST(t) cmocka_unit_test_setup_teardown(t, fixture_create, fixture_free)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_finished_states_match, fixture_create, fixture_free),
+        DB_TEST(test_finished_states_match),
         cmocka_unit_test(test_owner_table),
-        cmocka_unit_test_setup_teardown(test_receive_starts, fixture_create, fixture_free),
-        cmocka_unit_test_setup_teardown(test_receive_twice, fixture_create, fixture_free),
-        cmocka_unit_test_setup_teardown(test_newer_build_supersedes, fixture_create, fixture_free),
-        cmocka_unit_test_setup_teardown(test_abort_reason, fixture_create, fixture_free),
-        cmocka_unit_test_setup_teardown(test_rollback_reason_kept, fixture_create, fixture_free),
-        cmocka_unit_test_setup_teardown(test_timeout_reason, fixture_create, fixture_free),
+        DB_TEST(test_receive_starts),
+        DB_TEST(test_receive_twice),
+        DB_TEST(test_newer_build_supersedes),
+        DB_TEST(test_abort_reason),
+        DB_TEST(test_rollback_reason_kept),
+        DB_TEST(test_timeout_reason),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
