@@ -237,6 +237,17 @@ static long fetch_status(struct server *s, const struct request *rq)
     return r.code;
 }
 
+/* assert_reply - one request answers code with body */
+static void assert_reply(struct server *s, const struct request *rq, long code, const char *body)
+{
+    struct reply r;
+
+    fetch(s, rq, &r);
+    assert_int_equal(r.code, code);
+    assert_string_equal(r.body, body);
+    free(r.body);
+}
+
 /* assert_serves - the server still answers /metrics */
 static void assert_serves(struct server *s)
 {
@@ -264,25 +275,14 @@ static void test_metrics_route(void **state)
 /* test_head - HEAD reaches the route and gets no body */
 static void test_head(void **state)
 {
-    const struct request rq = {"HEAD", "/metrics", NULL, 0};
-    struct server *s = *state;
-    struct reply r;
-
-    fetch(s, &rq, &r);
-    assert_int_equal(r.code, 200);
-    assert_string_equal(r.body, "");
-    free(r.body);
+    assert_reply(*state, &(struct request){"HEAD", "/metrics", NULL, 0}, 200, "");
 }
 
 /* test_prefix_route - a prefix route gets the decoded path */
 static void test_prefix_route(void **state)
 {
-    struct server *s = *state;
-    struct reply r;
-
-    assert_int_equal(fetch_get(s, "/hello/w%6Frld", &r), 200);
-    assert_string_equal(r.body, "/hello/world");
-    free(r.body);
+    assert_reply(*state, &(struct request){"GET", "/hello/w%6Frld", NULL, 0}, 200,
+                 "/hello/world");
 }
 
 /* test_unknown_path - 404 with a JSON error; a NUL in the path is a 400 */
