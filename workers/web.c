@@ -35,7 +35,6 @@ struct web_main {
     struct db *db;
     struct web *web;
     struct httpd *metrics; /* CUTOVER_METRICS_ADDR; NULL when unset */
-    int stopping;
 };
 
 /* web_usage - --help */
@@ -68,34 +67,12 @@ static int web_arguments(int argc, char **argv, int *check)
     return -1;
 }
 
-/* web_config - load and check the configuration: -1 to run, else the exit status */
-static int web_config(int check)
-{
-    char err[512];
-    enum log_level level = LOG_INFO;
-
-    if (config_load(err, sizeof(err)) != 0) {
-        fprintf(stderr, "cutover-web: %s\n", err);
-        return 2;
-    }
-    if (check) {
-        config_print(stdout);
-        return 0;
-    }
-    log_level_parse(config_get("CUTOVER_LOG_LEVEL"), &level);
-    log_set_level(level);
-    return -1;
-}
-
-/* web_signal_cb - SIGTERM or SIGINT: leave the loop */
+/* web_signal_cb - SIGTERM or SIGINT: leave the loop (arg: the event base) */
 static void web_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
-    struct web_main *m = arg;
-
     (void)what;
     log_info("signal %d: stopping", (int)sig);
-    m->stopping = 1;
-    event_base_loopexit(m->base, NULL);
+    event_base_loopbreak(arg);
 }
 
 /* web_open - loop, signals, database and server; fatal when one fails */
@@ -106,8 +83,8 @@ static void web_open(struct web_main *m)
 
     if ((m->base = event_base_new()) == NULL)
         log_fatal("event_base_new failed");
-    m->ev_sigterm = evsignal_new(m->base, SIGTERM, web_signal_cb, m);
-    m->ev_sigint = evsignal_new(m->base, SIGINT, web_signal_cb, m);
+    m->ev_sigterm = evsignal_new(m->base, SIGTERM, web_signal_cb, m->base);
+    m->ev_sigint = evsignal_new(m->base, SIGINT, web_signal_cb, m->base);
     if (m->ev_sigterm == NULL || m->ev_sigint == NULL || evsignal_add(m->ev_sigterm, NULL) != 0
         || evsignal_add(m->ev_sigint, NULL) != 0)
         log_fatal("signal set-up failed");
@@ -139,12 +116,13 @@ int main(int argc, char **argv)
     int check = 0, status;
 
     log_init("web");
-    if ((status = web_arguments(argc, argv, &check)) >= 0 || (status = web_config(check)) >= 0) {
+    if ((status = web_arguments(argc, argv, &check)) >= 0
+        || (status = config_start("cutover-web", check)) >= 0) {
         config_free();
         return status;
     }
     web_open(&m);
-    if (event_base_dispatch(m.base) != 0 || !m.stopping)
+    if (event_base_dispatch(m.base) != 0 || !event_base_got_break(m.base))
         log_fatal("left the event loop unexpectedly");
     web_close(&m);
     log_info("stopped");

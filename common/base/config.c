@@ -317,6 +317,27 @@ out:
     return result;
 }
 
+/* config_start - a process's first step: load the configuration (a bad
+ * one told on stderr: 2), print it with check (0), else set the log
+ * level from it (-1: go on) */
+int config_start(const char *program, int check)
+{
+    char err[512];
+    enum log_level level = LOG_INFO;
+
+    if (config_load(err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s: %s\n", program, err);
+        return 2;
+    }
+    if (check) {
+        config_print(stdout);
+        return 0;
+    }
+    log_level_parse(config_get("CUTOVER_LOG_LEVEL"), &level);
+    log_set_level(level);
+    return -1;
+}
+
 /* config_get - the value of name, its default, or NULL */
 const char *config_get(const char *name)
 {

@@ -44,6 +44,10 @@ extern const struct config_var config_vars[];
 extern const unsigned config_var_count;
 
 int config_load(char *err, size_t err_len);
+/* config_start - load for program ("cutover-web"): a bad configuration is
+ * told on stderr and returns 2; with check it is printed and returns 0;
+ * otherwise the log level is set from it and -1 says go on */
+int config_start(const char *program, int check);
 const char *config_get(const char *name); /* NULL when unset and no default */
 long config_get_int(const char *name);
 int config_get_bool(const char *name);

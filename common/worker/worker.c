@@ -57,20 +57,13 @@ static int worker_options(int argc, char **argv, const struct worker_spec *spec,
 /* worker_configure - load and check the configuration; exit status or -1 to go on */
 static int worker_configure(struct worker *w, int check)
 {
-    char err[512];
-    enum log_level level = LOG_INFO;
+    char program[64];
     const char *source;
+    int status;
 
-    if (config_load(err, sizeof(err)) != 0) {
-        fprintf(stderr, "cutover-%s: %s\n", w->spec->name, err);
-        return 2;
-    }
-    if (check) {
-        config_print(stdout);
-        return 0;
-    }
-    log_level_parse(config_get("CUTOVER_LOG_LEVEL"), &level);
-    log_set_level(level);
+    snprintf(program, sizeof(program), "cutover-%s", w->spec->name);
+    if ((status = config_start(program, check)) >= 0)
+        return status;
     source = config_get("CUTOVER_SOURCE");
     if (source && *source)
         snprintf(w->source, sizeof(w->source), "%s", source);
