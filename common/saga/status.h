@@ -19,13 +19,18 @@
  *	  {"environment", "live_color", "weights": {"blue", "green"},
  *	   "active": {"id", "state", "build_id", "version", "new_color",
  *	              "weight", "step", "steps", "epoch", "created_at",
- *	              "updated_at"} | null,
+ *	              "updated_at", "confirmed_weights": {"blue", "green"} | null}
+ *	              | null,
  *	   "last_finished": {"id", "state", "build_id", "version",
  *	                     "finished_at", "reason"} | null}
  *	The weights are the active deployment's (weight is the new color's
  *	share), or 100 on the live color when nothing is active; step is the
  *	index of the current canary step (from 0; blue-green: 0) and steps
- *	how many the strategy has (0 for blue-green).
+ *	how many the strategy has (0 for blue-green). confirmed_weights are
+ *	the weights the provider read back after the deployment's last
+ *	set-weights or restore-weights effect that is done (null before the
+ *	first): what the load balancer was last seen doing, where weights is
+ *	what the saga asks.
  *
  *	The history document is {"environment", "deployments": [{"id",
  *	"build_id", "version", "state", "reason", "created_at", "updated_at",

@@ -7,6 +7,9 @@
  *	leaves no series behind):
  *	  cutover_environment_live_color{environment,color}  1 on the live color, 0 on the other
  *	  cutover_traffic_weight_ratio{environment,color}     the saga's weights, 0..1
+ *	  cutover_traffic_weight_confirmed_ratio{environment,color}  the weights the provider
+ *	      read back after the active deployment's last weight change (nothing active: the
+ *	      saga's weights; none read back yet: no series)
  *	  cutover_deployment_state{environment,state}         1 on the state of the active
  *	      deployment (none active: the last finished one's), 0 on every other state,
  *	      the way Argo Rollouts' rollout_info shows a rollout's phase
@@ -36,7 +39,8 @@ static const char *const web_env[] = {"environment"};
 static const double web_duration_buckets[] = {30,   60,    120,   300,   600,   900,
                                               1800, 3600,  7200,  14400, 28800, 86400};
 
-static struct metric_family *web_live_color, *web_weight, *web_state, *web_step, *web_steps;
+static struct metric_family *web_live_color, *web_weight, *web_confirmed, *web_state, *web_step,
+    *web_steps;
 static struct metric_family *web_finished, *web_duration;
 
 /* web_number - a member as a number, or fallback */
@@ -55,10 +59,14 @@ static const char *web_string(const cJSON *obj, const char *name)
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-/* web_metrics_colors - live color and weights of one environment */
+/* web_metrics_colors - live color and weights, asked and confirmed, of one environment */
 static void web_metrics_colors(const char *env, const cJSON *doc)
 {
     const cJSON *weights = cJSON_GetObjectItemCaseSensitive(doc, "weights");
+    const cJSON *active = cJSON_GetObjectItemCaseSensitive(doc, "active");
+    const cJSON *confirmed = cJSON_IsObject(active)
+                                 ? cJSON_GetObjectItemCaseSensitive(active, "confirmed_weights")
+                                 : weights;
     static const char *const colors[] = {"blue", "green"};
 
     for (size_t i = 0; i < 2; i++) {
@@ -67,6 +75,8 @@ static void web_metrics_colors(const char *env, const cJSON *doc)
         metrics_set(web_live_color, strcmp(web_string(doc, "live_color"), colors[i]) == 0,
                     labels);
         metrics_set(web_weight, web_number(weights, colors[i], 0) / 100.0, labels);
+        if (cJSON_IsObject(confirmed))
+            metrics_set(web_confirmed, web_number(confirmed, colors[i], 0) / 100.0, labels);
     }
 }
 
@@ -104,7 +114,8 @@ static void web_metrics_collect(void *arg)
 {
     struct web *w = arg;
     struct db *db = web_db(w);
-    struct metric_family *gauges[] = {web_live_color, web_weight, web_state, web_step, web_steps};
+    struct metric_family *gauges[] = {web_live_color, web_weight, web_confirmed, web_state,
+                                      web_step, web_steps};
     cJSON *all = NULL, *doc;
 
     for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++)
@@ -133,6 +144,10 @@ void web_metrics_start(struct web *w)
     web_weight = metrics_gauge("cutover_traffic_weight_ratio",
                                "Share of the traffic the saga gives each color, 0 to 1.",
                                web_env_color, 2);
+    web_confirmed = metrics_gauge("cutover_traffic_weight_confirmed_ratio",
+                                  "Share of the traffic the provider read back for each color"
+                                  " after the last weight change, 0 to 1.",
+                                  web_env_color, 2);
     web_state = metrics_gauge("cutover_deployment_state",
                               "1 on the state of the active deployment (else the last finished"
                               " one), 0 on every other state.",
@@ -149,6 +164,7 @@ void web_metrics_start(struct web *w)
                                      sizeof(web_duration_buckets) / sizeof(web_duration_buckets[0]));
     metrics_bound(web_live_color, 2 * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_weight, 2 * STATUS_ENVIRONMENTS_MAX + 1);
+    metrics_bound(web_confirmed, 2 * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_state, SAGA_STATE_COUNT * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_step, STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_steps, STATUS_ENVIRONMENTS_MAX + 1);

@@ -28,6 +28,9 @@
   var HISTORY_LIMIT = 5;
   var histories = {}; // environment -> {key, at, doc}
   var polls = 0;
+  // ?env=NAME[,NAME...] shows only those environments
+  var only = (new URLSearchParams(window.location.search).get('env') || '')
+    .split(',').filter(function (n) { return n !== ''; });
 
   // el - a new element with a class and text (text, never HTML: names and
   // reasons come from outside)
@@ -105,8 +108,15 @@
     rows.push(r);
     var s = row('new color');
     s.appendChild(a.new_color ? badge(a.new_color) : el('span', null, '-'));
-    s.appendChild(el('span', null, 'at ' + a.weight + ' %'));
+    s.appendChild(el('span', null, 'at ' + a.weight + ' % asked'));
     rows.push(s);
+    var c = row('confirmed');
+    var cw = a.confirmed_weights;
+    var ct = el('span', 'confirmed-value', cw ? 'blue ' + cw.blue + ' %, green ' + cw.green + ' %'
+      : 'nothing read back from the provider yet');
+    ct.setAttribute('data-env', env);
+    c.appendChild(ct);
+    rows.push(c);
     var step = stepOf(a);
     if (step) {
       var p = row('step');
@@ -118,6 +128,15 @@
       p.appendChild(label);
       p.appendChild(bar);
       rows.push(p);
+    }
+    if (a.rollback_ready === true || a.rollback_ready === false) {
+      var rb = row('rollback ready');
+      var v = el('span', 'rollback-ready', a.rollback_ready ? 'yes' : 'no');
+      v.setAttribute('data-env', env);
+      v.setAttribute('data-ready', a.rollback_ready ? 'yes' : 'no');
+      rb.appendChild(v);
+      if (a.rollback_ready_reason) rb.appendChild(el('span', null, '(' + a.rollback_ready_reason + ')'));
+      rows.push(rb);
     }
     var u = row('since');
     u.appendChild(el('span', 'time', clock(a.updated_at)));
@@ -222,6 +241,18 @@
     }));
   }
 
+  // shown - the environments to draw: those of ?env= (all without it),
+  // those with a deployment in flight first, then by name
+  function shown(envs) {
+    return envs.filter(function (doc) {
+      return only.length === 0 || only.indexOf(doc.environment) >= 0;
+    }).sort(function (x, y) {
+      var ax = x.active ? 0 : 1, ay = y.active ? 0 : 1;
+      if (ax !== ay) return ax - ay;
+      return x.environment < y.environment ? -1 : x.environment > y.environment ? 1 : 0;
+    });
+  }
+
   function render(envs) {
     var main = document.getElementById('environments');
     var cards = envs.map(card);
@@ -238,7 +269,7 @@
   function poll() {
     getJSON('/api/v1/environments')
       .then(function (doc) {
-        var envs = doc.environments || [];
+        var envs = shown(doc.environments || []);
         return refreshHistories(envs).then(function () { return envs; });
       })
       .then(function (envs) {
