@@ -110,10 +110,11 @@ check "promtool check metrics passes during the canary" promtool_ok
 
 # 4. the page in a real headless Chromium
 CHROMIUM=$(command -v chromium || command -v chromium-browser)
-# chromium_run ARGS... - one headless load of the page showing ENV only (own profile, bounded time)
+# chromium_run ARGS... - one headless load of the page showing ENV only (own
+# profile, bounded time); PAGE_QUERY adds to the query
 chromium_run() {
   timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --hide-scrollbars \
-    --user-data-dir="$TMP/chromium" --virtual-time-budget=4000 "$@" "$URL/?env=$ENV" \
+    --user-data-dir="$TMP/chromium" --virtual-time-budget=4000 "$@" "$URL/?env=$ENV${PAGE_QUERY:-}" \
     2>>"$LOGDIR/web-chromium.log"
 }
 # page_shows_weight - the dumped page shows ENV's green weight at 30 (kept in $TMP/dom.html)
@@ -128,6 +129,8 @@ else
   cp "$TMP/dom.html" "$LOGDIR/web-canary-dom.html"
   check_eq "the page recorded no JavaScript error" 'data-js-errors="0"' \
     "$(grep -o 'data-js-errors="[0-9]*"' "$TMP/dom.html" | head -1)"
+  check_eq "... and it would have: a deliberate error (?selftest=error) is recorded" \
+    'data-js-errors="1"' "$(PAGE_QUERY='&selftest=error' chromium_run --dump-dom | grep -o 'data-js-errors="[0-9]*"' | head -1)"
   check "the page polled the API by itself (no reload) more than once" \
     gt 1 sed -n 's/.*data-polls="\([0-9]*\)".*/\1/p;T;q' "$TMP/dom.html"
   check "the page shows step 1 of 2 with a progress bar" \

@@ -28,9 +28,13 @@
   var HISTORY_LIMIT = 5;
   var histories = {}; // environment -> {key, at, doc}
   var polls = 0;
+  var params = new URLSearchParams(window.location.search);
   // ?env=NAME[,NAME...] shows only those environments
-  var only = (new URLSearchParams(window.location.search).get('env') || '')
-    .split(',').filter(function (n) { return n !== ''; });
+  var only = (params.get('env') || '').split(',').filter(function (n) { return n !== ''; });
+  // ?selftest=error throws once, so that a test sees the error recorder work
+  if (params.get('selftest') === 'error') {
+    setTimeout(function () { throw new Error('selftest: a deliberate error'); }, 0);
+  }
 
   // el - a new element with a class and text (text, never HTML: names and
   // reasons come from outside)
