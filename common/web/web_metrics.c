@@ -20,7 +20,7 @@
  *	starts from zero and counts every finished deployment again, which
  *	Prometheus reads as a counter reset):
  *	  cutover_deployments_total{environment,state}        by end state
- *	  cutover_deployment_duration_seconds{environment}    received to finished
+ *	  cutover_deployment_duration_seconds{environment,state}  received to finished
  *	Label sets are bounded by STATUS_ENVIRONMENTS_MAX environments.
  */
 #include "web/web_internal.h"
