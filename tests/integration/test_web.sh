@@ -220,7 +220,16 @@ check_eq "after all that: /healthz still 200" 200 "$(code GET /healthz)"
 check "the web process is still the same one" kill -0 "$WEB_PID"
 
 # 6. the database connection killed under it comes back
-sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'cutover-web'" > /dev/null
+# web_pg_port - the local port of this web process's connection to PostgreSQL
+web_pg_port() {
+  local pg_port
+  pg_port=$(sed -n 's|^postgresql://[^@]*@[^:/]*:\([0-9]*\)/.*|\1|p' <<< "$CUTOVER_DATABASE_URL")
+  ss -tnpH state established "( dport = :$pg_port )" | grep "pid=$WEB_PID," | awk '{ print $3 }' | sed 's/.*://' | head -1
+}
+WEB_PG_PORT=$(web_pg_port)
+check_eq "the web's own database connection is terminated" 1 \
+  "$(sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+          WHERE application_name = 'cutover-web' AND client_port = :'v1'::int" "$WEB_PG_PORT")"
 # ready_again - readyz and the API answer 200
 ready_again() { [ "$(code GET /readyz)" == 200 ] && [ "$(code GET "/api/v1/environments/$ENV")" == 200 ]; }
 check "a killed database connection is re-established: /readyz and the API answer again" wait_for 20 ready_again
