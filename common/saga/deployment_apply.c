@@ -280,12 +280,15 @@ static void deployment_reason(const struct saga_input *in, const struct saga_sta
                               char *out, size_t len)
 {
     char cause[384];
+    int n;
 
     deployment_cause(in, before, note, cause, sizeof(cause));
     if (*cause && *table)
-        snprintf(out, len, "%s: %s", table, cause);
+        n = snprintf(out, len, "%s: %s", table, cause);
     else
-        snprintf(out, len, "%s", *cause ? cause : table);
+        n = snprintf(out, len, "%s", *cause ? cause : table);
+    if (n >= (int)len)
+        log_debug("reason cut to %zu bytes", len - 1);
 }
 
 /* deployment_apply - feed one input and write what comes out */
