@@ -324,25 +324,44 @@ static char **start_argv(const struct appspec_hook *hook, char *err, size_t err_
     return argv;
 }
 
-/* slot_take_live_release - a slot coming up runs what the serving color
- * runs, as an instance launched from the live launch template would: the
- * release a running slot of the other color has, when it differs from the
- * slot's own (left over from a deployment that failed or rolled back) */
+/* slot_running_release - the release a running slot of c other than skip
+ * has, into out; 0, or -1 when none runs */
+static int slot_running_release(const struct local_provider *p, enum color c, int skip,
+                                char *out, size_t len, int *from)
+{
+    for (int j = 0; j < p->cfg.max_instances; j++) {
+        if (j == skip || !slot_alive(p, c, j) || local_slot_current(p, c, j, out, len) != 0)
+            continue;
+        *from = j;
+        return 0;
+    }
+    return -1;
+}
+
+/* slot_take_live_release - a slot coming up runs what its color runs now,
+ * as an instance launched from its group's template would: the release of
+ * a running sibling; when none of its color runs (a color scaled up from
+ * zero), the release a running slot of the other color, the serving one,
+ * has. Either replaces the slot's own when they differ (a leftover from a
+ * deployment that failed or rolled back). A color whose every instance
+ * died comes back with the other color's release: without a running
+ * sibling nothing here tells which one it ran. */
 static int slot_take_live_release(const struct local_provider *p, enum color c, int i,
                                   char *err, size_t err_len)
 {
     char live[128], own[128] = "";
-    enum color other = color_other(c);
+    enum color from_c = c;
+    int from_i;
 
     local_slot_current(p, c, i, own, sizeof(own));
-    for (int j = 0; j < p->cfg.max_instances; j++) {
-        if (!slot_alive(p, other, j) || local_slot_current(p, other, j, live, sizeof(live)) != 0)
-            continue;
-        if (strcmp(live, own) == 0)
+    if (slot_running_release(p, c, i, live, sizeof(live), &from_i) != 0) {
+        from_c = color_other(c);
+        if (slot_running_release(p, from_c, -1, live, sizeof(live), &from_i) != 0)
             return 0;
-        return slot_copy_release(p, c, i, other, j, live, err, err_len);
     }
-    return 0;
+    if (strcmp(live, own) == 0)
+        return 0;
+    return slot_copy_release(p, c, i, from_c, from_i, live, err, err_len);
 }
 
 /* slot_start - run the current release's ApplicationStart hook, detached */
