@@ -18,6 +18,12 @@
  *	scale-new-to-zero (after draining), and then tells the saga
  *	ROLLED_BACK.
  *
+ *	Guards the instant rollback (saga/guard.h): every
+ *	CUTOVER_ROLLBACK_GUARD_MS, for each deployment whose traffic may have
+ *	moved, checks that the old color still has its capacity, all of it
+ *	healthy; when not, records it, pauses a running canary and asks the
+ *	provider for the old color's capacity back.
+ *
  *	Why a rollback wins every race with a promotion in flight:
  *
  *	1. Epochs. Entering rolling-back raises the deployment's epoch in the
@@ -297,6 +303,7 @@ static const struct saga_effects rollbacker_saga = SAGA_EFFECTS(rollbacker_effec
 
 static const struct worker_tick rollbacker_ticks[] = {
     SAGA_TICK(&rollbacker_saga),
+    SAGA_GUARD_TICK,
 };
 
 static const struct worker_spec rollbacker_spec = {

@@ -88,6 +88,20 @@ static void cli_print_json(const cJSON *doc)
     free(text);
 }
 
+/* cli_status_print_rollback_ready - "yes", or "no (why)", once the guard has checked */
+static void cli_status_print_rollback_ready(const cJSON *a)
+{
+    const cJSON *ready = cJSON_GetObjectItemCaseSensitive(a, "rollback_ready");
+    char why[512];
+
+    if (!cJSON_IsBool(ready))
+        return;
+    if (cJSON_IsTrue(ready))
+        printf("  rollback ready yes\n");
+    else
+        printf("  rollback ready no (%s)\n", cli_str(a, "rollback_ready_reason", why, sizeof(why)));
+}
+
 /* cli_status_print_text - the status document for a human */
 static void cli_status_print_text(const cJSON *doc)
 {
@@ -108,6 +122,7 @@ static void cli_status_print_text(const cJSON *doc)
         printf("  new color    %s at %s %%", cli_str(a, "new_color", b1, sizeof(b1)),
                cli_str(a, "weight", b2, sizeof(b2)));
         printf(", step %s\n", cli_str(a, "step", b1, sizeof(b1)));
+        cli_status_print_rollback_ready(a);
         printf("  updated at   %s\n", cli_str(a, "updated_at", b1, sizeof(b1)));
     } else
         printf("active         none\n");

@@ -76,6 +76,11 @@ void deployment_release(struct deployment *d);
 int deployment_apply(struct saga_ctx *ctx, struct deployment *d, const struct saga_input *in,
                      const struct deployment_note *note, char *why, size_t why_len);
 
+/* deployment_record - an audit row about d in its history that changes
+ * no state (note->reason says what happened); 0 or -1 */
+int deployment_record(struct saga_ctx *ctx, const struct deployment *d,
+                      const struct deployment_note *note);
+
 /* deployment_receive - a build-ready event (scaler): the same build_id
  * twice is one deployment; a newer build supersedes an active deployment
  * that has moved no traffic, and otherwise waits (queued) until the

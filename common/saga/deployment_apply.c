@@ -219,6 +219,15 @@ static int deployment_history(struct db *db, const struct deployment *d, const c
                    8, params);
 }
 
+/* deployment_record - an audit row about d that changes no state */
+int deployment_record(struct saga_ctx *ctx, const struct deployment *d,
+                      const struct deployment_note *note)
+{
+    const char *state = saga_state_name(d->saga.state);
+
+    return deployment_history(ctx->db, d, state, state, note, note->reason);
+}
+
 /* deployment_persist - write the saga's new state */
 static int deployment_persist(struct db *db, const struct deployment *d, const char *reason)
 {

@@ -6,6 +6,7 @@
 #include "saga/saga_worker.h"
 
 #include "base/log.h"
+#include "saga/guard.h"
 
 static struct saga_ctx saga_worker_ctx;
 
@@ -53,6 +54,16 @@ void saga_tick_fire(struct worker *w, const void *arg)
         return;
     effect_timers_fire(ctx);
     effect_run(ctx, fx->handlers, fx->count);
+}
+
+/* saga_guard_fire - check the old color of every guarded deployment */
+void saga_guard_fire(struct worker *w, const void *arg)
+{
+    struct saga_ctx *ctx = saga_ctx_of(w);
+
+    (void)arg;
+    if (db_ok(ctx->db))
+        guard_check(ctx);
 }
 
 /* saga_tick_stop - hand back held effects and close the providers */

@@ -52,6 +52,11 @@ struct saga_effects {
         .after_each_record = 1,                                                                    \
     }
 
+/* SAGA_GUARD_TICK - the rollbacker's check that the old color could take
+ * all the traffic back (guard.h) */
+#define SAGA_GUARD_TICK                                                                            \
+    {.name = "rollback-guard", .interval_var = "CUTOVER_ROLLBACK_GUARD_MS", .fire = saga_guard_fire}
+
 /* saga_ctx_of - the saga's context of worker w */
 struct saga_ctx *saga_ctx_of(struct worker *w);
 
@@ -59,5 +64,6 @@ struct saga_ctx *saga_ctx_of(struct worker *w);
 void saga_tick_start(struct worker *w, const void *arg);
 void saga_tick_fire(struct worker *w, const void *arg);
 void saga_tick_stop(struct worker *w, const void *arg);
+void saga_guard_fire(struct worker *w, const void *arg);
 
 #endif

@@ -21,6 +21,7 @@ static const char status_sql[] =
     "     'steps', CASE WHEN jsonb_typeof(a.strategy->'steps') = 'array'"
     "                   THEN jsonb_array_length(a.strategy->'steps') ELSE 0 END,"
     "     'epoch', a.epoch, 'created_at', " TS("a.created_at") ","
+    "     'rollback_ready', a.rollback_ready, 'rollback_ready_reason', a.rollback_ready_reason,"
     "     'updated_at', " TS("a.updated_at") ","
     "     'confirmed_weights', (SELECT json_build_object('blue', c.blue, 'green', 100 - c.blue)"
     "        FROM (SELECT CASE WHEN a.new_color = 'blue' THEN x.share ELSE 100 - x.share END"

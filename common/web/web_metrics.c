@@ -40,7 +40,7 @@ static const double web_duration_buckets[] = {30,   60,    120,   300,   600,   
                                               1800, 3600,  7200,  14400, 28800, 86400};
 
 static struct metric_family *web_live_color, *web_weight, *web_confirmed, *web_state, *web_step,
-    *web_steps;
+    *web_steps, *web_rollback_ready;
 static struct metric_family *web_finished, *web_duration;
 
 /* web_number - a member as a number, or fallback */
@@ -97,6 +97,8 @@ static void web_metrics_deployment(const char *env, const cJSON *doc)
     }
     metrics_set(web_step, moving ? web_number(active, "step", 0) + 1 : 0, labels);
     metrics_set(web_steps, steps, labels);
+    metrics_set(web_rollback_ready,
+                !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(active, "rollback_ready")), labels);
 }
 
 /* web_metrics_finished_cb - one deployment that finished since the last scrape */
@@ -115,7 +117,7 @@ static void web_metrics_collect(void *arg)
     struct web *w = arg;
     struct db *db = web_db(w);
     struct metric_family *gauges[] = {web_live_color, web_weight, web_confirmed, web_state,
-                                      web_step, web_steps};
+                                      web_step, web_steps, web_rollback_ready};
     cJSON *all = NULL, *doc;
 
     for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++)
@@ -156,6 +158,10 @@ void web_metrics_start(struct web *w)
                              "Canary step in force, from 1; 0 when no canary moves traffic.",
                              web_env, 1);
     web_steps = metrics_gauge("cutover_canary_steps", "Steps of the active canary.", web_env, 1);
+    web_rollback_ready = metrics_gauge("cutover_rollback_ready",
+                                       "0 while the old color could not take all the traffic back"
+                                       " at once (the rollbacker's guard), else 1.",
+                                       web_env, 1);
     web_finished = metrics_counter("cutover_deployments_total",
                                    "Deployments finished, by end state.", web_env_state, 2);
     web_duration = metrics_histogram("cutover_deployment_duration_seconds",
@@ -168,6 +174,7 @@ void web_metrics_start(struct web *w)
     metrics_bound(web_state, SAGA_STATE_COUNT * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_step, STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_steps, STATUS_ENVIRONMENTS_MAX + 1);
+    metrics_bound(web_rollback_ready, STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_finished, WEB_END_STATES * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_duration, WEB_END_STATES * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_on_collect(web_metrics_collect, w);
