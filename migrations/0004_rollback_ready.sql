@@ -6,5 +6,4 @@
 
 ALTER TABLE deployments
     ADD COLUMN rollback_ready boolean,
-    ADD COLUMN rollback_ready_reason text,
-    ADD COLUMN rollback_checked_at timestamptz;
+    ADD COLUMN rollback_ready_reason text;

@@ -28,6 +28,8 @@ struct guard_probe {
     enum color old_color;
     int capacity;
     int ready;
+    int known;    /* the verdict the row holds: 1, 0, or -1 none yet */
+    int pausable; /* a canary that is shifting */
     char why[256];
     const struct provider_ops *ops;
     void *state;
@@ -68,7 +70,8 @@ static PGresult *guard_targets(struct saga_ctx *ctx)
 
     snprintf(limit, sizeof(limit), "%d", GUARD_PER_CHECK);
     return db_query(ctx->db,
-                    "SELECT id FROM deployments WHERE NOT queued AND NOT retiring"
+                    "SELECT id, coalesce(rollback_ready::int, -1) FROM deployments"
+                    " WHERE NOT queued AND NOT retiring"
                     " AND state = ANY($1::text[]) AND environment ~ $2"
                     " ORDER BY environment LIMIT $3::int",
                     3, params);
@@ -104,6 +107,7 @@ static int guard_probe(struct saga_ctx *ctx, const char *id, struct guard_probe 
     snprintf(pr->environment, sizeof(pr->environment), "%s", d.environment);
     pr->old_color = color_other(d.saga.new_color == COLOR_GREEN ? COLOR_GREEN : COLOR_BLUE);
     pr->capacity = (int)deployment_env_int(&d, "capacity", DEPLOYMENT_DEFAULT_CAPACITY);
+    pr->pausable = d.saga.state == SAGA_SHIFTING && d.saga.strategy.kind == SAGA_CANARY;
     if (effect_provider(ctx, d.environment, &pr->ops, &pr->state, err, sizeof(err)) != 0)
         log_warn("rollback guard: %s: %s", d.environment, err);
     else
@@ -128,14 +132,14 @@ static int guard_known(struct saga_ctx *ctx, const char *id)
     return known;
 }
 
-/* guard_write - the verdict and when it was checked into the row */
+/* guard_write - the verdict and its reason into the row */
 static int guard_write(struct saga_ctx *ctx, const char *id, const struct guard_probe *pr)
 {
     const char *params[] = {id, pr->ready ? "true" : "false", pr->why};
 
     return db_exec(ctx->db,
                    "UPDATE deployments SET rollback_ready = $2::boolean,"
-                   " rollback_ready_reason = $3, rollback_checked_at = now()"
+                   " rollback_ready_reason = $3"
                    " WHERE id = $1::uuid",
                    3, params);
 }
@@ -181,7 +185,7 @@ static int guard_decide(struct saga_ctx *ctx, struct deployment *d, const struct
 
     snprintf(reason, sizeof(reason), "rollback %s: %s", pr->ready ? "instant" : "not instant",
              pr->why);
-    if (guard_write(ctx, d->id, pr) != 0)
+    if (known != pr->ready && guard_write(ctx, d->id, pr) != 0)
         return -1;
     if (known != pr->ready && !(known < 0 && pr->ready)) {
         log_info("%s", reason);
@@ -260,8 +264,10 @@ void guard_check(struct saga_ctx *ctx)
             continue;
         if (pr.ready)
             guard_confirmed(id, 1);
+        pr.known = (int)strtol(PQgetvalue(res, i, 1), NULL, 10);
         log_context_set(pr.environment, id, NULL);
-        guard_record(ctx, id, &pr);
+        if (pr.known != pr.ready || (!pr.ready && pr.pausable))
+            guard_record(ctx, id, &pr);
         if (!pr.ready)
             guard_restore(&pr);
         log_context_clear();

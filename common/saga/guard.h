@@ -28,6 +28,10 @@
  *	When it is whole again the verdict returns to ready and a paused
  *	canary may be resumed by an operator.
  *
+ *	A check that finds the row's verdict unchanged, and no canary to
+ *	pause, opens no transaction and writes nothing: the row is locked
+ *	only when there is something to record.
+ *
  *	Many rollbacker copies may check at once: the verdict is written
  *	under the deployment's row lock only when it differs from the row's,
  *	so it is recorded once; the restore call is idempotent.
