@@ -3,13 +3,12 @@
  */
 #include "base/fault.h"
 
+#include "base/clock.h"
 #include "base/config.h"
 #include "base/log.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <time.h>
 
 /* fault_point - die here when the configuration names this point */
 void fault_point(const char *name)
@@ -30,11 +29,9 @@ void fault_delay(const char *name)
 {
     const char *wanted = config_get("CUTOVER_FAULT_DELAY_POINT");
     long ms = config_get_int("CUTOVER_FAULT_DELAY_MS");
-    struct timespec left = {ms / 1000, (ms % 1000) * 1000000L};
 
     if (wanted == NULL || strcmp(wanted, name) != 0 || ms <= 0)
         return;
     log_warn("fault delay %s: pausing %ld ms (CUTOVER_FAULT_DELAY_POINT)", name, ms);
-    while (nanosleep(&left, &left) != 0 && errno == EINTR)
-        continue;
+    clock_sleep_ms(ms);
 }

@@ -32,15 +32,12 @@ void cli_follow_print_transition(FILE *out, PGresult *res, int row)
 int cli_follow_sleep(int ms, int64_t deadline)
 {
     int64_t now = clock_mono_ms();
-    struct timespec ts;
 
     if (deadline != 0 && now >= deadline)
         return -1;
     if (deadline != 0 && deadline - now < ms)
         ms = (int)(deadline - now);
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
+    clock_sleep_ms(ms);
     return 0;
 }
 

@@ -116,7 +116,6 @@ static int seed_in_flight(struct db *db, const char *environment)
 /* seed_wait_healthy - poll health until every wanted instance is healthy; 0 or -1 */
 static int seed_wait_healthy(const struct seed_env *env, void *state, int timeout_s)
 {
-    struct timespec pause = { 0, SEED_POLL_MS * 1000000L };
     long long deadline = clock_mono_ms() + timeout_s * 1000LL;
     struct provider_health h = { 0 };
     char err[512] = "";
@@ -125,7 +124,7 @@ static int seed_wait_healthy(const struct seed_env *env, void *state, int timeou
         if (env->ops->health(state, env->live, &h, err, sizeof(err)) == 0 &&
             h.healthy == env->capacity && h.desired == env->capacity)
             return 0;
-        nanosleep(&pause, NULL);
+        clock_sleep_ms(SEED_POLL_MS);
     }
     fprintf(stderr, "cutover: %s: %s not healthy after %d s: %d of %d instances healthy%s%s\n",
             env->name, color_name(env->live), timeout_s, h.healthy, env->capacity,

@@ -102,9 +102,7 @@ static void db_backoff(int attempt)
     if (ms > cap)
         ms = cap;
     ms = db_jitter_ms(ms);
-    struct timespec pause = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
-        ;
+    clock_sleep_ms(ms);
 }
 
 /* db_set_error - remember a failure: SQLSTATE (may be NULL) and message */

@@ -11,7 +11,8 @@
 # blue as the new color after green went live) moves no traffic even when
 # HAProxy lost its weights, blue as the new color takes 25/75, get_weights
 # reads what HAProxy holds, and another environment's configuration change
-# (a reload) restores this environment's weights from its state file.
+# (a reload) restores this environment's weights from its state file, also
+# when it is asked while someone else's reload re-executes the master.
 #
 # The provider is driven by tests/integration/provider_probe.c,
 # compiled here against $BUILD/libcutover.a. Needs `make` (the library and
@@ -269,6 +270,22 @@ check "the running slots serve again: health as before ($HEALTH_BEFORE)" \
   wait_for 10 eq "$HEALTH_BEFORE" eval 'echo "$(probe health blue) / $(probe health green)"'
 check_eq "and the recorded weights are back" "25 75" "$(probe get-weights)"
 if split_ok 40 4 20; then ok "traffic at 25/75 again ($SPLIT)"; else not_ok "traffic at 25/75 again" "$SPLIT"; fi
+
+# ---------------------------------------------------------------- a reload of ours during someone else's
+
+# HAProxy's master refuses connections while a reload re-executes it; a
+# reload asked for at that moment (here: another environment's open(),
+# right after someone else's reload) must wait for the master, not fail
+races_won=0
+for round in 1 2 3 4 5; do
+  rm -f "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV-other.cfg"
+  echo reload | socat - "UNIX-CONNECT:$CUTOVER_HAPROXY_MASTER_SOCKET" >/dev/null 2>&1 || true
+  "$PROBE" "$TMP/other.json" open 2>>"$LOGDIR/local_provider_probe.log" && races_won=$((races_won + 1))
+done
+check_eq "5 reloads asked during someone else's reload all succeed" 5 "$races_won"
+check_eq "the environment's weights are still 25/75" "25 75" "$(probe get-weights)"
+rm -f "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV-other.cfg"
+rm -rf "$CUTOVER_RUN_DIR/local/$ENV-other"
 
 # ---------------------------------------------------------------- the end
 

@@ -405,8 +405,7 @@ static int aws_http_backoff(struct aws_client *c, struct aws_response *resp, lon
     aws_error_format(&resp->error, what, sizeof(what));
     log_warn("aws: %s (attempt %d of %d), retrying in %ld ms", what, resp->attempts,
              c->max_attempts, delay);
-    struct timespec ts = { delay / 1000, (delay % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
+    clock_sleep_ms(delay);
     return 1;
 }
 

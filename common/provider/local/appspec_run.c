@@ -413,7 +413,6 @@ out:
 /* appspec_run_reap - wait for the current script up to deadline_ms; 1 when reaped */
 static int appspec_run_reap(struct appspec_run *run, long long deadline_ms)
 {
-    struct timespec pause = { 0, 10 * 1000000L };
     int wstatus;
 
     for (;;) {
@@ -422,7 +421,7 @@ static int appspec_run_reap(struct appspec_run *run, long long deadline_ms)
             return 1;
         if (clock_mono_ms() >= deadline_ms)
             return 0;
-        nanosleep(&pause, NULL);
+        clock_sleep_ms(10);
     }
 }
 

@@ -6,8 +6,10 @@
  *
  * DESCRIPTION
  *	One connection per command: connect, write the command line, read
- *	until EOF within HAPROXY_TIMEOUT_MS, at most HAPROXY_RESPONSE_MAX
- *	bytes. The typed helpers check names, format the command and read
+ *	until EOF, all within HAPROXY_TIMEOUT_MS, at most HAPROXY_RESPONSE_MAX
+ *	bytes. A refused connect is tried again until then: the master
+ *	refuses connections while a reload (anyone's) re-executes it. The
+ *	typed helpers check names, format the command and read
  *	HAProxy's answer: the "set" commands answer an empty line on success
  *	and a sentence on failure, which becomes the error message.
  */
@@ -32,6 +34,7 @@
 #define HAPROXY_CHK_PASSED   3      /* srv_check_result values */
 #define HAPROXY_CHK_CONDPASS 4
 #define HAPROXY_LINE_MAX   4096
+#define HAPROXY_CONNECT_RETRY_MS 20
 #define HAPROXY_COLUMNS_MAX 128
 
 /* haproxy_status_name - a status as text, for messages */
@@ -89,11 +92,19 @@ static int wait_fd(int fd, short events, long long deadline)
     }
 }
 
-/* connect_unix - a connected, non-blocking stream socket to path */
-static int connect_unix(const char *path, char *err, size_t err_len)
+/* connect_busy - 1 when a failed connect may succeed soon: HAProxy's master
+ * refuses connections while it re-executes itself for a reload (anyone's) */
+static int connect_busy(int error)
+{
+    return error == ECONNREFUSED || error == EAGAIN;
+}
+
+/* connect_unix - a connected, non-blocking stream socket to path; a refused
+ * connection is tried again every HAPROXY_CONNECT_RETRY_MS until deadline */
+static int connect_unix(const char *path, int64_t deadline, char *err, size_t err_len)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd;
+    int fd, rc;
 
     if (strlen(path) >= sizeof(sa.sun_path)) {
         snprintf(err, err_len, "socket path too long: %s", path);
@@ -105,7 +116,10 @@ static int connect_unix(const char *path, char *err, size_t err_len)
         snprintf(err, err_len, "socket: %s", strerror(errno));
         return -1;
     }
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    while ((rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa))) != 0 && connect_busy(errno) &&
+           clock_mono_ms() + HAPROXY_CONNECT_RETRY_MS < deadline)
+        clock_sleep_ms(HAPROXY_CONNECT_RETRY_MS);
+    if (rc != 0) {
         snprintf(err, err_len, "connect %s: %s", path, strerror(errno));
         close(fd);
         return -1;
@@ -181,7 +195,7 @@ int haproxy_command(const char *socket_path, const char *command, char **out, ch
         snprintf(err, err_len, "command too long");
         return -1;
     }
-    if ((fd = connect_unix(socket_path, err, err_len)) < 0)
+    if ((fd = connect_unix(socket_path, deadline, err, err_len)) < 0)
         return -1;
     if (send_all(fd, line, strlen(line), deadline) != 0) {
         snprintf(err, err_len, "write to %s failed or timed out", socket_path);

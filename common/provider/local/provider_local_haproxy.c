@@ -141,27 +141,30 @@ void local_state_save(const struct local_provider *p)
         log_warn("haproxy state of %s not saved: %s", p->cfg.name, err);
 }
 
-/* reload_wait - reload HAProxy and wait until a new worker serves backend */
+/* reload_wait - reload HAProxy and wait until a new worker serves backend; a
+ * reload request that fails (the master re-executing for someone else's
+ * reload resets or refuses the connection) is asked again until the deadline */
 static int reload_wait(const struct local_provider *p, char *err, size_t err_len)
 {
     char why[256] = "";
     long old_pid = 0, pid = 0;
-    long long deadline;
+    long long deadline = clock_mono_ms() + LOCAL_RELOAD_WAIT_MS;
+    int asked = 0;
 
     if (haproxy_worker_pid(p->sock, &old_pid, why, sizeof(why)) == 0 &&
         backend_loaded(p, p->cfg.name))
         local_state_save(p);
-    if (haproxy_reload(p->master, err, err_len) != 0)
-        return -1;
-    deadline = clock_mono_ms() + LOCAL_RELOAD_WAIT_MS;
     while (clock_mono_ms() < deadline) {
-        if (haproxy_worker_pid(p->sock, &pid, why, sizeof(why)) == 0 && pid != old_pid &&
-            backend_loaded(p, p->cfg.name))
+        if (!asked && (asked = haproxy_reload(p->master, why, sizeof(why)) == 0) == 0)
+            log_warn("haproxy: reload for %s not taken, asking again: %s", p->cfg.name, why);
+        else if (haproxy_worker_pid(p->sock, &pid, why, sizeof(why)) == 0 && pid != old_pid &&
+                 backend_loaded(p, p->cfg.name))
             return 0;
-        local_sleep_ms(50);
+        clock_sleep_ms(50);
     }
     snprintf(err, err_len, "haproxy did not load backend %s within %d ms (last: %s)",
-             p->cfg.name, LOCAL_RELOAD_WAIT_MS, why[0] ? why : "old worker still answers");
+             p->cfg.name, LOCAL_RELOAD_WAIT_MS,
+             why[0] ? why : asked ? "old worker still answers" : "reload not taken");
     return -1;
 }
 

@@ -62,15 +62,6 @@ int local_fmt_path(char *buf, size_t len, char *err, size_t err_len, const char 
     return 0;
 }
 
-/* local_sleep_ms - a short pause inside a bounded poll loop */
-void local_sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* local_matches - 1 when s matches the POSIX extended regular expression re */
 int local_matches(const char *s, const char *re)
 {
@@ -199,14 +190,14 @@ void local_pid_stop(pid_t pid)
         return;
     kill(pid, SIGTERM);
     while (local_pid_alive(pid) && clock_mono_ms() < deadline)
-        local_sleep_ms(LOCAL_POLL_STEP_MS);
+        clock_sleep_ms(LOCAL_POLL_STEP_MS);
     if (!local_pid_alive(pid))
         return;
     log_warn("process %ld ignored SIGTERM for %d ms: SIGKILL", (long)pid, LOCAL_STOP_WAIT_MS);
     kill(pid, SIGKILL);
     deadline = clock_mono_ms() + 1000;
     while (local_pid_alive(pid) && clock_mono_ms() < deadline)
-        local_sleep_ms(LOCAL_POLL_STEP_MS);
+        clock_sleep_ms(LOCAL_POLL_STEP_MS);
 }
 
 /* ---- the capacity scale() records --------------------------------------- */

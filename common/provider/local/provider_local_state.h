@@ -57,7 +57,6 @@ struct local_provider {
 /* paths and files */
 int local_fmt_path(char *buf, size_t len, char *err, size_t err_len, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-void local_sleep_ms(long ms);
 int local_matches(const char *s, const char *re);
 int local_mkdir_p(const char *path, char *err, size_t err_len);
 int local_read_file_capped(const char *path, char *buf, size_t len);
