@@ -97,6 +97,21 @@ start_saga_workers() {
   return 0
 }
 
+# web_port - the port cutover-web said it serves on (its log: $WEB_LOG)
+web_port() { jq -Rr 'fromjson? | select(.worker == "web") | .msg' "$WEB_LOG" | sed -n 's/^started: .*(port \([0-9]*\))$/\1/p' | tail -1; }
+
+# start_web [ENV=VALUE...] - cutover-web on a free port; sets WEB_LOG,
+# WEB_PID, PORT and URL once it tells its port (within 60 s; else 1)
+start_web() {
+  WEB_LOG=$LOGDIR/worker-web.log
+  : > "$WEB_LOG"
+  start_worker web CUTOVER_WEB_ADDR=127.0.0.1:0 "$@"
+  WEB_PID=$LAST_WORKER_PID
+  wait_for 60 gt 0 web_port || return 1
+  PORT=$(web_port)
+  URL=http://127.0.0.1:$PORT
+}
+
 # gate_open VERSION|all - let validation of VERSION (or of every version) pass
 gate_open() { touch "$GATES/$1"; }
 

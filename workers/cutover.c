@@ -73,6 +73,8 @@ static const struct cli_command cli_commands[] = {
      cli_shift_action_cmd, 1},
     {"abort", NULL, "ENV [--reason R]: stop the deployment and roll back",
      cli_shift_action_cmd, 1},
+    {"drill", NULL, "ENV: rollback drill: old weights, read back, then the canary's again",
+     cli_shift_action_cmd, 1},
     {"alarm", NULL, "ENV --alarm NAME [--ok]: publish alarm-fired", cli_alarm_cmd, 1},
     {"aws", "sign", "--region R --service S --time YYYYMMDDTHHMMSSZ < request: SigV4 debug",
      aws_sign_cli_main, 0},

@@ -16,7 +16,8 @@
  *
  *	Performs restore-weights (100 % on the old color) and
  *	scale-new-to-zero (after draining), and then tells the saga
- *	ROLLED_BACK.
+ *	ROLLED_BACK; and an operator's rollback drill, drill-restore and
+ *	drill-return (saga/drill.h).
  *
  *	Guards the instant rollback (saga/guard.h): every
  *	CUTOVER_ROLLBACK_GUARD_MS, for each deployment whose traffic may have
@@ -38,8 +39,9 @@
  *	   are never one atomic step across two processes. restore-weights
  *	   therefore sets 100 % old color at once (a fast rollback), then
  *	   waits while any set-weights effect of the deployment is running
- *	   under a live lease, then reads the weights back and sets them again
- *	   when they differ. The shifter renews its lease right before its
+ *	   (or drill-return: a drill's call that gives the new color its
+ *	   share back) under a live lease, then reads the weights back and
+ *	   sets them again when they differ. The shifter renews its lease right before its
  *	   call, so a call in flight is always covered by a live lease; when
  *	   its process dies instead, the lease runs out and whatever its call
  *	   did is already in the load balancer, where the read-back sees it.
@@ -50,6 +52,7 @@
  */
 #include "base/fault.h"
 #include "base/log.h"
+#include "saga/drill.h"
 #include "saga/effect.h"
 #include "saga/traffic.h"
 #include "saga/saga_worker.h"
@@ -82,7 +85,7 @@ static int rollbacker_alarm_fired(struct worker *w, const struct cloud_event *ev
     return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
 }
 
-/* rollbacker_shift_requested - an operator's rollback or abort; with
+/* rollbacker_shift_requested - an operator's rollback, abort or drill; with
  * nothing in flight it is not allowed, as the shifter's commands are */
 static int rollbacker_shift_requested(struct worker *w, const struct cloud_event *ev,
                                       struct event_error *err)
@@ -98,8 +101,8 @@ static int rollbacker_shift_requested(struct worker *w, const struct cloud_event
     if (traffic_action_parse(action, &req.input.kind) != 0)
         return event_error_set(err, EVENT_REJECTED, "unknown action \"%s\"",
                                action ? action : "(none)");
-    if (req.input.kind != SAGA_IN_ROLLBACK && req.input.kind != SAGA_IN_ABORT) {
-        log_info("%s: left to the shifter", action);
+    if (strcmp(traffic_action_owner(action), "rollbacker") != 0) {
+        log_info("%s: left to the %s", action, traffic_action_owner(action));
         return 0;
     }
     return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
@@ -144,24 +147,27 @@ static int rollbacker_green_validated(struct worker *w, const struct cloud_event
     return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
 }
 
-/* rollbacker_count_open - open effects of a kind for the deployment: with
- * a live lease (running only), or of the effect's epoch; -1 on error */
-static int rollbacker_count_open(struct saga_ctx *ctx, const struct effect *e, const char *kind,
+/* rollbacker_count_open - open effects of the kinds (a PostgreSQL array)
+ * for the deployment: with a live lease (running only), or of the effect's
+ * epoch; -1 on error */
+static int rollbacker_count_open(struct saga_ctx *ctx, const struct effect *e, const char *kinds,
                                  int live_lease)
 {
     char epoch[24];
-    const char *params[] = {e->deployment_id, kind, epoch};
+    const char *params[] = {e->deployment_id, kinds, epoch};
     PGresult *res;
     int count;
 
     snprintf(epoch, sizeof(epoch), "%" PRId64, e->epoch);
     res = live_lease
               ? db_query(ctx->db,
-                         "SELECT count(*) FROM effects WHERE deployment_id = $1 AND kind = $2"
+                         "SELECT count(*) FROM effects WHERE deployment_id = $1"
+                         " AND kind = ANY($2::text[])"
                          " AND status = 'running' AND lease_until > now()",
                          2, params)
               : db_query(ctx->db,
-                         "SELECT count(*) FROM effects WHERE deployment_id = $1 AND kind = $2"
+                         "SELECT count(*) FROM effects WHERE deployment_id = $1"
+                         " AND kind = ANY($2::text[])"
                          " AND epoch = $3::bigint AND status IN ('pending', 'running')",
                          3, params);
     if (res == NULL)
@@ -214,8 +220,8 @@ static enum effect_step rollbacker_restore_weights_step(struct saga_ctx *ctx, st
         log_warn("restore-weights retried on the next tick: %s", why);
         return EFFECT_WAIT;
     }
-    if ((in_flight = rollbacker_count_open(ctx, e, "set-weights", 1)) != 0) {
-        log_debug("restore-weights waits: %d shift call(s) may still land", in_flight);
+    if ((in_flight = rollbacker_count_open(ctx, e, "{set-weights,drill-return}", 1)) != 0) {
+        log_debug("restore-weights waits: %d shift or drill call(s) may still land", in_flight);
         return EFFECT_WAIT;
     }
     if (rollbacker_assert_weights(ctx, e, ops, state, &want, why, sizeof(why)) != 0) {
@@ -269,7 +275,7 @@ static enum effect_step rollbacker_scale_new_to_zero_step(struct saga_ctx *ctx, 
     char why[512] = "";
     int drained;
 
-    if (rollbacker_count_open(ctx, e, "restore-weights", 0) != 0)
+    if (rollbacker_count_open(ctx, e, "{restore-weights}", 0) != 0)
         return EFFECT_WAIT; /* the weights first (or a database error: retry) */
     if (traffic_effect_open(ctx, e, &ops, &state, &d, why, sizeof(why)) != 0 ||
         rollbacker_scale_to_zero(ctx, e, ops, state, d.new_color, why, sizeof(why)) != 0) {
@@ -297,6 +303,8 @@ static const struct worker_handler rollbacker_handlers[] = {
 static const struct effect_handler rollbacker_effects[] = {
     {SAGA_FX_RESTORE_WEIGHTS, rollbacker_restore_weights_step},
     {SAGA_FX_SCALE_NEW_TO_ZERO, rollbacker_scale_new_to_zero_step},
+    {SAGA_FX_DRILL_RESTORE, drill_restore_step},
+    {SAGA_FX_DRILL_RETURN, drill_return_step},
 };
 
 static const struct saga_effects rollbacker_saga = SAGA_EFFECTS(rollbacker_effects);

@@ -19,7 +19,6 @@
  *	with a traffic-shifted event. Canary pauses, the bake time and stage
  *	deadlines are durable timers fired by the skeleton.
  */
-#include "base/fault.h"
 #include "base/log.h"
 #include "saga/effect.h"
 #include "saga/stage.h"
@@ -70,8 +69,8 @@ static int shifter_shift_requested(struct worker *w, const struct cloud_event *e
     if (traffic_action_parse(action, &req.input.kind) != 0)
         return event_error_set(err, EVENT_REJECTED, "unknown action \"%s\"",
                                action ? action : "(none)");
-    if (req.input.kind == SAGA_IN_ROLLBACK || req.input.kind == SAGA_IN_ABORT) {
-        log_info("%s: left to the rollbacker", action);
+    if (strcmp(traffic_action_owner(action), "shifter") != 0) {
+        log_info("%s: left to the %s", action, traffic_action_owner(action));
         return 0;
     }
     return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
@@ -167,34 +166,6 @@ static enum effect_step shifter_finish(struct saga_ctx *ctx, struct effect *e,
     return EFFECT_DONE;
 }
 
-/* shifter_call - set the weights through the provider and read them back */
-static int shifter_call(struct saga_ctx *ctx, struct effect *e, const struct provider_ops *ops,
-                        void *state, const struct provider_weights *want, char *err,
-                        size_t err_len)
-{
-    char intent[sizeof(e->handle)];
-    struct provider_weights got;
-    int result;
-
-    snprintf(intent, sizeof(intent), "blue=%d green=%d", want->blue, want->green);
-    if (strcmp(e->handle, intent) == 0 && ops->get_weights(state, &got, err, err_len) == 0
-        && traffic_weights_equal(want, &got)) {
-        log_info("weights already blue %d green %d: the call before a restart landed",
-                 want->blue, want->green);
-        return 0;
-    }
-    snprintf(e->handle, sizeof(e->handle), "%s", intent);
-    if (effect_record(ctx, e) != 0) /* the intent, and a renewed lease before a slow call */
-        return -1;
-    fault_point("shifter-set-weights-before-call");
-    fault_delay("set-weights");
-    result = traffic_weights_set(ops, state, want, err, err_len);
-    fault_point("shifter-set-weights-after-call");
-    if (result == 0)
-        effect_count_provider_call(ctx, e);
-    return result;
-}
-
 /* shifter_set_weights_step - the set-weights effect (arg: the new color's share) */
 static enum effect_step shifter_set_weights_step(struct saga_ctx *ctx, struct effect *e)
 {
@@ -221,7 +192,7 @@ static enum effect_step shifter_set_weights_step(struct saga_ctx *ctx, struct ef
     if (e->arg > 0 && shifter_flush_cache(ctx, e, ops, state, d.new_color) != EFFECT_DONE)
         return EFFECT_WAIT;
     traffic_weights_for(d.new_color, e->arg, &want);
-    if (shifter_call(ctx, e, ops, state, &want, why, sizeof(why)) != 0) {
+    if (traffic_effect_set_weights(ctx, e, ops, state, &want, why, sizeof(why)) != 0) {
         log_warn("set-weights failed, retried on the next tick: %s", why);
         return EFFECT_WAIT;
     }

@@ -37,7 +37,7 @@ int cli_watch_cmd(int argc, char **argv);
  * client; --wait [SECONDS] reports what the saga did with the event (cli_wait.c) */
 int cli_publish_build_ready_cmd(int argc, char **argv);
 int cli_approve_cmd(int argc, char **argv);
-int cli_shift_action_cmd(int argc, char **argv); /* shift, promote, pause, resume, rollback, abort */
+int cli_shift_action_cmd(int argc, char **argv); /* shift, promote, pause, resume, rollback, abort, drill */
 int cli_alarm_cmd(int argc, char **argv);
 
 #endif

@@ -604,10 +604,11 @@ int cli_approve_cmd(int argc, char **argv)
 }
 
 static const char cli_shift_usage[] =
-    "shift ENV --weight N | promote|pause|resume|rollback|abort ENV\n"
+    "shift ENV --weight N | promote|pause|resume|rollback|abort|drill ENV\n"
     "       [--reason R] [--by NAME] [--deployment ID] [--wait [SECONDS]]\n"
     "  shift-requested for the active deployment (or ID); N is the new color's share.\n"
-    "  requested_by is NAME (default $USER).\n"
+    "  requested_by is NAME (default $USER). drill: the old color's weights, read back,\n"
+    "  then the deployment's again; the time it took goes to the history.\n"
     CLI_WAIT_HELP;
 
 /* cli_shift_action_cmd - shift-requested; the action is the command's own name */

@@ -27,22 +27,20 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "saga/traffic.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* The worker whose handling of an event decides what became of it. */
+/* The worker whose handling of an event decides what became of it
+ * (shift-requested: the worker its action belongs to, saga/traffic.h). */
 static const struct {
     const char *topic;
-    const char *action; /* shift-requested: data.action; NULL: any */
     const char *consumer;
 } cli_wait_consumers[] = {
-    {"build-ready", NULL, "scaler"},
-    {"green-validated", NULL, "shifter"}, /* approve: passed, so the shifter's */
-    {"shift-requested", "rollback", "rollbacker"},
-    {"shift-requested", "abort", "rollbacker"},
-    {"shift-requested", NULL, "shifter"},
-    {"alarm-fired", NULL, "rollbacker"},
+    {"build-ready", "scaler"},
+    {"green-validated", "shifter"}, /* approve: passed, so the shifter's */
+    {"alarm-fired", "rollbacker"},
 };
 
 static const char cli_wait_handled_sql[] =
@@ -61,16 +59,12 @@ static const char cli_wait_dead_letters_sql[] =
 /* cli_wait_consumer - the worker that acts on an event of topic with data */
 const char *cli_wait_consumer(const char *topic, const cJSON *data)
 {
-    const cJSON *action = cJSON_GetObjectItemCaseSensitive(data, "action");
-
-    for (size_t i = 0; i < sizeof(cli_wait_consumers) / sizeof(cli_wait_consumers[0]); i++) {
-        if (strcmp(cli_wait_consumers[i].topic, topic) != 0)
-            continue;
-        if (cli_wait_consumers[i].action == NULL
-            || (cJSON_IsString(action)
-                && strcmp(cli_wait_consumers[i].action, action->valuestring) == 0))
+    if (strcmp(topic, "shift-requested") == 0)
+        return traffic_action_owner(
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(data, "action")));
+    for (size_t i = 0; i < sizeof(cli_wait_consumers) / sizeof(cli_wait_consumers[0]); i++)
+        if (strcmp(cli_wait_consumers[i].topic, topic) == 0)
             return cli_wait_consumers[i].consumer;
-    }
     log_panic("cli_wait_consumer: no worker acts on %s", topic);
 }
 

@@ -45,6 +45,8 @@ static const struct {
     {SAGA_FX_SET_WEIGHTS, "shifter"},
     {SAGA_FX_RESTORE_WEIGHTS, "rollbacker"},
     {SAGA_FX_SCALE_NEW_TO_ZERO, "rollbacker"},
+    {SAGA_FX_DRILL_RESTORE, "rollbacker"},
+    {SAGA_FX_DRILL_RETURN, "rollbacker"},
 };
 
 static const char effect_claim_sql[] =

@@ -50,6 +50,7 @@ struct effect {
     char handle[256]; /* provider handle recorded by a step; "" when none */
     cJSON *result;    /* recorded result; NULL when none; owned */
     char error[512];  /* set by a step that fails */
+    char note[256];   /* set by a step: a line for the history when it finishes */
     int64_t started_ms; /* when this process first stepped it (monotonic ms) */
 };
 
@@ -76,9 +77,10 @@ int effect_record(struct saga_ctx *ctx, struct effect *e);
 void effect_count_provider_call(struct saga_ctx *ctx, const struct effect *e);
 
 /* effect_finish - in one transaction: mark e done or failed, then, when
- * in is not NULL and e is still current, lock the deployment and apply
- * in; data (owned, may be NULL) goes out on topic (may be NULL) as a
- * worker event about the deployment */
+ * e is still current, lock the deployment and apply in (may be NULL),
+ * record e->note (when set) in its history as "effect:KIND"; data (owned,
+ * may be NULL) goes out on topic (may be NULL) as a worker event about
+ * the deployment */
 int effect_finish(struct saga_ctx *ctx, struct effect *e, enum effect_step status,
                   const struct saga_input *in, const char *topic, cJSON *data);
 

@@ -53,6 +53,10 @@ static int effect_follow_up(struct saga_ctx *ctx, const struct effect *e, const 
             input.epoch = e->epoch;
             rc = deployment_apply(ctx, &d, &input, &note, why, sizeof(why)) < 0 ? -1 : 0;
         }
+        if (rc == 0 && e->note[0]) {
+            note.reason = e->note;
+            rc = deployment_record(ctx, &d, &note);
+        }
     }
     deployment_release(&d);
     return rc;

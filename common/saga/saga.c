@@ -71,6 +71,7 @@ static const struct saga_input_info saga_inputs[SAGA_INPUT_COUNT] = {
     [SAGA_IN_RETIRED] = { "retired", false },
     [SAGA_IN_ROLLED_BACK] = { "rolled-back", false },
     [SAGA_IN_SUPERSEDE] = { "supersede", false },
+    [SAGA_IN_DRILL] = { "drill", false },
 };
 
 static const char *const saga_effect_names[SAGA_EFFECT_COUNT] = {
@@ -92,6 +93,8 @@ static const char *const saga_effect_names[SAGA_EFFECT_COUNT] = {
     [SAGA_FX_EMIT_STATUS] = "emit-status",
     [SAGA_FX_RAISE_EPOCH] = "raise-epoch",
     [SAGA_FX_START_NEXT] = "start-next",
+    [SAGA_FX_DRILL_RESTORE] = "drill-restore",
+    [SAGA_FX_DRILL_RETURN] = "drill-return",
 };
 
 static const char *const saga_verdict_names[] = {
@@ -323,6 +326,19 @@ static void saga_go_rolling_back(const struct saga_input *ev, struct saga_outcom
     st->weight = 0;
 }
 
+/* saga_do_drill - DRILL: the old color's weights, read back, then the
+ * deployment's again; the state stays */
+static void saga_do_drill(const struct saga_input *ev, struct saga_outcome *out)
+{
+    (void)ev;
+    if (out->next.retiring) {
+        saga_say(out, SAGA_REJECT, "drill while retiring: the old color is going away");
+        return;
+    }
+    saga_add(out, SAGA_FX_DRILL_RESTORE, 0);
+    saga_add(out, SAGA_FX_DRILL_RETURN, 0);
+}
+
 /* saga_go_rolled_back - ROLLED_BACK: the compensation is done */
 static void saga_go_rolled_back(const struct saga_input *ev, struct saga_outcome *out)
 {
@@ -513,6 +529,7 @@ struct saga_rule {
     [SAGA_IN_RETIRED] = IGNORE("retired after " s " changes nothing"), \
     [SAGA_IN_ROLLED_BACK] = IGNORE("rolled-back after " s " changes nothing"), \
     [SAGA_IN_SUPERSEDE] = IGNORE("supersede after " s " changes nothing"), \
+    [SAGA_IN_DRILL] = IGNORE("drill after " s " changes nothing"), \
 }
 
 static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
@@ -540,6 +557,7 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_RETIRED] = REJECT("retired while received: nothing was promoted"),
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while received: no rollback was asked"),
         [SAGA_IN_SUPERSEDE] = GO(saga_go_superseded),
+        [SAGA_IN_DRILL] = REJECT("drill while received: traffic has not moved; nothing to drill"),
     },
     [SAGA_SCALING] = {
         [SAGA_IN_START] = IGNORE("start while scaling: already started"),
@@ -565,6 +583,7 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_RETIRED] = REJECT("retired while scaling: nothing was promoted"),
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while scaling: no rollback was asked"),
         [SAGA_IN_SUPERSEDE] = GO(saga_go_superseded),
+        [SAGA_IN_DRILL] = REJECT("drill while scaling: traffic has not moved; nothing to drill"),
     },
     [SAGA_DEPLOYING] = {
         [SAGA_IN_START] = IGNORE("start while deploying: already started"),
@@ -590,6 +609,7 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_RETIRED] = REJECT("retired while deploying: nothing was promoted"),
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while deploying: no rollback was asked"),
         [SAGA_IN_SUPERSEDE] = GO(saga_go_superseded),
+        [SAGA_IN_DRILL] = REJECT("drill while deploying: traffic has not moved; nothing to drill"),
     },
     [SAGA_VALIDATING] = {
         [SAGA_IN_START] = IGNORE("start while validating: already started"),
@@ -615,6 +635,7 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_RETIRED] = REJECT("retired while validating: nothing was promoted"),
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while validating: no rollback was asked"),
         [SAGA_IN_SUPERSEDE] = GO(saga_go_superseded),
+        [SAGA_IN_DRILL] = REJECT("drill while validating: traffic has not moved; nothing to drill"),
     },
     [SAGA_AWAITING_APPROVAL] = {
         [SAGA_IN_START] = IGNORE("start while awaiting-approval: already started"),
@@ -642,6 +663,7 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_RETIRED] = REJECT("retired while awaiting-approval: nothing was promoted"),
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while awaiting-approval: no rollback"),
         [SAGA_IN_SUPERSEDE] = GO(saga_go_superseded),
+        [SAGA_IN_DRILL] = REJECT("drill while awaiting-approval: traffic has not moved"),
     },
     [SAGA_SHIFTING] = {
         [SAGA_IN_START] = IGNORE("start while shifting: already started"),
@@ -668,6 +690,7 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while shifting: no rollback was asked"),
         [SAGA_IN_SUPERSEDE] = DEFER("supersede while shifting: traffic has moved; "
                                     "the newer build waits until this deployment ends"),
+        [SAGA_IN_DRILL] = GO(saga_do_drill),
     },
     [SAGA_PAUSED] = {
         [SAGA_IN_START] = IGNORE("start while paused: already started"),
@@ -694,6 +717,7 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while paused: no rollback was asked"),
         [SAGA_IN_SUPERSEDE] = DEFER("supersede while paused: traffic has moved; "
                                     "the newer build waits until this deployment ends"),
+        [SAGA_IN_DRILL] = GO(saga_do_drill),
     },
     [SAGA_PROMOTED] = {
         [SAGA_IN_START] = IGNORE("start while promoted: already started"),
@@ -721,6 +745,7 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while promoted: no rollback was asked"),
         [SAGA_IN_SUPERSEDE] = DEFER("supersede while promoted: traffic has moved; "
                                     "the newer build waits until this deployment ends"),
+        [SAGA_IN_DRILL] = GO(saga_do_drill),
     },
     [SAGA_ROLLING_BACK] = {
         [SAGA_IN_START] = IGNORE("start while rolling-back: already started"),
@@ -747,6 +772,7 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ROLLED_BACK] = GO(saga_go_rolled_back),
         [SAGA_IN_SUPERSEDE] = DEFER("supersede while rolling-back: "
                                     "the newer build waits until the rollback ends"),
+        [SAGA_IN_DRILL] = REJECT("drill while rolling-back: a real rollback is in flight"),
     },
     [SAGA_COMPLETED] = TERMINAL_ROW("completed"),
     [SAGA_FAILED] = TERMINAL_ROW("failed"),

@@ -82,6 +82,14 @@
  *	SUPERSEDE before traffic moved ends in superseded with the same undo
  *	as failed; from shifting on it is deferred.
  *
+ *	Drill. While a rollback would be one weight change (shifting, paused,
+ *	promoted before retiring), DRILL keeps the state and asks
+ *	DRILL_RESTORE (the old color's weights, read back: what a rollback
+ *	does first) then DRILL_RETURN (the deployment's weights again). A
+ *	rollback raises the epoch, so a drill caught by one never returns the
+ *	traffic. Before traffic moved, while rolling back or retiring, DRILL
+ *	is rejected; a finished deployment ignores it.
+ *
  *	Every change of state carries EMIT_STATUS (and no other outcome does);
  *	every entry into a terminal state (completed, failed, rolled-back,
  *	superseded) carries START_NEXT last. Terminal states ignore every
@@ -144,6 +152,7 @@ enum saga_input_kind {
     SAGA_IN_RETIRED,           /* "retired": old color scaled to zero */
     SAGA_IN_ROLLED_BACK,       /* "rolled-back": weights restored, new color at zero */
     SAGA_IN_SUPERSEDE,         /* "supersede": a newer build arrived */
+    SAGA_IN_DRILL,             /* "drill": an operator's rollback drill */
     SAGA_INPUT_COUNT
 };
 
@@ -166,6 +175,8 @@ enum saga_effect_kind {
     SAGA_FX_EMIT_STATUS,              /* "emit-status": every change of state */
     SAGA_FX_RAISE_EPOCH,              /* "raise-epoch": the new epoch is next.epoch */
     SAGA_FX_START_NEXT,               /* "start-next": a deferred build may start */
+    SAGA_FX_DRILL_RESTORE,            /* "drill-restore": 100 % old color, read back */
+    SAGA_FX_DRILL_RETURN,             /* "drill-return": the deployment's weights again */
     SAGA_EFFECT_COUNT
 };
 

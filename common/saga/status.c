@@ -70,6 +70,22 @@ static const char status_finished_sql[] =
     "  AND ($1::timestamptz IS NULL OR (finished_at, id) > ($1::timestamptz, $2::uuid))"
     " ORDER BY finished_at, id LIMIT $4::int";
 
+/* Rollbacks whose old weights were confirmed after a mark ($1 finished_at,
+ * $2 effect id), with the trigger: the input that entered rolling-back. */
+static const char status_rollbacks_sql[] =
+    "SELECT e.environment, CASE WHEN e.kind = 'drill-restore' THEN 'drill' ELSE coalesce("
+    "   (SELECT CASE t.event_type WHEN 'cutover.alarm-fired' THEN 'alarm'"
+    "                             WHEN 'cutover.shift-requested' THEN 'command' ELSE 'other' END"
+    "    FROM transitions t WHERE t.deployment_id = e.deployment_id"
+    "     AND t.to_state = 'rolling-back' AND t.from_state IS DISTINCT FROM 'rolling-back'"
+    "    ORDER BY t.id LIMIT 1), 'other') END,"
+    "  extract(epoch FROM e.finished_at - e.created_at),"
+    "  to_char(e.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), e.id"
+    " FROM effects e WHERE e.kind IN ('restore-weights', 'drill-restore') AND e.status = 'done'"
+    "  AND e.finished_at < now() - make_interval(secs => $3::int)"
+    "  AND ($1::timestamptz IS NULL OR (e.finished_at, e.id) > ($1::timestamptz, $2::bigint))"
+    " ORDER BY e.finished_at, e.id LIMIT $4::int";
+
 /* status_strerror - a phrase for rc */
 const char *status_strerror(enum status_rc rc)
 {
@@ -150,9 +166,10 @@ enum status_rc status_history(struct db *db, const char *env, long limit, cJSON 
     return status_rows(db, status_history_sql, 2, params, 1, out);
 }
 
-/* status_finished_after - each deployment finished after *mark, in order */
-int status_finished_after(struct db *db, struct status_mark *mark,
-                          void (*fn)(const struct status_finished *f, void *arg), void *arg)
+/* status_rows_after - run sql (rows: environment, label, seconds, mark
+ * time, mark id) from *mark; fn for each row, in order; advances *mark */
+static int status_rows_after(struct db *db, const char *sql, struct status_mark *mark,
+                             status_finished_fn fn, void *arg)
 {
     char settle[16], batch[16];
     const char *params[] = {*mark->finished_at ? mark->finished_at : NULL,
@@ -162,7 +179,7 @@ int status_finished_after(struct db *db, struct status_mark *mark,
 
     snprintf(settle, sizeof(settle), "%d", STATUS_SETTLE_S);
     snprintf(batch, sizeof(batch), "%d", STATUS_FINISHED_BATCH);
-    if ((res = db_query(db, status_finished_sql, 4, params)) == NULL)
+    if ((res = db_query(db, sql, 4, params)) == NULL)
         return -1;
     n = PQntuples(res);
     for (int i = 0; i < n; i++) {
@@ -177,4 +194,18 @@ int status_finished_after(struct db *db, struct status_mark *mark,
     }
     PQclear(res);
     return n;
+}
+
+/* status_finished_after - each deployment finished after *mark, in order */
+int status_finished_after(struct db *db, struct status_mark *mark, status_finished_fn fn,
+                          void *arg)
+{
+    return status_rows_after(db, status_finished_sql, mark, fn, arg);
+}
+
+/* status_rollbacks_after - each rollback confirmed after *mark, in order */
+int status_rollbacks_after(struct db *db, struct status_mark *mark, status_finished_fn fn,
+                           void *arg)
+{
+    return status_rows_after(db, status_rollbacks_sql, mark, fn, arg);
 }

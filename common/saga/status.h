@@ -13,6 +13,7 @@
  *	status_environments(db, &doc);		([status document, ...] by name)
  *	status_history(db, "shop", 20, &doc);
  *	status_finished_after(db, &mark, handle_row, arg);	(metrics)
+ *	status_rollbacks_after(db, &mark, handle_row, arg);
  *
  * DESCRIPTION
  *	The status document is a stable contract:
@@ -71,26 +72,38 @@ enum status_rc status_environments(struct db *db, cJSON **out);
  * (1..STATUS_HISTORY_MAX) */
 enum status_rc status_history(struct db *db, const char *env, long limit, cJSON **out);
 
-/* Where status_finished_after stopped: the last finished deployment seen. */
+/* Where a status_..._after reader stopped: the last row it saw. */
 struct status_mark {
     char finished_at[40]; /* "" before the first call */
     char id[40];
 };
 
-/* One finished deployment. */
+/* One finished thing the metrics count: a deployment, or a rollback's
+ * old weights confirmed. */
 struct status_finished {
     const char *environment;
-    const char *state;
-    double seconds; /* created to finished */
+    const char *label; /* a deployment: its end state; a rollback: its trigger */
+    double seconds;    /* how long it took */
 };
+
+typedef void (*status_finished_fn)(const struct status_finished *f, void *arg);
 
 /* status_finished_after - call fn for each deployment finished after *mark
  * (and at least STATUS_SETTLE_S ago, so that one committed late is not
  * skipped), in the order they finished, at most STATUS_FINISHED_BATCH per
- * call; advances *mark; the count, or -1 when the query failed */
+ * call; advances *mark; the count, or -1 when the query failed. seconds:
+ * build-ready received to finished; label: the end state */
 #define STATUS_SETTLE_S        2
 #define STATUS_FINISHED_BATCH  1000
-int status_finished_after(struct db *db, struct status_mark *mark,
-                          void (*fn)(const struct status_finished *f, void *arg), void *arg);
+int status_finished_after(struct db *db, struct status_mark *mark, status_finished_fn fn,
+                          void *arg);
+/* status_rollbacks_after - the same for each rollback whose old weights
+ * were confirmed after *mark (restore-weights done; a drill's
+ * drill-restore done). seconds: the alarm, command or drill received to
+ * the old weights confirmed (read back); label: the trigger, "alarm"
+ * (alarm-fired), "command" (an operator's rollback or abort), "drill",
+ * or "other" (a stage timeout) */
+int status_rollbacks_after(struct db *db, struct status_mark *mark, status_finished_fn fn,
+                           void *arg);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "saga/traffic.h"
 
+#include "base/fault.h"
 #include "base/log.h"
 #include "saga/deployment.h"
 
@@ -111,24 +112,44 @@ int traffic_request_apply(struct saga_ctx *ctx, const struct cloud_event *ev,
     return result;
 }
 
+/* The shift-requested actions: the saga input each is, and the worker that acts on it. */
+static const struct {
+    const char *name;
+    enum saga_input_kind kind;
+    const char *owner;
+} traffic_actions[] = {
+    {"shift", SAGA_IN_SHIFT, "shifter"},         {"promote", SAGA_IN_PROMOTE, "shifter"},
+    {"pause", SAGA_IN_PAUSE, "shifter"},         {"resume", SAGA_IN_RESUME, "shifter"},
+    {"rollback", SAGA_IN_ROLLBACK, "rollbacker"}, {"abort", SAGA_IN_ABORT, "rollbacker"},
+    {"drill", SAGA_IN_DRILL, "rollbacker"},
+};
+
+/* traffic_action_find - the row of action; -1 when unknown */
+static int traffic_action_find(const char *action)
+{
+    for (size_t i = 0; action != NULL && i < sizeof(traffic_actions) / sizeof(traffic_actions[0]);
+         i++)
+        if (strcmp(traffic_actions[i].name, action) == 0)
+            return (int)i;
+    return -1;
+}
+
 /* traffic_action_parse - a shift-requested action as its saga input */
 int traffic_action_parse(const char *action, enum saga_input_kind *kind)
 {
-    static const struct {
-        const char *name;
-        enum saga_input_kind kind;
-    } actions[] = {
-        {"shift", SAGA_IN_SHIFT},   {"promote", SAGA_IN_PROMOTE},   {"pause", SAGA_IN_PAUSE},
-        {"resume", SAGA_IN_RESUME}, {"rollback", SAGA_IN_ROLLBACK}, {"abort", SAGA_IN_ABORT},
-    };
+    int i = traffic_action_find(action);
 
-    for (size_t i = 0; action != NULL && i < sizeof(actions) / sizeof(actions[0]); i++) {
-        if (strcmp(actions[i].name, action) == 0) {
-            *kind = actions[i].kind;
-            return 0;
-        }
-    }
-    return -1;
+    if (i >= 0)
+        *kind = traffic_actions[i].kind;
+    return i >= 0 ? 0 : -1;
+}
+
+/* traffic_action_owner - the worker that acts on a shift-requested action */
+const char *traffic_action_owner(const char *action)
+{
+    int i = traffic_action_find(action);
+
+    return i >= 0 ? traffic_actions[i].owner : "shifter";
 }
 
 /* traffic_json_string - a string member of data; NULL when absent */
@@ -156,6 +177,7 @@ int traffic_deployment_read(struct saga_ctx *ctx, const char *id, struct traffic
     if (found == 0) {
         out->new_color = (enum color)d.saga.new_color;
         out->step = d.saga.step;
+        out->weight = d.saga.weight;
         snprintf(out->state, sizeof(out->state), "%s", saga_state_name(d.saga.state));
     } else if (found > 0) {
         log_error("deployment %s not found", id);
@@ -215,4 +237,43 @@ int traffic_weights_set(const struct provider_ops *ops, void *state,
         return -1;
     }
     return 0;
+}
+
+/* traffic_fault_point - the crash point "<worker>-<effect kind>-<when>" */
+static void traffic_fault_point(struct saga_ctx *ctx, const struct effect *e, const char *when)
+{
+    char name[96];
+
+    snprintf(name, sizeof(name), "%s-%s-%s", ctx->worker, saga_effect_name(e->kind), when);
+    fault_point(name);
+}
+
+/* traffic_effect_set_weights - an effect's weight change, once: the intent
+ * in the handle and a renewed lease before the call; after a restart, a
+ * call that already landed is not made again */
+int traffic_effect_set_weights(struct saga_ctx *ctx, struct effect *e,
+                               const struct provider_ops *ops, void *state,
+                               const struct provider_weights *want, char *err, size_t err_len)
+{
+    char intent[sizeof(e->handle)];
+    struct provider_weights got;
+    int result;
+
+    snprintf(intent, sizeof(intent), "blue=%d green=%d", want->blue, want->green);
+    if (strcmp(e->handle, intent) == 0 && ops->get_weights(state, &got, err, err_len) == 0
+        && traffic_weights_equal(want, &got)) {
+        log_info("weights already blue %d green %d: the call before a restart landed",
+                 want->blue, want->green);
+        return 0;
+    }
+    snprintf(e->handle, sizeof(e->handle), "%s", intent);
+    if (effect_record(ctx, e) != 0) /* the intent, and a renewed lease before a slow call */
+        return -1;
+    traffic_fault_point(ctx, e, "before-call");
+    fault_delay(saga_effect_name(e->kind));
+    result = traffic_weights_set(ops, state, want, err, err_len);
+    traffic_fault_point(ctx, e, "after-call");
+    if (result == 0)
+        effect_count_provider_call(ctx, e);
+    return result;
 }

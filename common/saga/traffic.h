@@ -59,8 +59,12 @@ int traffic_request_apply(struct saga_ctx *ctx, const struct cloud_event *ev,
                           const struct traffic_request *req, struct event_error *err);
 
 /* traffic_action_parse - a shift-requested action ("shift", "promote",
- * "pause", "resume", "rollback", "abort") as its saga input; 0 or -1 */
+ * "pause", "resume", "rollback", "abort", "drill") as its saga input; 0 or -1 */
 int traffic_action_parse(const char *action, enum saga_input_kind *kind);
+/* traffic_action_owner - the worker that acts on a shift-requested action:
+ * "rollbacker" (rollback, abort, drill), else "shifter" (unknown ones too:
+ * the shifter dead-letters them) */
+const char *traffic_action_owner(const char *action);
 
 /* traffic_json_string - a string member of data; NULL when absent */
 const char *traffic_json_string(const cJSON *data, const char *name);
@@ -71,6 +75,7 @@ int64_t traffic_json_int(const cJSON *data, const char *name, int64_t fallback);
 struct traffic_deployment {
     enum color new_color;
     int step;
+    int weight; /* the new color's share asked */
     char state[32];
 };
 
@@ -92,5 +97,13 @@ int traffic_weights_equal(const struct provider_weights *a, const struct provide
  * want, -1 with err otherwise */
 int traffic_weights_set(const struct provider_ops *ops, void *state,
                         const struct provider_weights *want, char *err, size_t err_len);
+/* traffic_effect_set_weights - traffic_weights_set() for effect e, done
+ * once across restarts: the intent is recorded in e's handle (renewing its
+ * lease) before the call, and a recorded intent the load balancer already
+ * holds is not sent again; crash points "<worker>-<kind>-before-call" and
+ * "-after-call", delay point "<kind>"; 0 or -1 with err */
+int traffic_effect_set_weights(struct saga_ctx *ctx, struct effect *e,
+                               const struct provider_ops *ops, void *state,
+                               const struct provider_weights *want, char *err, size_t err_len);
 
 #endif

@@ -26,6 +26,7 @@ struct web {
     struct db *db;
     time_t db_reset_at;       /* last reconnection attempt (at most one a second) */
     struct status_mark mark;  /* finished deployments counted so far (metrics) */
+    struct status_mark rollbacks_mark; /* rollbacks counted so far (metrics) */
 };
 
 /* web_db - the database, reconnected (one attempt a second at most) when

@@ -21,6 +21,9 @@
  *	Prometheus reads as a counter reset):
  *	  cutover_deployments_total{environment,state}        by end state
  *	  cutover_deployment_duration_seconds{environment,state}  received to finished
+ *	  cutover_rollback_duration_seconds{environment,trigger}  the alarm, command
+ *	      or drill received to the old color's weights confirmed (read back);
+ *	      trigger: alarm, command, drill or other (saga/status.h)
  *	Label sets are bounded by STATUS_ENVIRONMENTS_MAX environments.
  */
 #include "web/web_internal.h"
@@ -32,16 +35,20 @@
 #include <string.h>
 
 #define WEB_END_STATES 4 /* completed, failed, rolled-back, superseded */
+#define WEB_TRIGGERS   4 /* alarm, command, drill, other */
 
 static const char *const web_env_color[] = {"environment", "color"};
 static const char *const web_env_state[] = {"environment", "state"};
 static const char *const web_env[] = {"environment"};
+static const char *const web_env_trigger[] = {"environment", "trigger"};
 static const double web_duration_buckets[] = {30,   60,    120,   300,   600,   900,
                                               1800, 3600,  7200,  14400, 28800, 86400};
+static const double web_rollback_buckets[] = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                              1,    2.5,   5,    10,  30,   60};
 
 static struct metric_family *web_live_color, *web_weight, *web_confirmed, *web_state, *web_step,
     *web_steps, *web_rollback_ready;
-static struct metric_family *web_finished, *web_duration;
+static struct metric_family *web_finished, *web_duration, *web_rollback;
 
 /* web_number - a member as a number, or fallback */
 static double web_number(const cJSON *obj, const char *name, double fallback)
@@ -104,11 +111,20 @@ static void web_metrics_deployment(const char *env, const cJSON *doc)
 /* web_metrics_finished_cb - one deployment that finished since the last scrape */
 static void web_metrics_finished_cb(const struct status_finished *f, void *arg)
 {
-    const char *labels[] = {f->environment, f->state};
+    const char *labels[] = {f->environment, f->label};
 
     (void)arg;
     metrics_add(web_finished, 1, labels);
     metrics_observe(web_duration, f->seconds, labels);
+}
+
+/* web_metrics_rollback_cb - one rollback confirmed since the last scrape */
+static void web_metrics_rollback_cb(const struct status_finished *f, void *arg)
+{
+    const char *labels[] = {f->environment, f->label};
+
+    (void)arg;
+    metrics_observe(web_rollback, f->seconds, labels);
 }
 
 /* web_metrics_collect - before each scrape: the gauges from the status documents */
@@ -135,6 +151,8 @@ static void web_metrics_collect(void *arg)
     cJSON_Delete(all);
     if (status_finished_after(db, &w->mark, web_metrics_finished_cb, w) < 0)
         log_warn("metrics: finished deployments could not be read");
+    if (status_rollbacks_after(db, &w->rollbacks_mark, web_metrics_rollback_cb, w) < 0)
+        log_warn("metrics: rollbacks could not be read");
 }
 
 /* web_metrics_start - register the families and the collector */
@@ -168,6 +186,11 @@ void web_metrics_start(struct web *w)
                                      "Time from build-ready received to finished, by end state.",
                                      web_env_state, 2, web_duration_buckets,
                                      sizeof(web_duration_buckets) / sizeof(web_duration_buckets[0]));
+    web_rollback = metrics_histogram("cutover_rollback_duration_seconds",
+                                     "Time from an alarm, rollback command or drill received to"
+                                     " the old color's weights confirmed, by trigger.",
+                                     web_env_trigger, 2, web_rollback_buckets,
+                                     sizeof(web_rollback_buckets) / sizeof(web_rollback_buckets[0]));
     metrics_bound(web_live_color, 2 * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_weight, 2 * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_confirmed, 2 * STATUS_ENVIRONMENTS_MAX + 1);
@@ -177,5 +200,6 @@ void web_metrics_start(struct web *w)
     metrics_bound(web_rollback_ready, STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_finished, WEB_END_STATES * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_duration, WEB_END_STATES * STATUS_ENVIRONMENTS_MAX + 1);
+    metrics_bound(web_rollback, WEB_TRIGGERS * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_on_collect(web_metrics_collect, w);
 }

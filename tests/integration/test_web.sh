@@ -29,21 +29,12 @@ missing=$(saga_workers_missing | tr '\n' ' ')
 [ -z "$missing" ] || not_ok "all five workers are built" "missing: $missing"
 start_saga_workers
 
-WEB_LOG=$LOGDIR/worker-web.log
-: > "$WEB_LOG"
 # Under make sanitize, ASan holds freed memory in a quarantine (256 MB by
 # default) that VmRSS would count as the process's own: keep it small, so
 # that the bound below measures cutover-web and not the sanitizer.
-start_worker web CUTOVER_WEB_ADDR=127.0.0.1:0 \
-  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1"
-WEB_PID=$LAST_WORKER_PID
-
-# web_port - the port cutover-web said it serves on
-web_port() { jq -Rr 'fromjson? | select(.worker == "web") | .msg' "$WEB_LOG" | sed -n 's/^started: .*(port \([0-9]*\))$/\1/p' | tail -1; }
-wait_for 60 gt 0 web_port || { not_ok "cutover-web starts and tells its port" "$(tail -3 "$WEB_LOG")"; finish; }
+start_web ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1" ||
+  { not_ok "cutover-web starts and tells its port" "$(tail -3 "$WEB_LOG")"; finish; }
 ok "cutover-web starts and tells its port"
-PORT=$(web_port)
-URL=http://127.0.0.1:$PORT
 
 # code METHOD PATH [CURL ARGS...] - the HTTP status of one request
 code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X "$1" "${@:3}" "$URL$2"; }

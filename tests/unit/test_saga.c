@@ -141,6 +141,12 @@ static void check_transition(const struct saga_state *in, const struct saga_outc
                      in->epoch + (fx_index(out, SAGA_FX_RAISE_EPOCH) >= 0 ? 1 : 0));
     assert_true(out->next.weight >= 0 && out->next.weight <= 100);
     assert_int_equal(out->next.new_color, in->new_color);
+    if (fx_index(out, SAGA_FX_DRILL_RESTORE) >= 0) { /* a drill changes nothing else */
+        assert_int_equal(out->effect_count, 2);
+        assert_int_equal(fx_index(out, SAGA_FX_DRILL_RESTORE), 0);
+        assert_int_equal(fx_index(out, SAGA_FX_DRILL_RETURN), 1);
+        assert_true(state_equal(in, &out->next));
+    }
     check_entry(in, out);
 }
 
@@ -568,6 +574,55 @@ static void test_rollback_while_baking(void **unused)
     assert_int_equal(retiring.state, SAGA_PROMOTED);
 }
 
+/* drill_on - a drill in st: the verdict, the state kept, the effects asked */
+static void drill_on(struct saga_state *st, enum saga_verdict verdict, struct saga_outcome *out)
+{
+    struct saga_state before = *st;
+
+    feed(st, SAGA_IN_DRILL, out);
+    assert_int_equal(out->verdict, verdict);
+    assert_true(state_equal(&before, st));
+    assert_int_equal(fx_count(out, SAGA_FX_DRILL_RESTORE), verdict == SAGA_TRANSITION);
+    assert_int_equal(fx_count(out, SAGA_FX_DRILL_RETURN), verdict == SAGA_TRANSITION);
+}
+
+/* test_drill - allowed while a rollback would be one weight change; the
+ * state, step, weight and epoch stay; a rollback after it raises the epoch */
+static void test_drill(void **unused)
+{
+    struct saga_strategy s = strategy_canary(false, 2, 25, SAGA_PAUSE_OPERATOR, 100, 0);
+    struct saga_state st, early;
+    struct saga_outcome out;
+    struct saga_input rollback = { .kind = SAGA_IN_ROLLBACK };
+
+    (void)unused;
+    saga_state_init(&early, &s, 1, false);
+    drill_on(&early, SAGA_REJECT, &out);
+    assert_string_equal(out.reason, "drill while received: traffic has not moved; nothing to drill");
+    feed(&early, SAGA_IN_START, &out);
+    drill_on(&early, SAGA_REJECT, &out);
+    to_shifting(&st, &s, &out);
+    feed(&st, SAGA_IN_SHIFTED, &out);
+    drill_on(&st, SAGA_TRANSITION, &out);
+    assert_int_equal(st.weight, 25);
+    feed(&st, SAGA_IN_PAUSE, &out);
+    drill_on(&st, SAGA_TRANSITION, &out);
+    feed(&st, SAGA_IN_PROMOTE, &out);
+    feed(&st, SAGA_IN_SHIFTED, &out);
+    assert_int_equal(st.state, SAGA_PROMOTED);
+    drill_on(&st, SAGA_TRANSITION, &out);
+    early = st;
+    feed(&early, SAGA_IN_BAKE_DONE, &out);
+    drill_on(&early, SAGA_REJECT, &out);
+    assert_string_equal(out.reason, "drill while retiring: the old color is going away");
+    apply(&st, &rollback, &out);
+    assert_int_equal(st.epoch, 2);
+    drill_on(&st, SAGA_REJECT, &out);
+    feed(&st, SAGA_IN_ROLLED_BACK, &out);
+    drill_on(&st, SAGA_IGNORE, &out);
+    assert_string_equal(out.reason, "drill after rolled-back changes nothing");
+}
+
 /* test_alarm_after_completed - recorded with its reason, nothing changes */
 static void test_alarm_after_completed(void **unused)
 {
@@ -803,6 +858,7 @@ int main(void)
         cmocka_unit_test(test_last_step_below_100),
         cmocka_unit_test(test_alarm_second_step),
         cmocka_unit_test(test_rollback_while_baking),
+        cmocka_unit_test(test_drill),
         cmocka_unit_test(test_alarm_after_completed),
         cmocka_unit_test(test_alarm_before_traffic),
         cmocka_unit_test(test_supersede_and_defer),
