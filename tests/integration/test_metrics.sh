@@ -11,7 +11,9 @@
 #    outbox publish latency, Kafka consumer lag (present, and 0 once all is
 #    handled); a malformed record is counted as a dead letter with its reason;
 # 5. a real Prometheus server, configured with the targets file, scrapes
-#    every process and answers queries through its HTTP API;
+#    every process and answers queries through its HTTP API, and scrapes
+#    cutover-web, whose cutover_deployment_state it answers for the
+#    environment (1 on completed, the only state at 1);
 # 6. SIGTERM: cutoverd exits 0 and removes the targets file.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/saga_lib.sh"
@@ -169,7 +171,8 @@ OUT=$(promtool_all)
 check "promtool check metrics passes again with every histogram filled" test -z "$OUT"
 [ -n "$OUT" ] && echo "# $OUT" | head -20
 
-# 5. a real Prometheus scrapes the targets file
+# 5. a real Prometheus scrapes the targets file, and cutover-web
+start_web || not_ok "cutover-web starts and tells its port" "$(tail -3 "$WEB_LOG")"
 mkdir -p "$PROM_DIR"
 cat > "$PROM_DIR/prometheus.yml" <<EOF
 global:
@@ -180,6 +183,9 @@ scrape_configs:
     file_sd_configs:
       - files: ["$TARGETS"]
         refresh_interval: 1s
+  - job_name: cutover-web
+    static_configs:
+      - targets: ["127.0.0.1:$PORT"]
 EOF
 check "promtool check config accepts the configuration" \
   eval 'promtool check config "$PROM_DIR/prometheus.yml" > /dev/null'
@@ -192,7 +198,13 @@ check "Prometheus scrapes all six processes (up == 1)" \
 check "it answers cutover_records_total for the scaler's handled build-ready" \
   wait_for 30 eq 1 prom_query \
   'sum(cutover_records_total{process="scaler",topic="build-ready",outcome="handled"})'
-check_eq "build info from every process" 6 "$(prom_query 'count(cutover_build_info)')"
+check_eq "build info from every process" 6 "$(prom_query 'count(cutover_build_info{job="cutover"})')"
+check "it answers cutover_deployment_state from cutover-web: 1 on completed" \
+  wait_for 60 eq 1 prom_query "cutover_deployment_state{job=\"cutover-web\",environment=\"$ENV\",state=\"completed\"}"
+check_eq "... and on no other state" 1 \
+  "$(prom_query "sum(cutover_deployment_state{job=\"cutover-web\",environment=\"$ENV\"})")"
+check_eq "... and the new color's weight gauge is at 1" 1 \
+  "$(prom_query "cutover_traffic_weight_ratio{job=\"cutover-web\",environment=\"$ENV\",color=\"green\"}")"
 
 # 6. SIGTERM
 kill -TERM "$SUP_PID"
