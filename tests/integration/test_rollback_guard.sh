@@ -4,7 +4,9 @@
 # the rollbacker record "rollback not instant" (row, history, status event),
 # pause the canary and bring the instance back; the verdict then returns to
 # ready and the canary, resumed, completes. The same while baking, where
-# there is no canary to pause and the deployment still completes.
+# there is no canary to pause and the deployment still completes. And once
+# more when someone else scales the old color down during a canary (its
+# desired capacity drops, not its health): the guard asks it back.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/saga_lib.sh"
 source "$TOP/tests/traffic_lib.sh"
@@ -13,6 +15,7 @@ use_test_prefix
 BAKE=30 saga_setup guard
 saga_release 2.0
 saga_release 3.0
+saga_release 4.0
 missing=$(saga_workers_missing | tr '\n' ' ')
 [ -z "$missing" ] || not_ok "all five workers are built" "missing: $missing"
 start_saga_workers CUTOVER_ROLLBACK_GUARD_MS=300
@@ -74,6 +77,23 @@ check "the verdict returns to ready" wait_for 60 eq true ready "$G2"
 check_eq "still promoted: the guard changed no state" \
   "scaling deploying validating shifting promoted" "$(dep_path_from_scaling g2)"
 check "the deployment completes" wait_for 120 eq completed dep_state g2
+
+# 3. during a canary, someone else scales the old color down
+build_ready g3 4.0 "$(canary 25:null 100:1)"
+check "the third canary is received" wait_for 60 has_deployment g3
+G3=$(dep_id g3)
+check "it holds at its first step" wait_for 240 eq 25 shifted "$G3"
+check "the old color (blue) is checked and ready" wait_for 30 eq true ready "$G3"
+check "someone else scales blue down to 1" probe scale blue 1
+check "the verdict drops to not ready" wait_for 30 eq 1 guard_rows "$G3" rollback-not-ready
+check "the canary is paused" wait_for 30 eq paused dep_state g3
+check_eq "the pause is the guard's, naming the desired capacity" 1 \
+  "$(sql "SELECT count(*) FROM transitions WHERE deployment_id = :'v1' AND to_state = 'paused'
+          AND event_type = 'guard:rollback-not-ready' AND reason LIKE '%(desired 1)%'" "$G3")"
+check "blue is asked back to 2 and serves" wait_for 60 eq "2 2 2" probe health blue
+check "the verdict returns to ready" wait_for 60 eq true ready "$G3"
+shift_requested resume
+check "resumed, the canary completes" wait_for 240 eq completed dep_state g3
 check_eq "no effect done twice, no provider change made twice" "$(printf '0\n0')" "$(effects_twice)"
 check "every worker is still running" bash -c "for p in ${WORKER_PIDS[*]}; do kill -0 \$p || exit 1; done"
 
