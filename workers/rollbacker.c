@@ -25,6 +25,11 @@
  *	healthy; when not, records it, pauses a running canary and asks the
  *	provider for the old color's capacity back.
  *
+ *	Records each color's health (saga/health.h): every
+ *	CUTOVER_HEALTH_CHECK_MS it reads both colors of its environments
+ *	from the provider and writes color_health where a reading changed,
+ *	for cutover status, cutover watch and the status page.
+ *
  *	Why a rollback wins every race with a promotion in flight:
  *
  *	1. Epochs. Entering rolling-back raises the deployment's epoch in the
@@ -312,6 +317,7 @@ static const struct saga_effects rollbacker_saga = SAGA_EFFECTS(rollbacker_effec
 static const struct worker_tick rollbacker_ticks[] = {
     SAGA_TICK(&rollbacker_saga),
     SAGA_GUARD_TICK,
+    SAGA_HEALTH_TICK,
 };
 
 static const struct worker_spec rollbacker_spec = {

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EFFECT_MAX_PROVIDERS 32
+/* 32 environments for the effects, and room for the health check's
+ * HEALTH_ENVIRONMENTS_MAX (saga/health.h), which keeps its providers open */
+#define EFFECT_MAX_PROVIDERS 48
 
 struct effect_provider_entry {
     char environment[64];

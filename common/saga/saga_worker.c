@@ -1,12 +1,13 @@
 /*
  * saga_worker - the saga engine in a worker process (see saga_worker.h):
  *               the context bound to the worker's database and outbox,
- *               and the saga's tick.
+ *               the saga's tick, and the rollbacker's periodic checks.
  */
 #include "saga/saga_worker.h"
 
 #include "base/log.h"
 #include "saga/guard.h"
+#include "saga/health.h"
 
 static struct saga_ctx saga_worker_ctx;
 
@@ -56,14 +57,17 @@ void saga_tick_fire(struct worker *w, const void *arg)
     effect_run(ctx, fx->handlers, fx->count);
 }
 
-/* saga_guard_fire - check the old color of every guarded deployment */
-void saga_guard_fire(struct worker *w, const void *arg)
+const struct saga_check saga_guard_check = {guard_check};
+const struct saga_check saga_health_check = {health_check};
+
+/* saga_check_fire - run a check while the database is up */
+void saga_check_fire(struct worker *w, const void *arg)
 {
+    const struct saga_check *check = arg;
     struct saga_ctx *ctx = saga_ctx_of(w);
 
-    (void)arg;
     if (db_ok(ctx->db))
-        guard_check(ctx);
+        check->run(ctx);
 }
 
 /* saga_tick_stop - hand back held effects and close the providers */

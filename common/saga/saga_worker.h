@@ -25,6 +25,10 @@
  *	right after each handled record; at shutdown it hands held effects
  *	back and closes the providers.
  *
+ *	The rollbacker's periodic checks (SAGA_GUARD_TICK, SAGA_HEALTH_TICK)
+ *	each run one function of the context on their own interval, while
+ *	the database is up.
+ *
  *	saga_ctx_of() returns the process's one context (a worker process
  *	runs one worker): its database, its name, and its outbox as the sink.
  */
@@ -52,10 +56,24 @@ struct saga_effects {
         .after_each_record = 1,                                                                    \
     }
 
+/* A periodic check that needs only the saga's context (its tick's arg). */
+struct saga_check {
+    void (*run)(struct saga_ctx *ctx);
+};
+
+extern const struct saga_check saga_guard_check, saga_health_check;
+
 /* SAGA_GUARD_TICK - the rollbacker's check that the old color could take
  * all the traffic back (guard.h) */
 #define SAGA_GUARD_TICK                                                                            \
-    {.name = "rollback-guard", .interval_var = "CUTOVER_ROLLBACK_GUARD_MS", .fire = saga_guard_fire}
+    {.name = "rollback-guard", .interval_var = "CUTOVER_ROLLBACK_GUARD_MS",                       \
+     .fire = saga_check_fire, .arg = &saga_guard_check}
+
+/* SAGA_HEALTH_TICK - the rollbacker's reading of each color's health into
+ * the database (health.h) */
+#define SAGA_HEALTH_TICK                                                                           \
+    {.name = "color-health", .interval_var = "CUTOVER_HEALTH_CHECK_MS", .fire = saga_check_fire,  \
+     .arg = &saga_health_check}
 
 /* saga_ctx_of - the saga's context of worker w */
 struct saga_ctx *saga_ctx_of(struct worker *w);
@@ -64,6 +82,7 @@ struct saga_ctx *saga_ctx_of(struct worker *w);
 void saga_tick_start(struct worker *w, const void *arg);
 void saga_tick_fire(struct worker *w, const void *arg);
 void saga_tick_stop(struct worker *w, const void *arg);
-void saga_guard_fire(struct worker *w, const void *arg);
+/* saga_check_fire - run a check (arg: const struct saga_check *) */
+void saga_check_fire(struct worker *w, const void *arg);
 
 #endif

@@ -2,8 +2,9 @@
  * test_saga_engine - the saga engine (deployment_receive, deployment_apply,
  *                    the effects table) driven through its narrow context
  *                    against a real PostgreSQL, with no worker and no Kafka;
- *                    the one table of effect owners; and the one definition
- *                    of finished states, SQL against C.
+ *                    the one table of effect owners; the one definition
+ *                    of finished states, SQL against C; and each color's
+ *                    health recorded only when it changed.
  *
  * DESCRIPTION
  *	Needs CUTOVER_DATABASE_URL (ops/devstack env gives it); without it
@@ -22,6 +23,7 @@
 #include "io/migrate.h"
 #include "saga/deployment.h"
 #include "saga/effect.h"
+#include "saga/health.h"
 
 #include "db_schema.h"
 
@@ -325,6 +327,53 @@ static void test_timeout_reason(void **state)
     assert_reason(fx, "b1", "failed", "scaling took longer than its deadline");
 }
 
+/* health_rows - shop's color_health rows with their versions (xmin, xmax) */
+static void health_rows(struct fixture *fx, char *out, size_t len)
+{
+    query_text(fx->s.db,
+               "SELECT string_agg(color || ':' || xmin || ':' || xmax || ':' || changed_at, ' '"
+               " ORDER BY color) FROM color_health WHERE environment = $1",
+               "shop", out, len);
+}
+
+/* health_errors - shop's colors recorded with no counts and this error */
+static long health_errors(struct fixture *fx, const char *error)
+{
+    return query_long(fx->s.db,
+                      "SELECT count(*) FROM color_health WHERE environment = 'shop'"
+                      " AND desired IS NULL AND healthy IS NULL AND error = $1",
+                      error);
+}
+
+/* The error of a local provider without its "local" section. */
+#define LOCAL_UNREADABLE "provider: local provider: the \"local\" object is required"
+
+/* A provider that cannot be read is recorded as its error on both colors;
+ * a reading that did not change writes and locks no row; one that changed
+ * is written. */
+static void test_health_recorded_when_changed(void **state)
+{
+    struct fixture *fx = need_db(state);
+    char first[512], again[512];
+
+    health_check(&fx->ctx);
+    assert_int_equal(health_errors(fx, "provider: shop: the environment document names no known"
+                                       " provider"),
+                     2);
+    health_rows(fx, first, sizeof(first));
+    health_check(&fx->ctx);
+    health_rows(fx, again, sizeof(again));
+    assert_string_equal(first, again);
+    assert_int_equal(db_exec(fx->s.db,
+                             "UPDATE environments SET version = version + 1,"
+                             " config = '{\"provider\": \"local\", \"capacity\": 3}'"
+                             " WHERE name = 'shop'",
+                             0, NULL),
+                     0);
+    health_check(&fx->ctx);
+    assert_int_equal(health_errors(fx, LOCAL_UNREADABLE), 2);
+}
+
 /* A test on its own schema. */
 #define DB_TEST(t) cmocka_unit_test_setup_teardown(t, fixture_create, fixture_free)
 
@@ -339,6 +388,7 @@ int main(void)
         DB_TEST(test_abort_reason),
         DB_TEST(test_rollback_reason_kept),
         DB_TEST(test_timeout_reason),
+        DB_TEST(test_health_recorded_when_changed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
