@@ -102,6 +102,30 @@ static void cli_status_print_rollback_ready(const cJSON *a)
         printf("  rollback ready no (%s)\n", cli_str(a, "rollback_ready_reason", why, sizeof(why)));
 }
 
+/* cli_status_print_health - healthy/desired per color ("blue 2/2, green 0/0"),
+ * "?" and the error when the reading failed, "-" before the first */
+static void cli_status_print_health(const cJSON *doc)
+{
+    static const char *const colors[] = {"blue", "green"};
+    const cJSON *health = cJSON_GetObjectItemCaseSensitive(doc, "health");
+    char b1[32], b2[32], why[512];
+
+    printf("health         ");
+    for (size_t i = 0; i < sizeof(colors) / sizeof(colors[0]); i++) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(health, colors[i]);
+
+        printf("%s%s ", i > 0 ? ", " : "", colors[i]);
+        if (!cJSON_IsObject(c))
+            printf("-");
+        else if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c, "error")))
+            printf("? (%s)", cli_str(c, "error", why, sizeof(why)));
+        else
+            printf("%s/%s", cli_str(c, "healthy", b1, sizeof(b1)),
+                   cli_str(c, "desired", b2, sizeof(b2)));
+    }
+    printf("\n");
+}
+
 /* cli_status_print_text - the status document for a human */
 static void cli_status_print_text(const cJSON *doc)
 {
@@ -114,6 +138,7 @@ static void cli_status_print_text(const cJSON *doc)
     printf("live color     %s\n", cli_str(doc, "live_color", b1, sizeof(b1)));
     printf("weights        blue %s %%, green %s %%\n", cli_str(w, "blue", b1, sizeof(b1)),
            cli_str(w, "green", b2, sizeof(b2)));
+    cli_status_print_health(doc);
     if (cJSON_IsObject(a)) {
         printf("active         %s %s\n", cli_str(a, "id", b1, sizeof(b1)),
                cli_str(a, "state", b2, sizeof(b2)));

@@ -15,6 +15,7 @@
 static const char status_sql[] =
     "SELECT json_build_object('environment', env.name, 'live_color', env.live_color,"
     "  'weights', json_build_object('blue', w.blue, 'green', 100 - w.blue),"
+    "  'health', json_build_object('blue', hc.colors -> 'blue', 'green', hc.colors -> 'green'),"
     "  'active', CASE WHEN a.id IS NOT NULL THEN json_build_object('id', a.id,"
     "     'state', a.state, 'build_id', a.build_id, 'version', a.version,"
     "     'new_color', a.new_color, 'weight', a.weight_new, 'step', a.step,"
@@ -40,6 +41,10 @@ static const char status_sql[] =
     " LEFT JOIN LATERAL (SELECT * FROM deployments WHERE environment = env.name"
     "   AND deployment_finished(state)"
     "   ORDER BY coalesce(finished_at, updated_at) DESC, created_at DESC LIMIT 1) f ON true"
+    " CROSS JOIN LATERAL (SELECT json_object_agg(h.color, json_build_object("
+    "   'desired', h.desired, 'healthy', h.healthy, 'error', h.error,"
+    "   'changed_at', " TS("h.changed_at") ")) AS colors"
+    "   FROM color_health h WHERE h.environment = env.name) hc"
     " CROSS JOIN LATERAL (SELECT CASE WHEN a.new_color IS NULL"
     "                   THEN CASE WHEN env.live_color = 'blue' THEN 100 ELSE 0 END"
     "                   WHEN a.new_color = 'blue' THEN a.weight_new"

@@ -18,6 +18,8 @@
  * DESCRIPTION
  *	The status document is a stable contract:
  *	  {"environment", "live_color", "weights": {"blue", "green"},
+ *	   "health": {"blue": {"desired", "healthy", "error", "changed_at"}
+ *	              | null, "green": (the same) | null},
  *	   "active": {"id", "state", "build_id", "version", "new_color",
  *	              "weight", "step", "steps", "epoch", "created_at",
  *	              "updated_at", "confirmed_weights": {"blue", "green"} | null}
@@ -32,6 +34,12 @@
  *	set-weights or restore-weights effect that is done (null before the
  *	first): what the load balancer was last seen doing, where weights is
  *	what the saga asks.
+ *
+ *	health is each color's health as the rollbacker last read it from
+ *	the provider (saga/health.h, table color_health): desired instances
+ *	and healthy ones, or, when the reading failed, null counts and the
+ *	provider's error; changed_at is when the reading last changed. A
+ *	color is null until it has been read once.
  *
  *	The history document is {"environment", "deployments": [{"id",
  *	"build_id", "version", "state", "reason", "created_at", "updated_at",

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # test_cli - the operator CLI against the real database and broker: status
-# and history (text and the --json contract) on an environment with
-# deployments written straight into PostgreSQL; publish build-ready and the
-# operator commands land on their topics with the right data (read back
-# with kcat, an independent client); bad arguments exit 2 with a clear
-# message; an invalid event is refused before anything is sent.
+# and history (text and the --json contract, each color's health included)
+# on an environment with deployments and health written straight into
+# PostgreSQL; publish build-ready and the operator commands land on their
+# topics with the right data (read back with kcat, an independent client);
+# bad arguments exit 2 with a clear message; an invalid event is refused
+# before anything is sent.
 source "$(dirname "$0")/../lib.sh"
 
 use_test_prefix
@@ -26,10 +27,12 @@ history_json() { "$CLI" history "$ENV" --json "${@:2}" | jq -c "$1"; }
 
 # 1. status of an environment without deployments
 check_eq "status --json has exactly the contract's keys" \
-  '["active","environment","last_finished","live_color","weights"]' "$(status_json 'keys')"
-check_eq "no deployment: 100 % on the live color, nothing active or finished" \
-  '{"environment":"'"$ENV"'","live_color":"blue","weights":{"blue":100,"green":0},"active":null,"last_finished":null}' \
+  '["active","environment","health","last_finished","live_color","weights"]' "$(status_json 'keys')"
+check_eq "no deployment: 100 % on the live color, no health read yet, nothing active or finished" \
+  '{"environment":"'"$ENV"'","live_color":"blue","weights":{"blue":100,"green":0},"health":{"blue":null,"green":null},"active":null,"last_finished":null}' \
   "$(status_json '.')"
+check "status text before any health reading: a dash per color" \
+  grep -q "^health         blue -, green -$" <<< "$("$CLI" status "$ENV")"
 check_eq "history of an environment without deployments is empty" '[]' "$(history_json '.deployments')"
 
 # 2. deployments written as the saga would: one completed an hour ago, one shifting now
@@ -65,6 +68,20 @@ TEXT=$("$CLI" status "$ENV")
 check "status text names the live color and the weights" \
   grep -q "blue 30 %, green 70 %" <<< "$TEXT"
 check "status text shows the active deployment" grep -q "$D2 shifting" <<< "$TEXT"
+
+# each color's health, as the rollbacker records it: counts, or the provider's error
+sql "INSERT INTO color_health (environment, color, desired, healthy, error, changed_at)
+     VALUES (:'v1', 'blue', 2, 2, NULL, now() - interval '5 minutes'),
+            (:'v1', 'green', NULL, NULL, 'haproxy socket: connection refused', now())" "$ENV" > /dev/null
+check_eq "status --json: blue's counts" '{"desired":2,"healthy":2,"error":null}' \
+  "$(status_json '.health.blue | del(.changed_at)')"
+check_eq "status --json: green's error without counts" \
+  '{"desired":null,"healthy":null,"error":"haproxy socket: connection refused"}' \
+  "$(status_json '.health.green | del(.changed_at)')"
+check "health.blue.changed_at is RFC 3339 UTC" \
+  eq true status_json '.health.blue.changed_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$")'
+check "status text shows healthy/desired per color, and the error" \
+  grep -q "^health         blue 2/2, green ? (haproxy socket: connection refused)$" <<< "$("$CLI" status "$ENV")"
 
 # 3. history: newest first, transitions in order, ignored inputs with their reason
 check_eq "history lists the deployments newest first" "[\"$D2\",\"$D1\"]" "$(history_json '[.deployments[].id]')"

@@ -24,6 +24,7 @@
 #include "saga/deployment.h"
 #include "saga/effect.h"
 #include "saga/health.h"
+#include "saga/status.h"
 
 #include "db_schema.h"
 
@@ -348,13 +349,14 @@ static long health_errors(struct fixture *fx, const char *error)
 /* The error of a local provider without its "local" section. */
 #define LOCAL_UNREADABLE "provider: local provider: the \"local\" object is required"
 
-/* A provider that cannot be read is recorded as its error on both colors;
- * a reading that did not change writes and locks no row; one that changed
- * is written. */
+/* A provider that cannot be read is recorded as its error on both colors,
+ * in the status document too; a reading that did not change writes and
+ * locks no row; one that changed is written. */
 static void test_health_recorded_when_changed(void **state)
 {
     struct fixture *fx = need_db(state);
     char first[512], again[512];
+    cJSON *doc;
 
     health_check(&fx->ctx);
     assert_int_equal(health_errors(fx, "provider: shop: the environment document names no known"
@@ -372,6 +374,12 @@ static void test_health_recorded_when_changed(void **state)
                      0);
     health_check(&fx->ctx);
     assert_int_equal(health_errors(fx, LOCAL_UNREADABLE), 2);
+    assert_int_equal(status_environment(fx->s.db, "shop", &doc), STATUS_OK);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+                            cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "health"), "green"),
+                            "error")),
+                        LOCAL_UNREADABLE);
+    cJSON_Delete(doc);
 }
 
 /* A test on its own schema. */
