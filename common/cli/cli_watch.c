@@ -9,14 +9,16 @@
  *	Follows the deployment that is in flight, or, when none is, the first
  *	one that starts after the watch began. Polls PostgreSQL every
  *	CLI_WATCH_POLL_MS (the saga's own record: the deployment row, its
- *	transitions, and the green-scaled events in the outbox for health),
- *	so it needs no Kafka client and shows what the saga believes.
+ *	transitions, and each color's health as the rollbacker last read it
+ *	from the provider, saga/health.h), so it needs no Kafka client and
+ *	shows what the saga believes.
  *
  *	Every transition is printed as a line when it happens, in order
  *	("HH:MM:SS  from -> to  event (actor): reason"; "==" for an input
  *	that changed nothing, with the saga's reason). The status (state,
- *	canary step n/N, the weights the saga asked, the new color's health
- *	once green-scaled reported it) is, on a terminal, one line at the
+ *	canary step n/N, the weights the saga asked, each color's health as
+ *	healthy/desired, the new color first, "?" when the provider could
+ *	not be read) is, on a terminal, one line at the
  *	bottom redrawn in place (carriage return and ANSI erase-line); when
  *	stdout is not a terminal it is a plain "status ..." line printed each
  *	time it changes. The last line is "deployment ID STATE: REASON".
@@ -41,7 +43,6 @@ struct cli_watch {
     struct db *db;
     const char *env;
     char since[48];   /* the database's clock when the watch began */
-    char floor[24];   /* the outbox's last id then: health comes from newer events */
     char id[40];      /* the deployment followed */
     char last[24];    /* the id of the last transition printed */
     char status[256]; /* the status last shown */
@@ -58,8 +59,7 @@ static const char cli_watch_usage[] =
     "  6 --timeout ran out, 1 unknown environment or no database, 2 bad usage.";
 
 static const char cli_watch_start_sql[] =
-    "SELECT now()::text, (SELECT coalesce(max(id), 0) FROM outbox)::text"
-    " FROM environments WHERE name = $1";
+    "SELECT now()::text FROM environments WHERE name = $1";
 
 static const char cli_watch_pick_sql[] =
     "SELECT id FROM deployments WHERE environment = $1 AND NOT queued"
@@ -73,10 +73,9 @@ static const char cli_watch_row_sql[] =
     "  d.step, coalesce(s.s ->> 'kind', 'bluegreen'),"
     "  CASE WHEN jsonb_typeof(s.s -> 'steps') = 'array' THEN jsonb_array_length(s.s -> 'steps')"
     "  ELSE 0 END, coalesce(d.reason, ''), d.build_id, d.version,"
-    "  (SELECT (o.value::jsonb #>> '{data,color}') || ' ' || (o.value::jsonb #>> '{data,healthy}')"
-    "   || '/' || (o.value::jsonb #>> '{data,capacity}') FROM outbox o"
-    "   WHERE o.id > $2::bigint AND o.topic = 'green-scaled' AND o.key = d.environment"
-    "   AND o.value::jsonb #>> '{data,deployment_id}' = d.id::text ORDER BY o.id DESC LIMIT 1)"
+    "  (SELECT string_agg(h.color || ' ' || coalesce(h.healthy || '/' || h.desired, '?'), ' '"
+    "    ORDER BY h.color = coalesce(d.new_color, 'blue') DESC, h.color)"
+    "   FROM color_health h WHERE h.environment = d.environment)"
     " FROM deployments d, s WHERE d.id = $1::uuid";
 
 enum { W_STATE, W_FINISHED, W_COLOR, W_WEIGHT, W_STEP, W_KIND, W_STEPS, W_REASON, W_BUILD,
@@ -101,7 +100,7 @@ static PGresult *cli_watch_query(struct cli_watch *w, const char *sql, int n,
     return res;
 }
 
-/* cli_watch_start - the environment exists; note the clock and the outbox */
+/* cli_watch_start - the environment exists; note the clock */
 static int cli_watch_start(struct cli_watch *w)
 {
     PGresult *res = cli_watch_query(w, cli_watch_start_sql, 1, &w->env);
@@ -111,7 +110,6 @@ static int cli_watch_start(struct cli_watch *w)
         fprintf(stderr, "cutover: no environment \"%s\" (see cutover env list)\n", w->env);
     else if (res) {
         snprintf(w->since, sizeof(w->since), "%s", PQgetvalue(res, 0, 0));
-        snprintf(w->floor, sizeof(w->floor), "%s", PQgetvalue(res, 0, 1));
         rc = CLI_EXIT_OK;
     }
     if (res)
@@ -222,8 +220,8 @@ static int cli_watch_end_status(const char *state)
  * none committed with the end is missed); 1 ended, 0 goes on, -1 error */
 static int cli_watch_step(struct cli_watch *w, int *status)
 {
-    const char *params[] = {w->id, w->floor};
-    PGresult *res = cli_watch_query(w, cli_watch_row_sql, 2, params);
+    const char *params[] = {w->id};
+    PGresult *res = cli_watch_query(w, cli_watch_row_sql, 1, params);
     char line[256];
     int ended;
 

@@ -8,15 +8,16 @@
 #      database: nothing is sent (exit 1); watch of an unknown
 #      environment exits 1.
 #   2. a blue-green deployment that completes: watch, started before the
-#      build, prints every transition in order, the status and the new
-#      color's health, and exits 0; publish build-ready --wait prints the
+#      build, prints every transition in order, the status and each
+#      color's health (healthy/desired, the new color first), and exits 0; publish build-ready --wait prints the
 #      transitions the build caused; publishing it again is a duplicate.
 #   3. a broken release fails validation: watch exits 3 with the checks
 #      as the reason.
 #   4. a canary: pause --wait (the shifter), then rollback --wait (the
 #      rollbacker) print their transitions; watch on a terminal (script(1)
 #      gives it a pty) redraws its status line and exits 4; cutover status
-#      names the rollback as the reason the deployment ended.
+#      names the rollback as the reason the deployment ended, and shows
+#      each color's health after it.
 #   5. an abort without a reason while validating: the deployment fails
 #      and cutover status says who aborted it, not "build-ready accepted".
 source "$(dirname "$0")/../lib.sh"
@@ -30,7 +31,7 @@ saga_release 4.0
 saga_release 5.0
 missing=$(saga_workers_missing | tr '\n' ' ')
 [ -z "$missing" ] || not_ok "all five workers are built" "missing: $missing"
-start_saga_workers
+start_saga_workers CUTOVER_HEALTH_CHECK_MS=500
 CLI="$BIN/cutover"
 export USER=tester
 
@@ -110,7 +111,9 @@ check_eq "it printed every transition, in order" \
   "received scaling deploying validating shifting promoted completed" "$(to_states "$TMP/w1.out")"
 check "the status lines are plain (stdout is not a terminal)" \
   eval "grep -q '^status completed  blue 0 % green 100 %' '$TMP/w1.out' && ! grep -q $'\\r' '$TMP/w1.out'"
-check "the new color's health once green-scaled reported it" grep -q "health green 2/2" "$TMP/w1.out"
+check "the new color's health as the rollbacker read it" grep -q "health green 2/2" "$TMP/w1.out"
+check "the status lines carry both colors' health, the new color first" \
+  grep -Eq '^status .*  health green [0-9]+/[0-9]+ blue [0-9]+/[0-9]+$' "$TMP/w1.out"
 check "the last line names the deployment, its end and the reason" \
   grep -q "^deployment $(dep_id w1) completed: the old color was retired after the bake" <<< "$(tail -1 "$TMP/w1.out")"
 RC=$(publish_build w1 2.0 --bluegreen --wait 60 > "$TMP/w1.dup" 2>&1; echo $?)
@@ -147,6 +150,12 @@ check "the watch on a terminal ends" wait_for 240 ended "$TMP/w3.out"
 check_eq "watch of a rolled-back deployment exits 4" 4 "$(cat "$TMP/w3.out.rc")"
 check "on a terminal the status line is redrawn in place (ANSI erase-line)" grep -q $'\r\033\\[K' "$TMP/w3.out"
 check "and the end" grep -q "deployment $(dep_id w3) rolled-back: rollback requested by tester: checkout errors" "$TMP/w3.out"
+check "its status line puts the new color's health (blue) first" \
+  grep -Eq "  health blue [0-9]+/[0-9]+ green [0-9]+/[0-9]+" "$TMP/w3.out"
+# health_line - the health line of cutover status
+health_line() { "$CLI" status "$ENV" | grep '^health '; }
+check "cutover status shows each color's health: blue back to zero, green whole" \
+  wait_for 30 eq "health         blue 0/0, green 2/2" health_line
 check_eq "cutover status gives the rollback as the reason it ended" \
   "rolled-back rollback requested by tester: checkout errors" \
   "$("$CLI" status "$ENV" --json | jq -r '.last_finished | "\(.state) \(.reason)"')"
