@@ -5,12 +5,17 @@
 #    /healthz and /readyz answer;
 # 2. the API's documents equal `cutover status --json` and `cutover history
 #    --json` for the same environment (before, during and after a canary);
-#    unknown environments and bad names are 404, a bad limit 400;
+#    unknown environments and bad names are 404, a bad limit 400; each
+#    color's health is in them (blue 2/2 after the seed, its rows left
+#    untouched while nothing changes, the retired color at 0/0, a killed
+#    instance as 1 of 2);
 # 3. /metrics passes `promtool check metrics`, and the weight gauge follows
 #    the canary (0 -> 0.3 -> 1), as do the state, step and end-state counters;
 # 4. a real headless Chromium loads the page during the canary, waits until
 #    it shows the new weight, takes a screenshot into the test log folder,
-#    and the page recorded no JavaScript error and polled by itself;
+#    and the page recorded no JavaScript error and polled by itself; it
+#    shows each color's health (healthy/desired), and a degraded color and
+#    a provider's error where the database has them;
 # 5. bad input: unknown paths 404, other methods 405, huge headers and
 #    bodies 4xx, slowloris-style partial requests are closed after the
 #    timeout while others are served meanwhile; afterwards /healthz still
@@ -27,7 +32,7 @@ saga_release 2.0
 [ -x "$BIN/cutover-web" ] || { not_ok "cutover-web is built" "run make first"; exit 1; }
 missing=$(saga_workers_missing | tr '\n' ' ')
 [ -z "$missing" ] || not_ok "all five workers are built" "missing: $missing"
-start_saga_workers
+start_saga_workers CUTOVER_HEALTH_CHECK_MS=500
 
 # Under make sanitize, ASan holds freed memory in a quarantine (256 MB by
 # default) that VmRSS would count as the process's own: keep it small, so
@@ -71,6 +76,20 @@ check_eq "HEAD / answers 200 with no body" "200 0" \
   "$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' "$URL/")"
 
 # 2. the API is cutover status --json
+# health_of COLOR - a color's health in the API's document, without its time
+health_of() { api "/api/v1/environments/$ENV" | jq -c --arg c "$1" '.health[$c] | del(.changed_at)'; }
+# health_versions - the environment's color_health rows as stored (xmin, xmax: any write or lock changes them)
+health_versions() {
+  sql "SELECT string_agg(color || ' ' || xmin || ' ' || xmax || ' ' || changed_at, ', ' ORDER BY color)
+       FROM color_health WHERE environment = :'v1'" "$ENV"
+}
+check "after the seed the API shows blue's health: 2 of 2 healthy" \
+  wait_for 20 eq '{"desired":2,"error":null,"healthy":2}' health_of blue
+check_eq "... and green's: none asked, none running" '{"desired":0,"error":null,"healthy":0}' "$(health_of green)"
+HEALTH_ROWS=$(health_versions)
+sleep 2
+check_eq "while nothing changes, 4 checks later the health rows are neither written nor locked" \
+  "$HEALTH_ROWS" "$(health_versions)"
 check "before any deployment: the API's documents equal the CLI's" same_as_cli
 check_eq "an unknown environment: 404" 404 "$(code GET /api/v1/environments/no-such-env-here)"
 check_eq "a name that cannot be an environment's: 404" 404 "$(code GET /api/v1/environments/Bad_Name)"
@@ -105,17 +124,23 @@ check "promtool check metrics passes during the canary" promtool_ok
 
 # 4. the page in a real headless Chromium
 CHROMIUM=$(command -v chromium || command -v chromium-browser)
-# chromium_run ARGS... - one headless load of the page showing ENV only (own
-# profile, bounded time); PAGE_QUERY adds to the query
+# chromium_run ARGS... - one headless load of the page showing ENV (or
+# PAGE_ENV) only (own profile, bounded time); PAGE_QUERY adds to the query
 chromium_run() {
   timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --hide-scrollbars \
-    --user-data-dir="$TMP/chromium" --virtual-time-budget=4000 "$@" "$URL/?env=$ENV${PAGE_QUERY:-}" \
+    --user-data-dir="$TMP/chromium" --virtual-time-budget=4000 "$@" "$URL/?env=${PAGE_ENV:-$ENV}${PAGE_QUERY:-}" \
     2>>"$LOGDIR/web-chromium.log"
 }
 # page_shows_weight - the dumped page shows ENV's green weight at 30 (kept in $TMP/dom.html)
 page_shows_weight() {
   chromium_run --dump-dom > "$TMP/dom.html" &&
     grep -q "class=\"weight-value\" data-env=\"$ENV\" data-color=\"green\">30<" "$TMP/dom.html"
+}
+# page_shows_health - a fresh load of the page shows blue and green at 2/2
+# (a weight change reloads HAProxy, which reports a server down for an instant)
+page_shows_health() {
+  chromium_run --dump-dom |
+    grep -Eq "class=\"health-value\" data-env=\"$ENV\" data-color=\"blue\" data-state=\"ok\" title=\"since [^\"]*\">2/2<.*class=\"health-value\" data-env=\"$ENV\" data-color=\"green\" data-state=\"ok\" title=\"since [^\"]*\">2/2<"
 }
 if [ -z "$CHROMIUM" ]; then
   not_ok "chromium is installed (ops/bootstrap)"
@@ -134,9 +159,23 @@ else
     grep -q "class=\"badge shifting active-state\" data-env=\"$ENV\">shifting<" "$TMP/dom.html"
   check "the page shows the weights the provider confirmed" \
     grep -q "class=\"confirmed-value\" data-env=\"$ENV\">blue 70 %, green 30 %<" "$TMP/dom.html"
+  check "the page shows each color's health as healthy/desired" wait_for 60 page_shows_health
   check "the page shows the deployment in its last deployments" \
     grep -q "<td>w1</td><td>2.0</td><td><span class=\"badge shifting\">shifting</span>" "$TMP/dom.html"
   check_eq "?env=NAME shows that environment only" 1 "$(grep -o '<section class="env"' "$TMP/dom.html" | grep -c .)"
+  # a second environment, out of the workers' reach, with a degraded color and a provider's error
+  SICK=$(unique_name sick)
+  printf '{"name": "%s", "provider": "local", "capacity": 2, "local": {"listen_port": 1, "base_port": 2}}' \
+    "$SICK" > "$TMP/sick.json"
+  "$BIN/cutover" env apply "$TMP/sick.json" > /dev/null
+  sql "INSERT INTO color_health (environment, color, desired, healthy, error)
+       VALUES (:'v1', 'blue', 2, 1, NULL), (:'v1', 'green', NULL, NULL, 'haproxy socket: refused')" "$SICK" > /dev/null
+  PAGE_ENV=$SICK chromium_run --dump-dom > "$TMP/sick.html"
+  check "the page marks a degraded color: 1/2" \
+    grep -q "data-color=\"blue\" data-state=\"degraded\" title=\"since [^\"]*\">1/2<" "$TMP/sick.html"
+  check "... and a color the provider could not read, with the error" \
+    grep -q "data-color=\"green\" data-state=\"error\" title=\"since [^\"]*\">?</span><span class=\"health-error\">(haproxy socket: refused)<" \
+    "$TMP/sick.html"
   rm -f "$LOGDIR/web-canary.png"
   chromium_run --window-size=1400,1000 --screenshot="$LOGDIR/web-canary.png" > /dev/null
   check "a screenshot of the page during the canary is in the test log folder" \
@@ -155,8 +194,13 @@ check "cutover_deployments_total counts the completed deployment" wait_for 20 eq
   sample cutover_deployments_total "environment=\"$ENV\",state=\"completed\""
 check_eq "... and its duration is in the histogram" 1 \
   "$(sample cutover_deployment_duration_seconds_count "environment=\"$ENV\",state=\"completed\"")"
+check "the retired old color's health shows in the API: blue 0 of 0" \
+  wait_for 30 eq '{"desired":0,"error":null,"healthy":0}' health_of blue
 check "after the canary: the API's documents equal the CLI's" same_as_cli
 check "promtool check metrics passes after the canary" promtool_ok
+kill -9 "$(cat "$CUTOVER_RUN_DIR/local/$ENV/green-1/pid")"
+check "a green instance killed: the API shows green 1 of 2 healthy" \
+  wait_for 30 eq '{"desired":2,"error":null,"healthy":1}' health_of green
 
 # 5. bad input
 RSS0=$(rss_kb)

@@ -1,6 +1,7 @@
 // app.js - cutover's status page: polls the JSON API and redraws every
-// environment (live color, weights, the active deployment's state and
-// step, the last deployments and the latest transitions). Read-only.
+// environment (live color, weights, each color's health, the active
+// deployment's state and step, the last deployments and the latest
+// transitions). Read-only.
 //
 // Every JavaScript error is counted on <html data-js-errors> (and the
 // last messages in data-js-error-text), so that a test can tell a page
@@ -69,6 +70,17 @@
     return isNaN(d.getTime()) ? '-' : d.toLocaleString();
   }
 
+  // colorValue - a color's badge and a value after it in row r; the value
+  // carries data-env and data-color, so that a test can find it
+  function colorValue(r, env, color, cls, text) {
+    var v = el('span', cls, text);
+    v.setAttribute('data-env', env);
+    v.setAttribute('data-color', color);
+    r.appendChild(el('span', 'badge ' + color, color));
+    r.appendChild(v);
+    return v;
+  }
+
   function weightsBar(env, weights) {
     var bar = el('div', 'weights');
     ['blue', 'green'].forEach(function (color) {
@@ -81,14 +93,34 @@
     });
     var text = row('weights');
     ['blue', 'green'].forEach(function (color) {
-      var v = el('span', 'weight-value', weights ? weights[color] : '-');
-      v.setAttribute('data-env', env);
-      v.setAttribute('data-color', color);
-      text.appendChild(el('span', 'badge ' + color, color));
-      text.appendChild(v);
+      colorValue(text, env, color, 'weight-value', weights ? weights[color] : '-');
       text.appendChild(el('span', null, '%'));
     });
     return [bar, text];
+  }
+
+  // healthState - ok, degraded (fewer healthy than desired), error (the
+  // provider could not be read) or unknown (not read yet)
+  function healthState(h) {
+    if (!h) return 'unknown';
+    if (h.error) return 'error';
+    return h.healthy < h.desired ? 'degraded' : 'ok';
+  }
+
+  // healthRow - each color's health as healthy/desired, with the error if any
+  function healthRow(env, health) {
+    var r = row('health');
+    ['blue', 'green'].forEach(function (color) {
+      var h = health && health[color];
+      var state = healthState(h);
+      var text = state === 'unknown' ? '-' : state === 'error' ? '?' : h.healthy + '/' + h.desired;
+      var v = colorValue(r, env, color, 'health-value', text);
+      v.setAttribute('data-state', state);
+      if (h) v.title = 'since ' + clock(h.changed_at);
+      if (state === 'error') r.appendChild(el('span', 'health-error', '(' + h.error + ')'));
+    });
+    r.appendChild(el('span', 'time', 'healthy/desired'));
+    return r;
   }
 
   // stepOf - "n of N" of a canary that moves traffic, else null
@@ -196,6 +228,7 @@
     h.appendChild(badge('live ' + doc.live_color, doc.live_color));
     c.appendChild(h);
     weightsBar(env, doc.weights).forEach(function (n) { c.appendChild(n); });
+    c.appendChild(healthRow(env, doc.health));
     activeRows(env, doc.active).forEach(function (n) { c.appendChild(n); });
     var hist = histories[env];
     if (hist && hist.doc) {
