@@ -16,6 +16,9 @@
  *	  cutover_canary_step{environment}                    the canary step in force, from 1;
  *	      0 when no canary moves traffic
  *	  cutover_canary_steps{environment}                   the active canary's number of steps
+ *	  cutover_color_instances{environment,color,condition}  instances of each color,
+ *	      condition desired or healthy, as the rollbacker last read them (no series
+ *	      before the first reading or while the reading fails)
  *	Counted as deployments finish (each once per process; a restart
  *	starts from zero and counts every finished deployment again, which
  *	Prometheus reads as a counter reset):
@@ -41,13 +44,14 @@ static const char *const web_env_color[] = {"environment", "color"};
 static const char *const web_env_state[] = {"environment", "state"};
 static const char *const web_env[] = {"environment"};
 static const char *const web_env_trigger[] = {"environment", "trigger"};
+static const char *const web_env_color_condition[] = {"environment", "color", "condition"};
 static const double web_duration_buckets[] = {30,   60,    120,   300,   600,   900,
                                               1800, 3600,  7200,  14400, 28800, 86400};
 static const double web_rollback_buckets[] = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                                               1,    2.5,   5,    10,  30,   60};
 
 static struct metric_family *web_live_color, *web_weight, *web_confirmed, *web_state, *web_step,
-    *web_steps, *web_rollback_ready;
+    *web_steps, *web_rollback_ready, *web_instances;
 static struct metric_family *web_finished, *web_duration, *web_rollback;
 
 /* web_number - a member as a number, or fallback */
@@ -64,6 +68,26 @@ static const char *web_string(const cJSON *obj, const char *name)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
 
     return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* web_metrics_health - desired and healthy instances of each color of one environment */
+static void web_metrics_health(const char *env, const cJSON *doc)
+{
+    const cJSON *health = cJSON_GetObjectItemCaseSensitive(doc, "health");
+    static const char *const colors[] = {"blue", "green"};
+    static const char *const conditions[] = {"desired", "healthy"};
+
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *reading = cJSON_GetObjectItemCaseSensitive(health, colors[i]);
+
+        for (size_t k = 0; k < 2; k++) {
+            const cJSON *count = cJSON_GetObjectItemCaseSensitive(reading, conditions[k]);
+            const char *labels[] = {env, colors[i], conditions[k]};
+
+            if (cJSON_IsNumber(count))
+                metrics_set(web_instances, count->valuedouble, labels);
+        }
+    }
 }
 
 /* web_metrics_colors - live color and weights, asked and confirmed, of one environment */
@@ -133,7 +157,7 @@ static void web_metrics_collect(void *arg)
     struct web *w = arg;
     struct db *db = web_db(w);
     struct metric_family *gauges[] = {web_live_color, web_weight, web_confirmed, web_state,
-                                      web_step, web_steps, web_rollback_ready};
+                                      web_step, web_steps, web_rollback_ready, web_instances};
     cJSON *all = NULL, *doc;
 
     for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++)
@@ -146,6 +170,7 @@ static void web_metrics_collect(void *arg)
         const char *env = web_string(doc, "environment");
 
         web_metrics_colors(env, doc);
+        web_metrics_health(env, doc);
         web_metrics_deployment(env, doc);
     }
     cJSON_Delete(all);
@@ -180,6 +205,10 @@ void web_metrics_start(struct web *w)
                                        "0 while the old color could not take all the traffic back"
                                        " at once (the rollbacker's guard), else 1.",
                                        web_env, 1);
+    web_instances = metrics_gauge("cutover_color_instances",
+                                  "Instances of each color as the rollbacker last read them from"
+                                  " the provider: desired, and healthy among them.",
+                                  web_env_color_condition, 3);
     web_finished = metrics_counter("cutover_deployments_total",
                                    "Deployments finished, by end state.", web_env_state, 2);
     web_duration = metrics_histogram("cutover_deployment_duration_seconds",
@@ -198,6 +227,7 @@ void web_metrics_start(struct web *w)
     metrics_bound(web_step, STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_steps, STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_rollback_ready, STATUS_ENVIRONMENTS_MAX + 1);
+    metrics_bound(web_instances, 4 * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_finished, WEB_END_STATES * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_duration, WEB_END_STATES * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_rollback, WEB_TRIGGERS * STATUS_ENVIRONMENTS_MAX + 1);

@@ -86,6 +86,10 @@ health_versions() {
 check "after the seed the API shows blue's health: 2 of 2 healthy" \
   wait_for 20 eq '{"desired":2,"error":null,"healthy":2}' health_of blue
 check_eq "... and green's: none asked, none running" '{"desired":0,"error":null,"healthy":0}' "$(health_of green)"
+check_eq "/metrics exports the same counts (blue desired, healthy; green desired, healthy)" "2 2 0 0" \
+  "$(for c in blue green; do for k in desired healthy; do
+       sample cutover_color_instances "environment=\"$ENV\",color=\"$c\",condition=\"$k\""
+     done; done | paste -sd ' ')"
 HEALTH_ROWS=$(health_versions)
 sleep 2
 check_eq "while nothing changes, 4 checks later the health rows are neither written nor locked" \
@@ -201,6 +205,8 @@ check "promtool check metrics passes after the canary" promtool_ok
 kill -9 "$(cat "$CUTOVER_RUN_DIR/local/$ENV/green-1/pid")"
 check "a green instance killed: the API shows green 1 of 2 healthy" \
   wait_for 30 eq '{"desired":2,"error":null,"healthy":1}' health_of green
+check_eq "... and /metrics: green 1 healthy" 1 \
+  "$(sample cutover_color_instances "environment=\"$ENV\",color=\"green\",condition=\"healthy\"")"
 
 # 5. bad input
 RSS0=$(rss_kb)
