@@ -3,14 +3,18 @@
  *                    and tests.
  *
  * SYNOPSIS
- *	cutover-demo-app --port P --version V --color C [--broken]
+ *	cutover-demo-app --port P --version V --color C [--broken] [--error-rate PCT]
  *
  * DESCRIPTION
  *	A small HTTP server on 127.0.0.1:P (libevent's evhttp).
  *	GET / answers 200 "version V color C\n", so a client sees which
  *	release and which color served it. GET /health answers 200 "ok", or
  *	503 "broken" with --broken (a release that must fail its checks).
- *	Anything else is 404. SIGTERM or SIGINT stop it gracefully: it stops
+ *	--error-rate PCT makes GET / answer 500 to PCT of every 100 requests
+ *	(spread evenly) while /health stays 200: a bad release that passes
+ *	its checks, for monitoring (alarms, analysis gates) to catch.
+ *	GET /metrics serves the requests to / in the Prometheus text format:
+ *	demo_http_requests_total{code,version,color}. Anything else is 404. SIGTERM or SIGINT stop it gracefully: it stops
  *	accepting, lets requests in flight finish, and exits 0.
  */
 #include <event2/event.h>
@@ -28,6 +32,9 @@ struct app {
     const char *version;
     const char *color;
     int broken;
+    int error_rate;     /* percent of GET / answered 500 */
+    unsigned long served; /* GET / so far: picks which ones fail */
+    unsigned long ok_count, error_count;
     struct event_base *base;
     struct evhttp *http;
     struct evhttp_bound_socket *listener;
@@ -36,7 +43,8 @@ struct app {
 /* app_usage - the command line, on stderr */
 static void app_usage(void)
 {
-    fprintf(stderr, "usage: cutover-demo-app --port P --version V --color C [--broken]\n");
+    fprintf(stderr, "usage: cutover-demo-app --port P --version V --color C [--broken]"
+                    " [--error-rate PCT]\n");
 }
 
 /* app_parse_args - the command line into app; -1 on a bad one */
@@ -52,10 +60,13 @@ static int app_parse_args(int argc, char **argv, struct app *app)
             app->version = argv[++i];
         else if (strcmp(argv[i], "--color") == 0 && next)
             app->color = argv[++i];
+        else if (strcmp(argv[i], "--error-rate") == 0 && next)
+            app->error_rate = atoi(argv[++i]);
         else
             return -1;
     }
-    if (app->port < 1 || app->port > 65535 || app->version == NULL || app->color == NULL)
+    if (app->port < 1 || app->port > 65535 || app->version == NULL || app->color == NULL ||
+        app->error_rate < 0 || app->error_rate > 100)
         return -1;
     return 0;
 }
@@ -76,13 +87,45 @@ static void app_reply(struct evhttp_request *req, int status, const char *reason
     evbuffer_free(buf);
 }
 
-/* app_request_cb - GET / and GET /health */
+/* app_metrics - the request counters in the Prometheus text format */
+static void app_metrics(struct evhttp_request *req, const struct app *app)
+{
+    char body[1024];
+
+    snprintf(body, sizeof(body),
+             "# HELP demo_http_requests_total Requests to / by status code.\n"
+             "# TYPE demo_http_requests_total counter\n"
+             "demo_http_requests_total{code=\"200\",version=\"%s\",color=\"%s\"} %lu\n"
+             "demo_http_requests_total{code=\"500\",version=\"%s\",color=\"%s\"} %lu\n",
+             app->version, app->color, app->ok_count, app->version, app->color,
+             app->error_count);
+    app_reply(req, 200, "OK", body);
+}
+
+/* app_root - GET /: the version and color, or a 500 as often as --error-rate asks */
+static void app_root(struct evhttp_request *req, struct app *app)
+{
+    char body[256];
+
+    /* request n fails when the integer part of n * rate / 100 moves: rate in every 100 */
+    if ((app->served + 1) * (unsigned long)app->error_rate / 100 >
+        app->served * (unsigned long)app->error_rate / 100) {
+        app->served++;
+        app->error_count++;
+        app_reply(req, 500, "Internal Server Error", "injected error\n");
+        return;
+    }
+    app->served++;
+    app->ok_count++;
+    snprintf(body, sizeof(body), "version %s color %s\n", app->version, app->color);
+    app_reply(req, 200, "OK", body);
+}
+
+/* app_request_cb - GET /, /health and /metrics */
 static void app_request_cb(struct evhttp_request *req, void *arg)
 {
     struct app *app = arg;
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-    char body[256];
-
     if (path == NULL || (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
                          evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)) {
         app_reply(req, 405, "Method Not Allowed", "method not allowed\n");
@@ -92,8 +135,9 @@ static void app_request_cb(struct evhttp_request *req, void *arg)
         else
             app_reply(req, 200, "OK", "ok");
     } else if (strcmp(path, "/") == 0) {
-        snprintf(body, sizeof(body), "version %s color %s\n", app->version, app->color);
-        app_reply(req, 200, "OK", body);
+        app_root(req, app);
+    } else if (strcmp(path, "/metrics") == 0) {
+        app_metrics(req, app);
     } else {
         app_reply(req, 404, "Not Found", "not found\n");
     }
@@ -134,8 +178,8 @@ static int app_run(struct app *app)
     if (sigterm == NULL || sigint == NULL || evsignal_add(sigterm, NULL) != 0 ||
         evsignal_add(sigint, NULL) != 0)
         goto out;
-    fprintf(stderr, "cutover-demo-app: version %s color %s on 127.0.0.1:%d%s\n", app->version,
-            app->color, app->port, app->broken ? " (broken)" : "");
+    fprintf(stderr, "cutover-demo-app: version %s color %s on 127.0.0.1:%d%s, error rate %d %%\n",
+            app->version, app->color, app->port, app->broken ? " (broken)" : "", app->error_rate);
     rc = event_base_dispatch(app->base) < 0 ? 1 : 0;
 out:
     if (sigint)

@@ -6,6 +6,7 @@ set -euo pipefail
 
 flags=()
 [ -f "$RELEASE_DIR/broken" ] && flags+=(--broken)
+[ -f "$RELEASE_DIR/error-rate" ] && flags+=(--error-rate "$(cat "$RELEASE_DIR/error-rate")")
 setsid "$RELEASE_DIR/bin/cutover-demo-app" --port "$PORT" --version "$VERSION" \
     --color "$COLOR" "${flags[@]}" >>"$INSTANCE_DIR/app.log" 2>&1 </dev/null &
 echo "$!" >"$INSTANCE_DIR/pid.tmp"
