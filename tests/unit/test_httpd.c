@@ -185,37 +185,63 @@ static void reply_parse(struct buf *got, struct reply *r)
     r->body = buf_steal(got);
 }
 
-/* fetch - make one request with a real client while the server's loop runs */
-static void fetch(struct server *s, const struct request *rq, struct reply *r)
-{
-    struct timeval deadline = {REPLY_DEADLINE_S + 5, 0};
-    struct collect c = {.base = s->base};
-    struct event *ev_read, *ev_deadline;
-    int fds[2], status;
+/* A request under way: the child making it and what it reported so far. */
+struct pending {
     pid_t pid;
+    int fd;
+    struct collect c;
+    struct event *ev_read;
+};
 
-    memset(r, 0, sizeof(*r));
-    buf_init(&c.got, 1u << 22);
+/* fetch_start - fork a child that makes the request; its report is read
+ * while the server's loop runs */
+static void fetch_start(struct server *s, const struct request *rq, struct pending *p)
+{
+    int fds[2];
+
+    memset(p, 0, sizeof(*p));
+    p->c.base = s->base;
+    buf_init(&p->c.got, 1u << 22);
     assert_int_equal(pipe(fds), 0);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
+    p->pid = fork();
+    assert_true(p->pid >= 0);
+    if (p->pid == 0) {
         close(fds[0]);
         child_request(s->port, rq, fds[1]);
     }
     close(fds[1]);
-    ev_read = event_new(s->base, fds[0], EV_READ | EV_PERSIST, collect_cb, &c);
-    ev_deadline = evtimer_new(s->base, deadline_cb, s->base);
-    event_add(ev_read, NULL);
+    p->fd = fds[0];
+    p->ev_read = event_new(s->base, p->fd, EV_READ | EV_PERSIST, collect_cb, &p->c);
+    event_add(p->ev_read, NULL);
+}
+
+/* fetch_finish - run the server's loop until the child's report is whole */
+static void fetch_finish(struct server *s, struct pending *p, struct reply *r)
+{
+    struct timeval deadline = {REPLY_DEADLINE_S + 5, 0};
+    struct event *ev_deadline = evtimer_new(s->base, deadline_cb, s->base);
+    int status;
+
+    memset(r, 0, sizeof(*r));
     evtimer_add(ev_deadline, &deadline);
-    event_base_dispatch(s->base);
+    while (!p->c.done && evtimer_pending(ev_deadline, NULL))
+        event_base_dispatch(s->base);
     event_free(ev_deadline);
-    event_free(ev_read);
-    close(fds[0]);
-    waitpid(pid, &status, 0);
-    assert_true(c.done); /* else the deadline passed */
-    reply_parse(&c.got, r);
-    buf_free(&c.got);
+    event_free(p->ev_read);
+    close(p->fd);
+    waitpid(p->pid, &status, 0);
+    assert_true(p->c.done); /* else the deadline passed */
+    reply_parse(&p->c.got, r);
+    buf_free(&p->c.got);
+}
+
+/* fetch - make one request with a real client while the server's loop runs */
+static void fetch(struct server *s, const struct request *rq, struct reply *r)
+{
+    struct pending p;
+
+    fetch_start(s, rq, &p);
+    fetch_finish(s, &p, r);
 }
 
 /* fetch_get - GET path; the reply's status */
