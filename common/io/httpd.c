@@ -1,16 +1,33 @@
 /*
- * httpd - a small read-only HTTP server on evhttp with hard limits and a
- *         route table (see httpd.h).
+ * httpd - a small read-only HTTP server on evhttp with hard limits, a cap
+ *         on open connections and a route table (see httpd.h).
+ *
+ * How connections are counted: libevent 2.1's evhttp has no
+ * evhttp_set_max_connections (2.2 has) and no hook between accept() and a
+ * whole request; its listener calls only evhttp's own accept callback. So
+ * the bufferevent callback (evhttp_set_bevcb), which evhttp calls for each
+ * accepted socket, counts the connection and remembers its bufferevent;
+ * once evhttp has wrapped it (at the next accept, or in the same loop
+ * pass), the bufferevent's callback argument is its evhttp_connection
+ * (evhttp sets it so), which gets a close callback that uncounts it. At
+ * the cap the listener is disabled: new connections wait in the kernel's
+ * backlog, costing no descriptor, until one closes. An accept() that fails
+ * (EMFILE, ENFILE, ENOBUFS: evconnlistener would otherwise warn and retry
+ * at once, forever, at 100 % CPU) disables the listener for
+ * HTTPD_ACCEPT_RETRY_MS.
  */
 #include "io/httpd.h"
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,14 +36,32 @@
 #include <sys/socket.h>
 
 #define HTTPD_ROUTES_MAX 16
+#define HTTPD_ACCEPT_WARN_S 60 /* at most one warning this often while accept() fails */
 
 struct httpd {
     struct evhttp *http;
     struct evhttp_bound_socket *socket;
+    struct evconnlistener *listener; /* the bound socket's */
     struct httpd_route routes[HTTPD_ROUTES_MAX];
     size_t route_count;
     void *arg;
+    int connections;              /* open now */
+    int max_connections;          /* the listener pauses at this many */
+    int accepting;                /* the listener is enabled */
+    int accept_failures;          /* failed accept()s not yet logged */
+    int64_t accept_warned_ms;     /* when they were last logged (clock_mono_ms) */
+    int closing;                  /* httpd_free: the listener is gone */
+    struct bufferevent *unwatched; /* counted, its close callback not yet set */
+    struct event *watch;          /* sets it, later in the loop pass */
+    struct event *retry;          /* after a failed accept(): accept again */
+    struct httpd *next;           /* httpd_servers */
 };
+
+/* Every server of the process: a listener's error callback gets evhttp's
+ * argument, not ours, and finds its server here. */
+static struct httpd *httpd_servers;
+/* Open connections of all of them (cutover_http_connections). */
+static int httpd_open_total;
 
 /* httpd_addr_split - "host:port" or "[v6]:port" into host and port; 0 or -1 */
 static int httpd_addr_split(const char *addr, char *host, size_t host_len, int *port)
@@ -135,6 +170,167 @@ static void httpd_request_cb(struct evhttp_request *req, void *arg)
     free(path);
 }
 
+/* httpd_metric_connections - cutover_http_connections */
+static struct metric_family *httpd_metric_connections(void)
+{
+    return metrics_gauge("cutover_http_connections",
+                         "HTTP connections open in this process's servers.", NULL, 0);
+}
+
+/* httpd_metric_pauses - cutover_http_accept_pauses_total{reason} */
+static struct metric_family *httpd_metric_pauses(void)
+{
+    static const char *const reason[] = {"reason"};
+
+    return metrics_counter("cutover_http_accept_pauses_total",
+                           "Times an HTTP server stopped accepting connections: at its cap "
+                           "(max_connections) or after accept() failed (accept_error).",
+                           reason, 1);
+}
+
+/* httpd_pause_count - one pause for reason */
+static void httpd_pause_count(const char *reason)
+{
+    metrics_add(httpd_metric_pauses(), 1, (const char *[]){reason});
+}
+
+/* httpd_metrics_register - the connection metrics, shown from the start */
+static void httpd_metrics_register(void)
+{
+    metrics_set(httpd_metric_connections(), httpd_open_total, NULL);
+    httpd_metric_pauses();
+}
+
+/* httpd_accepting_update - enable the listener while under the cap and not
+ * waiting after a failed accept(), else disable it */
+static void httpd_accepting_update(struct httpd *h)
+{
+    int full = h->connections >= h->max_connections;
+    int want = !full && !evtimer_pending(h->retry, NULL);
+
+    if (h->closing || want == h->accepting)
+        return;
+    h->accepting = want;
+    if (want) {
+        evconnlistener_enable(h->listener);
+        return;
+    }
+    evconnlistener_disable(h->listener);
+    if (full)
+        httpd_pause_count("max_connections");
+}
+
+/* httpd_connections_add - delta connections opened (1) or closed (-1) */
+static void httpd_connections_add(struct httpd *h, int delta)
+{
+    h->connections += delta;
+    httpd_open_total += delta;
+    metrics_set(httpd_metric_connections(), httpd_open_total, NULL);
+    httpd_accepting_update(h);
+}
+
+/* httpd_close_cb - evhttp frees a connection we counted */
+static void httpd_close_cb(struct evhttp_connection *evcon, void *arg)
+{
+    (void)evcon;
+    httpd_connections_add(arg, -1);
+}
+
+/* httpd_watch_unwatched - give the connection counted last its close
+ * callback; one evhttp freed already (it failed to set it up) is uncounted */
+static void httpd_watch_unwatched(struct httpd *h)
+{
+    struct bufferevent *bev = h->unwatched;
+    bufferevent_data_cb readcb;
+    void *evcon;
+
+    if (bev == NULL)
+        return;
+    h->unwatched = NULL;
+    bufferevent_getcb(bev, &readcb, NULL, NULL, &evcon);
+    if (readcb == NULL || evcon == NULL || evhttp_connection_get_bufferevent(evcon) != bev) {
+        httpd_connections_add(h, -1);
+        return;
+    }
+    evhttp_connection_set_closecb(evcon, httpd_close_cb, h);
+}
+
+/* httpd_watch_cb - later in the loop pass of an accept: evhttp has wrapped it */
+static void httpd_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    httpd_watch_unwatched(arg);
+}
+
+/* httpd_bev_cb - evhttp accepted a connection: count it, hand it its
+ * bufferevent (the one evhttp would make) */
+static struct bufferevent *httpd_bev_cb(struct event_base *base, void *arg)
+{
+    struct httpd *h = arg;
+    struct bufferevent *bev;
+
+    httpd_watch_unwatched(h);
+    if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL)
+        return NULL; /* evhttp tries its own, uncounted */
+    h->unwatched = bev;
+    event_active(h->watch, 0, 0);
+    httpd_connections_add(h, 1);
+    return bev;
+}
+
+/* httpd_of_listener - the server whose listener lev is, or NULL */
+static struct httpd *httpd_of_listener(const struct evconnlistener *lev)
+{
+    struct httpd *h = httpd_servers;
+
+    while (h != NULL && h->listener != lev)
+        h = h->next;
+    return h;
+}
+
+/* httpd_accept_failure_log - a warning at most every HTTPD_ACCEPT_WARN_S
+ * while accept() keeps failing */
+static void httpd_accept_failure_log(struct httpd *h, int err)
+{
+    int64_t now = clock_mono_ms();
+
+    h->accept_failures++;
+    if (h->accept_warned_ms != 0 && now - h->accept_warned_ms < HTTPD_ACCEPT_WARN_S * 1000)
+        return;
+    log_warn("http: port %d cannot accept connections: %s (%d failure(s) since the last such "
+             "warning); trying again every %d ms",
+             httpd_port(h), strerror(err), h->accept_failures, HTTPD_ACCEPT_RETRY_MS);
+    h->accept_failures = 0;
+    h->accept_warned_ms = now;
+}
+
+/* httpd_accept_error_cb - accept() failed (out of descriptors, of kernel
+ * memory): stop accepting for HTTPD_ACCEPT_RETRY_MS */
+static void httpd_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+    static const struct timeval retry = {HTTPD_ACCEPT_RETRY_MS / 1000,
+                                         HTTPD_ACCEPT_RETRY_MS % 1000 * 1000};
+    int err = errno;
+    struct httpd *h = httpd_of_listener(lev);
+
+    (void)arg;
+    if (h == NULL)
+        return;
+    httpd_accept_failure_log(h, err);
+    httpd_pause_count("accept_error");
+    evtimer_add(h->retry, &retry);
+    httpd_accepting_update(h);
+}
+
+/* httpd_retry_cb - the pause after a failed accept() is over */
+static void httpd_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    httpd_accepting_update(arg);
+}
+
 /* httpd_listen - bind the server to addr */
 static int httpd_listen(struct httpd *h, const char *addr, char *err, size_t err_len)
 {
@@ -150,6 +346,25 @@ static int httpd_listen(struct httpd *h, const char *addr, char *err, size_t err
         snprintf(err, err_len, "cannot listen on %s", addr);
         return -1;
     }
+    h->listener = evhttp_bound_socket_get_listener(h->socket);
+    evconnlistener_set_error_cb(h->listener, httpd_accept_error_cb);
+    h->accepting = 1;
+    return 0;
+}
+
+/* httpd_limit_connections - count connections, pause at the cap */
+static int httpd_limit_connections(struct httpd *h, struct event_base *base)
+{
+    h->max_connections = HTTPD_MAX_CONNECTIONS;
+    h->watch = event_new(base, -1, 0, httpd_watch_cb, h);
+    h->retry = evtimer_new(base, httpd_retry_cb, h);
+    if (h->watch == NULL || h->retry == NULL)
+        return -1;
+    event_priority_set(h->watch, 0); /* before evhttp's own callbacks of the pass */
+    evhttp_set_bevcb(h->http, httpd_bev_cb, h);
+    httpd_metrics_register();
+    h->next = httpd_servers;
+    httpd_servers = h;
     return 0;
 }
 
@@ -160,7 +375,8 @@ struct httpd *httpd_create(struct event_base *base, const char *addr,
 {
     struct httpd *h = calloc(1, sizeof(*h));
 
-    if (h == NULL || route_count > HTTPD_ROUTES_MAX || (h->http = evhttp_new(base)) == NULL) {
+    if (h == NULL || route_count > HTTPD_ROUTES_MAX || (h->http = evhttp_new(base)) == NULL
+        || httpd_limit_connections(h, base) != 0) {
         snprintf(err, err_len, "http server set-up failed");
         goto fail;
     }
@@ -186,14 +402,45 @@ fail:
     return NULL;
 }
 
-/* httpd_free - stop listening, close connections, free */
+/* httpd_forget - take h off httpd_servers */
+static void httpd_forget(struct httpd *h)
+{
+    struct httpd **at = &httpd_servers;
+
+    while (*at != NULL && *at != h)
+        at = &(*at)->next;
+    if (*at != NULL)
+        *at = h->next;
+}
+
+/* httpd_free - stop listening, close connections (each uncounted), free */
 void httpd_free(struct httpd *h)
 {
     if (h == NULL)
         return;
+    httpd_watch_unwatched(h);
+    h->closing = 1;
     if (h->http)
         evhttp_free(h->http);
+    if (h->watch)
+        event_free(h->watch);
+    if (h->retry)
+        event_free(h->retry);
+    httpd_forget(h);
     free(h);
+}
+
+/* httpd_set_max_connections - pause accepting at max open connections */
+void httpd_set_max_connections(struct httpd *h, int max)
+{
+    h->max_connections = max > 0 ? max : 1;
+    httpd_accepting_update(h);
+}
+
+/* httpd_connections - how many connections are open */
+int httpd_connections(const struct httpd *h)
+{
+    return h->connections;
 }
 
 /* httpd_port - the port the server listens on */

@@ -24,6 +24,15 @@
  *	gets 405 with an Allow header, an unknown path 404. The handler gets
  *	the request's decoded path (httpd_path) and the arg given at
  *	creation; it must answer the request before it returns.
+ *
+ *	At most HTTPD_MAX_CONNECTIONS connections are open at once (idle,
+ *	half-sent or being answered); further ones wait in the kernel's
+ *	listen backlog, without a descriptor, until one closes. When accept()
+ *	fails (out of descriptors: EMFILE, ENFILE) the server stops accepting
+ *	for HTTPD_ACCEPT_RETRY_MS and tries again, instead of spinning (a
+ *	warning at most once a minute). The process's metrics registry gets
+ *	cutover_http_connections (open now, all servers) and
+ *	cutover_http_accept_pauses_total{reason} (max_connections, accept_error).
  */
 #ifndef CUTOVER_HTTPD_H
 #define CUTOVER_HTTPD_H
@@ -36,6 +45,8 @@
 #define HTTPD_MAX_HEADERS 8192
 #define HTTPD_MAX_BODY    4096
 #define HTTPD_TIMEOUT_S   10
+#define HTTPD_MAX_CONNECTIONS 256 /* open at once, per server */
+#define HTTPD_ACCEPT_RETRY_MS 100 /* pause after a failed accept() */
 
 struct httpd;
 
@@ -53,6 +64,11 @@ struct httpd *httpd_create(struct event_base *base, const char *addr,
 void httpd_free(struct httpd *h);
 /* httpd_port - the port the server listens on */
 int httpd_port(const struct httpd *h);
+/* httpd_set_max_connections - accept at most max open connections (>= 1;
+ * HTTPD_MAX_CONNECTIONS unless set) */
+void httpd_set_max_connections(struct httpd *h, int max);
+/* httpd_connections - how many connections are open */
+int httpd_connections(const struct httpd *h);
 
 /* httpd_reply - answer with code, a content type and a body */
 void httpd_reply(struct evhttp_request *req, int code, const char *content_type,

@@ -1,8 +1,9 @@
 /*
  * test_httpd - the hardened evhttp server (io/httpd.c) with a real client:
  *	the metrics route, unknown paths, methods other than GET and HEAD,
- *	over-size headers and bodies, and that the server serves on after
- *	each of them.
+ *	over-size headers and bodies, the cap on open connections, running
+ *	out of descriptors (RLIMIT_NOFILE lowered) without spinning, and that
+ *	the server serves on after each of them.
  *
  * DESCRIPTION
  *	The server listens on 127.0.0.1:0 in the test process. Each request
@@ -26,10 +27,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define REPLY_DEADLINE_S 10
+#define DESCRIPTORS_LIMIT 64      /* RLIMIT_NOFILE while descriptors run out */
+#define EXHAUSTED_WINDOW_MS 1000  /* how long the server is watched meanwhile */
+#define CAP 4                     /* connections a test server takes */
+#define CAP_EXTRA 3               /* idle ones over it, before a request */
+#define CAP_WAIT_MS 500           /* how long the request is seen waiting */
 
 struct server {
     struct event_base *base;
@@ -284,7 +295,22 @@ static void assert_serves(struct server *s)
     free(r.body);
 }
 
-/* test_metrics_route - 200, the exposition format's content type, the registry */
+/* scraped - the value of one sample of the server's /metrics, -1 when absent */
+static double scraped(struct server *s, const char *sample)
+{
+    struct reply r;
+    const char *line;
+    double value = -1;
+
+    assert_int_equal(fetch_get(s, "/metrics", &r), 200);
+    if ((line = strstr(r.body, sample)) != NULL)
+        sscanf(line + strlen(sample), " %lf", &value);
+    free(r.body);
+    return value;
+}
+
+/* test_metrics_route - 200, the exposition format's content type, the
+ * registry (with the scrape's own connection counted) */
 static void test_metrics_route(void **state)
 {
     struct server *s = *state;
@@ -292,9 +318,12 @@ static void test_metrics_route(void **state)
 
     assert_int_equal(fetch_get(s, "/metrics", &r), 200);
     assert_string_equal(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
-    assert_string_equal(r.body, "# HELP cutover_test_requests_total Test counter.\n"
-                                "# TYPE cutover_test_requests_total counter\n"
-                                "cutover_test_requests_total 7\n");
+    assert_non_null(strstr(r.body, "# HELP cutover_test_requests_total Test counter.\n"
+                                   "# TYPE cutover_test_requests_total counter\n"
+                                   "cutover_test_requests_total 7\n"));
+    assert_non_null(strstr(r.body, "# TYPE cutover_http_connections gauge\n"
+                                   "cutover_http_connections 1\n"));
+    assert_non_null(strstr(r.body, "# TYPE cutover_http_accept_pauses_total counter\n"));
     free(r.body);
 }
 
@@ -370,6 +399,138 @@ static void test_oversize_body(void **state)
     assert_serves(s);
 }
 
+/* run_loop_ms - run the server's loop for ms milliseconds (less if a
+ * request under way ends) */
+static void run_loop_ms(struct server *s, long ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+    event_base_loopexit(s->base, &tv);
+    event_base_dispatch(s->base);
+}
+
+/* connect_idle - a connection to the server that sends nothing */
+static int connect_idle(struct server *s)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    return fd;
+}
+
+/* connections_open - n idle connections into fds */
+static void connections_open(struct server *s, int *fds, int n)
+{
+    for (int i = 0; i < n; i++)
+        fds[i] = connect_idle(s);
+}
+
+/* connections_close - close n connections of fds */
+static void connections_close(int *fds, int n)
+{
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+}
+
+/* wait_connections - run the loop until the server counts n open connections */
+static void wait_connections(struct server *s, int n)
+{
+    for (int waited = 0; httpd_connections(s->httpd) != n && waited < 5000; waited += 20)
+        run_loop_ms(s, 20);
+    assert_int_equal(httpd_connections(s->httpd), n);
+}
+
+/* test_connection_cap - at the cap, further connections (a request among
+ * them) wait unserved; closing the held ones lets them in, served */
+static void test_connection_cap(void **state)
+{
+    struct server *s = *state;
+    int held[CAP], extra[CAP_EXTRA];
+    struct pending p;
+    struct reply r;
+
+    httpd_set_max_connections(s->httpd, CAP);
+    wait_connections(s, 0);
+    connections_open(s, held, CAP);
+    wait_connections(s, CAP);
+    connections_open(s, extra, CAP_EXTRA);
+    fetch_start(s, &(struct request){"GET", "/hello/capped", NULL, 0}, &p);
+    run_loop_ms(s, CAP_WAIT_MS);
+    assert_false(p.c.done);
+    assert_int_equal(p.c.got.len, 0);
+    assert_int_equal(httpd_connections(s->httpd), CAP);
+    connections_close(held, CAP);
+    fetch_finish(s, &p, &r);
+    assert_int_equal(r.code, 200);
+    assert_string_equal(r.body, "/hello/capped");
+    free(r.body);
+    connections_close(extra, CAP_EXTRA);
+    wait_connections(s, 0);
+    httpd_set_max_connections(s->httpd, HTTPD_MAX_CONNECTIONS);
+    assert_true(scraped(s, "cutover_http_accept_pauses_total{reason=\"max_connections\"}") >= 1);
+    assert_serves(s);
+}
+
+/* cpu_seconds - user and system time this process has used */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)
+         + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* descriptors_take - lower RLIMIT_NOFILE to DESCRIPTORS_LIMIT and take
+ * every descriptor left below it (dups of fd 0 into held); how many */
+static int descriptors_take(int *held, struct rlimit *saved)
+{
+    struct rlimit low;
+    int n = 0, fd;
+
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, saved), 0);
+    low = *saved;
+    low.rlim_cur = DESCRIPTORS_LIMIT;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    while (n < DESCRIPTORS_LIMIT && (fd = dup(0)) >= 0)
+        held[n++] = fd;
+    assert_int_equal(errno, EMFILE);
+    return n;
+}
+
+/* descriptors_give_back - close what descriptors_take held, restore the limit */
+static void descriptors_give_back(const int *held, int n, const struct rlimit *saved)
+{
+    for (int i = 0; i < n; i++)
+        close(held[i]);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, saved), 0);
+}
+
+/* test_descriptors_exhausted - out of descriptors, accept() fails on a
+ * waiting connection: the server pauses instead of spinning, and serves
+ * again once descriptors are back */
+static void test_descriptors_exhausted(void **state)
+{
+    struct server *s = *state;
+    int held[DESCRIPTORS_LIMIT], n, waiting = connect_idle(s);
+    struct rlimit saved;
+    double cpu;
+
+    n = descriptors_take(held, &saved);
+    cpu = cpu_seconds();
+    run_loop_ms(s, EXHAUSTED_WINDOW_MS);
+    cpu = cpu_seconds() - cpu;
+    descriptors_give_back(held, n, &saved);
+    close(waiting);
+    print_message("CPU while out of descriptors: %.3f s in %d ms\n", cpu, EXHAUSTED_WINDOW_MS);
+    assert_true(cpu < EXHAUSTED_WINDOW_MS / 1000.0 / 4); /* a spinning loop takes it all */
+    assert_true(scraped(s, "cutover_http_accept_pauses_total{reason=\"accept_error\"}") >= 1);
+    assert_serves(s);
+}
+
 /* test_bad_address - a listen address without a port, or a port in use, is refused */
 static void test_bad_address(void **state)
 {
@@ -394,6 +555,8 @@ int main(void)
         cmocka_unit_test(test_post),
         cmocka_unit_test(test_oversize_header),
         cmocka_unit_test(test_oversize_body),
+        cmocka_unit_test(test_connection_cap),
+        cmocka_unit_test(test_descriptors_exhausted),
         cmocka_unit_test(test_bad_address),
     };
 
