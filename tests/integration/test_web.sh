@@ -18,7 +18,9 @@
 #    a provider's error where the database has them;
 # 5. bad input: unknown paths 404, other methods 405, huge headers and
 #    bodies 4xx, slowloris-style partial requests are closed after the
-#    timeout while others are served meanwhile; afterwards /healthz still
+#    timeout while others are served meanwhile; 300 idle connections, past
+#    the cap of 256, make a request wait without the process spinning,
+#    and once they close it serves at once; afterwards /healthz still
 #    answers and VmRSS stayed bounded;
 # 6. a database connection killed under it is re-established;
 # 7. cutoverd runs it as the worker "web".
@@ -245,6 +247,29 @@ check "... about HTTPD_TIMEOUT_S (10 s) after it began (took $SLOW_TOOK s)" \
   bash -c "[ $SLOW_TOOK -ge 8 ] && [ $SLOW_TOOK -le 25 ]"
 check "every partial request is closed" bash -c "for fd in ${SLOW_FDS[*]}; do timeout 2 cat <&\$fd > /dev/null || exit 1; done"
 for fd in "${SLOW_FDS[@]}"; do exec {fd}>&-; done
+
+# the connection cap: more idle connections than HTTPD_MAX_CONNECTIONS (256)
+# cpu_ticks - the web process's user and system time, in clock ticks
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$WEB_PID/stat"; }
+# not_served_fast - /healthz gets no answer within a second
+not_served_fast() { ! served_fast; }
+# connections_gauge - cutover_http_connections as the web's /metrics shows it
+connections_gauge() { scrape | awk '$1 == "cutover_http_connections" { print $2 }'; }
+IDLE_FDS=()
+for i in $(seq 1 300); do
+  exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+  IDLE_FDS+=("$fd")
+done
+check "300 idle connections: a request past the cap waits" not_served_fast
+TICKS0=$(cpu_ticks)
+sleep 2
+TICKS=$(( $(cpu_ticks) - TICKS0 ))
+check "... and the process does not spin meanwhile ($TICKS ticks of CPU in 2 s)" \
+  bash -c "[ $TICKS -lt $(( $(getconf CLK_TCK) / 2 )) ]"
+for fd in "${IDLE_FDS[@]}"; do exec {fd}>&-; done
+check "once they close, /healthz answers at once" wait_for 5 served_fast
+check "the connections gauge falls back (the scrape's own: 1)" wait_for 5 eq 1 connections_gauge
+check "the pause at the cap is counted" gt 0 sample cutover_http_accept_pauses_total 'reason="max_connections"'
 
 # memory: many bad requests, twice; the second round must not grow it
 # bad_round - 200 requests with a 64 KB header, 100 with a 1 MB body, 100 unknown paths
