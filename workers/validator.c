@@ -28,6 +28,11 @@
  *	the provider calls, validator-<effect>-before-finish before the
  *	effect ends (for validate: before green-validated is emitted).
  *
+ *	Runs the analysis gates between canary steps (saga/analysis.h) on its
+ *	own tick, every CUTOVER_ANALYSIS_TICK_MS: the metrics of a step's
+ *	analysis measured through Prometheus during the step's pause, and the
+ *	verdict fed to the saga.
+ *
  *	A check run belongs to its effect; one not stepped for two effect
  *	leases (its effect went stale and was dropped) is stopped by the
  *	reap tick, which kills a command still running.
@@ -339,6 +344,7 @@ static const struct saga_effects validator_saga = SAGA_EFFECTS(validator_effects
 
 static const struct worker_tick validator_ticks[] = {
     SAGA_TICK(&validator_saga),
+    SAGA_ANALYSIS_TICK,
     {.name = "reap-checks", .interval_var = "CUTOVER_EFFECT_LEASE_MS", .fire = validator_reap},
 };
 

@@ -17,6 +17,7 @@
 #include "io/kafka.h"
 #include "io/migrate.h"
 #include "io/schema.h"
+#include "saga/deployment.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,7 @@ static int cli_env_validate(const cJSON *env)
     char dir[4096], err[512];
     struct event_error verr;
     struct schema_registry *reg;
+    const cJSON *strategy;
     int rc;
 
     if (share_path("schemas", dir, sizeof(dir)) != 0
@@ -111,6 +113,9 @@ static int cli_env_validate(const cJSON *env)
     rc = schema_validate(reg, "environment", env, &verr);
     if (rc != 0)
         fprintf(stderr, "cutover: invalid environment: %s\n", verr.message);
+    else if ((strategy = cJSON_GetObjectItemCaseSensitive(env, "strategy")) != NULL &&
+             (rc = deployment_strategy_check(strategy, err, sizeof(err))) != 0)
+        fprintf(stderr, "cutover: invalid environment: strategy: %s\n", err);
     schema_registry_free(reg);
     return rc;
 }

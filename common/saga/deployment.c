@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "provider/provider.h"
+#include "saga/analysis_metric.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,9 +50,11 @@ static void deployment_step_parse(const cJSON *step, struct saga_step *out)
 {
     const cJSON *weight = cJSON_GetObjectItemCaseSensitive(step, "weight");
     const cJSON *pause = cJSON_GetObjectItemCaseSensitive(step, "pause_seconds");
+    const cJSON *analysis = cJSON_GetObjectItemCaseSensitive(step, "analysis");
 
     out->weight = cJSON_IsNumber(weight) ? weight->valueint : 100;
     out->pause_seconds = cJSON_IsNumber(pause) ? pause->valueint : SAGA_PAUSE_OPERATOR;
+    out->analysis = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(analysis, "metrics")) > 0;
 }
 
 /* deployment_strategy_parse - a strategy document; bluegreen when absent */
@@ -74,6 +77,22 @@ void deployment_strategy_parse(const cJSON *doc, struct saga_strategy *out)
     }
     if (out->kind == SAGA_CANARY && out->step_count == 0)
         out->kind = SAGA_BLUEGREEN;
+}
+
+/* deployment_strategy_check - the saga's rules and every step's analysis */
+int deployment_strategy_check(const cJSON *doc, char *why, size_t why_len)
+{
+    struct saga_strategy strategy;
+    const cJSON *step;
+
+    deployment_strategy_parse(doc, &strategy);
+    if (saga_strategy_check(&strategy, why, why_len) != 0)
+        return -1;
+    cJSON_ArrayForEach(step, cJSON_GetObjectItemCaseSensitive(doc, "steps"))
+        if (analysis_spec_check(cJSON_GetObjectItemCaseSensitive(step, "analysis"), why,
+                                why_len) != 0)
+            return -1;
+    return 0;
 }
 
 /* deployment_strategy_of - the build's strategy, else the environment's default */

@@ -81,6 +81,11 @@ int deployment_apply(struct saga_ctx *ctx, struct deployment *d, const struct sa
 int deployment_record(struct saga_ctx *ctx, const struct deployment *d,
                       const struct deployment_note *note);
 
+/* deployment_strategy_check - a strategy document (a build's, or an
+ * environment's default) against the saga's rules and its analysis
+ * gates' (analysis_metric.h); 0, or -1 with why */
+int deployment_strategy_check(const cJSON *doc, char *why, size_t why_len);
+
 /* deployment_receive - a build-ready event (scaler): the same build_id
  * twice is one deployment; a newer build supersedes an active deployment
  * that has moved no traffic, and otherwise waits (queued) until the

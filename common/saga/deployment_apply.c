@@ -90,15 +90,37 @@ static int deployment_timer_add(struct saga_ctx *ctx, const struct deployment *d
                    6, params);
 }
 
-/* deployment_cancel_timers - every timer armed so far */
+/* deployment_cancel_timers - every timer armed so far, and a running analysis */
 static int deployment_cancel_timers(struct saga_ctx *ctx, const struct deployment *d)
 {
     const char *params[] = {d->id};
 
+    if (db_exec(ctx->db,
+                "UPDATE analyses SET status = 'cancelled', finished_at = now()"
+                " WHERE deployment_id = $1::uuid AND status = 'running'",
+                1, params) != 0)
+        return -1;
     return db_exec(ctx->db,
                    "UPDATE timers SET cancelled_at = now() WHERE deployment_id = $1::uuid"
                    " AND fired_at IS NULL AND cancelled_at IS NULL",
                    1, params);
+}
+
+/* deployment_analysis_start - the current step's analysis runs for its pause
+ * (saga/analysis.h performs it) */
+static int deployment_analysis_start(struct saga_ctx *ctx, const struct deployment *d,
+                                     long pause_seconds)
+{
+    char epoch[32], step[16], secs[32];
+    const char *params[] = {d->id, d->environment,
+                            deployment_int_text(epoch, sizeof(epoch), d->saga.epoch),
+                            deployment_int_text(step, sizeof(step), d->saga.step),
+                            deployment_int_text(secs, sizeof(secs), pause_seconds)};
+
+    return db_exec(ctx->db,
+                   "INSERT INTO analyses (deployment_id, environment, epoch, step, pause_seconds)"
+                   " VALUES ($1::uuid, $2, $3, $4, $5)",
+                   5, params);
 }
 
 /* deployment_fence - effects of an older epoch that have not started never will */
@@ -177,6 +199,8 @@ static int deployment_perform_one(struct saga_ctx *ctx, struct deployment *d,
         return deployment_timer_add(ctx, d, "stage-timeout", deployment_stage_seconds(d, fx->arg));
     case SAGA_FX_CANCEL_TIMERS:
         return deployment_cancel_timers(ctx, d);
+    case SAGA_FX_START_ANALYSIS:
+        return deployment_analysis_start(ctx, d, fx->arg);
     case SAGA_FX_RAISE_EPOCH:
         return deployment_fence(ctx, d);
     case SAGA_FX_FLIP_LIVE_COLOR:

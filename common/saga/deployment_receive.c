@@ -25,12 +25,8 @@ static char *deployment_json(const cJSON *data, const char *name)
 static int deployment_strategy_valid(const cJSON *data, char *why, size_t why_len)
 {
     const cJSON *doc = cJSON_GetObjectItemCaseSensitive(data, "strategy");
-    struct saga_strategy strategy;
 
-    if (doc == NULL)
-        return 1;
-    deployment_strategy_parse(doc, &strategy);
-    return saga_strategy_check(&strategy, why, why_len) == 0;
+    return doc == NULL || deployment_strategy_check(doc, why, why_len) == 0;
 }
 
 /* deployment_existing - the id of the build's deployment, if any; 1 found */

@@ -72,6 +72,9 @@ static const struct saga_input_info saga_inputs[SAGA_INPUT_COUNT] = {
     [SAGA_IN_ROLLED_BACK] = { "rolled-back", false },
     [SAGA_IN_SUPERSEDE] = { "supersede", false },
     [SAGA_IN_DRILL] = { "drill", false },
+    [SAGA_IN_ANALYSIS_PASSED] = { "analysis-passed", false },
+    [SAGA_IN_ANALYSIS_FAILED] = { "analysis-failed", false },
+    [SAGA_IN_ANALYSIS_INCONCLUSIVE] = { "analysis-inconclusive", false },
 };
 
 static const char *const saga_effect_names[SAGA_EFFECT_COUNT] = {
@@ -95,6 +98,7 @@ static const char *const saga_effect_names[SAGA_EFFECT_COUNT] = {
     [SAGA_FX_START_NEXT] = "start-next",
     [SAGA_FX_DRILL_RESTORE] = "drill-restore",
     [SAGA_FX_DRILL_RETURN] = "drill-return",
+    [SAGA_FX_START_ANALYSIS] = "start-analysis",
 };
 
 static const char *const saga_verdict_names[] = {
@@ -165,7 +169,7 @@ static int saga_step_count(const struct saga_state *st)
 /* saga_step_at - step i (bluegreen: all at once) */
 static struct saga_step saga_step_at(const struct saga_state *st, int i)
 {
-    static const struct saga_step all_at_once = { 100, 0 };
+    static const struct saga_step all_at_once = { 100, 0, false };
 
     return st->strategy.kind == SAGA_BLUEGREEN ? all_at_once : st->strategy.steps[i];
 }
@@ -378,6 +382,15 @@ static void saga_go_completed(const struct saga_input *ev, struct saga_outcome *
     out->next.state = SAGA_COMPLETED;
 }
 
+/* saga_run_pause - the current step's pause: its analysis, else its timer */
+static void saga_run_pause(struct saga_outcome *out)
+{
+    struct saga_step step = saga_step_at(&out->next, out->next.step);
+
+    saga_add(out, step.analysis ? SAGA_FX_START_ANALYSIS : SAGA_FX_START_STEP_TIMER,
+             step.pause_seconds);
+}
+
 /* saga_on_shifted - SHIFTED in shifting: promote at 100, else run the step */
 static void saga_on_shifted(const struct saga_input *ev, struct saga_outcome *out)
 {
@@ -398,7 +411,7 @@ static void saga_on_shifted(const struct saga_input *ev, struct saga_outcome *ou
                  saga_wait_notes[wait]);
         return;
     }
-    saga_add(out, SAGA_FX_START_STEP_TIMER, saga_step_at(st, st->step).pause_seconds);
+    saga_run_pause(out);
 }
 
 /* saga_on_step_due - STEP_DUE in shifting: on to the next step */
@@ -411,8 +424,56 @@ static void saga_on_step_due(const struct saga_input *ev, struct saga_outcome *o
         saga_say(out, SAGA_IGNORE, "timer of step %d fired at step %d", ev->step, st->step);
         return;
     }
+    if (wait == SAGA_WAIT_TIMER && saga_step_at(st, st->step).analysis) {
+        saga_say(out, SAGA_IGNORE, "step-due at step %d: the step's analysis owns its pause",
+                 st->step);
+        return;
+    }
     if (wait != SAGA_WAIT_TIMER || saga_advance(out) != 0)
         saga_say(out, SAGA_IGNORE, "step-due at step %d: %s", st->step, saga_wait_notes[wait]);
+}
+
+/* saga_analysis_of_step - 1 when ev concerns the step in force, which
+ * runs its analysis; else the outcome says why it is ignored */
+static int saga_analysis_of_step(const struct saga_input *ev, struct saga_outcome *out)
+{
+    const struct saga_state *st = &out->next;
+
+    if (ev->step != st->step) {
+        saga_say(out, SAGA_IGNORE, "%s of step %d at step %d", saga_input_name(ev->kind),
+                 ev->step, st->step);
+        return 0;
+    }
+    if (!saga_step_at(st, st->step).analysis || saga_step_wait(st) != SAGA_WAIT_TIMER) {
+        saga_say(out, SAGA_IGNORE, "%s at step %d: no analysis runs", saga_input_name(ev->kind),
+                 st->step);
+        return 0;
+    }
+    return 1;
+}
+
+/* saga_on_analysis_passed - the step's pause is over and its checks passed: on */
+static void saga_on_analysis_passed(const struct saga_input *ev, struct saga_outcome *out)
+{
+    if (saga_analysis_of_step(ev, out) && saga_advance(out) != 0)
+        saga_say(out, SAGA_IGNORE, "analysis-passed at step %d: %s", out->next.step,
+                 saga_wait_notes[SAGA_WAIT_PROMOTE]);
+}
+
+/* saga_on_analysis_failed - a check failed: roll back, as an alarm does */
+static void saga_on_analysis_failed(const struct saga_input *ev, struct saga_outcome *out)
+{
+    if (saga_analysis_of_step(ev, out))
+        saga_go_rolling_back(ev, out);
+}
+
+/* saga_on_analysis_inconclusive - no verdict: pause for an operator */
+static void saga_on_analysis_inconclusive(const struct saga_input *ev, struct saga_outcome *out)
+{
+    if (!saga_analysis_of_step(ev, out))
+        return;
+    out->next.state = SAGA_PAUSED;
+    saga_add(out, SAGA_FX_CANCEL_TIMERS, 0);
 }
 
 /* saga_do_promote - PROMOTE (or SHIFT 100): ask for 100 %, promoted once in effect */
@@ -482,8 +543,7 @@ static void saga_do_unpause(const struct saga_input *ev, struct saga_outcome *ou
     (void)ev;
     out->next.state = SAGA_SHIFTING;
     if (wait == SAGA_WAIT_TIMER) {
-        saga_add(out, SAGA_FX_START_STEP_TIMER,
-                 saga_step_at(&out->next, out->next.step).pause_seconds);
+        saga_run_pause(out);
         return;
     }
     if (wait == SAGA_WAIT_OPERATOR && saga_advance(out) == 0)
@@ -530,6 +590,9 @@ struct saga_rule {
     [SAGA_IN_ROLLED_BACK] = IGNORE("rolled-back after " s " changes nothing"), \
     [SAGA_IN_SUPERSEDE] = IGNORE("supersede after " s " changes nothing"), \
     [SAGA_IN_DRILL] = IGNORE("drill after " s " changes nothing"), \
+    [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed after " s " changes nothing"), \
+    [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed after " s " changes nothing"), \
+    [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive after " s " changes nothing"), \
 }
 
 static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
@@ -558,6 +621,9 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while received: no rollback was asked"),
         [SAGA_IN_SUPERSEDE] = GO(saga_go_superseded),
         [SAGA_IN_DRILL] = REJECT("drill while received: traffic has not moved; nothing to drill"),
+        [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while received: no analysis runs"),
+        [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while received: no analysis runs"),
+        [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while received: no analysis runs"),
     },
     [SAGA_SCALING] = {
         [SAGA_IN_START] = IGNORE("start while scaling: already started"),
@@ -584,6 +650,9 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while scaling: no rollback was asked"),
         [SAGA_IN_SUPERSEDE] = GO(saga_go_superseded),
         [SAGA_IN_DRILL] = REJECT("drill while scaling: traffic has not moved; nothing to drill"),
+        [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while scaling: no analysis runs"),
+        [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while scaling: no analysis runs"),
+        [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while scaling: no analysis runs"),
     },
     [SAGA_DEPLOYING] = {
         [SAGA_IN_START] = IGNORE("start while deploying: already started"),
@@ -610,6 +679,9 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while deploying: no rollback was asked"),
         [SAGA_IN_SUPERSEDE] = GO(saga_go_superseded),
         [SAGA_IN_DRILL] = REJECT("drill while deploying: traffic has not moved; nothing to drill"),
+        [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while deploying: no analysis runs"),
+        [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while deploying: no analysis runs"),
+        [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while deploying: no analysis runs"),
     },
     [SAGA_VALIDATING] = {
         [SAGA_IN_START] = IGNORE("start while validating: already started"),
@@ -636,6 +708,9 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while validating: no rollback was asked"),
         [SAGA_IN_SUPERSEDE] = GO(saga_go_superseded),
         [SAGA_IN_DRILL] = REJECT("drill while validating: traffic has not moved; nothing to drill"),
+        [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while validating: no analysis runs"),
+        [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while validating: no analysis runs"),
+        [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while validating: no analysis runs"),
     },
     [SAGA_AWAITING_APPROVAL] = {
         [SAGA_IN_START] = IGNORE("start while awaiting-approval: already started"),
@@ -664,6 +739,9 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while awaiting-approval: no rollback"),
         [SAGA_IN_SUPERSEDE] = GO(saga_go_superseded),
         [SAGA_IN_DRILL] = REJECT("drill while awaiting-approval: traffic has not moved"),
+        [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while awaiting-approval: no analysis runs"),
+        [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while awaiting-approval: no analysis runs"),
+        [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while awaiting-approval: no analysis runs"),
     },
     [SAGA_SHIFTING] = {
         [SAGA_IN_START] = IGNORE("start while shifting: already started"),
@@ -691,6 +769,9 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_SUPERSEDE] = DEFER("supersede while shifting: traffic has moved; "
                                     "the newer build waits until this deployment ends"),
         [SAGA_IN_DRILL] = GO(saga_do_drill),
+        [SAGA_IN_ANALYSIS_PASSED] = GO(saga_on_analysis_passed),
+        [SAGA_IN_ANALYSIS_FAILED] = GO(saga_on_analysis_failed),
+        [SAGA_IN_ANALYSIS_INCONCLUSIVE] = GO(saga_on_analysis_inconclusive),
     },
     [SAGA_PAUSED] = {
         [SAGA_IN_START] = IGNORE("start while paused: already started"),
@@ -718,6 +799,9 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_SUPERSEDE] = DEFER("supersede while paused: traffic has moved; "
                                     "the newer build waits until this deployment ends"),
         [SAGA_IN_DRILL] = GO(saga_do_drill),
+        [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while paused: the pause stopped the analysis"),
+        [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while paused: the pause stopped the analysis"),
+        [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while paused: the pause stopped the analysis"),
     },
     [SAGA_PROMOTED] = {
         [SAGA_IN_START] = IGNORE("start while promoted: already started"),
@@ -746,6 +830,9 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_SUPERSEDE] = DEFER("supersede while promoted: traffic has moved; "
                                     "the newer build waits until this deployment ends"),
         [SAGA_IN_DRILL] = GO(saga_do_drill),
+        [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while promoted: the steps are over"),
+        [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while promoted: the steps are over"),
+        [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while promoted: the steps are over"),
     },
     [SAGA_ROLLING_BACK] = {
         [SAGA_IN_START] = IGNORE("start while rolling-back: already started"),
@@ -773,6 +860,9 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_SUPERSEDE] = DEFER("supersede while rolling-back: "
                                     "the newer build waits until the rollback ends"),
         [SAGA_IN_DRILL] = REJECT("drill while rolling-back: a real rollback is in flight"),
+        [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while rolling-back: the rollback wins"),
+        [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while rolling-back: the rollback wins"),
+        [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while rolling-back: the rollback wins"),
     },
     [SAGA_COMPLETED] = TERMINAL_ROW("completed"),
     [SAGA_FAILED] = TERMINAL_ROW("failed"),
@@ -943,6 +1033,8 @@ static int saga_step_check(const struct saga_strategy *s, int i, char *why, size
     else if (i > 0 && step->weight <= s->steps[i - 1].weight)
         snprintf(why, why_len, "step %d: weight %d does not rise above %d", i, step->weight,
                  s->steps[i - 1].weight);
+    else if (step->analysis && step->pause_seconds == SAGA_PAUSE_OPERATOR)
+        snprintf(why, why_len, "step %d: an analysis needs a timed pause (pause_seconds)", i);
     else
         return 0;
     return -1;

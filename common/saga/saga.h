@@ -82,6 +82,17 @@
  *	SUPERSEDE before traffic moved ends in superseded with the same undo
  *	as failed; from shifting on it is deferred.
  *
+ *	Analysis. A step with a timed pause may carry an analysis (metric
+ *	checks; their definition is the strategy document's, not this
+ *	machine's). Its weight in effect asks START_ANALYSIS (arg: the pause)
+ *	instead of START_STEP_TIMER: the analysis then owns the pause.
+ *	ANALYSIS_PASSED (the pause is over and every check passed) moves on
+ *	as STEP_DUE does; ANALYSIS_FAILED rolls back as an alarm does;
+ *	ANALYSIS_INCONCLUSIVE pauses the canary for an operator, whose RESUME
+ *	starts the step's analysis again. The three carry the step they
+ *	concern and are ignored for another step. CANCEL_TIMERS also stops a
+ *	running analysis.
+ *
  *	Drill. While a rollback would be one weight change (shifting, paused,
  *	promoted before retiring), DRILL keeps the state and asks
  *	DRILL_RESTORE (the old color's weights, read back: what a rollback
@@ -153,6 +164,9 @@ enum saga_input_kind {
     SAGA_IN_ROLLED_BACK,       /* "rolled-back": weights restored, new color at zero */
     SAGA_IN_SUPERSEDE,         /* "supersede": a newer build arrived */
     SAGA_IN_DRILL,             /* "drill": an operator's rollback drill */
+    SAGA_IN_ANALYSIS_PASSED,   /* "analysis-passed": the step's pause is over, its analysis passed */
+    SAGA_IN_ANALYSIS_FAILED,   /* "analysis-failed" */
+    SAGA_IN_ANALYSIS_INCONCLUSIVE, /* "analysis-inconclusive": no verdict (no data, low traffic) */
     SAGA_INPUT_COUNT
 };
 
@@ -177,6 +191,7 @@ enum saga_effect_kind {
     SAGA_FX_START_NEXT,               /* "start-next": a deferred build may start */
     SAGA_FX_DRILL_RESTORE,            /* "drill-restore": 100 % old color, read back */
     SAGA_FX_DRILL_RETURN,             /* "drill-return": the deployment's weights again */
+    SAGA_FX_START_ANALYSIS,           /* "start-analysis": arg = seconds of the step's pause */
     SAGA_EFFECT_COUNT
 };
 
@@ -193,6 +208,7 @@ enum saga_strategy_kind { SAGA_BLUEGREEN, SAGA_CANARY };
 struct saga_step {
     int weight;        /* 1..100, strictly increasing along the steps */
     int pause_seconds; /* >= 0, or SAGA_PAUSE_OPERATOR */
+    bool analysis;     /* metric checks gate the end of the pause */
 };
 
 struct saga_strategy {

@@ -6,6 +6,7 @@
 #include "saga/saga_worker.h"
 
 #include "base/log.h"
+#include "saga/analysis.h"
 #include "saga/guard.h"
 #include "saga/health.h"
 
@@ -59,6 +60,7 @@ void saga_tick_fire(struct worker *w, const void *arg)
 
 const struct saga_check saga_guard_check = {guard_check};
 const struct saga_check saga_health_check = {health_check};
+const struct saga_check saga_analysis_check = {analysis_check};
 
 /* saga_check_fire - run a check while the database is up */
 void saga_check_fire(struct worker *w, const void *arg)

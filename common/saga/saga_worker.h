@@ -26,8 +26,8 @@
  *	back and closes the providers.
  *
  *	The rollbacker's periodic checks (SAGA_GUARD_TICK, SAGA_HEALTH_TICK)
- *	each run one function of the context on their own interval, while
- *	the database is up.
+ *	and the validator's (SAGA_ANALYSIS_TICK) each run one function of the
+ *	context on their own interval, while the database is up.
  *
  *	saga_ctx_of() returns the process's one context (a worker process
  *	runs one worker): its database, its name, and its outbox as the sink.
@@ -61,7 +61,7 @@ struct saga_check {
     void (*run)(struct saga_ctx *ctx);
 };
 
-extern const struct saga_check saga_guard_check, saga_health_check;
+extern const struct saga_check saga_guard_check, saga_health_check, saga_analysis_check;
 
 /* SAGA_GUARD_TICK - the rollbacker's check that the old color could take
  * all the traffic back (guard.h) */
@@ -74,6 +74,12 @@ extern const struct saga_check saga_guard_check, saga_health_check;
 #define SAGA_HEALTH_TICK                                                                           \
     {.name = "color-health", .interval_var = "CUTOVER_HEALTH_CHECK_MS", .fire = saga_check_fire,  \
      .arg = &saga_health_check}
+
+/* SAGA_ANALYSIS_TICK - the validator's analysis gates between canary
+ * steps (analysis.h) */
+#define SAGA_ANALYSIS_TICK                                                                         \
+    {.name = "analysis", .interval_var = "CUTOVER_ANALYSIS_TICK_MS", .fire = saga_check_fire,     \
+     .arg = &saga_analysis_check}
 
 /* saga_ctx_of - the saga's context of worker w */
 struct saga_ctx *saga_ctx_of(struct worker *w);

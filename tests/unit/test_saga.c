@@ -218,6 +218,16 @@ static void to_shifting(struct saga_state *st, const struct saga_strategy *s,
     assert_int_equal(st->state, SAGA_SHIFTING);
 }
 
+/* strategy_analysed - a canary whose timed steps carry an analysis */
+static struct saga_strategy strategy_analysed(void)
+{
+    struct saga_strategy s = strategy_canary(true, 3, 10, 60, 50, SAGA_PAUSE_OPERATOR, 100, 30);
+
+    s.steps[0].analysis = true;
+    s.steps[2].analysis = true;
+    return s;
+}
+
 /* sample_states - states of every kind, in several shapes; returns how many */
 static size_t sample_states(struct saga_state *samples, size_t max)
 {
@@ -226,6 +236,7 @@ static size_t sample_states(struct saga_state *samples, size_t max)
         strategy_canary(true, 3, 10, 60, 50, SAGA_PAUSE_OPERATOR, 100, 30),
         strategy_canary(false, 2, 10, 60, 40, 30),
         strategy_canary(true, 2, 20, SAGA_PAUSE_OPERATOR, 40, SAGA_PAUSE_OPERATOR),
+        strategy_analysed(),
     };
     const int weights[] = { 0, 10, 33, 50, 100 };
     size_t n = 0;
@@ -248,7 +259,7 @@ static size_t sample_states(struct saga_state *samples, size_t max)
     return n;
 }
 
-static struct saga_state samples[SAGA_STATE_COUNT * 4 * 3 * 5 * 4];
+static struct saga_state samples[SAGA_STATE_COUNT * 5 * 3 * 5 * 4];
 
 /* test_every_pair - every (state, input) pair has a defined, sound outcome */
 static void test_every_pair(void **unused)
@@ -623,6 +634,66 @@ static void test_drill(void **unused)
     assert_string_equal(out.reason, "drill after rolled-back changes nothing");
 }
 
+/* analysis_input - an analysis verdict of kind about step */
+static struct saga_input analysis_input(enum saga_input_kind kind, const struct saga_state *st,
+                                        int step)
+{
+    struct saga_input ev = { .kind = kind, .epoch = st->epoch, .step = step };
+
+    return ev;
+}
+
+/* test_analysis - a step with an analysis waits for its verdict, not a timer */
+static void test_analysis(void **unused)
+{
+    struct saga_strategy s = strategy_analysed();
+    struct saga_state st, failing;
+    struct saga_outcome out;
+    struct saga_input ev;
+
+    (void)unused;
+    to_shifting(&st, &s, &out);
+    feed(&st, SAGA_IN_SHIFTED, &out);
+    assert_int_equal(fx_arg(&out, SAGA_FX_START_ANALYSIS), 60);
+    assert_int_equal(fx_index(&out, SAGA_FX_START_STEP_TIMER), -1);
+    feed(&st, SAGA_IN_STEP_DUE, &out);
+    assert_int_equal(out.verdict, SAGA_IGNORE); /* no timer was armed: a stray one moves nothing */
+    ev = analysis_input(SAGA_IN_ANALYSIS_PASSED, &st, 1);
+    apply(&st, &ev, &out);
+    assert_int_equal(out.verdict, SAGA_IGNORE);
+    assert_string_equal(out.reason, "analysis-passed of step 1 at step 0");
+    failing = st;
+    ev = analysis_input(SAGA_IN_ANALYSIS_INCONCLUSIVE, &st, 0);
+    apply(&st, &ev, &out);
+    assert_int_equal(st.state, SAGA_PAUSED);
+    assert_true(fx_index(&out, SAGA_FX_CANCEL_TIMERS) >= 0);
+    feed(&st, SAGA_IN_RESUME, &out);
+    assert_int_equal(st.state, SAGA_SHIFTING);
+    assert_int_equal(fx_arg(&out, SAGA_FX_START_ANALYSIS), 60);
+    ev = analysis_input(SAGA_IN_ANALYSIS_PASSED, &st, 0);
+    apply(&st, &ev, &out);
+    assert_int_equal(st.step, 1);
+    assert_int_equal(fx_arg(&out, SAGA_FX_SET_WEIGHTS), 50);
+    ev = analysis_input(SAGA_IN_ANALYSIS_FAILED, &failing, 0);
+    apply(&failing, &ev, &out);
+    assert_int_equal(failing.state, SAGA_ROLLING_BACK);
+    assert_int_equal(failing.epoch, 2);
+    assert_true(fx_index(&out, SAGA_FX_RESTORE_WEIGHTS) >= 0);
+}
+
+/* test_analysis_needs_a_timed_pause - the strategy check refuses an analysis on an operator step */
+static void test_analysis_needs_a_timed_pause(void **unused)
+{
+    struct saga_strategy s = strategy_analysed();
+    char why[128];
+
+    (void)unused;
+    assert_int_equal(saga_strategy_check(&s, why, sizeof(why)), 0);
+    s.steps[1].analysis = true;
+    assert_int_equal(saga_strategy_check(&s, why, sizeof(why)), -1);
+    assert_string_equal(why, "step 1: an analysis needs a timed pause (pause_seconds)");
+}
+
 /* test_alarm_after_completed - recorded with its reason, nothing changes */
 static void test_alarm_after_completed(void **unused)
 {
@@ -859,6 +930,8 @@ int main(void)
         cmocka_unit_test(test_alarm_second_step),
         cmocka_unit_test(test_rollback_while_baking),
         cmocka_unit_test(test_drill),
+        cmocka_unit_test(test_analysis),
+        cmocka_unit_test(test_analysis_needs_a_timed_pause),
         cmocka_unit_test(test_alarm_after_completed),
         cmocka_unit_test(test_alarm_before_traffic),
         cmocka_unit_test(test_supersede_and_defer),
