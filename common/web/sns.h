@@ -70,7 +70,7 @@
 struct sns_policy {
     const char *cert_host_pattern; /* POSIX extended regex, anchored; NULL: the default */
     const char *ca_file;           /* CA bundle for the fetches; NULL: the system's */
-    const char *const *topic_allow;
+    const char *const *topic_allow; /* exact TopicArns; none listed: every topic refused */
     size_t topic_count;
     long max_age_s;  /* 0: SNS_DEFAULT_MAX_AGE_S */
     long timeout_ms; /* each fetch; 0: SNS_DEFAULT_TIMEOUT_MS */
