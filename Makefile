@@ -40,10 +40,12 @@ UNIT_HDR   := $(wildcard tests/unit/*.h)
 PROBE_SRC  := $(wildcard tests/integration/*_probe.c)
 PROBE_BIN  := $(PROBE_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 OPS_BIN    := $(BUILD)/bin/cutover-mock-broker
+# the SNS tests' TEST-ONLY CA, certificates and keys, made at build time (never committed)
+SNS_DATA   := $(BUILD)/tests/data/sns
 
 .PHONY: all test unit integration sanitize valgrind install demo bench bootstrap clean
 .SECONDARY: # keep the object files of tests and probes, so that a second make does nothing
-all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(PROBE_BIN) $(OPS_BIN)
+all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(PROBE_BIN) $(OPS_BIN) $(SNS_DATA)/test-ca.pem
 
 $(BUILD)/%.o: %.c $(COMMON_HDR)
 	@mkdir -p $(dir $@)
@@ -82,6 +84,10 @@ $(OPS_BIN): ops/mock-broker.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs rdkafka)
 
 $(UNIT_SRC:%.c=$(BUILD)/%.o) $(UNIT_LIB_OBJ): $(UNIT_HDR)
+
+$(BUILD)/tests/unit/test_sns.o: CPPFLAGS += -DSNS_TEST_DATA='"$(SNS_DATA)/"'
+$(SNS_DATA)/test-ca.pem: tests/sns-test-certs.sh
+	tests/sns-test-certs.sh $(SNS_DATA)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_LIB_OBJ) $(BUILD)/libcutover.a
 	@mkdir -p $(dir $@)

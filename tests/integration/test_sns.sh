@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_sns - Amazon SNS message verification (web/sns.h) against a real
 # HTTPS server: python3's http.server wrapped in ssl, on a free loopback
-# port, with the TEST-ONLY CA and certificates of tests/data/sns.
+# port, with the TEST-ONLY CA and certificates that make puts in $BUILD/tests/data/sns.
 #
 # Messages are signed here as SNS signs them (the string to sign built in
 # python, signed by the openssl CLI) and handed to sns_probe, which fetches
@@ -15,7 +15,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 PROBE=$TOP/$BUILD/tests/sns_probe
-DATA=$TOP/tests/data/sns
+DATA=$TOP/$BUILD/tests/data/sns
 TOPIC=arn:aws:sns:eu-west-1:123456789012:cutover-alarms
 if [ ! -x "$PROBE" ]; then
   not_ok "sns_probe is built" "$PROBE is missing (make)"

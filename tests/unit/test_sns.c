@@ -6,8 +6,8 @@
  *
  * DESCRIPTION
  *	Messages are signed here the way SNS signs them, with the TEST-ONLY
- *	keys of tests/data/sns (make-test-certs.sh made them; tests run from
- *	the top of the tree). The string to sign is built by this file on
+ *	keys that make puts in $(BUILD)/tests/data/sns (tests/sns-test-certs.sh;
+ *	tests run from the top of the tree). The string to sign is built by this file on
  *	its own, so that a mistake in sns_string_to_sign() cannot sign and
  *	verify the same wrong text; one test holds it against AWS's own
  *	documented example as well.
@@ -43,7 +43,7 @@
 #include "fake_http.h"
 #include "web/sns.h"
 
-#define DATA "tests/data/sns/"
+#define DATA SNS_TEST_DATA /* made by tests/sns-test-certs.sh at build time */
 #define TOPIC "arn:aws:sns:eu-west-1:123456789012:cutover-alarms"
 #define TOPIC_OTHER "arn:aws:sns:eu-west-1:123456789012:cutover-other"
 

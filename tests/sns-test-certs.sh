@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make-test-certs.sh - regenerate the TEST-ONLY certificates and keys of the
-# SNS tests (test_sns, tests/integration/test_sns.sh). Nothing here is a
-# secret or trusted anywhere else; run once, commit the output.
+# sns-test-certs.sh DIR - make the TEST-ONLY certificates and keys of the
+# SNS tests (test_sns, tests/integration/test_sns.sh) in DIR; `make` runs it
+# into $(BUILD)/tests/data/sns. Nothing made here is trusted anywhere else,
+# and none of it is committed: each build makes its own.
 #
 #   test-ca.{pem,key}               the test CA (signs the two below)
 #   test-server.{pem,key}           the HTTPS server: localhost, 127.0.0.1
@@ -9,7 +10,11 @@
 #   test-signing-expired.pem        the same key, valid 2000-2001 only
 #   test-other.key                  a key SNS never used (wrong signer)
 set -euo pipefail
-cd "$(dirname "$0")"
+[ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
+rm -rf "$1.tmp"
+mkdir -p "$1.tmp"
+work=$(cd "$1.tmp" && pwd)
+cd "$work"
 days=36500
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -58,3 +63,8 @@ openssl req -new -key test-signing.key -subj "/CN=sns.test-region.amazonaws.com 
 openssl ca -batch -config "$tmp/ca.cnf" -cert test-ca.pem -keyfile test-ca.key \
   -startdate 20000101000000Z -enddate 20010101000000Z -notext \
   -in "$tmp/expired.csr" -out test-signing-expired.pem 2>/dev/null
+
+# all made: move the set into place at once (a failed run leaves no half set)
+cd /
+rm -rf "${work%.tmp}"
+mv "$work" "${work%.tmp}"
