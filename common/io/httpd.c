@@ -1,5 +1,5 @@
 /*
- * httpd - a small read-only HTTP server on evhttp with hard limits, a cap
+ * httpd - a small HTTP server on evhttp with hard limits, a cap
  *         on open connections and a route table (see httpd.h).
  *
  * How connections are counted: libevent 2.1's evhttp has no
@@ -146,7 +146,46 @@ static const struct httpd_route *httpd_route_find(const struct httpd *h, const c
     return NULL;
 }
 
-/* httpd_request_cb - method check, path decoding, then the route */
+/* httpd_route_methods - the methods a route takes (an unknown path: GET's) */
+static unsigned httpd_route_methods(const struct httpd_route *route)
+{
+    return route && route->methods ? route->methods : HTTPD_GET;
+}
+
+/* httpd_method_allowed - whether route (NULL: unknown path) takes method */
+static int httpd_method_allowed(const struct httpd_route *route, enum evhttp_cmd_type method)
+{
+    unsigned methods = httpd_route_methods(route);
+
+    if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD)
+        return (methods & HTTPD_GET) != 0;
+    return method == EVHTTP_REQ_POST && (methods & HTTPD_POST) != 0;
+}
+
+/* httpd_refuse_method - 405 with the route's Allow header */
+static void httpd_refuse_method(struct evhttp_request *req, const struct httpd_route *route)
+{
+    unsigned methods = httpd_route_methods(route);
+    const char *allow = methods == HTTPD_POST ? "POST"
+                        : methods & HTTPD_POST ? "GET, HEAD, POST" : "GET, HEAD";
+    char message[64];
+
+    snprintf(message, sizeof(message), "only %s", methods == HTTPD_GET ? "GET and HEAD" : allow);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+    httpd_reply_error(req, 405, message);
+}
+
+/* httpd_body_too_large - a GET or HEAD body past HTTPD_MAX_BODY (evhttp
+ * lets POST routes' larger cap through for every method) */
+static int httpd_body_too_large(struct evhttp_request *req)
+{
+    enum evhttp_cmd_type method = evhttp_request_get_command(req);
+
+    return method != EVHTTP_REQ_POST
+           && evbuffer_get_length(evhttp_request_get_input_buffer(req)) > HTTPD_MAX_BODY;
+}
+
+/* httpd_request_cb - path decoding, the route, its methods, then its handler */
 static void httpd_request_cb(struct evhttp_request *req, void *arg)
 {
     struct httpd *h = arg;
@@ -155,18 +194,20 @@ static void httpd_request_cb(struct evhttp_request *req, void *arg)
     const char *raw = uri ? evhttp_uri_get_path(uri) : NULL;
     size_t path_len = 0;
     char *path = raw ? evhttp_uridecode(raw, 0, &path_len) : NULL;
-    const struct httpd_route *route;
+    /* none, relative, or with a NUL byte */
+    int path_ok = path != NULL && *path == '/' && strlen(path) == path_len;
+    const struct httpd_route *route = path_ok ? httpd_route_find(h, path) : NULL;
 
-    if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-        httpd_reply_error(req, 405, "only GET and HEAD");
-    } else if (path == NULL || *path != '/' || strlen(path) != path_len) {
-        httpd_reply_error(req, 400, "bad path"); /* none, relative, or with a NUL byte */
-    } else if ((route = httpd_route_find(h, path)) == NULL) {
+    if (!httpd_method_allowed(route, method))
+        httpd_refuse_method(req, route);
+    else if (!path_ok)
+        httpd_reply_error(req, 400, "bad path");
+    else if (route == NULL)
         httpd_reply_error(req, 404, "no such path");
-    } else {
+    else if (httpd_body_too_large(req))
+        httpd_reply_error(req, 413, "body too large");
+    else
         route->handle(req, path, h->arg);
-    }
     free(path);
 }
 
@@ -402,6 +443,12 @@ fail:
     return NULL;
 }
 
+/* httpd_set_max_body - the largest body a POST route takes */
+void httpd_set_max_body(struct httpd *h, size_t bytes)
+{
+    evhttp_set_max_body_size(h->http, (ev_ssize_t)(bytes > HTTPD_MAX_BODY ? bytes : HTTPD_MAX_BODY));
+}
+
 /* httpd_forget - take h off httpd_servers */
 static void httpd_forget(struct httpd *h)
 {
@@ -488,8 +535,8 @@ struct httpd *httpd_metrics_serve(struct event_base *base, const char *addr,
                                   httpd_handler_fn healthz, void *arg)
 {
     const struct httpd_route routes[] = {
-        {"/metrics", httpd_metrics_cb, 0},
-        {"/healthz", healthz ? healthz : httpd_healthz_cb, 0},
+        {"/metrics", httpd_metrics_cb, 0, HTTPD_GET},
+        {"/healthz", healthz ? healthz : httpd_healthz_cb, 0, HTTPD_GET},
     };
     struct httpd *h;
     char err[256];

@@ -1,15 +1,17 @@
 /*
- * httpd - a small read-only HTTP server on libevent's evhttp, for the
- *         metrics scrape, health checks and the status page, hardened for
- *         an open network.
+ * httpd - a small HTTP server on libevent's evhttp, for the metrics
+ *         scrape, health checks, the status page and the alarm receivers,
+ *         hardened for an open network.
  *
  * SYNOPSIS
  *	static const struct httpd_route routes[] = {
  *		{ "/metrics", httpd_metrics_cb, 0 },
  *		{ "/api/v1/environments/", api_environment_cb, 1 },	(a prefix)
+ *		{ "/v1/alarms/alertmanager", alertmanager_cb, 0, HTTPD_POST },
  *	};
- *	struct httpd *h = httpd_create(base, "127.0.0.1:9464", routes, 2, arg,
+ *	struct httpd *h = httpd_create(base, "127.0.0.1:9464", routes, 3, arg,
  *	                               err, sizeof(err));
+ *	httpd_set_max_body(h, 1 << 20);		(POST routes' bodies)
  *	printf("serving on port %d\n", httpd_port(h));
  *	...
  *	httpd_free(h);
@@ -20,10 +22,14 @@
  *	hostile or broken clients: headers at most HTTPD_MAX_HEADERS bytes,
  *	a body at most HTTPD_MAX_BODY (evhttp answers 413 or 400 and closes),
  *	a connection idle or half-sent for HTTPD_TIMEOUT_S seconds is closed
- *	(slowloris), and only GET and HEAD reach a route: any other method
- *	gets 405 with an Allow header, an unknown path 404. The handler gets
- *	the request's decoded path (httpd_path) and the arg given at
- *	creation; it must answer the request before it returns.
+ *	(slowloris). A route takes GET and HEAD unless it says otherwise in
+ *	methods (HTTPD_GET, HTTPD_POST, or both); a method the route does
+ *	not take gets 405 with an Allow header (an unknown path: 405 for
+ *	anything but GET and HEAD, else 404). POST routes may take bodies up
+ *	to httpd_set_max_body's cap (evhttp answers 413 above it and
+ *	closes); a body past HTTPD_MAX_BODY on a GET or HEAD route is 413
+ *	still. The handler gets the request's decoded path and the arg given
+ *	at creation; it must answer the request before it returns.
  *
  *	At most HTTPD_MAX_CONNECTIONS connections are open at once (idle,
  *	half-sent or being answered); further ones wait in the kernel's
@@ -48,6 +54,9 @@
 #define HTTPD_MAX_CONNECTIONS 256 /* open at once, per server */
 #define HTTPD_ACCEPT_RETRY_MS 100 /* pause after a failed accept() */
 
+#define HTTPD_GET  1u /* GET and HEAD (the default: methods 0) */
+#define HTTPD_POST 2u
+
 struct httpd;
 
 typedef void (*httpd_handler_fn)(struct evhttp_request *req, const char *path, void *arg);
@@ -56,12 +65,16 @@ struct httpd_route {
     const char *path;
     httpd_handler_fn handle;
     int prefix; /* 1: path is a prefix ("/api/v1/environments/") */
+    unsigned methods; /* HTTPD_GET | HTTPD_POST; 0: HTTPD_GET */
 };
 
 struct httpd *httpd_create(struct event_base *base, const char *addr,
                            const struct httpd_route *routes, size_t route_count, void *arg,
                            char *err, size_t err_len);
 void httpd_free(struct httpd *h);
+/* httpd_set_max_body - the largest body a POST route takes (at least
+ * HTTPD_MAX_BODY); GET and HEAD routes keep HTTPD_MAX_BODY */
+void httpd_set_max_body(struct httpd *h, size_t bytes);
 /* httpd_port - the port the server listens on */
 int httpd_port(const struct httpd *h);
 /* httpd_set_max_connections - accept at most max open connections (>= 1;

@@ -9,15 +9,15 @@
 
 /* The routes, in the order they are tried. */
 static const struct httpd_route web_routes[] = {
-    {"/", web_page_cb, 0},
-    {"/index.html", web_page_cb, 0},
-    {"/app.js", web_page_cb, 0},
-    {"/app.css", web_page_cb, 0},
-    {"/healthz", web_healthz_cb, 0},
-    {"/readyz", web_readyz_cb, 0},
-    {"/metrics", httpd_metrics_cb, 0},
-    {"/api/v1/environments", web_environments_cb, 0},
-    {"/api/v1/environments/", web_environment_cb, 1},
+    {"/", web_page_cb, 0, HTTPD_GET},
+    {"/index.html", web_page_cb, 0, HTTPD_GET},
+    {"/app.js", web_page_cb, 0, HTTPD_GET},
+    {"/app.css", web_page_cb, 0, HTTPD_GET},
+    {"/healthz", web_healthz_cb, 0, HTTPD_GET},
+    {"/readyz", web_readyz_cb, 0, HTTPD_GET},
+    {"/metrics", httpd_metrics_cb, 0, HTTPD_GET},
+    {"/api/v1/environments", web_environments_cb, 0, HTTPD_GET},
+    {"/api/v1/environments/", web_environment_cb, 1, HTTPD_GET},
 };
 
 /* web_create - serve on addr, reading db */

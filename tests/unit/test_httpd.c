@@ -1,9 +1,10 @@
 /*
  * test_httpd - the hardened evhttp server (io/httpd.c) with a real client:
  *	the metrics route, unknown paths, methods other than GET and HEAD,
- *	over-size headers and bodies, the cap on open connections, running
- *	out of descriptors (RLIMIT_NOFILE lowered) without spinning, and that
- *	the server serves on after each of them.
+ *	a POST route and its own body cap, over-size headers and bodies, the
+ *	cap on open connections, running out of descriptors (RLIMIT_NOFILE
+ *	lowered) without spinning, and that the server serves on after each
+ *	of them.
  *
  * DESCRIPTION
  *	The server listens on 127.0.0.1:0 in the test process. Each request
@@ -41,6 +42,7 @@
 #define CAP 4                     /* connections a test server takes */
 #define CAP_EXTRA 3               /* idle ones over it, before a request */
 #define CAP_WAIT_MS 500           /* how long the request is seen waiting */
+#define POST_MAX_BODY    (4 * HTTPD_MAX_BODY) /* the POST route's cap */
 
 struct server {
     struct event_base *base;
@@ -71,12 +73,24 @@ static void hello_cb(struct evhttp_request *req, const char *path, void *arg)
     httpd_reply(req, 200, "text/plain", path, strlen(path));
 }
 
+/* echo_cb - a POST route: answers the length of the body it got */
+static void echo_cb(struct evhttp_request *req, const char *path, void *arg)
+{
+    char text[32];
+
+    (void)path;
+    (void)arg;
+    snprintf(text, sizeof(text), "%zu", evbuffer_get_length(evhttp_request_get_input_buffer(req)));
+    httpd_reply(req, 200, "text/plain", text, strlen(text));
+}
+
 /* server_up - a server on a port the kernel picks, and a family to scrape */
 static int server_up(void **state)
 {
     static const struct httpd_route routes[] = {
-        {"/metrics", httpd_metrics_cb, 0},
-        {"/hello/", hello_cb, 1},
+        {"/metrics", httpd_metrics_cb, 0, HTTPD_GET},
+        {"/hello/", hello_cb, 1, HTTPD_GET},
+        {"/echo", echo_cb, 0, HTTPD_POST},
     };
     static struct server s;
     char err[256] = "";
@@ -85,8 +99,9 @@ static int server_up(void **state)
     metrics_add(metrics_counter("cutover_test_requests_total", "Test counter.", NULL, 0), 7, NULL);
     s.base = event_base_new();
     assert_non_null(s.base);
-    s.httpd = httpd_create(s.base, "127.0.0.1:0", routes, 2, NULL, err, sizeof(err));
+    s.httpd = httpd_create(s.base, "127.0.0.1:0", routes, 3, NULL, err, sizeof(err));
     assert_non_null(s.httpd);
+    httpd_set_max_body(s.httpd, POST_MAX_BODY);
     s.port = httpd_port(s.httpd);
     assert_true(s.port > 0);
     *state = &s;
@@ -370,6 +385,46 @@ static void test_post(void **state)
     assert_serves(s);
 }
 
+/* test_post_route - a POST route takes bodies up to its cap (past
+ * HTTPD_MAX_BODY), refuses GET with Allow: POST, and a larger body 413 */
+static void test_post_route(void **state)
+{
+    const struct request post = {"POST", "/echo", NULL, 2 * HTTPD_MAX_BODY};
+    const struct request get = {"GET", "/echo", NULL, 0};
+    const struct request huge = {"POST", "/echo", "Expect: 100-continue", POST_MAX_BODY + 1};
+    struct server *s = *state;
+    struct reply r;
+    char expected[32];
+
+    fetch(s, &post, &r);
+    assert_int_equal(r.code, 200);
+    snprintf(expected, sizeof(expected), "%d", 2 * HTTPD_MAX_BODY);
+    assert_string_equal(r.body, expected);
+    free(r.body);
+    fetch(s, &get, &r);
+    assert_int_equal(r.code, 405);
+    assert_string_equal(r.allow, "POST");
+    free(r.body);
+    assert_int_equal(fetch_status(s, &huge), 413);
+    assert_serves(s);
+}
+
+/* test_get_body_cap - a GET route keeps HTTPD_MAX_BODY while the server
+ * takes larger POST bodies: 413 with a JSON error */
+static void test_get_body_cap(void **state)
+{
+    const struct request get = {"GET", "/metrics", NULL, 2 * HTTPD_MAX_BODY};
+    struct server *s = *state;
+    struct reply r;
+
+    fetch(s, &get, &r);
+    assert_int_equal(r.code, 413);
+    assert_string_equal(r.content_type, "application/json");
+    assert_string_equal(r.body, "{\"error\":\"body too large\"}");
+    free(r.body);
+    assert_serves(s);
+}
+
 /* test_oversize_header - headers past HTTPD_MAX_HEADERS: 413 or 400, then on */
 static void test_oversize_header(void **state)
 {
@@ -534,7 +589,7 @@ static void test_descriptors_exhausted(void **state)
 /* test_bad_address - a listen address without a port, or a port in use, is refused */
 static void test_bad_address(void **state)
 {
-    static const struct httpd_route routes[] = {{"/metrics", httpd_metrics_cb, 0}};
+    static const struct httpd_route routes[] = {{"/metrics", httpd_metrics_cb, 0, HTTPD_GET}};
     struct server *s = *state;
     char addr[64], err[256] = "";
 
@@ -553,6 +608,8 @@ int main(void)
         cmocka_unit_test(test_prefix_route),
         cmocka_unit_test(test_unknown_path),
         cmocka_unit_test(test_post),
+        cmocka_unit_test(test_post_route),
+        cmocka_unit_test(test_get_body_cap),
         cmocka_unit_test(test_oversize_header),
         cmocka_unit_test(test_oversize_body),
         cmocka_unit_test(test_connection_cap),
