@@ -28,6 +28,10 @@
  *	table defaults before any load, so library code may ask at any time.
  *	A name missing from the table is a broken invariant (log_panic).
  *
+ *	config_get_secret() reads a secret from NAME or from the file that
+ *	NAME_FILE names (both in the table; the file's trailing newlines are
+ *	dropped), so that a secret need not sit in the environment.
+ *
  *	config_print() writes NAME=value lines with secrets masked: "****"
  *	for a secret, and for a database URL only its password (both the
  *	user:password@ form and a password= keyword). Values left at their
@@ -114,6 +118,25 @@ const struct config_var config_vars[] = {
       "cutover-web: host:port of the status page, its JSON API, /metrics, /healthz and /readyz"
       " (port 0: any free one, logged)",
       NULL, "^([A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]):[0-9]{1,5}$" },
+    I("CUTOVER_WEB_MAX_BODY", "1048576", 4096, 67108864,
+      "cutover-web: largest request body of the alarm receivers (POST); larger: 413"),
+    S("CUTOVER_ALERTMANAGER_TOKEN", NULL, CONFIG_SECRET,
+      "cutover-web: the bearer token Alertmanager's webhook sends (http_config authorization)"),
+    S("CUTOVER_ALERTMANAGER_TOKEN_FILE", NULL, CONFIG_PUBLIC,
+      "cutover-web: a file holding CUTOVER_ALERTMANAGER_TOKEN instead"),
+    S("CUTOVER_ALERTMANAGER_USERNAME", NULL, CONFIG_PUBLIC,
+      "cutover-web: the user name of Alertmanager's basic auth (with _PASSWORD)"),
+    S("CUTOVER_ALERTMANAGER_PASSWORD", NULL, CONFIG_SECRET,
+      "cutover-web: the password of Alertmanager's basic auth"),
+    S("CUTOVER_ALERTMANAGER_PASSWORD_FILE", NULL, CONFIG_PUBLIC,
+      "cutover-web: a file holding CUTOVER_ALERTMANAGER_PASSWORD instead"),
+    { "CUTOVER_EVENTBRIDGE_API_KEY_HEADER", CONFIG_STRING, "x-api-key", 0, 0, CONFIG_PUBLIC,
+      "cutover-web: the header that carries EventBridge's API key (its connection's API key name)",
+      NULL, "^[A-Za-z0-9-]{1,64}$" },
+    S("CUTOVER_EVENTBRIDGE_API_KEY", NULL, CONFIG_SECRET,
+      "cutover-web: the API key EventBridge's API destination sends (its connection's API key value)"),
+    S("CUTOVER_EVENTBRIDGE_API_KEY_FILE", NULL, CONFIG_PUBLIC,
+      "cutover-web: a file holding CUTOVER_EVENTBRIDGE_API_KEY instead"),
     { "CUTOVER_METRICS_ADDR", CONFIG_STRING, NULL, 0, 0, CONFIG_PUBLIC,
       "host:port where the process serves GET /metrics (Prometheus) and /healthz; unset: none",
       NULL, "^([A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]):[0-9]{1,5}$" },
@@ -375,6 +398,58 @@ int config_get_bool(const char *name)
     if (value && config_parse_bool(value, &b) != 0)
         log_panic("config_get_bool: %s has a bad default", name);
     return b;
+}
+
+/* config_read_secret - the secret in the file path (var names it in
+ * errors), trailing newlines dropped; 0 or -1 with err (never the content) */
+static int config_read_secret(const char *var, const char *path, char *out, size_t out_len,
+                              char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    if (f == NULL) {
+        snprintf(err, err_len, "%s=%s: %s", var, path, strerror(errno));
+        return -1;
+    }
+    n = fread(out, 1, out_len, f);
+    fclose(f);
+    while (n > 0 && n < out_len && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        n--;
+    if (n == 0 || n >= out_len || memchr(out, '\0', n) != NULL) {
+        snprintf(err, err_len, "%s=%s: %s", var, path,
+                 n == 0 ? "the file is empty" : n >= out_len ? "longer than the longest secret"
+                                                            : "holds a NUL byte");
+        out[0] = '\0';
+        return -1;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+/* config_get_secret - a secret from name, or from the file name_FILE names */
+int config_get_secret(const char *name, char *out, size_t out_len, char *err, size_t err_len)
+{
+    char file_var[128];
+    const char *value = config_get(name), *path;
+
+    snprintf(file_var, sizeof(file_var), "%s_FILE", name);
+    path = config_get(file_var);
+    out[0] = '\0';
+    if (value && path) {
+        snprintf(err, err_len, "set %s or %s, not both", name, file_var);
+        return -1;
+    }
+    if (path)
+        return config_read_secret(file_var, path, out, out_len, err, err_len);
+    if (value == NULL)
+        return 1;
+    if (strlen(value) >= out_len) {
+        snprintf(err, err_len, "%s: longer than the longest secret", name);
+        return -1;
+    }
+    memcpy(out, value, strlen(value) + 1);
+    return 0;
 }
 
 /* config_copy - append up to n bytes of text to out, always terminated */

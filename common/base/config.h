@@ -20,6 +20,8 @@
 
 #include <stdio.h>
 
+#define CONFIG_SECRET_MAX 4096 /* longest secret config_get_secret reads */
+
 enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_BOOL };
 
 enum config_secret {
@@ -53,6 +55,12 @@ long config_get_int(const char *name);
 int config_get_bool(const char *name);
 void config_print(FILE *out);
 void config_usage(FILE *out); /* the table as help text */
+/* config_get_secret - the secret name holds, or the content of the file
+ * name_FILE names (trailing newlines dropped; both must be declared):
+ * 0 with out set, 1 when neither is set, -1 with err when both are set
+ * or the file cannot be read, is empty or too long (err never holds the
+ * secret) */
+int config_get_secret(const char *name, char *out, size_t out_len, char *err, size_t err_len);
 /* config_mask_url - copy url to out with its password replaced by "****" */
 void config_mask_url(const char *url, char *out, size_t out_len);
 void config_free(void);

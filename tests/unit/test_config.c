@@ -210,6 +210,84 @@ static void test_print_masks_secrets(void **state)
     free(text);
 }
 
+/* test_print_masks_receiver_secrets - the alarm receivers' secrets are
+ * masked; the files that hold them and the header name are not */
+static void test_print_masks_receiver_secrets(void **state)
+{
+    char err[256] = "";
+
+    (void)state;
+    setenv("CUTOVER_ALERTMANAGER_TOKEN", "am-token-1", 1);
+    setenv("CUTOVER_ALERTMANAGER_PASSWORD", "am-pw-2", 1);
+    setenv("CUTOVER_EVENTBRIDGE_API_KEY", "eb-key-3", 1);
+    setenv("CUTOVER_ALERTMANAGER_TOKEN_FILE", "/etc/cutover/am-token", 1);
+    assert_int_equal(config_load(err, sizeof(err)), 0);
+    char *text = print_config();
+    assert_null(strstr(text, "am-token-1"));
+    assert_null(strstr(text, "am-pw-2"));
+    assert_null(strstr(text, "eb-key-3"));
+    assert_non_null(strstr(text, "\nCUTOVER_ALERTMANAGER_TOKEN=****\n"));
+    assert_non_null(strstr(text, "\nCUTOVER_ALERTMANAGER_PASSWORD=****\n"));
+    assert_non_null(strstr(text, "\nCUTOVER_EVENTBRIDGE_API_KEY=****\n"));
+    assert_non_null(strstr(text, "\nCUTOVER_ALERTMANAGER_TOKEN_FILE=/etc/cutover/am-token\n"));
+    assert_non_null(strstr(text, "\nCUTOVER_EVENTBRIDGE_API_KEY_HEADER=x-api-key (default)\n"));
+    assert_non_null(strstr(text, "\nCUTOVER_WEB_MAX_BODY=1048576 (default)\n"));
+    free(text);
+    load_error("CUTOVER_WEB_MAX_BODY", "1024", "CUTOVER_WEB_MAX_BODY=1024: must be between 4096 and 67108864");
+    load_error("CUTOVER_EVENTBRIDGE_API_KEY_HEADER", "x api key",
+               "CUTOVER_EVENTBRIDGE_API_KEY_HEADER=x api key: must match ^[A-Za-z0-9-]{1,64}$");
+}
+
+/* secret_file - a temporary file holding text; its path in path */
+static void secret_file(char *path, size_t len, const char *text)
+{
+    int fd;
+
+    snprintf(path, len, "/tmp/test_config_secret.XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (int)strlen(text));
+    close(fd);
+}
+
+/* get_secret - load, then config_get_secret of the Alertmanager token */
+static int get_secret(char *out, size_t out_len, char *err, size_t err_len)
+{
+    assert_int_equal(config_load(err, err_len), 0);
+    return config_get_secret("CUTOVER_ALERTMANAGER_TOKEN", out, out_len, err, err_len);
+}
+
+/* test_get_secret - from the variable, from NAME_FILE (newline dropped),
+ * neither, both, and files that cannot serve; errors never hold it */
+static void test_get_secret(void **state)
+{
+    char path[64], out[CONFIG_SECRET_MAX], err[256] = "";
+
+    (void)state;
+    assert_int_equal(get_secret(out, sizeof(out), err, sizeof(err)), 1);
+    assert_string_equal(out, "");
+    setenv("CUTOVER_ALERTMANAGER_TOKEN", "from-env", 1);
+    assert_int_equal(get_secret(out, sizeof(out), err, sizeof(err)), 0);
+    assert_string_equal(out, "from-env");
+    secret_file(path, sizeof(path), "from-file\n");
+    setenv("CUTOVER_ALERTMANAGER_TOKEN_FILE", path, 1);
+    assert_int_equal(get_secret(out, sizeof(out), err, sizeof(err)), -1);
+    assert_string_equal(err, "set CUTOVER_ALERTMANAGER_TOKEN or CUTOVER_ALERTMANAGER_TOKEN_FILE, not both");
+    unsetenv("CUTOVER_ALERTMANAGER_TOKEN");
+    assert_int_equal(get_secret(out, sizeof(out), err, sizeof(err)), 0);
+    assert_string_equal(out, "from-file");
+    assert_int_equal(get_secret(out, 5, err, sizeof(err)), -1);
+    assert_null(strstr(err, "from"));
+    unlink(path);
+    secret_file(path, sizeof(path), "\n");
+    setenv("CUTOVER_ALERTMANAGER_TOKEN_FILE", path, 1);
+    assert_int_equal(get_secret(out, sizeof(out), err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "the file is empty"));
+    unlink(path);
+    assert_int_equal(get_secret(out, sizeof(out), err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "No such file"));
+}
+
 /* test_print_masks_conninfo - a password= keyword in a conninfo string */
 static void test_print_masks_conninfo(void **state)
 {
@@ -295,6 +373,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prefix_length, clean_env, clean_env),
         cmocka_unit_test_setup_teardown(test_bools, clean_env, clean_env),
         cmocka_unit_test_setup_teardown(test_print_masks_secrets, clean_env, clean_env),
+        cmocka_unit_test_setup_teardown(test_print_masks_receiver_secrets, clean_env, clean_env),
+        cmocka_unit_test_setup_teardown(test_get_secret, clean_env, clean_env),
         cmocka_unit_test_setup_teardown(test_print_masks_conninfo, clean_env, clean_env),
         cmocka_unit_test_setup_teardown(test_mask_url, clean_env, clean_env),
         cmocka_unit_test_setup_teardown(test_unknown_warns, clean_env, clean_env),
