@@ -32,6 +32,7 @@
 #include "io/event.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdarg.h>
@@ -595,6 +596,23 @@ int event_create(struct cloud_event *ev, const char *topic, const char *source,
         return -1;
     }
     return 0;
+}
+
+/* event_source_allowed - source matches one of the patterns (a JSON
+ * array of shell wildcards); no list means anyone may send */
+int event_source_allowed(const char *patterns, const char *source)
+{
+    cJSON *list = *patterns ? cJSON_Parse(patterns) : NULL;
+    const cJSON *pattern;
+    int allowed = !cJSON_IsArray(list);
+
+    cJSON_ArrayForEach(pattern, list)
+    {
+        if (cJSON_IsString(pattern) && fnmatch(pattern->valuestring, source, 0) == 0)
+            allowed = 1;
+    }
+    cJSON_Delete(list);
+    return allowed;
 }
 
 /* event_encode - the event in structured mode; caller frees */

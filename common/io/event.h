@@ -101,6 +101,11 @@ void cloudevent_free(struct cloud_event *ev);
  * the current time; takes ownership of data. */
 int event_create(struct cloud_event *ev, const char *topic, const char *source,
                  const char *subject, cJSON *data);
+/* event_source_allowed - whether source may publish under an environment's
+ * senders entry for a topic: patterns is that entry as JSON text (an
+ * array of shell wildcards; "" or "null": anyone may) */
+int event_source_allowed(const char *patterns, const char *source);
+
 /* event_encode - structured mode JSON; caller frees with free() */
 char *event_encode(const struct cloud_event *ev);
 

@@ -10,7 +10,6 @@
 #include "base/fault.h"
 #include "base/log.h"
 
-#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,23 +57,6 @@ static enum record_outcome record_transient(struct worker *w, struct event_error
     return RECORD_REJECT;
 }
 
-/* record_sender_allowed - source matches one of the patterns (a JSON
- * array of shell wildcards); no list means anyone may send */
-static int record_sender_allowed(const char *patterns, const char *source)
-{
-    cJSON *list = *patterns ? cJSON_Parse(patterns) : NULL;
-    const cJSON *pattern;
-    int allowed = list == NULL;
-
-    cJSON_ArrayForEach(pattern, list)
-    {
-        if (cJSON_IsString(pattern) && fnmatch(pattern->valuestring, source, 0) == 0)
-            allowed = 1;
-    }
-    cJSON_Delete(list);
-    return allowed;
-}
-
 /* record_check_environment - the subject names a known environment, and
  * the environment lets the event's source publish on this topic */
 static enum record_outcome record_check_environment(struct worker *w,
@@ -99,7 +81,7 @@ static enum record_outcome record_check_environment(struct worker *w,
         return record_transient(w, err);
     known = PQntuples(res) > 0;
     if (known && strcmp(PQgetvalue(res, 0, 0), "null") != 0)
-        allowed = record_sender_allowed(PQgetvalue(res, 0, 0), ev->source);
+        allowed = event_source_allowed(PQgetvalue(res, 0, 0), ev->source);
     PQclear(res);
     if (!known) {
         event_error_set(err, EVENT_UNKNOWN_ENVIRONMENT, "unknown environment \"%s\"", ev->subject);
