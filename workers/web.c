@@ -1,6 +1,7 @@
 /*
  * cutover-web - the HTTP process: the status page, the JSON API, health
- *               checks and the environments' metrics (common/web/web.h).
+ *               checks, the environments' metrics and the alarm receivers
+ *               (common/web/web.h).
  *
  * SYNOPSIS
  *	cutover-web [--check] [--help]
@@ -8,9 +9,10 @@
  * DESCRIPTION
  *	Listens on CUTOVER_WEB_ADDR (default 127.0.0.1:8080; port 0 takes a
  *	free one, which the "started" line tells) and reads PostgreSQL
- *	(CUTOVER_DATABASE_URL) only: it opens no Kafka connection, applies
- *	no migration and writes nothing. cutoverd runs it as the worker
- *	"web". SIGTERM or SIGINT: stop listening and exit 0. A database
+ *	(CUTOVER_DATABASE_URL). It applies the migrations at start, as the
+ *	workers do, and writes only what the alarm receivers received
+ *	(alarm_receipts and the outbox), which its own Kafka producer
+ *	publishes. cutoverd runs it as the worker "web". SIGTERM or SIGINT: stop listening and exit 0. A database
  *	unreachable at start is fatal after the configured attempts (the
  *	supervisor starts it again); one lost later makes the API answer 503
  *	until it is back. Like every process, it also serves its own
@@ -20,8 +22,10 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/share.h"
 #include "io/db.h"
 #include "io/httpd.h"
+#include "io/migrate.h"
 #include "web/web.h"
 
 #include <event2/event.h>
@@ -42,7 +46,8 @@ static void web_usage(FILE *out)
 {
     fprintf(out, "usage: cutover-web [--check] [--help]\n\n"
                  "Serves the status page, the JSON API (/api/v1/environments), /healthz,\n"
-                 "/readyz and /metrics on CUTOVER_WEB_ADDR; read-only.\n\n"
+                 "/readyz and /metrics on CUTOVER_WEB_ADDR, and the alarm receivers\n"
+                 "(POST /v1/alarms/alertmanager, /v1/alarms/eventbridge).\n\n"
                  "  -n, --check   validate the configuration, print it (secrets masked), exit\n"
                  "  -h, --help    this text\n\n"
                  "Configuration comes from the environment:\n");
@@ -78,7 +83,7 @@ static void web_signal_cb(evutil_socket_t sig, short what, void *arg)
 /* web_open - loop, signals, database and server; fatal when one fails */
 static void web_open(struct web_main *m)
 {
-    char err[512];
+    char err[512], dir[4096];
     const char *addr = config_get("CUTOVER_WEB_ADDR");
 
     if ((m->base = event_base_new()) == NULL)
@@ -91,6 +96,9 @@ static void web_open(struct web_main *m)
     signal(SIGPIPE, SIG_IGN); /* a client gone mid-answer is an error on write, not death */
     if ((m->db = db_connect(config_get("CUTOVER_DATABASE_URL"))) == NULL)
         log_fatal("database unreachable");
+    if (share_path("migrations", dir, sizeof(dir)) != 0
+        || migrate_run(m->db, dir, err, sizeof(err)) != 0)
+        log_fatal("migrations: %s", dir);
     if ((m->web = web_create(m->base, m->db, addr, err, sizeof(err))) == NULL)
         log_fatal("%s", err);
     log_info("started: serving on %s (port %d)", addr, web_port(m->web));

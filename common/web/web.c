@@ -18,6 +18,8 @@ static const struct httpd_route web_routes[] = {
     {"/metrics", httpd_metrics_cb, 0, HTTPD_GET},
     {"/api/v1/environments", web_environments_cb, 0, HTTPD_GET},
     {"/api/v1/environments/", web_environment_cb, 1, HTTPD_GET},
+    {"/v1/alarms/alertmanager", web_alertmanager_cb, 0, HTTPD_POST},
+    {"/v1/alarms/eventbridge", web_eventbridge_cb, 0, HTTPD_POST},
 };
 
 /* web_create - serve on addr, reading db */
@@ -35,10 +37,14 @@ struct web *web_create(struct event_base *base, struct db *db, const char *addr,
         snprintf(err, err_len, "database: %s", db_last_error(db));
         goto fail;
     }
+    if (web_alarms_start(w, base, err, err_len) != 0 || web_alertmanager_setup(w, err, err_len) != 0
+        || web_eventbridge_setup(w, err, err_len) != 0)
+        goto fail;
     w->httpd = httpd_create(base, addr, web_routes, sizeof(web_routes) / sizeof(web_routes[0]), w,
                             err, err_len);
     if (w->httpd == NULL)
         goto fail;
+    httpd_set_max_body(w->httpd, (size_t)config_get_int("CUTOVER_WEB_MAX_BODY"));
     web_metrics_start(w);
     return w;
 fail:
@@ -52,6 +58,7 @@ void web_free(struct web *w)
     if (w == NULL)
         return;
     httpd_free(w->httpd);
+    web_alarms_stop(w);
     free(w);
 }
 

@@ -1,6 +1,8 @@
 /*
  * web - cutover-web's HTTP side: the status page, the JSON API, health
- *       checks and the per-environment metrics, all read-only.
+ *       checks and the per-environment metrics, all read-only, and the
+ *       alarm receivers, which turn monitoring's webhooks into alarm-fired
+ *       events.
  *
  * SYNOPSIS
  *	struct web *w = web_create(base, db, config_get("CUTOVER_WEB_ADDR"),
@@ -10,8 +12,9 @@
  *	web_free(w);
  *
  * DESCRIPTION
- *	Routes (GET and HEAD only; anything else 405, unknown paths 404, with
- *	io/httpd.h's limits on headers, bodies and slow clients):
+ *	Routes (GET and HEAD unless said otherwise; other methods 405,
+ *	unknown paths 404, with io/httpd.h's limits on headers, bodies and
+ *	slow clients):
  *	  /                              the status page (index.html, app.js,
  *	                                 app.css: embedded, no external asset)
  *	  /api/v1/environments           {"environments": [status document...]}
@@ -25,10 +28,16 @@
  *	  /metrics                       the process's registry and, read from
  *	                                 PostgreSQL at each scrape, the
  *	                                 environments' gauges (web_metrics.c)
+ *	  POST /v1/alarms/alertmanager   Alertmanager's webhook (web_alertmanager.c)
+ *	  POST /v1/alarms/eventbridge    EventBridge's CloudWatch alarm state
+ *	                                 changes (web_eventbridge.c)
  *	The documents come from saga/status.h, the one source cutover status
- *	also reads. A database that stops answering makes the API and readyz
- *	answer 503 and is reconnected on a later request; healthz and the
- *	page keep working. The web never writes to the database.
+ *	also reads. A database that stops answering makes the API, readyz
+ *	and the receivers answer 503 and is reconnected on a later request;
+ *	healthz and the page keep working. The receivers are the only
+ *	writers: alarm receipts and the outbox, which cutover-web's own
+ *	producer publishes (web_alarms.c); POST bodies up to
+ *	CUTOVER_WEB_MAX_BODY.
  */
 #ifndef CUTOVER_WEB_H
 #define CUTOVER_WEB_H
@@ -40,7 +49,8 @@
 
 struct web;
 
-/* web_create - serve on addr, reading db (not taken); NULL with err */
+/* web_create - serve on addr with db (not taken); NULL with err (a
+ * receiver's secret that cannot be read, the Kafka producer, the address) */
 struct web *web_create(struct event_base *base, struct db *db, const char *addr, char *err,
                        size_t err_len);
 void web_free(struct web *w);
