@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # test_alarm_receivers - cutover-web's alarm receivers on the real stack with
 # the five workers and canaries on the local provider:
-# 1. without credentials configured both receivers answer 403; configured,
-#    a request without or with wrong credentials is 401, GET is 405;
+# 1. --check masks the receivers' secrets; a secret file that cannot be
+#    read stops cutover-web at start; without credentials configured both
+#    receivers answer 403; configured, a request without or with wrong
+#    credentials is 401, GET is 405, and no secret reaches the log;
 # 2. bad input: not JSON, not UTF-8, another Alertmanager version, missing
 #    members, another detail-type are 400, a body over CUTOVER_WEB_MAX_BODY
 #    413; nothing is published for any of them;
@@ -116,7 +118,24 @@ eb_payload "eb-1-$ENV" ALARM > "$TMP/eb-alarm.json"
 eb_payload "eb-2-$ENV" INSUFFICIENT_DATA > "$TMP/eb-insufficient.json"
 eb_payload "eb-3-$ENV" ALARM > "$TMP/eb-outage.json"
 
-# 1. credentials: none configured, then missing or wrong
+# 1. credentials: masked by --check, a secret file that cannot be read
+# refused at start; none configured, then missing or wrong
+# checked_config - cutover-web --check with the receivers' secrets set
+checked_config() {
+  CUTOVER_ALERTMANAGER_PASSWORD="$AM_PASSWORD" CUTOVER_EVENTBRIDGE_API_KEY="$EB_KEY" \
+    CUTOVER_ALERTMANAGER_TOKEN_FILE="$TMP/am-token" "$BIN/cutover-web" --check
+}
+check_eq "cutover-web --check masks the receivers' secrets, not the file's name" \
+  "CUTOVER_ALERTMANAGER_TOKEN_FILE=$TMP/am-token CUTOVER_ALERTMANAGER_PASSWORD=**** CUTOVER_EVENTBRIDGE_API_KEY=****" \
+  "$(checked_config | grep -E '^CUTOVER_(ALERTMANAGER_PASSWORD|EVENTBRIDGE_API_KEY|ALERTMANAGER_TOKEN_FILE)=' | paste -sd' ')"
+check "... and shows none of them" bash -c "! CUTOVER_ALERTMANAGER_TOKEN='$AM_TOKEN' '$BIN/cutover-web' --check | grep -qe '$AM_TOKEN' -e '$AM_PASSWORD' -e '$EB_KEY'"
+# unreadable_secret - cutover-web refuses to start when a secret file cannot be read
+unreadable_secret() {
+  ! CUTOVER_WEB_ADDR=127.0.0.1:0 CUTOVER_ALERTMANAGER_TOKEN_FILE="$TMP/no-such-file" \
+    timeout 60 "$BIN/cutover-web" 2> "$TMP/unreadable.log" &&
+    grep -q "CUTOVER_ALERTMANAGER_TOKEN_FILE=$TMP/no-such-file: No such file" "$TMP/unreadable.log"
+}
+check "a secret file that cannot be read: cutover-web refuses to start, naming it" unreadable_secret
 start_web || { not_ok "cutover-web starts without receiver credentials" "$(tail -3 "$WEB_LOG")"; finish; }
 check_eq "no credentials configured: Alertmanager's receiver refuses (403)" 403 \
   "$(am_post "$TMP/am-firing.json")"
