@@ -214,24 +214,31 @@ static void test_print_masks_secrets(void **state)
  * masked; the files that hold them and the header name are not */
 static void test_print_masks_receiver_secrets(void **state)
 {
-    char err[256] = "";
+    static const char *const given[][2] = {
+        {"CUTOVER_ALERTMANAGER_TOKEN", "am-token-1"},
+        {"CUTOVER_ALERTMANAGER_PASSWORD", "am-pw-2"},
+        {"CUTOVER_EVENTBRIDGE_API_KEY", "eb-key-3"},
+        {"CUTOVER_ALERTMANAGER_TOKEN_FILE", "/etc/cutover/am-token"},
+    };
+    static const char *const printed[] = {
+        "\nCUTOVER_ALERTMANAGER_TOKEN=****\n",
+        "\nCUTOVER_ALERTMANAGER_PASSWORD=****\n",
+        "\nCUTOVER_EVENTBRIDGE_API_KEY=****\n",
+        "\nCUTOVER_ALERTMANAGER_TOKEN_FILE=/etc/cutover/am-token\n",
+        "\nCUTOVER_EVENTBRIDGE_API_KEY_HEADER=x-api-key (default)\n",
+        "\nCUTOVER_WEB_MAX_BODY=1048576 (default)\n",
+    };
+    char err[256] = "", *text;
 
     (void)state;
-    setenv("CUTOVER_ALERTMANAGER_TOKEN", "am-token-1", 1);
-    setenv("CUTOVER_ALERTMANAGER_PASSWORD", "am-pw-2", 1);
-    setenv("CUTOVER_EVENTBRIDGE_API_KEY", "eb-key-3", 1);
-    setenv("CUTOVER_ALERTMANAGER_TOKEN_FILE", "/etc/cutover/am-token", 1);
+    for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
+        setenv(given[i][0], given[i][1], 1);
     assert_int_equal(config_load(err, sizeof(err)), 0);
-    char *text = print_config();
-    assert_null(strstr(text, "am-token-1"));
-    assert_null(strstr(text, "am-pw-2"));
-    assert_null(strstr(text, "eb-key-3"));
-    assert_non_null(strstr(text, "\nCUTOVER_ALERTMANAGER_TOKEN=****\n"));
-    assert_non_null(strstr(text, "\nCUTOVER_ALERTMANAGER_PASSWORD=****\n"));
-    assert_non_null(strstr(text, "\nCUTOVER_EVENTBRIDGE_API_KEY=****\n"));
-    assert_non_null(strstr(text, "\nCUTOVER_ALERTMANAGER_TOKEN_FILE=/etc/cutover/am-token\n"));
-    assert_non_null(strstr(text, "\nCUTOVER_EVENTBRIDGE_API_KEY_HEADER=x-api-key (default)\n"));
-    assert_non_null(strstr(text, "\nCUTOVER_WEB_MAX_BODY=1048576 (default)\n"));
+    text = print_config();
+    for (size_t i = 0; i < 3; i++)
+        assert_null(strstr(text, given[i][1]));
+    for (size_t i = 0; i < sizeof(printed) / sizeof(printed[0]); i++)
+        assert_non_null(strstr(text, printed[i]));
     free(text);
     load_error("CUTOVER_WEB_MAX_BODY", "1024", "CUTOVER_WEB_MAX_BODY=1024: must be between 4096 and 67108864");
     load_error("CUTOVER_EVENTBRIDGE_API_KEY_HEADER", "x api key",
