@@ -22,7 +22,7 @@ static const struct httpd_route web_routes[] = {
     {"/v1/alarms/eventbridge", web_eventbridge_cb, 0, HTTPD_POST},
 };
 
-/* web_create - serve on addr, reading db */
+/* web_create - serve on addr with db */
 struct web *web_create(struct event_base *base, struct db *db, const char *addr, char *err,
                        size_t err_len)
 {
@@ -40,6 +40,7 @@ struct web *web_create(struct event_base *base, struct db *db, const char *addr,
     if (web_alarms_start(w, base, err, err_len) != 0 || web_alertmanager_setup(w, err, err_len) != 0
         || web_eventbridge_setup(w, err, err_len) != 0)
         goto fail;
+    web_alarms_announce(w);
     w->httpd = httpd_create(base, addr, web_routes, sizeof(web_routes) / sizeof(web_routes[0]), w,
                             err, err_len);
     if (w->httpd == NULL)

@@ -152,6 +152,18 @@ int web_alarms_start(struct web *w, struct event_base *base, char *err, size_t e
     return 0;
 }
 
+/* web_alarms_announce - log which receivers take requests (after their set-up) */
+void web_alarms_announce(const struct web *w)
+{
+    const struct web_receiver *receivers[] = {&w->alertmanager, &w->eventbridge};
+
+    for (size_t i = 0; i < sizeof(receivers) / sizeof(receivers[0]); i++)
+        log_info("%s receiver: %s", receivers[i]->name,
+                 receivers[i]->credential_count
+                     ? "takes requests with its credentials"
+                     : "no credentials configured: every request is refused (403)");
+}
+
 /* web_receiver_free - forget a receiver's secrets */
 static void web_receiver_free(struct web_receiver *r)
 {

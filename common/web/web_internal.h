@@ -120,6 +120,8 @@ void web_eventbridge_cb(struct evhttp_request *req, const char *path, void *arg)
 /* web_alarms.c: what both receivers share */
 /* web_alarms_start - the producer, the outbox publisher and its sweeper; 0 or -1 */
 int web_alarms_start(struct web *w, struct event_base *base, char *err, size_t err_len);
+/* web_alarms_announce - log which receivers take requests (after their set-up) */
+void web_alarms_announce(const struct web *w);
 /* web_alarms_stop - flush what is in flight, free the receivers and the publisher */
 void web_alarms_stop(struct web *w);
 /* web_receiver_credential - let r take header "SCHEME secret" (scheme NULL:
