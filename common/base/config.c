@@ -137,6 +137,17 @@ const struct config_var config_vars[] = {
       "cutover-web: the API key EventBridge's API destination sends (its connection's API key value)"),
     S("CUTOVER_EVENTBRIDGE_API_KEY_FILE", NULL, CONFIG_PUBLIC,
       "cutover-web: a file holding CUTOVER_EVENTBRIDGE_API_KEY instead"),
+    S("CUTOVER_SNS_TOPICS", NULL, CONFIG_PUBLIC,
+      "cutover-web: the SNS TopicArns whose messages /v1/alarms/sns takes, comma-separated;"
+      " unset: every SNS message is refused (403)"),
+    S("CUTOVER_SNS_CERT_HOST_PATTERN", NULL, CONFIG_PUBLIC,
+      "cutover-web: the hosts SNS signing certificates may come from (a POSIX extended regular"
+      " expression); unset: ^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$"),
+    S("CUTOVER_SNS_CA_FILE", NULL, CONFIG_PUBLIC,
+      "cutover-web: the CA bundle that verifies the HTTPS fetches of SNS certificates and"
+      " subscription confirmations; unset: the system's"),
+    I("CUTOVER_SNS_MAX_AGE_S", "3600", 60, 86400,
+      "cutover-web: SNS messages older than this are refused as replays (SNS retries for at most an hour)"),
     { "CUTOVER_METRICS_ADDR", CONFIG_STRING, NULL, 0, 0, CONFIG_PUBLIC,
       "host:port where the process serves GET /metrics (Prometheus) and /healthz; unset: none",
       NULL, "^([A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]):[0-9]{1,5}$" },

@@ -20,6 +20,7 @@ static const struct httpd_route web_routes[] = {
     {"/api/v1/environments/", web_environment_cb, 1, HTTPD_GET},
     {"/v1/alarms/alertmanager", web_alertmanager_cb, 0, HTTPD_POST},
     {"/v1/alarms/eventbridge", web_eventbridge_cb, 0, HTTPD_POST},
+    {"/v1/alarms/sns", web_sns_cb, 0, HTTPD_POST},
 };
 
 /* web_create - serve on addr with db */
@@ -38,7 +39,7 @@ struct web *web_create(struct event_base *base, struct db *db, const char *addr,
         goto fail;
     }
     if (web_alarms_start(w, base, err, err_len) != 0 || web_alertmanager_setup(w, err, err_len) != 0
-        || web_eventbridge_setup(w, err, err_len) != 0)
+        || web_eventbridge_setup(w, err, err_len) != 0 || web_sns_setup(w, err, err_len) != 0)
         goto fail;
     web_alarms_announce(w);
     w->httpd = httpd_create(base, addr, web_routes, sizeof(web_routes) / sizeof(web_routes[0]), w,
@@ -60,6 +61,7 @@ void web_free(struct web *w)
         return;
     httpd_free(w->httpd);
     web_alarms_stop(w);
+    web_sns_stop(w);
     free(w);
 }
 

@@ -65,7 +65,7 @@ struct web_alarm_env {
 
 static const char *const web_receiver_outcome[] = {"receiver", "outcome"};
 static const char *const web_request_outcomes[] = {"accepted", "unauthorized", "not-configured",
-                                                   "bad-request", "unavailable"};
+                                                   "bad-request", "refused", "unavailable"};
 static const char *const web_alert_outcomes[] = {"published", "duplicate", "unmatched",
                                                  "not-allowed", "ignored"};
 
@@ -140,8 +140,10 @@ int web_alarms_start(struct web *w, struct event_base *base, char *err, size_t e
 
     w->alertmanager.name = "alertmanager";
     w->eventbridge.name = "eventbridge";
+    w->sns.name = "sns";
     web_metrics_zero(w->alertmanager.name);
     web_metrics_zero(w->eventbridge.name);
+    web_metrics_zero(w->sns.name);
     w->producer = kafka_producer_create(base, web_delivery_cb, w, err, err_len);
     if (w->producer == NULL)
         return -1;
@@ -162,6 +164,11 @@ void web_alarms_announce(const struct web *w)
                  receivers[i]->credential_count
                      ? "takes requests with its credentials"
                      : "no credentials configured: every request is refused (403)");
+    if (w->sns_policy.policy.topic_count > 0)
+        log_info("sns receiver: takes signed messages of %zu topic(s)",
+                 w->sns_policy.policy.topic_count);
+    else
+        log_info("sns receiver: no topics configured: every message is refused (403)");
 }
 
 /* web_receiver_free - forget a receiver's secrets */
@@ -271,7 +278,7 @@ static const char *web_peer(struct evhttp_request *req)
 }
 
 /* web_refuse - answer code with message: logged (never a secret) and counted */
-static void web_refuse(struct evhttp_request *req, const struct web_receiver *r, int code,
+void web_refuse(struct evhttp_request *req, const struct web_receiver *r, int code,
                        const char *outcome, const char *message)
 {
     log_warn("%s receiver: %d %s (from %s)", r->name, code, message, web_peer(req));
@@ -284,18 +291,31 @@ static void web_refuse(struct evhttp_request *req, const struct web_receiver *r,
     httpd_reply_error(req, code, message);
 }
 
-/* web_alarms_body - the request's body as JSON; NULL with err */
-static cJSON *web_alarms_body(struct evhttp_request *req, char *err, size_t err_len)
+/* web_alarms_raw_body - the request's body, UTF-8; NULL with err */
+const char *web_alarms_raw_body(struct evhttp_request *req, size_t *len, char *err,
+                                size_t err_len)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in);
-    const char *body = len ? (const char *)evbuffer_pullup(in, -1) : NULL;
-    cJSON *doc;
+    const char *body;
 
-    if (body == NULL || !event_utf8_valid(body, len)) {
+    *len = evbuffer_get_length(in);
+    body = *len ? (const char *)evbuffer_pullup(in, -1) : NULL;
+    if (body == NULL || !event_utf8_valid(body, *len)) {
         web_fail(err, err_len, body ? "the body is not UTF-8" : "the body is empty");
         return NULL;
     }
+    return body;
+}
+
+/* web_alarms_body - the request's body as JSON; NULL with err */
+static cJSON *web_alarms_body(struct evhttp_request *req, char *err, size_t err_len)
+{
+    size_t len;
+    const char *body = web_alarms_raw_body(req, &len, err, err_len);
+    cJSON *doc;
+
+    if (body == NULL)
+        return NULL;
     if ((doc = cJSON_ParseWithLength(body, len)) == NULL)
         web_fail(err, err_len, "the body is not JSON");
     return doc;
@@ -649,15 +669,41 @@ static void web_alarms_accept(struct evhttp_request *req, const struct web_recei
     cJSON_Delete(doc);
 }
 
+/* web_accept_message - a request that carried no alarm: 200 with a note */
+void web_accept_message(struct evhttp_request *req, const struct web_receiver *r,
+                        const char *note)
+{
+    cJSON *doc = cJSON_CreateObject();
+
+    web_count(web_metric_requests(), r->name, "accepted", 1);
+    cJSON_AddStringToObject(doc, "note", note);
+    httpd_reply_json(req, 200, doc);
+    cJSON_Delete(doc);
+}
+
+/* web_alarms_commit - write, publish, answer */
+void web_alarms_commit(struct web *w, struct evhttp_request *req, const struct web_receiver *r,
+                       struct web_alarm_batch *batch)
+{
+    struct web_tally tally = {0};
+    struct db *db;
+
+    if ((db = web_db(w)) == NULL || web_alarms_write(db, r, batch, &tally) != 0) {
+        web_refuse(req, r, 503, "unavailable", "database unavailable: try again");
+        return;
+    }
+    tally.ignored = batch->ignored;
+    outbox_publish(w->outbox);
+    web_alarms_accept(req, r, &tally);
+}
+
 /* web_alarms_receive - one request: credentials, body, parse, write, publish, answer */
 void web_alarms_receive(struct web *w, struct evhttp_request *req, const struct web_receiver *r)
 {
     struct web_alarm_batch batch = {0};
-    struct web_tally tally = {0};
     const char *why = NULL;
     char err[512];
     cJSON *doc = NULL;
-    struct db *db;
     int code = web_receiver_admit(req, r, &why);
 
     if (code != 0)
@@ -665,13 +711,8 @@ void web_alarms_receive(struct web *w, struct evhttp_request *req, const struct 
     else if ((doc = web_alarms_body(req, err, sizeof(err))) == NULL
              || r->parse(doc, &batch, err, sizeof(err)) != 0)
         web_refuse(req, r, 400, "bad-request", err);
-    else if ((db = web_db(w)) == NULL || web_alarms_write(db, r, &batch, &tally) != 0)
-        web_refuse(req, r, 503, "unavailable", "database unavailable: try again");
-    else {
-        tally.ignored = batch.ignored;
-        outbox_publish(w->outbox);
-        web_alarms_accept(req, r, &tally);
-    }
+    else
+        web_alarms_commit(w, req, r, &batch);
     web_alarm_batch_free(&batch);
     cJSON_Delete(doc);
 }

@@ -2,22 +2,24 @@
  * web_internal - what the files of web/ share: the state, the database
  *                access at the bottom (web_db.c), the handlers in the
  *                middle (web_api.c, web_page.c, web_metrics.c, and the
- *                alarm receivers web_alertmanager.c and web_eventbridge.c
- *                on their shared part, web_alarms.c) and the embedded
- *                assets (web_assets.c, generated).
+ *                alarm receivers web_alertmanager.c, web_eventbridge.c
+ *                and web_sns.c on their shared part, web_alarms.c) and
+ *                the embedded assets (web_assets.c, generated).
  *
  * DESCRIPTION
  *	Inside the folder the arrows go web.c -> web_api.c, web_page.c,
- *	web_metrics.c, web_alertmanager.c, web_eventbridge.c; the two
- *	receivers -> web_alarms.c (credentials, the receipts and outbox
- *	transaction, environment matching, the Kafka producer and outbox
- *	publisher); all -> web_db.c, web_assets.c; none back.
+ *	web_metrics.c, web_alertmanager.c, web_eventbridge.c, web_sns.c;
+ *	the three receivers -> web_alarms.c (credentials, the receipts and
+ *	outbox transaction, environment matching, the Kafka producer and
+ *	outbox publisher); web_sns.c -> sns.c (verification) -> sns_cert.c;
+ *	all -> web_db.c, web_assets.c; none back.
  */
 #ifndef CUTOVER_WEB_INTERNAL_H
 #define CUTOVER_WEB_INTERNAL_H
 
 #include "base/config.h"
 #include "io/httpd.h"
+#include "web/sns.h"
 #include "io/kafka.h"
 #include "io/outbox.h"
 #include "saga/status.h"
@@ -75,6 +77,14 @@ struct web_receiver {
     size_t credential_count; /* 0: not configured, every request refused */
 };
 
+/* The SNS receiver's policy (web_sns.c): the topics it takes, and where
+ * signing certificates may come from. */
+struct web_sns {
+    char *topics_text;        /* CUTOVER_SNS_TOPICS, split in place */
+    const char **topics;
+    struct sns_policy policy; /* topic_count 0: every message refused */
+};
+
 struct web {
     struct httpd *httpd;
     struct db *db;
@@ -84,7 +94,8 @@ struct web {
     struct kafka_producer *producer;   /* the alarms' events, through the outbox */
     struct outbox *outbox;
     struct event *ev_sweep;            /* republishes what is committed and unsent */
-    struct web_receiver alertmanager, eventbridge;
+    struct web_receiver alertmanager, eventbridge, sns;
+    struct web_sns sns_policy;
 };
 
 /* web_db - the database, reconnected (one attempt a second at most) when
@@ -117,7 +128,12 @@ int web_eventbridge_parse(const cJSON *doc, struct web_alarm_batch *batch, char 
                           size_t err_len);
 void web_eventbridge_cb(struct evhttp_request *req, const char *path, void *arg);
 
-/* web_alarms.c: what both receivers share */
+/* web_sns.c: POST /v1/alarms/sns (Amazon SNS, signature-verified) */
+int web_sns_setup(struct web *w, char *err, size_t err_len);
+void web_sns_stop(struct web *w);
+void web_sns_cb(struct evhttp_request *req, const char *path, void *arg);
+
+/* web_alarms.c: what the receivers share */
 /* web_alarms_start - the producer, the outbox publisher and its sweeper; 0 or -1 */
 int web_alarms_start(struct web *w, struct event_base *base, char *err, size_t err_len);
 /* web_alarms_announce - log which receivers take requests (after their set-up) */
@@ -131,6 +147,20 @@ void web_receiver_credential(struct web_receiver *r, const char *header, const c
 /* web_alarms_receive - one request to receiver r: credentials, body, parse,
  * the receipts and events in one transaction, publish, answer */
 void web_alarms_receive(struct web *w, struct evhttp_request *req, const struct web_receiver *r);
+/* web_alarms_commit - a batch read from an admitted request: the receipts
+ * and events in one transaction, publish, answer (503 while the database fails) */
+void web_alarms_commit(struct web *w, struct evhttp_request *req, const struct web_receiver *r,
+                       struct web_alarm_batch *batch);
+/* web_alarms_raw_body - the request's body, UTF-8 (*len set); NULL with err */
+const char *web_alarms_raw_body(struct evhttp_request *req, size_t *len, char *err,
+                                size_t err_len);
+/* web_refuse - answer code with message: logged (never a secret) and counted
+ * under outcome (one of the receivers' request outcomes) */
+void web_refuse(struct evhttp_request *req, const struct web_receiver *r, int code,
+                const char *outcome, const char *message);
+/* web_accept_message - a request that carried no alarm: 200 with a note, counted accepted */
+void web_accept_message(struct evhttp_request *req, const struct web_receiver *r,
+                        const char *note);
 /* web_alarm_add - the batch's next alarm (zeroed); NULL with err past WEB_ALARMS_MAX */
 struct web_alarm *web_alarm_add(struct web_alarm_batch *batch, char *err, size_t err_len);
 /* web_alarm_own - the batch takes item (freed with it); 0, or -1 with item freed */

@@ -13,72 +13,16 @@
 # that URL fetched for the valid message only, and nothing fetched for a
 # refused certificate URL. No dev stack, no network.
 source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/sns_lib.sh"
 
 PROBE=$TOP/$BUILD/tests/sns_probe
-DATA=$TOP/$BUILD/tests/data/sns
+DATA=$SNS_DATA
 TOPIC=arn:aws:sns:eu-west-1:123456789012:cutover-alarms
 if [ ! -x "$PROBE" ]; then
   not_ok "sns_probe is built" "$PROBE is missing (make)"
   exit 1
 fi
 WORK=$(mktemp -d "$LOGDIR/sns.XXXXXX")
-mkdir -p "$WORK/www"
-cp "$DATA/test-signing.pem" "$WORK/www/signing.pem"
-cp "$DATA/test-signing-expired.pem" "$WORK/www/expired.pem"
-echo '<ConfirmSubscriptionResponse/>' > "$WORK/www/confirm"
-
-# serve - the HTTPS server: a free port written to WORK/port once bound; access log on stderr
-serve() {
-  exec python3 - "$WORK/www" "$WORK/port" "$DATA/test-server.pem" "$DATA/test-server.key" <<'PY'
-import functools, http.server, os, ssl, sys
-root, port_file, cert, key = sys.argv[1:5]
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
-server = http.server.HTTPServer(("127.0.0.1", 0), handler)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-server.socket = ctx.wrap_socket(server.socket, server_side=True)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-os.rename(port_file + ".tmp", port_file)
-server.serve_forever()
-PY
-}
-
-# sign TYPE VERSION KEY [NAME=VALUE...] - a message signed as SNS signs it, as JSON on stdout;
-# NAME=VALUE sets a field before signing, NAME:=VALUE after (tampering)
-sign() {
-  python3 - "$@" <<'PY'
-import base64, json, subprocess, sys, time
-kind, version, key = sys.argv[1:4]
-now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-m = {"Type": kind, "MessageId": "0b7a4c6e-1111-4000-8000-%012d" % (time.time_ns() % 10**12),
-     "TopicArn": "TOPIC", "Message": "hello", "Timestamp": now}
-if kind == "Notification":
-    m["Subject"] = "cutover test"
-else:
-    m["Token"] = "good"
-    m["SubscribeURL"] = "BASE/confirm?Action=ConfirmSubscription&Token=good"
-after = {}
-for arg in sys.argv[4:]:
-    if ":=" in arg:
-        name, value = arg.split(":=", 1)
-        after[name] = value
-    else:
-        name, value = arg.split("=", 1)
-        m[name] = value
-keys = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
-if kind != "Notification":
-    keys = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
-text = "".join("%s\n%s\n" % (k, m[k]) for k in keys if k in m)
-digest = "-sha1" if version == "1" else "-sha256"
-sig = subprocess.run(["openssl", "dgst", digest, "-sign", key], input=text.encode(),
-                     capture_output=True, check=True).stdout
-m["SignatureVersion"] = version
-m["Signature"] = base64.b64encode(sig).decode()
-m.update(after)
-print(json.dumps(m))
-PY
-}
 
 # probe FILE [OPTIONS...] - sns_probe with the test's policy; its stdout
 probe() {
@@ -87,15 +31,6 @@ probe() {
   "$PROBE" -c "$DATA/test-ca.pem" -H '^localhost$' -t "$TOPIC" "$@" "$file" 2>> "$WORK/probe.err"
 }
 
-# signed NAME TYPE VERSION KEY [FIELDS...] - sign into WORK/NAME.json, for the test's topic
-# and certificate URL unless TOPIC_OVERRIDE or CERT_URL say otherwise; prints the path
-signed() {
-  local file=$WORK/$1.json
-  shift
-  sign "$@" "TopicArn=${TOPIC_OVERRIDE:-$TOPIC}" "SigningCertURL=${CERT_URL:-$BASE/signing.pem}" \
-    > "$file"
-  echo "$file"
-}
 
 # case_is NAME EXPECTED TYPE VERSION KEY [FIELDS...] - sign, verify, compare the first line
 case_is() {
@@ -104,17 +39,11 @@ case_is() {
   check_eq "$name" "$want" "$(probe "$(signed "${name// /-}" "$@")" | head -1)"
 }
 
-# requests PATTERN - how many access log lines match
-requests() { grep -c -- "$1" "$WORK/access.log" || true; }
-
-serve 2> "$WORK/access.log" &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; stop_workers' EXIT
-if ! wait_for 20 test -s "$WORK/port"; then
+trap 'kill $SNS_SERVER 2>/dev/null; wait $SNS_SERVER 2>/dev/null; stop_workers' EXIT
+if ! sns_server_start; then
   not_ok "the HTTPS server starts" "$(cat "$WORK/access.log")"
   exit 1
 fi
-BASE=https://localhost:$(cat "$WORK/port")
 KEY=$DATA/test-signing.key
 OTHER=$DATA/test-other.key
 ALARM='{"AlarmName":"shop-5xx","NewStateValue":"ALARM","NewStateReason":"Threshold Crossed",
@@ -133,12 +62,12 @@ TOPIC_OVERRIDE=arn:aws:sns:eu-west-1:123456789012:other \
 CERT_URL=$BASE/expired.pem \
   case_is "expired certificate refused" cert-fetch-failed Notification 1 "$KEY"
 
-before=$(requests 'GET /')
+before=$(sns_requests 'GET /')
 CERT_URL=https://127.0.0.1:$(cat "$WORK/port")/signing.pem \
   case_is "certificate on another host refused" cert-url-refused Notification 1 "$KEY"
 CERT_URL=${BASE/https/http}/signing.pem \
   case_is "http certificate URL refused" cert-url-refused Notification 1 "$KEY"
-check_eq "refused certificate URLs are not fetched" "$before" "$(requests 'GET /')"
+check_eq "refused certificate URLs are not fetched" "$before" "$(sns_requests 'GET /')"
 
 check_eq "untrusted server (no test CA) refused" cert-fetch-failed \
   "$("$PROBE" -H '^localhost$' -t "$TOPIC" "$(signed plain Notification 1 "$KEY")" \
@@ -153,8 +82,8 @@ not confirmed" "$(probe "$forged" -C)"
 check_eq "valid confirmation confirmed" "ok
 confirmed" "$(probe "$confirm" -C)"
 check_eq "SubscribeURL fetched once for the valid confirmation" 1 \
-  "$(requests '"GET /confirm?Action=ConfirmSubscription&Token=good HTTP/1.1" 200')"
-check_eq "SubscribeURL never fetched for the forged one" 0 "$(requests 'Token=forged')"
+  "$(sns_requests '"GET /confirm?Action=ConfirmSubscription&Token=good HTTP/1.1" 200')"
+check_eq "SubscribeURL never fetched for the forged one" 0 "$(sns_requests 'Token=forged')"
 
 # valgrind and a sanitizer build (make sanitize) do not mix: that build checks itself
 if grep -q __asan_init "$PROBE"; then
