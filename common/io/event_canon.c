@@ -234,16 +234,28 @@ static int canon_has_nul_escape(const char *json, size_t len)
     return 0;
 }
 
+/* canon_only_space - 1 when the n bytes at p are JSON whitespace */
+static int canon_only_space(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+            return 0;
+    return 1;
+}
+
 /* event_canon - parse json, check it, write its canonical form */
 int event_canon(const char *json, size_t len, struct buf *out, char *err, size_t err_len)
 {
     struct canon c = { out, err, err_len };
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, NULL, 1);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
     int rc;
 
     if (!root)
         return canon_fail(&c, "event is not JSON");
-    if (!cJSON_IsObject(root))
+    if (!canon_only_space(end, (size_t)(json + len - end)))
+        rc = canon_fail(&c, "event has bytes after its JSON");
+    else if (!cJSON_IsObject(root))
         rc = canon_fail(&c, "event is not a JSON object");
     else if (canon_has_nul_escape(json, len))
         rc = canon_fail(&c, "a string has the escape \\u0000");
