@@ -523,7 +523,9 @@ static void mutate_span(struct buf *blob, size_t at, size_t span, int remove)
     if (at + span > blob->len)
         return;
     if (!remove) {
-        assert_int_equal(buf_append(blob, blob->data + at, span), 0);
+        char copy[16]; /* appending may move the buffer the span is in */
+        memcpy(copy, blob->data + at, span);
+        assert_int_equal(buf_append(blob, copy, span), 0);
         return;
     }
     memmove(blob->data + at, blob->data + at + span, blob->len - at - span);
