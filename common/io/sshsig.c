@@ -140,6 +140,16 @@ static long sshsig_allowed_index(const unsigned char *blob, size_t len,
     return -1;
 }
 
+/* sshsig_key_not_allowed - the refusal, naming the signing key by its fingerprint */
+static enum sshsig_status sshsig_key_not_allowed(const struct sshsig_parsed *p, char *err,
+                                                 size_t err_len)
+{
+    char fp[SSHSIG_FINGERPRINT_MAX];
+
+    sshsig_blob_fingerprint(p->key_blob, p->key_len, fp, sizeof(fp));
+    return sshsig_fail(err, err_len, SSHSIG_KEY_NOT_ALLOWED, "signing key %s is not allowed", fp);
+}
+
 /* sshsig_check - a parsed blob against the namespace, the allowed keys and msg */
 static enum sshsig_status sshsig_check(const struct sshsig_parsed *p, const unsigned char *msg,
                                        size_t len, const char *ns,
@@ -153,7 +163,7 @@ static enum sshsig_status sshsig_check(const struct sshsig_parsed *p, const unsi
     if (strcmp(p->ns, ns) != 0)
         return sshsig_fail(err, err_len, SSHSIG_WRONG_NAMESPACE, "signature is for another namespace");
     if (i < 0)
-        return sshsig_fail(err, err_len, SSHSIG_KEY_NOT_ALLOWED, "signing key is not allowed");
+        return sshsig_key_not_allowed(p, err, err_len);
     buf_init(&data, SSHSIG_NAMESPACE_MAX + 128);
     if (sshsig_signed_data(&data, p->ns, p->hash, msg, len) != 0)
         status = sshsig_fail(err, err_len, SSHSIG_SYSTEM, "cannot hash the message");

@@ -29,6 +29,9 @@ EVP_PKEY *sshsig_pkey_from_params(const char *type, int selection, OSSL_PARAM_BL
 EVP_PKEY *sshsig_rsa_from_numbers(const char *const names[], BIGNUM *const numbers[],
                                   size_t count, int selection);
 
+/* sshsig_blob_fingerprint - the fingerprint of a key's wire form, parsed or not */
+void sshsig_blob_fingerprint(const unsigned char *blob, size_t len, char *out, size_t out_len);
+
 /* sshsig_key_verify_signature - check an SSH signature (string algorithm, string blob)
  * of data by key; the algorithm must be one this key type may use */
 enum sshsig_status sshsig_key_verify_signature(const struct sshsig_key *key,

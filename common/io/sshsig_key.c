@@ -298,18 +298,24 @@ const char *sshsig_key_type_name(const struct sshsig_key *key)
     return "unknown";
 }
 
-/* sshsig_key_fingerprint - "SHA256:" and the unpadded base64 of SHA-256(blob), as OpenSSH prints */
-void sshsig_key_fingerprint(const struct sshsig_key *key, char *out, size_t out_len)
+/* sshsig_blob_fingerprint - "SHA256:" and the unpadded base64 of SHA-256(blob), as OpenSSH prints */
+void sshsig_blob_fingerprint(const unsigned char *blob, size_t len, char *out, size_t out_len)
 {
     unsigned char digest[32], text[48];
     unsigned int digest_len = 0;
     int n = 0;
 
-    if (EVP_Digest(key->blob, key->blob_len, digest, &digest_len, EVP_sha256(), NULL) == 1)
+    if (EVP_Digest(blob, len, digest, &digest_len, EVP_sha256(), NULL) == 1)
         n = EVP_EncodeBlock(text, digest, (int)digest_len);
     while (n > 0 && text[n - 1] == '=')
         n--;
     snprintf(out, out_len, "SHA256:%.*s", n, (const char *)text);
+}
+
+/* sshsig_key_fingerprint - the fingerprint of the key's wire form */
+void sshsig_key_fingerprint(const struct sshsig_key *key, char *out, size_t out_len)
+{
+    sshsig_blob_fingerprint(key->blob, key->blob_len, out, out_len);
 }
 
 /* sshsig_key_signature_algorithm - the table's first algorithm for key's type, and its digest */

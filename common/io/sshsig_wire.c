@@ -213,6 +213,7 @@ unsigned char *ssh_base64_decode(const char *text, size_t len, size_t cap, size_
     pad = ssh_base64_strip(text, len, chars, &n);
     if (pad >= 0 && n / 4 * 3 - (size_t)pad <= cap && (out = malloc(n / 4 * 3 + 1)) != NULL)
         *out_len = ssh_base64_quads(chars, n, pad, out);
+    OPENSSL_cleanse(chars, len); /* the text may be a private key */
     free(chars);
     return out;
 }

@@ -54,7 +54,8 @@ int ssh_put_cstring(struct buf *b, const char *s);
 int ssh_put_mpint(struct buf *b, const unsigned char *s, size_t len);
 
 /* ssh_base64_decode - base64 text (whitespace between characters allowed) into a new
- * buffer of at most cap bytes; the caller frees it. NULL when not base64 or too long. */
+ * buffer of at most cap bytes; the caller frees it (and wipes it first when it is a
+ * secret: the scratch copy made here is wiped). NULL when not base64 or too long. */
 unsigned char *ssh_base64_decode(const char *text, size_t len, size_t cap, size_t *out_len);
 /* ssh_dearmor - the decoded base64 between a first line begin and a line end (only
  * whitespace may follow it), as OpenSSH writes signatures and private keys; NULL if not */

@@ -388,6 +388,7 @@ static void test_other_namespace(void **state)
 static void test_key_not_allowed(void **state)
 {
     struct sshsig_key other;
+    char err[256];
 
     (void)state;
     load_key(other_key_line, &other);
@@ -398,6 +399,10 @@ static void test_key_not_allowed(void **state)
         assert_int_equal(verify(MESSAGE, strlen(MESSAGE), sig, strlen(sig), NS, keys, 0),
                          SSHSIG_KEY_NOT_ALLOWED);
     }
+    assert_int_equal(sshsig_verify((const unsigned char *)MESSAGE, strlen(MESSAGE), vectors[0].sig,
+                                   strlen(vectors[0].sig), NS, &other, 1, NULL, err, sizeof(err)),
+                     SSHSIG_KEY_NOT_ALLOWED);
+    assert_non_null(strstr(err, vectors[0].fingerprint)); /* the refusal names the signer */
     assert_false(sshsig_key_equal(&other, &keys[0]));
     assert_true(sshsig_key_equal(&keys[0], &keys[0]));
     sshsig_key_free(&other);
