@@ -48,6 +48,7 @@ static int probe_read(const char *path, struct buf *b)
     buf_init(b, PROBE_MAX_FILE);
     if (!f)
         return -1;
+    rc = buf_append(b, "", 0); /* an empty file is an empty string */
     while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
         rc = buf_append(b, chunk, n);
     if (f != stdin)
