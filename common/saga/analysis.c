@@ -212,6 +212,10 @@ static enum analysis_verdict analysis_progress(struct saga_ctx *ctx, const struc
     char err[256];
     int passed = 1, inconclusive = 0;
 
+    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r->spec, "metrics")) == 0) {
+        snprintf(end->reason, sizeof(end->reason), "the step's analysis names no metric");
+        return ANALYSIS_INCONCLUSIVE;
+    }
     cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(r->spec, "metrics")) {
         if (analysis_metric_parse(item, r->env, &m, err, sizeof(err)) != 0) {
             snprintf(end->reason, sizeof(end->reason), "bad analysis: %s", err);
