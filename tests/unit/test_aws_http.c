@@ -1,7 +1,7 @@
 /*
  * test_aws_http - signed AWS calls: endpoints, the Query and JSON helpers,
  *	error parsing and messages, retries (which, how many, within the
- *	timeout), the XML helper.
+ *	timeout), the XML helper, a CloudWatch GetMetricData call.
  *
  * DESCRIPTION
  *	AWS endpoints cannot be reached here; a stand-in, the fake server of
@@ -25,6 +25,7 @@
 
 #include "base/config.h"
 #include "base/log.h"
+#include "provider/aws/aws_cloudwatch.h"
 #include "provider/aws/aws_http.h"
 #include "provider/aws/aws_xml.h"
 
@@ -221,6 +222,43 @@ static void test_retry_then_success(void **state)
     fake_http_stop(&s);
 }
 
+/* test_cloudwatch_call - GetMetricData signed for "monitoring", throttling retried, value read */
+static void test_cloudwatch_call(void **state)
+{
+    static const struct answer script[] = {
+        { 400, "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+               "<Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId>"
+               "</ErrorResponse>" },
+        { 200, "<GetMetricDataResponse><GetMetricDataResult><MetricDataResults><member>"
+               "<Id>result</Id><StatusCode>Complete</StatusCode><Values><member>7.0</member>"
+               "</Values></member></MetricDataResults></GetMetricDataResult>"
+               "</GetMetricDataResponse>" },
+        { 400, "<ErrorResponse><Error><Code>InvalidParameterValue</Code><Message>bad stat</Message>"
+               "</Error><RequestId>r-3</RequestId></ErrorResponse>" },
+    };
+    struct aws_cloudwatch_query q = {
+        .period = 60, .start = 1796373600, .end = 1796373660, .metric_count = 1,
+        .metrics = {{ .namespace_name = "AWS/ApplicationELB", .metric_name = "RequestCount",
+                      .stat = "Sum" }}};
+    struct fake_http s = server_start(script, 3);
+    struct aws_client *c = client_for(&s);
+    char detail[256];
+    double v = 0;
+
+    (void)state;
+    assert_int_equal(aws_cloudwatch_value(c, &q, &v, detail, sizeof(detail)), AWS_CLOUDWATCH_VALUE);
+    assert_true(v == 7.0);
+    assert_int_equal(aws_cloudwatch_value(c, &q, &v, detail, sizeof(detail)), AWS_CLOUDWATCH_ERROR);
+    assert_string_equal(detail, "GetMetricData: InvalidParameterValue: bad stat (request id r-3)");
+    char *log = server_log();
+    assert_non_null(strstr(log, "/eu-west-1/monitoring/aws4_request, "));
+    assert_non_null(strstr(log, "\r\n\r\nAction=GetMetricData&Version=2010-08-01&"
+                                "MetricDataQueries.member.1.Id=result&"));
+    free(log);
+    aws_client_free(c);
+    fake_http_stop(&s);
+}
+
 /* test_attempts_used_up - CUTOVER_AWS_MAX_ATTEMPTS bounds the tries */
 static void test_attempts_used_up(void **state)
 {
@@ -345,6 +383,7 @@ int main(void)
         cmocka_unit_test_setup(test_query_call, setup),
         cmocka_unit_test_setup(test_json_call, setup),
         cmocka_unit_test_setup(test_retry_then_success, setup),
+        cmocka_unit_test_setup(test_cloudwatch_call, setup),
         cmocka_unit_test_setup(test_attempts_used_up, setup),
         cmocka_unit_test_setup(test_connection_refused, setup),
         cmocka_unit_test_setup(test_timeout_bounds_call, setup),

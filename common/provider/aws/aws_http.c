@@ -69,6 +69,7 @@ static const struct {
     [AWS_SERVICE_CODEDEPLOY] = { "codedeploy", "CODEDEPLOY", 0 },
     [AWS_SERVICE_CLOUDFRONT] = { "cloudfront", "CLOUDFRONT", 1 },
     [AWS_SERVICE_S3] = { "s3", "S3", 0 },
+    [AWS_SERVICE_CLOUDWATCH] = { "monitoring", "CLOUDWATCH", 0 },
 };
 
 /* Error codes the SDK's standard mode retries. */
@@ -439,6 +440,18 @@ static int aws_http_put_param(struct buf *b, const char *name, const char *value
     return sigv4_uri_encode(b, value ? value : "", value ? strlen(value) : 0, 0);
 }
 
+/* aws_query_encode - "Action=...&Version=..." and the parameters, in order, encoded */
+int aws_query_encode(struct buf *body, const char *action, const char *version,
+                     const struct aws_param *params, size_t param_count)
+{
+    int bad = aws_http_put_param(body, "Action", action, 1) |
+              aws_http_put_param(body, "Version", version, 0);
+
+    for (size_t i = 0; i < param_count; i++)
+        bad |= aws_http_put_param(body, params[i].name, params[i].value, 0);
+    return bad ? -1 : 0;
+}
+
 /* aws_client_query - Query API: a form-encoded POST / */
 int aws_client_query(struct aws_client *c, enum aws_service svc, const char *action,
                      const char *version, const struct aws_param *params, size_t param_count,
@@ -448,14 +461,10 @@ int aws_client_query(struct aws_client *c, enum aws_service svc, const char *act
         { "Content-Type", "application/x-www-form-urlencoded; charset=utf-8" },
     };
     struct buf body;
-    int bad, result;
+    int result;
 
     buf_init(&body, AWS_HTTP_MAX_QUERY_BODY);
-    bad = aws_http_put_param(&body, "Action", action, 1) |
-          aws_http_put_param(&body, "Version", version, 0);
-    for (size_t i = 0; i < param_count; i++)
-        bad |= aws_http_put_param(&body, params[i].name, params[i].value, 0);
-    if (bad) {
+    if (aws_query_encode(&body, action, version, params, param_count) != 0) {
         memset(resp, 0, sizeof(*resp));
         buf_init(&resp->body, AWS_HTTP_MAX_BODY);
         aws_http_set_error(&resp->error, "RequestError", "request over the size cap");

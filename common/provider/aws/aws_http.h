@@ -16,10 +16,11 @@
  *
  * DESCRIPTION
  *	Endpoints: https://<host>/ with host elasticloadbalancing.<region>.
- *	amazonaws.com, autoscaling..., codedeploy..., s3..., and
+ *	amazonaws.com, autoscaling..., codedeploy..., s3..., monitoring...
+ *	(CloudWatch), and
  *	cloudfront.amazonaws.com (global, signed for us-east-1); .amazonaws.com.cn
  *	in the cn- regions. CUTOVER_AWS_ENDPOINT_URL_<SERVICE> (ELBV2,
- *	AUTOSCALING, CODEDEPLOY, CLOUDFRONT, S3) overrides one service,
+ *	AUTOSCALING, CODEDEPLOY, CLOUDFRONT, S3, CLOUDWATCH) overrides one service,
  *	CUTOVER_AWS_ENDPOINT_URL all of them (e.g. a moto server).
  *
  *	One call takes at most CUTOVER_AWS_TIMEOUT_MS in all, retries and
@@ -52,6 +53,7 @@ enum aws_service {
     AWS_SERVICE_CODEDEPLOY,
     AWS_SERVICE_CLOUDFRONT,
     AWS_SERVICE_S3,
+    AWS_SERVICE_CLOUDWATCH,
 };
 
 struct aws_error {
@@ -90,6 +92,9 @@ int aws_client_request(struct aws_client *c, enum aws_service svc, const char *m
 int aws_client_query(struct aws_client *c, enum aws_service svc, const char *action,
                      const char *version, const struct aws_param *params, size_t param_count,
                      struct aws_response *resp, char *err, size_t err_len);
+/* aws_query_encode - a Query API form body: Action=...&Version=...&params, each encoded */
+int aws_query_encode(struct buf *body, const char *action, const char *version,
+                     const struct aws_param *params, size_t param_count);
 /* aws_client_json - JSON 1.1 API: POST / with X-Amz-Target */
 int aws_client_json(struct aws_client *c, enum aws_service svc, const char *target,
                     const char *json, struct aws_response *resp, char *err, size_t err_len);

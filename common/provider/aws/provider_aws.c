@@ -56,9 +56,9 @@ static const cJSON *cfg_find(const cJSON *obj, const char *path)
     return obj;
 }
 
-/* cfg_str - a string member; def when absent (NULL def: required) */
-static int cfg_str(const cJSON *aws, const char *path, const char *def, char *out,
-                   size_t out_len, char *err, size_t err_len)
+/* aws_cfg_str - a string member; def when absent (NULL def: required) */
+int aws_cfg_str(const cJSON *aws, const char *path, const char *def, char *out, size_t out_len,
+                char *err, size_t err_len)
 {
     const cJSON *item = cfg_find(aws, path);
     const char *v = cJSON_IsString(item) ? item->valuestring : def;
@@ -99,13 +99,13 @@ static int cfg_parse_colors(const cJSON *aws, struct aws_provider *p, char *err,
 
     for (int c = 0; c < 2; c++) {
         snprintf(path, sizeof(path), "target_groups/%s", color[c]);
-        if (cfg_str(aws, path, NULL, p->target_group[c], AWS_ARN_MAX, err, err_len) != 0)
+        if (aws_cfg_str(aws, path, NULL, p->target_group[c], AWS_ARN_MAX, err, err_len) != 0)
             return -1;
         snprintf(path, sizeof(path), "auto_scaling_groups/%s", color[c]);
-        if (cfg_str(aws, path, NULL, p->asg[c], AWS_NAME_MAX, err, err_len) != 0)
+        if (aws_cfg_str(aws, path, NULL, p->asg[c], AWS_NAME_MAX, err, err_len) != 0)
             return -1;
         snprintf(path, sizeof(path), "codedeploy/deployment_groups/%s", color[c]);
-        if (cfg_str(aws, path, NULL, p->deployment_group[c], AWS_NAME_MAX, err, err_len) != 0)
+        if (aws_cfg_str(aws, path, NULL, p->deployment_group[c], AWS_NAME_MAX, err, err_len) != 0)
             return -1;
     }
     return 0;
@@ -119,8 +119,8 @@ static int cfg_parse_cloudfront(const cJSON *aws, struct aws_provider *p, char *
 
     if (cfg_find(aws, "cloudfront") == NULL)
         return 0;
-    if (cfg_str(aws, "cloudfront/distribution_id", NULL, p->cloudfront_distribution,
-                sizeof(p->cloudfront_distribution), err, err_len) != 0)
+    if (aws_cfg_str(aws, "cloudfront/distribution_id", NULL, p->cloudfront_distribution,
+                    sizeof(p->cloudfront_distribution), err, err_len) != 0)
         return -1;
     if (paths != NULL && (!cJSON_IsArray(paths) || cJSON_GetArraySize(paths) == 0)) {
         snprintf(err, err_len, "aws provider: aws.cloudfront.paths must be a non-empty array");
@@ -152,16 +152,16 @@ static int cfg_parse(const cJSON *config, struct aws_provider *p, char *err, siz
         snprintf(err, err_len, "aws provider: the environment has no \"aws\" object");
         return -1;
     }
-    if (cfg_str(config, "preview/header", "X-Cutover-Preview", header, sizeof(header), err,
-                err_len) != 0 ||
-        cfg_str(aws, "preview/header", header, p->preview_header, sizeof(p->preview_header),
-                err, err_len) != 0 ||
-        cfg_str(aws, "listener_arn", NULL, p->listener_arn, AWS_ARN_MAX, err, err_len) != 0 ||
+    if (aws_cfg_str(config, "preview/header", "X-Cutover-Preview", header, sizeof(header), err,
+                    err_len) != 0 ||
+        aws_cfg_str(aws, "preview/header", header, p->preview_header, sizeof(p->preview_header),
+                    err, err_len) != 0 ||
+        aws_cfg_str(aws, "listener_arn", NULL, p->listener_arn, AWS_ARN_MAX, err, err_len) != 0 ||
         cfg_parse_colors(aws, p, err, err_len) != 0 ||
-        cfg_str(aws, "codedeploy/application", NULL, p->application, AWS_NAME_MAX, err,
-                err_len) != 0 ||
-        cfg_str(aws, "codedeploy/deployment_config", "", p->deployment_config, AWS_NAME_MAX,
-                err, err_len) != 0 ||
+        aws_cfg_str(aws, "codedeploy/application", NULL, p->application, AWS_NAME_MAX, err,
+                    err_len) != 0 ||
+        aws_cfg_str(aws, "codedeploy/deployment_config", "", p->deployment_config, AWS_NAME_MAX,
+                    err, err_len) != 0 ||
         cfg_int(aws, "preview/priority", 10, 1, 50000, &p->preview_priority, err, err_len) != 0 ||
         cfg_int(aws, "capacity/min", 0, 0, 10000, &p->capacity_min, err, err_len) != 0 ||
         cfg_int(aws, "capacity/max", 100, 1, 10000, &p->capacity_max, err, err_len) != 0 ||
@@ -175,8 +175,8 @@ static int cfg_parse(const cJSON *config, struct aws_provider *p, char *err, siz
     return 0;
 }
 
-/* cfg_region - aws.region, or NULL to let the client find one */
-static const char *cfg_region(const cJSON *config)
+/* aws_cfg_region - aws.region, or NULL to let the client find one */
+const char *aws_cfg_region(const cJSON *config)
 {
     const cJSON *region = cfg_find(cJSON_GetObjectItemCaseSensitive(config, "aws"), "region");
 
@@ -209,7 +209,7 @@ static int aws_open(const char *environment, const cJSON *config, void **state, 
     }
     snprintf(p->environment, sizeof(p->environment), "%s", environment);
     if (cfg_parse(config, p, err, err_len) != 0 ||
-        (p->client = aws_client_create(cfg_region(config), err, err_len)) == NULL) {
+        (p->client = aws_client_create(aws_cfg_region(config), err, err_len)) == NULL) {
         aws_close(p);
         return -1;
     }

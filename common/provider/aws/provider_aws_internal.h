@@ -4,8 +4,10 @@
  *                         table, the request helpers), provider_aws_elbv2.c
  *                         (weights, preview, target health),
  *                         provider_aws_autoscaling.c (scale, health),
- *                         provider_aws_codedeploy.c (deployments) and
- *                         provider_aws_cloudfront.c (cache flush).
+ *                         provider_aws_codedeploy.c (deployments),
+ *                         provider_aws_cloudfront.c (cache flush) and
+ *                         aws_cloudwatch.c (metric data for the analysis
+ *                         gates).
  *
  * SYNOPSIS
  *	struct aws_query q;
@@ -38,8 +40,8 @@
 
 #define AWS_ARN_MAX 512
 #define AWS_NAME_MAX 256
-#define AWS_QUERY_MAX_PARAMS 48
-#define AWS_QUERY_ARENA 8192
+#define AWS_QUERY_MAX_PARAMS 160
+#define AWS_QUERY_ARENA 16384
 #define AWS_PREVIEW_TAG "cutover-preview"
 #define AWS_DEPLOY_TAG "cutover:"
 
@@ -70,6 +72,13 @@ struct aws_query {
     size_t used;
     int overflow;
 };
+
+/* aws_cfg_str - the string at a '/'-separated path below aws; def when absent (NULL def:
+ * required); -1 with err when it is missing or too long */
+int aws_cfg_str(const cJSON *aws, const char *path, const char *def, char *out, size_t out_len,
+                char *err, size_t err_len);
+/* aws_cfg_region - the environment's aws.region, or NULL to let the client find one */
+const char *aws_cfg_region(const cJSON *config);
 
 void aws_query_init(struct aws_query *q);
 /* aws_query_add - one parameter; the name is a printf format */
