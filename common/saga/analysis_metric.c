@@ -4,8 +4,7 @@
  */
 #include "saga/analysis_metric.h"
 
-#include "base/buf.h"
-#include "io/prometheus.h"
+#include "saga/analysis_source.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +16,18 @@
 static const char *const analysis_outcome_names[ANALYSIS_OUTCOME_COUNT] = {
     [ANALYSIS_PASS] = "pass",         [ANALYSIS_FAIL] = "fail",   [ANALYSIS_NO_DATA] = "no-data",
     [ANALYSIS_LOW_TRAFFIC] = "low-traffic", [ANALYSIS_ERROR] = "error",
+};
+
+/* The metric providers, by the name a metric's "provider" gives. */
+static const struct analysis_source *const analysis_sources[] = {
+    &analysis_prometheus,
+    &analysis_cloudwatch,
+};
+
+/* A measurement's way to its provider. */
+struct analysis_reader {
+    const struct analysis_metric *m;
+    void *session; /* what the provider's open() made */
 };
 
 static const char *const analysis_verdict_names[] = {
@@ -81,6 +92,44 @@ static int analysis_no_data_parse(const cJSON *v, enum analysis_no_data *out)
     return -1;
 }
 
+/* analysis_query_check - query in the provider's form; 0, or -1 with err naming the metric */
+static int analysis_query_check(const struct analysis_metric *m, const cJSON *query, char *err,
+                                size_t err_len)
+{
+    char why[256];
+
+    if (m->source->check(query, why, sizeof(why)) == 0)
+        return 0;
+    snprintf(err, err_len, "%s: %s", m->name, why);
+    return -1;
+}
+
+/* analysis_source_of - the metric's provider and its query; -1 with err */
+static int analysis_source_of(const cJSON *item, struct analysis_metric *m, char *err,
+                              size_t err_len)
+{
+    const cJSON *provider = cJSON_GetObjectItemCaseSensitive(item, "provider");
+    const char *name = provider ? cJSON_GetStringValue(provider) : analysis_prometheus.name;
+
+    for (size_t i = 0; name && i < sizeof(analysis_sources) / sizeof(analysis_sources[0]); i++)
+        if (strcmp(analysis_sources[i]->name, name) == 0)
+            m->source = analysis_sources[i];
+    for (size_t i = 0; m->source && i < sizeof(analysis_sources) / sizeof(analysis_sources[0]); i++)
+        if (analysis_sources[i] != m->source &&
+            cJSON_GetObjectItemCaseSensitive(item, analysis_sources[i]->member) != NULL) {
+            snprintf(err, err_len, "%s: \"%s\" is for provider %s", m->name,
+                     analysis_sources[i]->member, analysis_sources[i]->name);
+            return -1;
+        }
+    m->query = m->source ? cJSON_GetObjectItemCaseSensitive(item, m->source->member) : NULL;
+    if (m->query == NULL) {
+        snprintf(err, err_len, "%s: %s", m->name,
+                 m->source ? "no query for its provider" : "unknown provider");
+        return -1;
+    }
+    return analysis_query_check(m, m->query, err, err_len);
+}
+
 /* analysis_metric_guards - baseline and min_requests */
 static int analysis_metric_guards(const cJSON *item, struct analysis_metric *m, char *err,
                                   size_t err_len)
@@ -95,12 +144,13 @@ static int analysis_metric_guards(const cJSON *item, struct analysis_metric *m, 
     }
     if (requests == NULL)
         return 0;
-    m->requests_query = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(requests, "query"));
+    m->requests_query = cJSON_GetObjectItemCaseSensitive(requests, m->source->member);
     if (m->requests_query == NULL || !analysis_number(requests, "min", &m->requests_min)) {
-        snprintf(err, err_len, "%s: min_requests needs a query and a min", m->name);
+        snprintf(err, err_len, "%s: min_requests needs a %s and a min", m->name,
+                 m->source->member);
         return -1;
     }
-    return 0;
+    return analysis_query_check(m, m->requests_query, err, err_len);
 }
 
 /* analysis_metric_parse - one metric of a step's analysis */
@@ -111,7 +161,7 @@ int analysis_metric_parse(const cJSON *item, const cJSON *env_config, struct ana
 
     memset(m, 0, sizeof(*m));
     m->name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "name"));
-    m->query = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "query"));
+    m->env = env_config;
     m->prometheus_url =
         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(monitoring, "prometheus_url"));
     m->has_min = analysis_number(item, "min", &m->min);
@@ -120,7 +170,7 @@ int analysis_metric_parse(const cJSON *item, const cJSON *env_config, struct ana
     m->count = analysis_int(item, "count", 0);
     m->failure_limit = analysis_int(item, "failure_limit", 0);
     m->error_limit = analysis_int(item, "error_limit", ANALYSIS_DEFAULT_ERROR_LIMIT);
-    if (m->name == NULL || m->query == NULL) {
+    if (m->name == NULL) {
         snprintf(err, err_len, "a metric needs a name and a query");
         return -1;
     }
@@ -130,6 +180,8 @@ int analysis_metric_parse(const cJSON *item, const cJSON *env_config, struct ana
         snprintf(err, err_len, "%s: bad no_data, interval, count, limits or range", m->name);
         return -1;
     }
+    if (analysis_source_of(item, m, err, err_len) != 0)
+        return -1;
     return analysis_metric_guards(item, m, err, err_len);
 }
 
@@ -155,81 +207,36 @@ int analysis_planned(const struct analysis_metric *m, int pause_seconds)
     return per_pause > 0 ? per_pause : 1;
 }
 
-/* analysis_var - the value of template variable name (len bytes); NULL when unknown */
-static const char *analysis_var(const struct analysis_vars *v, const char *name, size_t len)
+/* analysis_query - one query through the metric's provider; the query as sent in sent */
+static enum analysis_read analysis_query(const struct analysis_reader *rd, const cJSON *query,
+                                         const struct analysis_vars *vars, char *sent,
+                                         size_t sent_len, double *value, char *detail,
+                                         size_t detail_len)
 {
-    static const char *const names[] = {"color", "old_color", "version", "environment"};
-    const char *values[] = {v->color, v->old_color, v->version, v->environment};
-
-    for (size_t i = 0; i < 4; i++)
-        if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0)
-            return values[i];
-    return NULL;
-}
-
-/* analysis_render - query with its {{variables}} replaced; 0, or -1 with why in out */
-static int analysis_render(const char *query, const struct analysis_vars *vars, char *out,
-                           size_t out_len)
-{
-    struct buf b;
-    const char *p = query, *open, *close, *value;
-    int rc = 0;
-
-    buf_init(&b, out_len - 1);
-    while (rc == 0 && (open = strstr(p, "{{")) != NULL) {
-        close = strstr(open + 2, "}}");
-        value = close ? analysis_var(vars, open + 2, (size_t)(close - open - 2)) : NULL;
-        if (value == NULL) {
-            snprintf(out, out_len, "unknown or unclosed template variable at \"%.30s\"", open);
-            buf_free(&b);
-            return -1;
-        }
-        rc = buf_append(&b, p, (size_t)(open - p)) | buf_puts(&b, value);
-        p = close + 2;
-    }
-    if (rc == 0)
-        rc = buf_puts(&b, p);
-    snprintf(out, out_len, "%s", rc == 0 ? b.data : "query longer than the limit");
-    buf_free(&b);
-    return rc;
-}
-
-/* analysis_query - render and run one query; the Prometheus result, detail on error */
-static enum prometheus_result analysis_query(const struct analysis_metric *m, const char *query,
-                                             const struct analysis_vars *vars, char *sent,
-                                             size_t sent_len, double *value, char *detail,
-                                             size_t detail_len)
-{
-    if (m->prometheus_url == NULL) {
-        snprintf(detail, detail_len, "the environment names no analysis.prometheus_url");
-        return PROMETHEUS_ERROR;
-    }
-    if (analysis_render(query, vars, sent, sent_len) != 0) {
-        snprintf(detail, detail_len, "%s", sent);
-        return PROMETHEUS_ERROR;
-    }
-    return prometheus_query(m->prometheus_url, sent, value, detail, detail_len);
+    return rd->m->source->read(rd->session, rd->m, query, vars, sent, sent_len, value, detail,
+                               detail_len);
 }
 
 /* analysis_traffic - LOW_TRAFFIC or ERROR when the request guard stops the measurement; PASS otherwise */
-static enum analysis_outcome analysis_traffic(const struct analysis_metric *m,
+static enum analysis_outcome analysis_traffic(const struct analysis_reader *rd,
                                               const struct analysis_vars *vars,
                                               struct analysis_measurement *out)
 {
+    const struct analysis_metric *m = rd->m;
     char sent[ANALYSIS_QUERY_MAX];
     double requests = 0;
-    enum prometheus_result r;
+    enum analysis_read r;
 
     if (m->requests_query == NULL)
         return ANALYSIS_PASS;
-    r = analysis_query(m, m->requests_query, vars, sent, sizeof(sent), &requests, out->detail,
+    r = analysis_query(rd, m->requests_query, vars, sent, sizeof(sent), &requests, out->detail,
                        sizeof(out->detail));
-    if (r == PROMETHEUS_ERROR)
+    if (r == ANALYSIS_READ_ERROR)
         return ANALYSIS_ERROR;
-    if (r == PROMETHEUS_VALUE && requests >= m->requests_min)
+    if (r == ANALYSIS_READ_VALUE && requests >= m->requests_min)
         return ANALYSIS_PASS;
     snprintf(out->detail, sizeof(out->detail), "%g requests, below the minimum %g",
-             r == PROMETHEUS_VALUE ? requests : 0, m->requests_min);
+             r == ANALYSIS_READ_VALUE ? requests : 0, m->requests_min);
     return ANALYSIS_LOW_TRAFFIC;
 }
 
@@ -258,18 +265,19 @@ static enum analysis_outcome analysis_range(const struct analysis_metric *m,
 }
 
 /* analysis_baseline - the value against the old color's */
-static enum analysis_outcome analysis_baseline(const struct analysis_metric *m,
+static enum analysis_outcome analysis_baseline(const struct analysis_reader *rd,
                                                const struct analysis_vars *vars,
                                                struct analysis_measurement *out)
 {
+    const struct analysis_metric *m = rd->m;
     struct analysis_vars old = {vars->old_color, vars->color, vars->version, vars->environment};
     char sent[ANALYSIS_QUERY_MAX];
-    enum prometheus_result r = analysis_query(m, m->query, &old, sent, sizeof(sent),
-                                              &out->baseline, out->detail, sizeof(out->detail));
+    enum analysis_read r = analysis_query(rd, m->query, &old, sent, sizeof(sent), &out->baseline,
+                                          out->detail, sizeof(out->detail));
 
-    if (r == PROMETHEUS_ERROR)
+    if (r == ANALYSIS_READ_ERROR)
         return ANALYSIS_ERROR;
-    if (r == PROMETHEUS_NO_DATA)
+    if (r == ANALYSIS_READ_NO_DATA)
         return analysis_no_data(m, out, "the old color");
     out->has_baseline = true;
     if (out->value - out->baseline > m->max_increase) {
@@ -282,31 +290,50 @@ static enum analysis_outcome analysis_baseline(const struct analysis_metric *m,
     return ANALYSIS_PASS;
 }
 
-/* analysis_measure - one measurement */
-void analysis_measure(const struct analysis_metric *m, const struct analysis_vars *vars,
-                      struct analysis_measurement *out)
+/* analysis_measure_with - one measurement through an opened provider */
+static void analysis_measure_with(const struct analysis_reader *rd,
+                                  const struct analysis_vars *vars,
+                                  struct analysis_measurement *out)
 {
-    enum prometheus_result r;
+    const struct analysis_metric *m = rd->m;
+    enum analysis_read r;
 
-    memset(out, 0, sizeof(*out));
-    if ((out->outcome = analysis_traffic(m, vars, out)) != ANALYSIS_PASS) {
-        analysis_render(m->query, vars, out->query, sizeof(out->query));
+    if ((out->outcome = analysis_traffic(rd, vars, out)) != ANALYSIS_PASS) {
+        m->source->describe(m, m->query, vars, out->query, sizeof(out->query));
         return;
     }
-    r = analysis_query(m, m->query, vars, out->query, sizeof(out->query), &out->value,
+    r = analysis_query(rd, m->query, vars, out->query, sizeof(out->query), &out->value,
                        out->detail, sizeof(out->detail));
-    if (r == PROMETHEUS_ERROR) {
+    if (r == ANALYSIS_READ_ERROR) {
         out->outcome = ANALYSIS_ERROR;
         return;
     }
-    if (r == PROMETHEUS_NO_DATA) {
+    if (r == ANALYSIS_READ_NO_DATA) {
         out->outcome = analysis_no_data(m, out, "the new color");
         return;
     }
     out->has_value = true;
     out->outcome = analysis_range(m, out);
     if (out->outcome == ANALYSIS_PASS && m->has_baseline)
-        out->outcome = analysis_baseline(m, vars, out);
+        out->outcome = analysis_baseline(rd, vars, out);
+}
+
+/* analysis_measure - one measurement: open the provider, measure, close */
+void analysis_measure(const struct analysis_metric *m, const struct analysis_vars *vars,
+                      struct analysis_measurement *out)
+{
+    struct analysis_reader rd = {m, NULL};
+
+    memset(out, 0, sizeof(*out));
+    if (m->source->open && (rd.session = m->source->open(m, out->detail,
+                                                         sizeof(out->detail))) == NULL) {
+        out->outcome = ANALYSIS_ERROR;
+        m->source->describe(m, m->query, vars, out->query, sizeof(out->query));
+        return;
+    }
+    analysis_measure_with(&rd, vars, out);
+    if (m->source->close)
+        m->source->close(rd.session);
 }
 
 /* analysis_trailing - how many outcomes at the end of the list are in set */

@@ -13,14 +13,20 @@
  * DESCRIPTION
  *	A metric (one item of a step's "analysis": {"metrics": [...]}):
  *	  name            what the history and the metrics call it
- *	  query           a PromQL instant query; {{color}}, {{old_color}},
- *	                  {{version}} and {{environment}} are replaced
+ *	  provider        "prometheus" (the default) or "cloudwatch"
+ *	  query           prometheus: a PromQL instant query
+ *	  cloudwatch      cloudwatch: a GetMetricData form (analysis_cloudwatch.c)
+ *	                  Template variables ({{color}}, {{old_color}},
+ *	                  {{version}}, {{environment}}, {{target_group}},
+ *	                  {{old_target_group}}, {{load_balancer}}) are filled
+ *	                  in (analysis_source.h)
  *	  min, max        the success range (either may be left out)
  *	  baseline        {"max_increase": X}: the same query run for the old
  *	                  color ({{color}} = the old color); the new color's
  *	                  value may exceed the old color's by at most X
- *	  min_requests    {"query": Q, "min": N}: below N requests (or no data)
- *	                  the measurement is low-traffic, never a pass
+ *	  min_requests    {"query" or "cloudwatch": Q, "min": N}, in the
+ *	                  metric's provider's form: below N requests (or no
+ *	                  data) the measurement is low-traffic, never a pass
  *	  interval_seconds  between measurements (default 10); the first comes
  *	                  one interval after the weight took effect
  *	  count           measurements to take (default: as many intervals as
@@ -30,7 +36,8 @@
  *	  no_data         what an empty result or NaN counts as: "fail",
  *	                  "pass" or "inconclusive" (default)
  *	  error_limit     consecutive provider errors tolerated (default 3)
- *	Prometheus's address is the environment's "analysis": {"prometheus_url"}.
+ *	Prometheus's address is the environment's "analysis": {"prometheus_url"};
+ *	CloudWatch's region and dimensions come from its "aws" section.
  *
  *	Verdict: failed when the trailing run of failures exceeds
  *	failure_limit; inconclusive when the trailing run of inconclusive
@@ -61,13 +68,17 @@ enum analysis_verdict { ANALYSIS_RUNNING, ANALYSIS_PASSED, ANALYSIS_FAILED, ANAL
 
 enum analysis_no_data { ANALYSIS_NO_DATA_INCONCLUSIVE, ANALYSIS_NO_DATA_FAIL, ANALYSIS_NO_DATA_PASS };
 
+struct analysis_source;
+
 struct analysis_metric {
     const char *name;
-    const char *query;
+    const struct analysis_source *source; /* the provider */
+    const cJSON *query;                   /* in the provider's form */
+    const cJSON *env;                     /* the environment's document; NULL when checking */
     const char *prometheus_url;
     bool has_min, has_max, has_baseline;
     double min, max, max_increase;
-    const char *requests_query; /* NULL: no traffic guard */
+    const cJSON *requests_query; /* NULL: no traffic guard */
     double requests_min;
     int interval_seconds, count, failure_limit, error_limit;
     enum analysis_no_data no_data;
@@ -96,7 +107,7 @@ int analysis_metric_parse(const cJSON *item, const cJSON *env_config, struct ana
 int analysis_spec_check(const cJSON *analysis, char *err, size_t err_len);
 /* analysis_planned - how many measurements the metric takes in a pause */
 int analysis_planned(const struct analysis_metric *m, int pause_seconds);
-/* analysis_measure - one measurement through Prometheus */
+/* analysis_measure - one measurement through the metric's provider */
 void analysis_measure(const struct analysis_metric *m, const struct analysis_vars *vars,
                       struct analysis_measurement *out);
 /* analysis_metric_verdict - the verdict over the outcomes so far, in order */

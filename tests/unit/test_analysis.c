@@ -1,9 +1,12 @@
 /*
  * test_analysis - the analysis gates' pure parts: Prometheus's answers
- *                 judged, metric definitions parsed and refused, the
- *                 number of measurements in a pause, and a metric's
- *                 verdict over its measurements (limits, no data, low
- *                 traffic, provider errors, the last measurement).
+ *                 judged, metric definitions parsed and refused (for
+ *                 Prometheus and CloudWatch), the template variables
+ *                 (the ALB's dimensions among them) and a CloudWatch
+ *                 query as the history records it, the number of
+ *                 measurements in a pause, and a metric's verdict over
+ *                 its measurements (limits, no data, low traffic,
+ *                 provider errors, the last measurement).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +19,7 @@
 
 #include "io/prometheus.h"
 #include "saga/analysis_metric.h"
+#include "saga/analysis_source.h"
 
 /* parse - prometheus_parse of body; the value through *v */
 static enum prometheus_result parse(const char *body, double *v)
@@ -97,6 +101,117 @@ static void test_metric_definitions(void **unused)
     }
 }
 
+/* A CloudWatch metric of the green target group, in the metric's form. */
+#define CW_5XX                                                                            \
+    "{\"namespace\":\"AWS/ApplicationELB\",\"metric_name\":\"HTTPCode_Target_5XX_Count\","   \
+    "\"stat\":\"Sum\",\"dimensions\":{\"LoadBalancer\":\"{{load_balancer}}\","                \
+    "\"TargetGroup\":\"{{target_group}}\"}"
+#define CW_METRIC(form, extra) \
+    "{\"name\":\"cw\",\"provider\":\"cloudwatch\",\"cloudwatch\":" form extra "}"
+
+/* test_cloudwatch_definitions - the cloudwatch forms taken, and those refused */
+static void test_cloudwatch_definitions(void **unused)
+{
+    static const char *const taken[] = {
+        CW_METRIC(CW_5XX ",\"period\":60}", ""),
+        CW_METRIC(CW_5XX ",\"period\":60,\"window_seconds\":300}",
+                  ",\"min_requests\":{\"cloudwatch\":" CW_5XX ",\"period\":60},\"min\":10}"),
+        CW_METRIC("{\"expression\":\"100*e/r\",\"period\":10,\"metrics\":[{\"id\":\"e\","
+                  "\"namespace\":\"N\",\"metric_name\":\"E\",\"stat\":\"Sum\"},{\"id\":\"r\","
+                  "\"namespace\":\"N\",\"metric_name\":\"R\",\"stat\":\"p99\"}]}", ""),
+    };
+    static const char *const refused[] = {
+        "{\"name\":\"x\",\"provider\":\"graphite\",\"query\":\"up\"}",
+        "{\"name\":\"x\",\"provider\":\"cloudwatch\",\"query\":\"up\"}",
+        "{\"name\":\"x\",\"query\":\"up\",\"cloudwatch\":" CW_5XX ",\"period\":60}}",
+        CW_METRIC(CW_5XX "}", ""),                              /* no period */
+        CW_METRIC(CW_5XX ",\"period\":45}", ""),                /* not one of CloudWatch's */
+        CW_METRIC(CW_5XX ",\"period\":60,\"window_seconds\":90}", ""),
+        CW_METRIC("{\"namespace\":\"N\",\"stat\":\"Sum\",\"period\":60}", ""),
+        CW_METRIC("{\"namespace\":\"N\",\"metric_name\":\"M\",\"stat\":\"Sum\",\"period\":60,"
+                  "\"dimensions\":{\"A\":1}}", ""),
+        CW_METRIC("{\"expression\":\"m1\",\"period\":60}", ""),
+        CW_METRIC("{\"expression\":\"result\",\"period\":60,\"metrics\":[{\"id\":\"result\","
+                  "\"namespace\":\"N\",\"metric_name\":\"E\",\"stat\":\"Sum\"}]}", ""),
+        CW_METRIC(CW_5XX ",\"period\":60}", ",\"min_requests\":{\"query\":\"up\",\"min\":1}"),
+        CW_METRIC("{\"namespace\":\"N\",\"metric_name\":\"M\",\"stat\":\"Sum\",\"period\":60,"
+                  "\"dimensions\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",\"e\":\"5\","
+                  "\"f\":\"6\",\"g\":\"7\",\"h\":\"8\",\"i\":\"9\",\"j\":\"10\","
+                  "\"k\":\"11\"}}", ""),
+    };
+    struct analysis_metric m;
+    cJSON *doc;
+
+    (void)unused;
+    for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+        assert_int_equal(metric_of(taken[i], &m, &doc), 0);
+        assert_ptr_equal(m.source, &analysis_cloudwatch);
+        cJSON_Delete(doc);
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        assert_int_equal(metric_of(refused[i], &m, &doc), -1);
+        cJSON_Delete(doc);
+    }
+}
+
+/* An environment on aws: the ALB's listener and the two colors' target groups. */
+static const char aws_env[] =
+    "{\"aws\": {\"listener_arn\": \"arn:aws:elasticloadbalancing:us-east-1:123456789012:"
+    "listener/app/shop-alb/50dc6c495c0c9188/f2f7dc8efc522ab2\", \"target_groups\": {"
+    "\"blue\": \"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-blue/"
+    "0123456789abcdef\", \"green\": \"arn:aws:elasticloadbalancing:us-east-1:123456789012:"
+    "targetgroup/shop-green/73e2d6bc24d8a067\"}}}";
+
+/* test_template_variables - colors, version, the ALB dimensions of each color; unknown ones */
+static void test_template_variables(void **unused)
+{
+    cJSON *env = cJSON_Parse(aws_env);
+    struct analysis_metric m = {.name = "x", .env = env};
+    struct analysis_vars green = {"green", "blue", "2.0", "shop"};
+    struct analysis_vars blue = {"blue", "green", "2.0", "shop"};
+    char out[512];
+
+    (void)unused;
+    assert_int_equal(analysis_render(&m, "{{color}}/{{old_color}} {{version}}@{{environment}}",
+                                     &green, out, sizeof(out)), 0);
+    assert_string_equal(out, "green/blue 2.0@shop");
+    assert_int_equal(analysis_render(&m, "{{load_balancer}} {{target_group}}", &green, out,
+                                     sizeof(out)), 0);
+    assert_string_equal(out,
+                        "app/shop-alb/50dc6c495c0c9188 targetgroup/shop-green/73e2d6bc24d8a067");
+    assert_int_equal(analysis_render(&m, "{{target_group}} {{old_target_group}}", &blue, out,
+                                     sizeof(out)), 0);
+    assert_string_equal(out, "targetgroup/shop-blue/0123456789abcdef "
+                             "targetgroup/shop-green/73e2d6bc24d8a067");
+    assert_int_equal(analysis_render(&m, "{{colour}}", &green, out, sizeof(out)), -1);
+    assert_int_equal(analysis_render(&m, "{{color", &green, out, sizeof(out)), -1);
+    m.env = NULL;
+    assert_int_equal(analysis_render(&m, "{{target_group}}", &green, out, sizeof(out)), -1);
+    assert_non_null(strstr(out, "target_groups"));
+    cJSON_Delete(env);
+}
+
+/* test_cloudwatch_as_sent - the GetMetricData request as the history records it */
+static void test_cloudwatch_as_sent(void **unused)
+{
+    cJSON *env = cJSON_Parse(aws_env), *doc;
+    struct analysis_metric m;
+    struct analysis_vars green = {"green", "blue", "2.0", "shop"};
+    char out[ANALYSIS_QUERY_MAX], err[256];
+
+    (void)unused;
+    doc = cJSON_Parse(CW_METRIC(CW_5XX ",\"period\":60,\"window_seconds\":300}", ""));
+    assert_int_equal(analysis_metric_parse(doc, env, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.source->describe(&m, m.query, &green, out, sizeof(out)), 0);
+    assert_non_null(strstr(out, "GetMetricData AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum "
+                                "{LoadBalancer=app/shop-alb/50dc6c495c0c9188, "
+                                "TargetGroup=targetgroup/shop-green/73e2d6bc24d8a067}, "
+                                "period 60 s, "
+                                "latest in 20"));
+    cJSON_Delete(doc);
+    cJSON_Delete(env);
+}
+
 /* verdict - the verdict of outcomes (a string of p f n l e) for a metric with the limits */
 static enum analysis_verdict verdict(const char *outcomes, int failure_limit, int planned)
 {
@@ -138,6 +253,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prometheus_answers),
         cmocka_unit_test(test_metric_definitions),
+        cmocka_unit_test(test_cloudwatch_definitions),
+        cmocka_unit_test(test_template_variables),
+        cmocka_unit_test(test_cloudwatch_as_sent),
         cmocka_unit_test(test_metric_verdicts),
     };
 
