@@ -13,7 +13,8 @@
  *	    {"expression": "100 * errors / requests",
  *	     "metrics": [{"id": "errors", "namespace", ...}, ...],
  *	     "period", "window_seconds"}.
- *	Dimension values are templates (analysis_render). The period is one
+ *	Dimension values are templates (analysis_render); dimensions go out
+ *	sorted by name. The period is one
  *	of CloudWatch's: 1, 5, 10, 30 or a multiple of 60 seconds. The window
  *	(window_seconds, a multiple of the period, default one period) ends
  *	at the last period boundary, so that the datapoints read are of whole
@@ -27,6 +28,7 @@
 #include "provider/aws/aws_cloudwatch.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -72,7 +74,15 @@ static int cloudwatch_id_ok(const char *id)
            strlen(id) <= 64 && strcmp(id, AWS_CLOUDWATCH_RESULT_ID) != 0;
 }
 
-/* cloudwatch_dimensions - a metric's dimensions, their values rendered when fill has a metric */
+/* cloudwatch_dimension_cmp - dimensions by name, for qsort */
+static int cloudwatch_dimension_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct aws_param *)a)->name, ((const struct aws_param *)b)->name);
+}
+
+/* cloudwatch_dimensions - a metric's dimensions sorted by name, their values rendered when fill
+ * has a metric. Sorted: the request must not depend on the document's key order, which
+ * PostgreSQL's jsonb does not keep (and moto matches dimensions in order) */
 static int cloudwatch_dimensions(const cJSON *dims, const struct cloudwatch_fill *fill,
                                  struct aws_cloudwatch_metric *out,
                                  char values[][CLOUDWATCH_VALUE_MAX], char *err, size_t err_len)
@@ -97,6 +107,8 @@ static int cloudwatch_dimensions(const cJSON *dims, const struct cloudwatch_fill
             p->value = values[out->dimension_count];
         out->dimension_count++;
     }
+    qsort(out->dimensions, out->dimension_count, sizeof(out->dimensions[0]),
+          cloudwatch_dimension_cmp);
     return 0;
 bad:
     snprintf(err, err_len, "cloudwatch dimensions: an object of at most %d strings",

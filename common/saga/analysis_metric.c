@@ -24,6 +24,8 @@ static const struct analysis_source *const analysis_sources[] = {
     &analysis_cloudwatch,
 };
 
+#define ANALYSIS_SOURCE_COUNT (sizeof(analysis_sources) / sizeof(analysis_sources[0]))
+
 /* A measurement's way to its provider. */
 struct analysis_reader {
     const struct analysis_metric *m;
@@ -104,27 +106,47 @@ static int analysis_query_check(const struct analysis_metric *m, const cJSON *qu
     return -1;
 }
 
+/* analysis_source_named - the provider called name; NULL when none is */
+static const struct analysis_source *analysis_source_named(const char *name)
+{
+    for (size_t i = 0; name && i < ANALYSIS_SOURCE_COUNT; i++)
+        if (strcmp(analysis_sources[i]->name, name) == 0)
+            return analysis_sources[i];
+    return NULL;
+}
+
+/* analysis_foreign_query - a provider other than own whose query member item has; NULL if none */
+static const struct analysis_source *analysis_foreign_query(const cJSON *item,
+                                                            const struct analysis_source *own)
+{
+    for (size_t i = 0; i < ANALYSIS_SOURCE_COUNT; i++)
+        if (analysis_sources[i] != own &&
+            cJSON_GetObjectItemCaseSensitive(item, analysis_sources[i]->member) != NULL)
+            return analysis_sources[i];
+    return NULL;
+}
+
 /* analysis_source_of - the metric's provider and its query; -1 with err */
 static int analysis_source_of(const cJSON *item, struct analysis_metric *m, char *err,
                               size_t err_len)
 {
     const cJSON *provider = cJSON_GetObjectItemCaseSensitive(item, "provider");
-    const char *name = provider ? cJSON_GetStringValue(provider) : analysis_prometheus.name;
+    const struct analysis_source *foreign;
 
-    for (size_t i = 0; name && i < sizeof(analysis_sources) / sizeof(analysis_sources[0]); i++)
-        if (strcmp(analysis_sources[i]->name, name) == 0)
-            m->source = analysis_sources[i];
-    for (size_t i = 0; m->source && i < sizeof(analysis_sources) / sizeof(analysis_sources[0]); i++)
-        if (analysis_sources[i] != m->source &&
-            cJSON_GetObjectItemCaseSensitive(item, analysis_sources[i]->member) != NULL) {
-            snprintf(err, err_len, "%s: \"%s\" is for provider %s", m->name,
-                     analysis_sources[i]->member, analysis_sources[i]->name);
-            return -1;
-        }
-    m->query = m->source ? cJSON_GetObjectItemCaseSensitive(item, m->source->member) : NULL;
-    if (m->query == NULL) {
-        snprintf(err, err_len, "%s: %s", m->name,
-                 m->source ? "no query for its provider" : "unknown provider");
+    m->source = analysis_source_named(provider ? cJSON_GetStringValue(provider)
+                                               : analysis_prometheus.name);
+    if (m->source == NULL) {
+        snprintf(err, err_len, "%s: unknown provider", m->name);
+        return -1;
+    }
+    if ((foreign = analysis_foreign_query(item, m->source)) != NULL) {
+        snprintf(err, err_len, "%s: \"%s\" is for provider %s", m->name, foreign->member,
+                 foreign->name);
+        return -1;
+    }
+    if ((m->query = cJSON_GetObjectItemCaseSensitive(item, m->source->member)) == NULL) {
+        snprintf(err, err_len, "%s: a %s metric needs a \"%s\"", m->name, m->source->name,
+                 m->source->member);
         return -1;
     }
     return analysis_query_check(m, m->query, err, err_len);

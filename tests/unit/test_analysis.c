@@ -191,7 +191,8 @@ static void test_template_variables(void **unused)
     cJSON_Delete(env);
 }
 
-/* test_cloudwatch_as_sent - the GetMetricData request as the history records it */
+/* test_cloudwatch_as_sent - the GetMetricData request as the history records it (dimensions
+ * sorted by name) */
 static void test_cloudwatch_as_sent(void **unused)
 {
     cJSON *env = cJSON_Parse(aws_env), *doc;
@@ -200,7 +201,11 @@ static void test_cloudwatch_as_sent(void **unused)
     char out[ANALYSIS_QUERY_MAX], err[256];
 
     (void)unused;
-    doc = cJSON_Parse(CW_METRIC(CW_5XX ",\"period\":60,\"window_seconds\":300}", ""));
+    doc = cJSON_Parse(CW_METRIC("{\"namespace\":\"AWS/ApplicationELB\",\"metric_name\":"
+                                "\"HTTPCode_Target_5XX_Count\",\"stat\":\"Sum\",\"dimensions\":{"
+                                "\"TargetGroup\":\"{{target_group}}\",\"LoadBalancer\":"
+                                "\"{{load_balancer}}\"},\"period\":60,\"window_seconds\":300}",
+                                ""));
     assert_int_equal(analysis_metric_parse(doc, env, &m, err, sizeof(err)), 0);
     assert_int_equal(m.source->describe(&m, m.query, &green, out, sizeof(out)), 0);
     assert_non_null(strstr(out, "GetMetricData AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum "
