@@ -1,7 +1,8 @@
 # iam.tf - who may do what: cutover's workers (least privilege: exactly the
-# calls of common/provider/aws/provider_aws*.c, on this environment's resources), the
-# CodeDeploy service role, and the instances' profile (the CodeDeploy
-# agent reads release bundles; the application reads and writes media).
+# calls of common/provider/aws/provider_aws*.c and aws_cloudwatch.c, on this
+# environment's resources), the CodeDeploy service role, and the instances'
+# profile (the CodeDeploy agent reads release bundles; the application reads
+# and writes media).
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -51,6 +52,11 @@ data "aws_iam_policy_document" "cutover" {
     sid       = "DeployConfig"
     actions   = ["codedeploy:GetDeploymentConfig"]
     resources = ["${local.cd_prefix}:deploymentconfig:*"]
+  }
+  statement {
+    sid       = "ReadAnalysisMetrics"
+    actions   = ["cloudwatch:GetMetricData"]
+    resources = ["*"] # GetMetricData takes no resource-level permissions
   }
   dynamic "statement" {
     for_each = var.cloudfront_distribution_id == "" ? [] : [var.cloudfront_distribution_id]

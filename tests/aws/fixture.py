@@ -51,7 +51,13 @@ PROVIDER_ACTIONS = [
     "codedeploy:RegisterApplicationRevision",
     "cloudfront:CreateInvalidation",
     "cloudfront:GetInvalidation",
+    "cloudwatch:GetMetricData",
 ]
+
+# TEST SCAFFOLDING: moto names an action after the service's signing name, and
+# CloudWatch signs as "monitoring", so moto checks monitoring:GetMetricData where
+# AWS checks cloudwatch:GetMetricData. The alias is granted only in moto.
+MOTO_ACTION_ALIASES = ["monitoring:GetMetricData"]
 
 # Paths the environment invalidates; the second needs escaping in XML.
 CLOUDFRONT_PATHS = ["/*", "/shop/?a=1&b=<2>"]
@@ -162,7 +168,7 @@ def main():
     iam = client(args, "iam", ("bootstrap", "bootstrap"))
     admin = user_with_policy(iam, "fixture-admin", ["*"])  # the 3 unchecked requests
     iam = client(args, "iam", admin)
-    cutover = user_with_policy(iam, "cutover", PROVIDER_ACTIONS)
+    cutover = user_with_policy(iam, "cutover", PROVIDER_ACTIONS + MOTO_ACTION_ALIASES)
     ec2 = client(args, "ec2", admin)
     elb = client(args, "elbv2", admin)
     vpc, subnets = network(ec2, args.region)
