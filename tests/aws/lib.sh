@@ -11,6 +11,24 @@ aws_python_ready() {
   python3 -c 'import moto, boto3' 2>/dev/null
 }
 
+# start_helper NAME READY ARGS... - a python helper of tests/aws in the background (its pid
+# added to the caller's PIDS); wait for its ready file
+start_helper() {
+  local name=$1 ready=$2
+  shift 2
+  python3 "$TOP/tests/aws/$name" --ready-file "$ready" "$@" >>"$LOGDIR/aws-$name.log" 2>&1 &
+  PIDS+=($!)
+  wait_for 30 test -s "$ready"
+}
+
+# helpers_cleanup - stop the helpers in PIDS (moto, the proxy), remove $TMP
+helpers_cleanup() {
+  local pid
+  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$TMP"
+}
+
 # json_get FILE KEY - one member of a small JSON file
 json_get() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
@@ -26,6 +44,33 @@ def c(service):
 $1
 PY
 }
+
+# alb_put METRIC COLOR VALUE [AGO] - one AWS/ApplicationELB datapoint (a Count) of the ALB
+# and the color's target group, AGO seconds (default 30) before the last minute boundary,
+# put as the fixture's admin; prints the dimension values "LOAD_BALANCER TARGET_GROUP"
+alb_put() {
+  (source "$TMP/admin-creds.sh" && aws_py "
+import datetime, time
+at = int(time.time()) // 60 * 60 - ${4:-30}
+lb = 'app/' + aws['listener_arn'].split(':listener/app/')[1].rsplit('/', 1)[0]
+tg = aws['target_groups']['$2'].split(':')[-1]
+c('cloudwatch').put_metric_data(Namespace='AWS/ApplicationELB', MetricData=[{
+    'MetricName': '$1', 'Value': $3, 'Unit': 'Count',
+    'Timestamp': datetime.datetime.fromtimestamp(at, datetime.timezone.utc),
+    'Dimensions': [{'Name': 'LoadBalancer', 'Value': lb}, {'Name': 'TargetGroup', 'Value': tg}]}])
+print(lb, tg)") 2>>"$LOGDIR/aws-cloudwatch-put.log"
+}
+
+# alb_metric METRIC STAT [VARIABLE] - an analysis metric's cloudwatch metric: AWS/ApplicationELB
+# METRIC of {{load_balancer}} and {{VARIABLE}} (default target_group)
+alb_metric() {
+  printf '{"namespace":"AWS/ApplicationELB","metric_name":"%s","stat":"%s","dimensions":{"LoadBalancer":"{{load_balancer}}","TargetGroup":"{{%s}}"}}' \
+    "$1" "$2" "${3:-target_group}"
+}
+
+# alb_query METRIC [PERIOD WINDOW] - a cloudwatch query: METRIC's Sum, its latest datapoint
+# (period 60 s, a window of 300 s by default)
+alb_query() { alb_metric "$1" Sum | sed "s/}}\$/},\"period\":${2:-60},\"window_seconds\":${3:-300}}/"; }
 
 # aws_fixture ENV_OUT - the fixture's topology in moto ($MOTO) for $ENV, its
 # environment document in ENV_OUT; then this shell signs as the workers' IAM

@@ -25,29 +25,13 @@ ENV=$(unique_name aws)
 PROBE="$TOP/$BUILD/tests/provider_probe"
 PIDS=()
 
-# cleanup - stop moto and the proxy, remove the scratch directory
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap helpers_cleanup EXIT
 
 # probe OP ARGS... - one provider operation on this test's environment
 probe() { "$PROBE" "$TMP/env.json" "$@" 2>>"$LOGDIR/aws_provider_probe.log"; }
 
 # probe_err OP ARGS... - the operation's stderr (it is expected to fail)
 probe_err() { "$PROBE" "$TMP/env.json" "$@" 2>&1 >/dev/null | grep -v '"level"' || true; }
-
-# start_helper NAME READY ARGS... - a python helper in the background; wait for its ready file
-start_helper() {
-  local name=$1 ready=$2
-  shift 2
-  python3 "$TOP/tests/aws/$name" --ready-file "$ready" "$@" >>"$LOGDIR/aws-$name.log" 2>&1 &
-  PIDS+=($!)
-  wait_for 30 test -s "$ready"
-}
 
 # ---------------------------------------------------------------- set-up
 
