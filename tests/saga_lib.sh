@@ -173,6 +173,18 @@ effects_open() {
 # outbox_unsent - events about this environment not published yet
 outbox_unsent() { sql "SELECT count(*) FROM outbox WHERE key = :'v1' AND sent_at IS NULL" "$ENV"; }
 
+# measurements ID OUTCOME - the deployment's measurements with that outcome (history rows)
+measurements() {
+  sql "SELECT count(*) FROM transitions WHERE deployment_id = :'v1'
+       AND event_type = 'analysis:measurement' AND reason LIKE '% ' || :'v2' || ': %'" "$1" "$2"
+}
+
+# verdicts ID - the analysis verdicts in the deployment's history, in order
+verdicts() {
+  sql "SELECT string_agg(event_type, ' ' ORDER BY id) FROM transitions WHERE deployment_id = :'v1'
+       AND event_type IN ('analysis:passed', 'analysis:failed', 'analysis:inconclusive')" "$1"
+}
+
 # live_color - the environment's live color
 live_color() { sql "SELECT live_color FROM environments WHERE name = :'v1'" "$ENV"; }
 

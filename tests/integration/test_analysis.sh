@@ -68,18 +68,6 @@ loadgen_start() {
 # loadgen_stop NAME
 loadgen_stop() { touch "$TMP/$1.stop"; wait "$LOADGEN" 2>/dev/null; LOADGEN=""; }
 
-# measurements ID OUTCOME - the deployment's measurements with that outcome (history rows)
-measurements() {
-  sql "SELECT count(*) FROM transitions WHERE deployment_id = :'v1'
-       AND event_type = 'analysis:measurement' AND reason LIKE '% ' || :'v2' || ': %'" "$1" "$2"
-}
-
-# verdicts ID - the analysis verdicts in the deployment's history, in order
-verdicts() {
-  sql "SELECT string_agg(event_type, ' ' ORDER BY id) FROM transitions WHERE deployment_id = :'v1'
-       AND event_type IN ('analysis:passed', 'analysis:failed', 'analysis:inconclusive')" "$1"
-}
-
 # 1. a release that fails half its requests
 loadgen_start bad
 build_ready a1 2.0 "$(gated 60)"

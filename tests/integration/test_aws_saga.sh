@@ -16,7 +16,13 @@
 #    within the stage timeout, not a hang), with SignatureDoesNotMatch as
 #    the reason in `cutover status --json` and `cutover history`. Before
 #    its build-ready, probe records show that the restarted scaler consumes
-#    again (scaler_consuming). It moved no traffic: no invalidation.
+#    again (scaler_consuming). It moved no traffic: no invalidation;
+# 4. a canary step gated by CloudWatch (the environment's strategy: the new
+#    color's HTTPCode_Target_5XX_Count through GetMetricData, at least 100
+#    requests by RequestCount; datapoints put in moto with boto3): 40 5XX
+#    above a maximum of 10 fail the analysis and roll the canary back, the
+#    history showing the request as sent (the new color's target group);
+#    under a maximum of 100 the analysis passes and the canary completes.
 #
 # TEST SCAFFOLDING: moto never finishes a CodeDeploy deployment, so
 # tests/aws/codedeploy_agent.py stands in for the CodeDeploy agent and
@@ -115,12 +121,30 @@ sampler_stop() {
   grep -E '^[0-9]+ [0-9]+$' "$TMP/listener_sampler.out" | uniq | paste -sd, -
 }
 
-# build_ready BUILD VERSION CANARY - CI's build-ready for an S3 release, through the CLI
+# build_ready BUILD VERSION [CANARY] - CI's build-ready for an S3 release, through the CLI
+# (no CANARY: the environment's strategy)
 build_ready() {
   "$BIN/cutover" publish build-ready --env "$ENV" --build "$1" --version "$2" \
     --artifact "s3://$BUCKET/releases/app-$2.tar.gz" \
-    --sha256 "$(printf 'release %s' "$2" | sha256sum | cut -d' ' -f1)" --canary "$3" \
+    --sha256 "$(printf 'release %s' "$2" | sha256sum | cut -d' ' -f1)" ${3:+--canary "$3"} \
     >>"$LOGDIR/aws-saga-cli.log" 2>&1
+}
+
+# gated_env MAX - apply the environment with a canary 10 % -> 100 % whose first step is
+# gated by CloudWatch: the new color's latest 5XX count at most MAX, with 100 requests or more
+gated_env() {
+  jq --argjson q "$(alb_query HTTPCode_Target_5XX_Count)" --argjson r "$(alb_query RequestCount)" \
+    --argjson max "$1" '.strategy = {kind: "canary", auto_promote: true, steps: [
+      {weight: 10, pause_seconds: 4, analysis: {metrics: [{name: "5xx", provider: "cloudwatch",
+        cloudwatch: $q, max: $max, interval_seconds: 1, min_requests: {cloudwatch: $r, min: 100}}]}},
+      {weight: 100, pause_seconds: 0}]}' "$TMP/env.json" > "$TMP/gated-env.json"
+  "$BIN/cutover" env apply "$TMP/gated-env.json" >>"$LOGDIR/aws-saga-cli.log" 2>&1
+}
+
+# gate_history ID - the deployment's first CloudWatch measurement, as its history says it
+gate_history() {
+  sql "SELECT reason FROM transitions WHERE deployment_id = :'v1'
+       AND event_type = 'analysis:measurement' ORDER BY id LIMIT 1" "$1"
 }
 
 # event_of TOPIC ID JQ - a jq expression over the data of the ID's event on TOPIC
@@ -279,6 +303,7 @@ check_eq "its CodeDeploy deployment went to the blue group" "$ENV-blue" "$(coded
 WRONG=wrong-$(unique_name secret)
 restart_scaler
 start_worker scaler AWS_SECRET_ACCESS_KEY="$WRONG"
+SCALER=$LAST_WORKER_PID
 check "the restarted scaler consumes build-ready" scaler_consuming
 T0=$SECONDS
 build_ready a3 2.2 10:2,50:2,100
@@ -306,6 +331,36 @@ check_eq "the live color's group still runs at capacity" "2 2 2" "$(asg green)"
 check_eq "no CodeDeploy deployment was made for it: blue's group holds only the second's" "$H2" \
   "$(aws_py "print(' '.join(c('codedeploy').list_deployments(applicationName=aws['codedeploy']['application'],
       deploymentGroupName=aws['codedeploy']['deployment_groups']['blue'])['deployments']))")"
+
+# ---------------------------------------------------------------- 4. a canary step gated by CloudWatch
+
+restart_scaler
+start_worker scaler
+SCALER=$LAST_WORKER_PID
+check "the scaler with the right key consumes again" scaler_consuming
+read -r LB TG <<<"$(alb_put HTTPCode_Target_5XX_Count blue 40 && alb_put RequestCount blue 200 >/dev/null)"
+check "blue's 5XX count and requests are in moto" test -n "$TG"
+check "cutover env apply takes a CloudWatch analysis" gated_env 10
+build_ready a4 2.3
+check "40 5XX above a maximum of 10: the analysis fails, the canary rolls back" \
+  wait_for 120 eq rolled-back dep_state a4
+A4=$(dep_id a4)
+check_eq "its path" "scaling deploying validating shifting rolling-back rolled-back" "$(dep_path_from_scaling a4)"
+check_eq "the verdict is in the history" analysis:failed "$(verdicts "$A4")"
+case "$(gate_history "$A4")" in
+  "analysis of step 0: 5xx #1 fail: 40 outside [-inf, 10] (query: GetMetricData AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum {LoadBalancer=$LB, TargetGroup=$TG}, period 60 s, latest in "*)
+    ok "the measurement names the request as sent: blue's target group" ;;
+  *) not_ok "the measurement names the request as sent: blue's target group" "$(gate_history "$A4")" ;;
+esac
+check_eq "moto's listener holds 100 % on the old color" "0 100" "$(weights)"
+check "under a maximum of 100" gated_env 100
+build_ready a5 2.4
+check "the analysis passes and the canary completes" wait_for 120 eq completed dep_state a5
+A5=$(dep_id a5)
+check_eq "the verdict is in the history" analysis:passed "$(verdicts "$A5")"
+check_eq "four measurements passed, one a second over the 4 s pause" 4 "$(measurements "$A5" pass)"
+check_eq "the listener is all blue" "100 0" "$(weights)"
+check_eq "the live color is blue" blue "$(live_color)"
 
 check "the outbox is drained" wait_for 30 eq 0 outbox_unsent
 check "every worker is still running" workers_alive
