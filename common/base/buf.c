@@ -3,6 +3,7 @@
  */
 #include "base/buf.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,6 +75,31 @@ int buf_printf(struct buf *b, const char *fmt, ...)
     va_end(ap);
     int rc = buf_append(b, big, (size_t)n);
     free(big);
+    return rc;
+}
+
+/* buf_read_file - append the whole file at path; -1 with errno set (EFBIG: over the cap) */
+int buf_read_file(struct buf *b, const char *path)
+{
+    FILE *f = fopen(path, "re");
+    char chunk[8192];
+    size_t n;
+    int rc = 0, saved;
+
+    if (f == NULL)
+        return -1;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (buf_append(b, chunk, n) != 0) {
+            errno = b->len + n > b->limit ? EFBIG : ENOMEM;
+            rc = -1;
+        }
+    if (rc == 0 && ferror(f)) {
+        errno = EIO;
+        rc = -1;
+    }
+    saved = errno;
+    fclose(f);
+    errno = saved;
     return rc;
 }
 

@@ -31,6 +31,8 @@ int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 /* buf_printf - append formatted text; -1 over the cap */
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* buf_read_file - append the whole file at path; -1 with errno set (EFBIG: over the cap) */
+int buf_read_file(struct buf *b, const char *path);
 void buf_reset(struct buf *b);
 /* buf_steal - hand the data to the caller (never NULL); b becomes empty */
 char *buf_steal(struct buf *b);
