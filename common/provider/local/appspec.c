@@ -15,6 +15,7 @@
 #include "provider/local/appspec.h"
 
 #include "base/log.h"
+#include "base/yaml_doc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -48,17 +49,11 @@ static const char *const appspec_hooks_skip[] = {
 static int __attribute__((format(printf, 3, 4)))
 appspec_err(struct appspec_parse *ps, const yaml_node_t *node, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    yaml_doc_verr(ps->err, ps->err_len, ps->path, node, fmt, ap);
     va_end(ap);
-    if (node != NULL)
-        snprintf(ps->err, ps->err_len, "%s line %lu: %s", ps->path,
-                 (unsigned long)node->start_mark.line + 1, msg);
-    else
-        snprintf(ps->err, ps->err_len, "%s: %s", ps->path, msg);
     return -1;
 }
 
@@ -321,28 +316,6 @@ out:
     return buf;
 }
 
-/* appspec_load_doc - run libyaml's loader over buf; 0 or -1 with line and column */
-static int appspec_load_doc(struct appspec_parse *ps, const unsigned char *buf, size_t len)
-{
-    yaml_parser_t parser;
-    int result = 0;
-
-    if (!yaml_parser_initialize(&parser))
-        return appspec_err(ps, NULL, "out of memory");
-    yaml_parser_set_input_string(&parser, buf, len);
-    if (!yaml_parser_load(&parser, ps->doc)) {
-        snprintf(ps->err, ps->err_len, "%s line %lu column %lu: %s%s%s", ps->path,
-                 (unsigned long)parser.problem_mark.line + 1,
-                 (unsigned long)parser.problem_mark.column + 1,
-                 parser.problem != NULL ? parser.problem : "bad YAML",
-                 parser.context != NULL ? " " : "",
-                 parser.context != NULL ? parser.context : "");
-        result = -1;
-    }
-    yaml_parser_delete(&parser);
-    return result;
-}
-
 /* appspec_load_max - parse path with timeouts capped at max_timeout_s; NULL on error */
 struct appspec *appspec_load_max(const char *path, int max_timeout_s, char *err, size_t err_len)
 {
@@ -355,7 +328,7 @@ struct appspec *appspec_load_max(const char *path, int max_timeout_s, char *err,
 
     if ((buf = appspec_read(&ps, &len)) == NULL)
         return NULL;
-    if (appspec_load_doc(&ps, buf, len) != 0)
+    if (yaml_doc_load(&doc, path, buf, len, err, err_len) != 0)
         goto out;
     loaded = 1;
     if ((spec = calloc(1, sizeof(*spec))) == NULL) {
