@@ -1,0 +1,2 @@
+-- expect expand: allowed: ADD COLUMN `notes`
+ALTER TABLE wp_posts ADD COLUMN notes TEXT, ALGORITHM = INSTANT;

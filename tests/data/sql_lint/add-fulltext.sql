@@ -1,0 +1,2 @@
+-- expect expand: allowed: ADD INDEX
+ALTER TABLE wp_posts ADD FULLTEXT INDEX ft_title (post_title);

@@ -1,0 +1,2 @@
+-- expect expand: allowed: ALGORITHM option
+ALTER TABLE wp_posts ALGORITHM=INPLACE;

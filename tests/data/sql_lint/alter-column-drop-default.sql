@@ -1,0 +1,3 @@
+-- expect expand: refused: ALTER COLUMN `status` DROP DEFAULT
+-- expect contract: allowed: DROP DEFAULT
+ALTER TABLE wp_orders ALTER status DROP DEFAULT;

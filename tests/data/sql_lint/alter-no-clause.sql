@@ -1,0 +1,2 @@
+-- expect expand: refused: without a clause
+ALTER TABLE wp_orders;

@@ -1,0 +1,3 @@
+-- expect expand: refused: trailing comma
+-- expect contract: refused: trailing comma
+ALTER TABLE wp_orders ADD COLUMN a INT NULL,;

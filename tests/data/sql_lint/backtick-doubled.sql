@@ -1,0 +1,2 @@
+-- expect expand: refused: DROP COLUMN `a`b`
+ALTER TABLE t DROP COLUMN `a``b`;

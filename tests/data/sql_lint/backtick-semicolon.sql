@@ -1,0 +1,2 @@
+-- expect expand: allowed: ADD COLUMN `odd;name`
+ALTER TABLE `wp;posts` ADD COLUMN `odd;name` INT NULL;

@@ -1,0 +1,3 @@
+-- expect expand: refused: no SQL statement
+/* nothing */ # here
+;;

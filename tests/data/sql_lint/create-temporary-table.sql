@@ -1,0 +1,2 @@
+-- expect expand: allowed: CREATE TABLE `tmp_ids`
+CREATE TEMPORARY TABLE tmp_ids (id INT);

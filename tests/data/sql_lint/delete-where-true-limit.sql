@@ -1,0 +1,2 @@
+-- expect expand: refused: without a real WHERE
+DELETE FROM wp_options WHERE TRUE LIMIT 10;

@@ -1,0 +1,3 @@
+-- expect expand: refused: executable comment
+-- expect contract: refused: executable comment
+/*!40101 SET NAMES utf8 */;

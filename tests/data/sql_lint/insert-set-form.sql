@@ -1,0 +1,2 @@
+-- expect expand: allowed: INSERT INTO `wp_terms`
+INSERT wp_terms SET name = 'Sale', slug = 'sale';

@@ -1,0 +1,2 @@
+-- expect expand: refused: a statement starting with "("
+(SELECT 1);

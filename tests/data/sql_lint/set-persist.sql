@@ -1,0 +1,2 @@
+-- expect contract: refused: SET PERSIST changes the server
+SET PERSIST innodb_buffer_pool_size = 1073741824;

@@ -1,0 +1,4 @@
+-- expect expand: allowed: transaction control
+START TRANSACTION;
+INSERT INTO wp_terms (name) VALUES ('x');
+COMMIT;

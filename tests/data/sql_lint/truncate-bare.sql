@@ -1,0 +1,2 @@
+-- expect expand: refused: TRUNCATE `wp_sessions`
+truncate wp_sessions;

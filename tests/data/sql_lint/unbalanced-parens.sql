@@ -1,0 +1,3 @@
+-- expect expand: refused: unbalanced parentheses
+-- expect contract: refused: unbalanced
+CREATE TABLE a (id INT;

@@ -1,0 +1,2 @@
+-- expect expand: refused: unterminated name `
+CREATE TABLE `wp_x (id INT);
