@@ -12,6 +12,7 @@
  *	cutover publish build-ready --env E --build B --version V --artifact URI ...
  *	cutover approve ENV | shift ENV --weight N | promote|pause|resume|rollback|abort ENV
  *	cutover alarm ENV --alarm NAME [--ok]
+ *	cutover lint PATH [--phase expand|contract] [--allow-commands] [--json]
  *	(every command that publishes also takes --wait [SECONDS])
  *
  * DESCRIPTION
@@ -76,6 +77,8 @@ static const struct cli_command cli_commands[] = {
     {"drill", NULL, "ENV: rollback drill: old weights, read back, then the canary's again",
      cli_shift_action_cmd, 1},
     {"alarm", NULL, "ENV --alarm NAME [--ok]: publish alarm-fired", cli_alarm_cmd, 1},
+    {"lint", NULL, "PATH [--phase expand|contract] [--allow-commands] [--json]: "
+     "the expand/contract lint of schema migrations", cli_lint_cmd, 0},
     {"aws", "sign", "--region R --service S --time YYYYMMDDTHHMMSSZ < request: SigV4 debug",
      aws_sign_cli_main, 0},
 };

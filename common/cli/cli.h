@@ -40,4 +40,7 @@ int cli_approve_cmd(int argc, char **argv);
 int cli_shift_action_cmd(int argc, char **argv); /* shift, promote, pause, resume, rollback, abort, drill */
 int cli_alarm_cmd(int argc, char **argv);
 
+/* cli_lint.c: the expand/contract lint of a release's schema migrations (no database) */
+int cli_lint_cmd(int argc, char **argv);
+
 #endif

@@ -348,7 +348,7 @@ static int artifact_remove_cb(const char *path, const struct stat *sb, int type,
 }
 
 /* artifact_remove_tree - remove a temporary directory of ours and its content */
-static void artifact_remove_tree(const char *dir)
+void artifact_remove_tree(const char *dir)
 {
     nftw(dir, artifact_remove_cb, 16, FTW_DEPTH | FTW_PHYS);
 }

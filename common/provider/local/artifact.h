@@ -63,6 +63,8 @@
 int artifact_fetch(const char *uri, const char *sha256_hex, const char *dest_file, char *err,
                    size_t err_len);
 int artifact_unpack(const char *tarball, const char *dest_dir, char *err, size_t err_len);
+/* artifact_remove_tree - remove a temporary directory of ours and its content (symlinks not followed) */
+void artifact_remove_tree(const char *dir);
 
 /* artifact_sha256_file - hex SHA-256 (lower case) of a file's content; 0 or -1 */
 int artifact_sha256_file(const char *path, char out[65], char *err, size_t err_len);
