@@ -1,5 +1,6 @@
 /*
- * sql_judge - what the lint's classifiers share (sql_lint.c, sql_lint_alter.c):
+ * sql_judge - what the lint's classifiers share (sql_lint.c, sql_lint_alter.c;
+ *             defined in sql_judge.c, below both):
  *             one statement under judgement and the verdict it is getting.
  *
  * DESCRIPTION
