@@ -51,7 +51,7 @@
 
 /* One corpus file, read whole. */
 struct corpus_case {
-    char name[128];
+    char name[256]; /* a directory entry's name (d_name holds at most 255 bytes) */
     char *text;
     size_t len;
 };
