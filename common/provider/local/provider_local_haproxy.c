@@ -149,15 +149,16 @@ static int reload_wait(const struct local_provider *p, char *err, size_t err_len
     char why[256] = "";
     long old_pid = 0, pid = 0;
     long long deadline = clock_mono_ms() + LOCAL_RELOAD_WAIT_MS;
-    int asked = 0;
+    int asked = 0, refusals = 0;
 
     if (haproxy_worker_pid(p->sock, &old_pid, why, sizeof(why)) == 0 &&
         backend_loaded(p, p->cfg.name))
         local_state_save(p);
     while (clock_mono_ms() < deadline) {
-        if (!asked && (asked = haproxy_reload(p->master, why, sizeof(why)) == 0) == 0)
-            log_warn("haproxy: reload for %s not taken, asking again: %s", p->cfg.name, why);
-        else if (haproxy_worker_pid(p->sock, &pid, why, sizeof(why)) == 0 && pid != old_pid &&
+        if (!asked && (asked = haproxy_reload(p->master, why, sizeof(why)) == 0) == 0) {
+            if (refusals++ == 0) /* once: a master that is down would say it every 50 ms */
+                log_warn("haproxy: reload for %s not taken, asking again: %s", p->cfg.name, why);
+        } else if (haproxy_worker_pid(p->sock, &pid, why, sizeof(why)) == 0 && pid != old_pid &&
                  backend_loaded(p, p->cfg.name))
             return 0;
         clock_sleep_ms(50);
