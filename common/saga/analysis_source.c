@@ -76,7 +76,7 @@ int analysis_render(const struct analysis_metric *m, const char *text,
     }
     if (rc == 0)
         rc = buf_puts(&b, p);
-    snprintf(out, out_len, "%s", rc == 0 ? b.data : "query longer than the limit");
+    snprintf(out, out_len, "%s", rc != 0 ? "query longer than the limit" : b.data ? b.data : "");
     buf_free(&b);
     return rc;
 }
