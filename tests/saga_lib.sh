@@ -114,6 +114,12 @@ start_web() {
   URL=http://127.0.0.1:$PORT
 }
 
+# slot_targets - every slot of both colors as a Prometheus target list ("127.0.0.1:P", ...)
+slot_targets() {
+  local p sep=""
+  for ((p = BASE; p < BASE + 2 * SAGA_MAX; p++)); do printf '%s"127.0.0.1:%d"' "$sep" "$p"; sep=,; done
+}
+
 # gate_open VERSION|all - let validation of VERSION (or of every version) pass
 gate_open() { touch "$GATES/$1"; }
 

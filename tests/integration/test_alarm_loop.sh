@@ -68,7 +68,7 @@ PIDS+=($!)
   printf 'rule_files: ["%s"]\n' "$MON/prom/rules.yml"
   printf 'alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ["127.0.0.1:%d"]\n' $((PORTS + 1))
   printf 'scrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: ['
-  for ((p = BASE; p < BASE + 2 * SAGA_MAX; p++)); do printf '"127.0.0.1:%d"%s' "$p" "$([ $p -lt $((BASE + 2 * SAGA_MAX - 1)) ] && echo ,)"; done
+  slot_targets
   printf ']\n'
 } > "$MON/prom/prometheus.yml"
 cat > "$MON/prom/rules.yml" <<EOF

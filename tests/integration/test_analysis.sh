@@ -34,7 +34,7 @@ PROM_URL=http://127.0.0.1:$PROM_PORT
 mkdir -p "$PROM_DIR"
 {
   printf 'global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: ['
-  for ((p = BASE; p < BASE + 2 * SAGA_MAX; p++)); do printf '"127.0.0.1:%d"%s' "$p" "$([ $p -lt $((BASE + 2 * SAGA_MAX - 1)) ] && echo ,)"; done
+  slot_targets
   printf ']\n'
 } > "$PROM_DIR/prometheus.yml"
 prometheus --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
