@@ -130,8 +130,8 @@ static int kafka_credentials_read(char *user, size_t user_len, char *password,
 /* kafka_sasl_credentials - the SASL user name and password: the variables
  * (the password or the file _FILE names) win over the credentials
  * directory; 0, 1 when neither is set, -1 with err */
-static int kafka_sasl_credentials(char *user, size_t user_len, char *password, size_t password_len,
-                                  char *err, size_t err_len)
+int kafka_sasl_credentials(char *user, size_t user_len, char *password, size_t password_len,
+                           char *err, size_t err_len)
 {
     const char *name = config_get("CUTOVER_KAFKA_SASL_USERNAME");
     int rc;

@@ -65,6 +65,12 @@ void kafka_producer_free(struct kafka_producer *p);
 int kafka_topics_create(const char *const *topics, size_t topic_count, int partitions,
                         int replication, char *err, size_t err_len);
 
+/* kafka_sasl_credentials - the SASL user name and password this process
+ * uses (see DESCRIPTION); 0, 1 when none are configured, -1 with err
+ * (which never holds the password) */
+int kafka_sasl_credentials(char *user, size_t user_len, char *password, size_t password_len,
+                           char *err, size_t err_len);
+
 /* kafka_topic_full - prefix + name into out; kafka_topic_short - strip the prefix */
 int kafka_topic_full(const char *name, char *out, size_t out_len);
 const char *kafka_topic_short(const char *full);
