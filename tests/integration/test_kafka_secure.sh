@@ -45,16 +45,6 @@ apply_acls() {
     --group-prefix "$CUTOVER_GROUP_PREFIX" >> "$LOGDIR/kafka_acls.log" 2>&1
 }
 
-# start_cutoverd LOG [ARGS...] - cutoverd in the background into LOG (emptied first); sets SUP
-start_cutoverd() {
-  local log=$1
-  shift
-  : > "$log"
-  "$BIN/cutoverd" "$@" >> "$log" 2>&1 &
-  SUP=$!
-  WORKER_PIDS+=("$SUP")
-}
-
 # stop_cutoverd - SIGTERM cutoverd and wait until it exited
 stop_cutoverd() {
   kill -TERM "$SUP" 2>/dev/null

@@ -48,6 +48,13 @@ static void load(void)
     assert_int_equal(config_load(err, sizeof(err)), 0);
 }
 
+/* credentials - kafka_sasl_credentials into the caller's buffers (user
+ * 64 bytes, err 256) */
+static int credentials(char *user, char *password, size_t password_len, char *err)
+{
+    return kafka_sasl_credentials(user, 64, password, password_len, err, 256);
+}
+
 /* setup - no CUTOVER_* variable, a fresh directory as CUTOVER_KAFKA_CREDENTIALS_DIR */
 static int setup(void **state)
 {
@@ -82,9 +89,7 @@ static void test_own_file(void **state)
     write_file("deployer", "cutover-deployer\ndeployer-secret\n", path, sizeof(path));
     log_init("scaler");
     load();
-    assert_int_equal(kafka_sasl_credentials(user, sizeof(user), password, sizeof(password), err,
-                                            sizeof(err)),
-                     0);
+    assert_int_equal(credentials(user, password, sizeof(password), err), 0);
     assert_string_equal(user, "cutover-scaler");
     assert_string_equal(password, "scaler-secret");
 }
@@ -101,9 +106,7 @@ static void test_variables_win(void **state)
     setenv("CUTOVER_KAFKA_SASL_PASSWORD_FILE", path, 1);
     log_init("cli");
     load();
-    assert_int_equal(kafka_sasl_credentials(user, sizeof(user), password, sizeof(password), err,
-                                            sizeof(err)),
-                     0);
+    assert_int_equal(credentials(user, password, sizeof(password), err), 0);
     assert_string_equal(user, "admin");
     assert_string_equal(password, "admin-secret");
 }
@@ -116,9 +119,7 @@ static void test_none(void **state)
     (void)state;
     unsetenv("CUTOVER_KAFKA_CREDENTIALS_DIR");
     load();
-    assert_int_equal(kafka_sasl_credentials(user, sizeof(user), password, sizeof(password), err,
-                                            sizeof(err)),
-                     1);
+    assert_int_equal(credentials(user, password, sizeof(password), err), 1);
 }
 
 /* test_missing_file - no file for this process: -1 naming the path */
@@ -129,9 +130,7 @@ static void test_missing_file(void **state)
     (void)state;
     log_init("web");
     load();
-    assert_int_equal(kafka_sasl_credentials(user, sizeof(user), password, sizeof(password), err,
-                                            sizeof(err)),
-                     -1);
+    assert_int_equal(credentials(user, password, sizeof(password), err), -1);
     assert_non_null(strstr(err, "/web: No such file or directory"));
 }
 
@@ -152,9 +151,7 @@ static void test_bad_files(void **state)
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         write_file("shifter", texts[i], path, sizeof(path));
         err[0] = '\0';
-        assert_int_equal(kafka_sasl_credentials(user, sizeof(user), password, sizeof(password),
-                                                err, sizeof(err)),
-                         -1);
+        assert_int_equal(credentials(user, password, sizeof(password), err), -1);
         assert_non_null(strstr(err, "/shifter: not a user name line and a password line"));
         assert_null(strstr(err, "secret"));
     }
