@@ -12,8 +12,8 @@
 #    with a clear message and exit 1;
 # 5. a worker with a wrong password exits with a fatal log naming its user,
 #    and cutoverd restarts it with its throttled, doubling pause;
-# 6. no password reaches a log under .run, an event on any topic, `cutover
-#    status --json` or `cutover config`.
+# 6. no password (Kafka's, the database's) reaches a log under .run, an
+#    event on any topic, `cutover status --json` or `cutover config`.
 # tests/run starts the secure stack for this script (the line below).
 # devstack: secure
 source "$(dirname "$0")/../lib.sh"
@@ -140,9 +140,10 @@ check_eq "the pauses double up to the cap" "200 400 800 1600" \
 SECRETS=$TMP_SECURE/secrets
 cat "$KDIR"/secrets/* > "$SECRETS"
 printf 'not-the-password\n' >> "$SECRETS"
-check_eq "the stack has its passwords (admin, controller, keystore, seven roles, the wrong one)" 11 \
+sed -E -n 's#^postgresql://[^:/@]*:([^@]+)@.*#\1#p' <<< "$CUTOVER_DATABASE_URL" >> "$SECRETS"
+check_eq "the passwords to look for: Kafka's (admin, controller, keystore, seven roles, the wrong one), the database's" 12 \
   "$(grep -c . "$SECRETS")"
-mapfile -t LOGS < <(find "$TOP/.run" -name '*.log' -type f)
+mapfile -t LOGS < <(find -L "$TOP/.run" -name '*.log' -type f)
 check "the logs under .run are many (${#LOGS[@]}), the broker's and the workers' among them" \
   eval '[ ${#LOGS[@]} -gt 5 ] && printf "%s\n" "${LOGS[@]}" | grep -q kafka-secure/server.log && printf "%s\n" "${LOGS[@]}" | grep -q cutoverd-secure.log'
 check_eq "no password in any log under .run" "" "$(grep -lF -f "$SECRETS" "${LOGS[@]}")"
