@@ -4,6 +4,7 @@
 # SYNOPSIS
 #   . "$OPS_DIR/lib.sh"
 #   kafka_version; kafka_libs_dir; kafka_jars_ready; kafka_fetch_jars
+#   KAFKA_VERSION_PIN=$KAFKA_SECURE_VERSION kafka_fetch_jars	(the secure broker's)
 #   base=$(port_range_pick 5)	(5 free ports from base on)
 #
 # DESCRIPTION
@@ -14,6 +15,13 @@
 #   Needs OPS_DIR set to the ops/ directory.
 
 KAFKA_POM="$OPS_DIR/kafka/pom.xml"
+
+# The Kafka version of the secure development stack's broker (ops/devstack
+# up --secure), fetched with the same pom. Debian 12's librdkafka (2.0.2;
+# the fix came in 2.6.1) repeats the client nonce in SCRAM's final message;
+# Kafka 3.8.1 to 3.9.x accept that, 4.0 and later refuse it ("invalid
+# credentials"), so SCRAM with this librdkafka needs a 3.9 broker.
+KAFKA_SECURE_VERSION=3.9.1
 
 # kafka_version - the Kafka version that ops/kafka/pom.xml names, unless
 # KAFKA_VERSION_PIN names another (the secure stack's broker, see ops/devstack)
