@@ -13,7 +13,8 @@
  *	cutover approve ENV | shift ENV --weight N | promote|pause|resume|rollback|abort ENV
  *	cutover alarm ENV --alarm NAME [--ok]
  *	cutover lint PATH [--phase expand|contract] [--allow-commands] [--json]
- *	(every command that publishes also takes --wait [SECONDS])
+ *	(every command that publishes also takes --wait [SECONDS], and signs
+ *	with --sign-key FILE or --sign-agent[=KEY])
  *
  * DESCRIPTION
  *	One table of commands, each a function taking its own arguments.
@@ -94,6 +95,8 @@ static void cli_usage(FILE *out)
                 cli_commands[i].sub ? cli_commands[i].sub : "", cli_commands[i].usage);
     fprintf(out, "\nCommands that publish take --wait [SECONDS] (default %d): wait until the saga\n"
                  "has handled the event and print what became of it.\n", CLI_WAIT_DEFAULT_S);
+    fprintf(out, "They sign the event with --sign-key FILE or --sign-agent[=KEY] (or\n"
+                 "CUTOVER_SIGN_KEY / CUTOVER_SIGN_AGENT_KEY); without a key it goes out unsigned.\n");
     fprintf(out, "\nConfiguration comes from CUTOVER_* environment variables; "
                  "`cutover config` prints them.\n");
 }

@@ -55,6 +55,7 @@ static const char *const config_log_levels[] = { "debug", "info", "warn", "error
 static const char *const config_protocols[] = {
     "plaintext", "ssl", "sasl_plaintext", "sasl_ssl", NULL,
 };
+static const char *const config_content_modes[] = { "structured", "binary", NULL };
 static const char *const config_mechanisms[] = {
     "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", NULL,
 };
@@ -100,6 +101,14 @@ const struct config_var config_vars[] = {
     I("CUTOVER_TIMER_POLL_MS", "500", 10, 600000, "interval of the durable timer poll"),
     I("CUTOVER_SHUTDOWN_GRACE_MS", "10000", 0, 600000, "time to finish work after SIGTERM"),
     S("CUTOVER_SOURCE", NULL, CONFIG_PUBLIC, "CloudEvents source of emitted events; unset: cutover/<worker>"),
+    S("CUTOVER_SIGN_KEY", NULL, CONFIG_PUBLIC,
+      "cutover CLI: sign every published event with this unencrypted OpenSSH private key file"
+      " (Ed25519, ECDSA P-256, RSA; the path is shown, never the key); --sign-key overrides"),
+    S("CUTOVER_SIGN_AGENT_KEY", NULL, CONFIG_PUBLIC,
+      "cutover CLI: sign every published event through ssh-agent ($SSH_AUTH_SOCK) with this key:"
+      " a .pub file, a SHA256: fingerprint, or \"only\" (the agent's one key); --sign-agent overrides"),
+    E("CUTOVER_CLI_CONTENT_MODE", "structured", config_content_modes,
+      "cutover CLI: CloudEvents content mode of the events it publishes (binary: ce_* headers)"),
     S("CUTOVER_AWS_ENDPOINT_URL", NULL, CONFIG_PUBLIC, "AWS endpoint override (tests: the moto server)"),
     I("CUTOVER_AWS_MAX_ATTEMPTS", "3", 1, 20, "attempts per AWS API call"),
     I("CUTOVER_AWS_TIMEOUT_MS", "10000", 100, 600000, "timeout of one AWS API call"),
@@ -154,6 +163,9 @@ const struct config_var config_vars[] = {
       " subscription confirmations; unset: the system's"),
     I("CUTOVER_SNS_MAX_AGE_S", "3600", 60, 86400,
       "cutover-web: SNS messages older than this are refused as replays (SNS retries for at most an hour)"),
+    S("CUTOVER_WEB_SIGN_KEY", NULL, CONFIG_PUBLIC,
+      "cutover-web: the receivers sign the alarm-fired events they publish with this unencrypted"
+      " OpenSSH private key file, read once at start; unset: unsigned"),
     { "CUTOVER_METRICS_ADDR", CONFIG_STRING, NULL, 0, 0, CONFIG_PUBLIC,
       "host:port where the process serves GET /metrics (Prometheus) and /healthz; unset: none",
       NULL, "^([A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]):[0-9]{1,5}$" },

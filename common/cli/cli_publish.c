@@ -14,7 +14,8 @@
  *	        [--deployment ID]
  *	cutover alarm ENV --alarm NAME [--ok] [--severity S] [--reason R]
  *	        [--source NAME]
- *	(each of them also takes --wait [SECONDS])
+ *	(each of them also takes --wait [SECONDS], --sign-key FILE and
+ *	--sign-agent[=KEY])
  *
  * DESCRIPTION
  *	Every command builds the event's data, validates it against its JSON
@@ -40,6 +41,14 @@
  *	is read from the database unless --deployment names one.
  *	requested_by and approved_by are --by, else $USER.
  *
+ *	Signing (cli_sign.h): with a key (--sign-key, --sign-agent or their
+ *	CUTOVER_SIGN_* variables) the event is built whole (id, time, every
+ *	attribute, data), then signed (io/event_sign.h: cutoversig, the SSHSIG
+ *	of its canonical form in namespace cutover:ENV), then written in the
+ *	content mode CUTOVER_CLI_CONTENT_MODE: structured (the attribute in
+ *	the JSON) or binary (header ce_cutoversig). A key that cannot be used
+ *	is reported and nothing is sent (exit 1).
+ *
  *	--wait [SECONDS] (default CLI_WAIT_DEFAULT_S, 60; the number may
  *	follow as the next word or as --wait=SECONDS) notes where the
  *	database stands before the event is sent (no database: nothing is
@@ -52,6 +61,7 @@
  */
 #include "cli/cli.h"
 #include "cli/cli_follow.h"
+#include "cli/cli_sign.h"
 
 #include "base/config.h"
 #include "base/share.h"
@@ -86,6 +96,7 @@ struct cli_publish_args {
     const char *alarm, *severity, *source;
     int ok;
     long wait;   /* --wait: seconds; 0 without */
+    struct cli_sign_choice sign; /* --sign-key, --sign-agent */
     cJSON *meta; /* build-ready metadata, owned */
 };
 
@@ -117,8 +128,10 @@ out:
     return rc;
 }
 
-/* cli_send - one encoded event to topic, waiting for its delivery report */
-static int cli_send(const char *topic, const char *key, const char *value)
+/* cli_send - one encoded event to topic (binary mode: with headers, else structured),
+ * waiting for its delivery report */
+static int cli_send(const char *topic, const char *key, const char *value,
+                    const struct record_header *headers, size_t header_count)
 {
     rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR__IN_PROGRESS;
     char err[512];
@@ -130,7 +143,9 @@ static int cli_send(const char *topic, const char *key, const char *value)
         fprintf(stderr, "cutover: kafka producer: %s\n", err);
         return 1;
     }
-    if (kafka_producer_send(p, topic, key, value, strlen(value), NULL) != 0)
+    if ((headers ? kafka_producer_send_headers(p, topic, key, value, strlen(value), headers,
+                                               header_count, NULL)
+                 : kafka_producer_send(p, topic, key, value, strlen(value), NULL)) != 0)
         fprintf(stderr, "cutover: could not queue the event for %s\n", topic);
     else if (kafka_producer_flush(p, CLI_PUBLISH_TIMEOUT_MS) != 0
              || result == RD_KAFKA_RESP_ERR__IN_PROGRESS)
@@ -152,13 +167,38 @@ static const char *cli_source(void)
     return source && *source ? source : "cutover/cli";
 }
 
-/* cli_publish_event - wrap data in a CloudEvent (id fixed when not NULL),
- * send it and print its id into sent; takes ownership of data */
+/* cli_send_event - ev in the configured content mode (CUTOVER_CLI_CONTENT_MODE) */
+static int cli_send_event(const char *topic, const char *key, const struct cloud_event *ev)
+{
+    struct record_header headers[EVENT_BINARY_HEADERS_MAX];
+    int binary = strcmp(config_get("CUTOVER_CLI_CONTENT_MODE"), "binary") == 0;
+    char *value = binary ? cJSON_PrintUnformatted(ev->data) : event_encode(ev);
+    size_t count = binary ? event_binary_headers(ev, headers) : 0;
+    int rc = value ? cli_send(topic, key, value, binary ? headers : NULL, count) : 1;
+
+    free(value);
+    return rc;
+}
+
+/* cli_sign_event - sign ev, final, when a signer is given; 0 or 1 (reported) */
+static int cli_sign_event(struct event_signer *signer, struct cloud_event *ev)
+{
+    char err[512];
+
+    if (signer == NULL || event_sign(signer, ev, err, sizeof(err)) == 0)
+        return 0;
+    fprintf(stderr, "cutover: cannot sign the event with %s: %s; nothing sent\n",
+            event_signer_fingerprint(signer), err);
+    return 1;
+}
+
+/* cli_publish_event - wrap data in a CloudEvent (id fixed when not NULL), sign
+ * it with signer when not NULL, send it and print its id into sent; takes
+ * ownership of data */
 static int cli_publish_event(const char *topic, const char *env, cJSON *data, const char *id,
-                             char *sent, size_t sent_len)
+                             struct event_signer *signer, char *sent, size_t sent_len)
 {
     struct cloud_event ev;
-    char *value = NULL;
     int rc;
 
     if (event_create(&ev, topic, cli_source(), env, data) != 0) {
@@ -169,44 +209,48 @@ static int cli_publish_event(const char *topic, const char *env, cJSON *data, co
         free(ev.id);
         ev.id = strdup(id);
     }
-    value = ev.id ? event_encode(&ev) : NULL;
-    rc = value ? cli_send(topic, env, value) : 1;
+    rc = ev.id ? cli_sign_event(signer, &ev) : 1;
+    if (rc == 0)
+        rc = cli_send_event(topic, env, &ev);
     if (rc == 0) {
         printf("%s\n", ev.id);
         snprintf(sent, sent_len, "%s", ev.id);
     }
-    free(value);
     cloudevent_free(&ev);
     return rc;
 }
 
-/* cli_publish - validate (schema, then check when not NULL), send, and with
- * wait (seconds) report what became of the event; takes ownership of data */
-static int cli_publish(const char *topic, const char *env, cJSON *data, const char *id,
-                       int (*check)(const cJSON *data), long wait)
+/* cli_publish - validate (schema, then check when not NULL), open the signer
+ * a asks for, send, and with a->wait report what became of the event; takes
+ * ownership of data */
+static int cli_publish(const char *topic, cJSON *data, const char *id,
+                       int (*check)(const cJSON *data), const struct cli_publish_args *a)
 {
-    struct cli_wait w = {.topic = topic, .env = env, .source = cli_source()};
+    struct cli_wait w = {.topic = topic, .env = a->env, .source = cli_source()};
+    struct event_signer *signer = NULL;
     struct db *db = NULL;
     char sent[128];
     int rc = cli_validate(topic, data);
 
     if (rc == 0 && check != NULL)
         rc = check(data);
-    if (rc == 0 && wait > 0) {
+    if (rc == 0)
+        rc = cli_signer_open(&a->sign, &signer);
+    if (rc == 0 && a->wait > 0) {
         w.consumer = cli_wait_consumer(topic, data);
         rc = (db = cli_wait_prepare(&w)) != NULL ? 0 : 1;
     }
-    if (rc != 0) {
+    if (rc == 0)
+        rc = cli_publish_event(topic, a->env, data, id, signer, sent, sizeof(sent));
+    else
         cJSON_Delete(data);
-        return rc;
-    }
-    rc = cli_publish_event(topic, env, data, id, sent, sizeof(sent));
+    event_signer_free(signer);
     if (rc != 0 || db == NULL) {
         db_close(db);
         return rc;
     }
     w.id = sent;
-    return cli_wait_outcome(db, &w, wait);
+    return cli_wait_outcome(db, &w, a->wait);
 }
 
 /* cli_sha256_file - a file's SHA-256 as lowercase hex; 0 or -1 */
@@ -426,6 +470,7 @@ static const struct option cli_publish_opts[] = {
     {"alarm", required_argument, NULL, 'A'}, {"ok", no_argument, NULL, 'k'},
     {"severity", required_argument, NULL, 'S'}, {"source", required_argument, NULL, 'o'},
     {"wait", optional_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},
+    {"sign-key", required_argument, NULL, 'K'}, {"sign-agent", optional_argument, NULL, 'G'},
     {NULL, 0, NULL, 0},
 };
 
@@ -453,6 +498,19 @@ static int cli_wait_option(int argc, char **argv, struct cli_publish_args *a)
     return cli_follow_parse_seconds(text, &a->wait);
 }
 
+/* cli_sign_option - --sign-key FILE, or --sign-agent with its key (=KEY or the next word) */
+static void cli_sign_option(int argc, char **argv, int c, struct cli_publish_args *a)
+{
+    const char *key;
+
+    if (c == 'K') {
+        a->sign.key_file = optarg;
+        return;
+    }
+    key = optarg ? optarg : cli_sign_option_key(argc, argv, &optind);
+    a->sign.agent_key = key ? key : "";
+}
+
 /* cli_parse_args - the options this command allows (their letters) and, when
  * positional is set, one positional ENV; 0 to go on, -1 help, 2 bad usage */
 static int cli_parse_args(int argc, char **argv, const char *allowed, int positional,
@@ -468,6 +526,8 @@ static int cli_parse_args(int argc, char **argv, const char *allowed, int positi
             a->env = argv[optind++];
         else if (c == 'h')
             return -1;
+        else if (c == 'K' || c == 'G')
+            cli_sign_option(argc, argv, c, a);
         else if (c == '?' || strchr(allowed, c) == NULL)
             return cli_usage_fail(usage, c == '?' ? NULL : "option --%s not allowed here",
                                   cli_option_name(c));
@@ -531,7 +591,7 @@ static const char cli_build_ready_usage[] =
     "  --canary 10:30,50:30,100  canary steps: weight %, seconds to wait (none: an operator)\n"
     "  --sha256 H                required unless the artifact is a file:// URI\n"
     "  The event id is derived from (env, build): publishing again is a duplicate.\n"
-    CLI_WAIT_HELP;
+    CLI_WAIT_HELP "\n" CLI_SIGN_HELP;
 
 /* cli_publish_build_ready_cmd - announce a build, as CI would */
 int cli_publish_build_ready_cmd(int argc, char **argv)
@@ -551,7 +611,7 @@ int cli_publish_build_ready_cmd(int argc, char **argv)
                                                    "--bluegreen");
     if (rc == 0 && (data = cli_build_ready_data(&a, &rc)) != NULL) {
         cli_build_ready_id(a.env, a.build, id);
-        rc = cli_publish("build-ready", a.env, data, id, cli_steps_check, a.wait);
+        rc = cli_publish("build-ready", data, id, cli_steps_check, &a);
     }
     cJSON_Delete(a.meta);
     return cli_help_or(rc, cli_build_ready_usage);
@@ -580,7 +640,7 @@ static const char cli_approve_usage[] =
     "approve ENV [--deployment ID] [--by NAME] [--wait [SECONDS]]\n"
     "  green-validated passed=true for the active deployment (or ID), approved by NAME\n"
     "  (default $USER): lets a deployment that waits for approval shift traffic.\n"
-    CLI_WAIT_HELP;
+    CLI_WAIT_HELP "\n" CLI_SIGN_HELP;
 
 /* cli_approve_cmd - a manual approval: green-validated with approved_by */
 int cli_approve_cmd(int argc, char **argv)
@@ -600,7 +660,7 @@ int cli_approve_cmd(int argc, char **argv)
     cJSON_AddBoolToObject(data, "passed", 1);
     cJSON_AddItemToObject(data, "checks", cJSON_CreateArray());
     cJSON_AddStringToObject(data, "approved_by", cli_actor(&a));
-    return cli_publish("green-validated", a.env, data, NULL, NULL, a.wait);
+    return cli_publish("green-validated", data, NULL, NULL, &a);
 }
 
 static const char cli_shift_usage[] =
@@ -609,7 +669,7 @@ static const char cli_shift_usage[] =
     "  shift-requested for the active deployment (or ID); N is the new color's share.\n"
     "  requested_by is NAME (default $USER). drill: the old color's weights, read back,\n"
     "  then the deployment's again; the time it took goes to the history.\n"
-    CLI_WAIT_HELP;
+    CLI_WAIT_HELP "\n" CLI_SIGN_HELP;
 
 /* cli_shift_action_cmd - shift-requested; the action is the command's own name */
 int cli_shift_action_cmd(int argc, char **argv)
@@ -633,7 +693,7 @@ int cli_shift_action_cmd(int argc, char **argv)
         cJSON_AddNumberToObject(data, "weight", (double)weight);
     cJSON_AddStringToObject(data, "reason", a.reason ? a.reason : "");
     cJSON_AddStringToObject(data, "requested_by", cli_actor(&a));
-    return cli_publish("shift-requested", a.env, data, NULL, NULL, a.wait);
+    return cli_publish("shift-requested", data, NULL, NULL, &a);
 }
 
 static const char cli_alarm_usage[] =
@@ -641,7 +701,7 @@ static const char cli_alarm_usage[] =
     "       [--wait [SECONDS]]\n"
     "  alarm-fired in state ALARM (rolls back a deployment that moved traffic), or OK\n"
     "  with --ok; severity defaults to critical, source to cutover-cli.\n"
-    CLI_WAIT_HELP;
+    CLI_WAIT_HELP "\n" CLI_SIGN_HELP;
 
 /* cli_alarm_cmd - alarm-fired, for monitoring without a Kafka client and for tests */
 int cli_alarm_cmd(int argc, char **argv)
@@ -661,5 +721,5 @@ int cli_alarm_cmd(int argc, char **argv)
     cJSON_AddStringToObject(data, "severity", a.severity ? a.severity : "critical");
     cJSON_AddStringToObject(data, "reason", a.reason ? a.reason : "");
     cJSON_AddStringToObject(data, "source", a.source ? a.source : "cutover-cli");
-    return cli_publish("alarm-fired", a.env, data, NULL, NULL, a.wait);
+    return cli_publish("alarm-fired", data, NULL, NULL, &a);
 }

@@ -30,6 +30,7 @@
  *	value_size always gives the full size.
  */
 #include "io/event.h"
+#include "io/event_canon.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
@@ -77,6 +78,10 @@ static const char *const event_status_codes[] = {
 enum { EVENT_ATTR_COUNT = 6 };
 static const char *const event_attr_names[EVENT_ATTR_COUNT] = {
     "specversion", "id", "source", "type", "subject", "time",
+};
+/* The same in binary mode's headers. */
+static const char *const event_attr_headers[EVENT_ATTR_COUNT] = {
+    "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_subject", "ce_time",
 };
 
 /* event_attr_slot - the field of ev that holds required attribute i */
@@ -365,6 +370,28 @@ static int event_attr_header(const struct event_record *rec, const char *name, c
     return 0;
 }
 
+/* event_optional_json - copy optional attribute name (absent or null: left NULL) */
+static int event_optional_json(const cJSON *root, const char *name, char **slot,
+                               struct event_error *err)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, name);
+
+    if (item == NULL || cJSON_IsNull(item))
+        return 0;
+    return event_attr_json(root, name, slot, err);
+}
+
+/* event_optional_header - copy optional header name (absent or empty: left NULL) */
+static int event_optional_header(const struct event_record *rec, const char *name, char **slot,
+                                 struct event_error *err)
+{
+    const struct record_header *h = event_header_find(rec, name);
+
+    if (h == NULL || h->value == NULL || h->value_len == 0)
+        return 0;
+    return event_attr_header(rec, name, slot, err);
+}
+
 /* event_check_attributes - specversion, time, type and topic of a decoded event */
 static int event_check_attributes(const struct event_record *rec, const struct cloud_event *ev,
                                   struct event_error *err)
@@ -474,7 +501,6 @@ static int event_has_attribute(const cJSON *root)
 static int event_decode_structured(const struct event_record *rec, struct cloud_event *ev,
                                    struct event_error *err)
 {
-    const cJSON *dct;
     cJSON *root;
     int rc = -1;
 
@@ -488,9 +514,8 @@ static int event_decode_structured(const struct event_record *rec, struct cloud_
     for (int i = 0; i < EVENT_ATTR_COUNT; i++)
         if (event_attr_json(root, event_attr_names[i], event_attr_slot(ev, i), err) != 0)
             goto out;
-    dct = cJSON_GetObjectItemCaseSensitive(root, "datacontenttype");
-    if (dct != NULL && !cJSON_IsNull(dct)
-        && event_attr_json(root, "datacontenttype", &ev->datacontenttype, err) != 0)
+    if (event_optional_json(root, "datacontenttype", &ev->datacontenttype, err) != 0
+        || event_optional_json(root, EVENT_CANON_SIGNATURE_ATTRIBUTE, &ev->cutoversig, err) != 0)
         goto out;
     if (event_check_attributes(rec, ev, err) != 0 || event_take_data(root, ev, err) != 0)
         goto out;
@@ -504,19 +529,13 @@ out:
 static int event_decode_binary(const struct event_record *rec, struct cloud_event *ev,
                                struct event_error *err)
 {
-    static const char *const headers[EVENT_ATTR_COUNT] = {
-        "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_subject", "ce_time",
-    };
-    const struct record_header *ct;
-
     if (rec->value_len > 0 && (ev->data = event_json_parse(rec->value, rec->value_len)) == NULL)
         return event_error_set(err, EVENT_NOT_JSON, "value is not JSON");
     for (int i = 0; i < EVENT_ATTR_COUNT; i++)
-        if (event_attr_header(rec, headers[i], event_attr_slot(ev, i), err) != 0)
+        if (event_attr_header(rec, event_attr_headers[i], event_attr_slot(ev, i), err) != 0)
             return -1;
-    ct = event_header_find(rec, "content-type");
-    if (ct != NULL && ct->value != NULL && ct->value_len > 0
-        && event_attr_header(rec, "content-type", &ev->datacontenttype, err) != 0)
+    if (event_optional_header(rec, "content-type", &ev->datacontenttype, err) != 0
+        || event_optional_header(rec, EVENT_CANON_SIGNATURE_HEADER, &ev->cutoversig, err) != 0)
         return -1;
     if (ev->data != NULL && cJSON_IsNull(ev->data)) {
         cJSON_Delete(ev->data);
@@ -564,6 +583,7 @@ void cloudevent_free(struct cloud_event *ev)
     free(ev->subject);
     free(ev->time);
     free(ev->datacontenttype);
+    free(ev->cutoversig);
     cJSON_Delete(ev->data);
     memset(ev, 0, sizeof(*ev));
 }
@@ -631,12 +651,36 @@ char *event_encode(const struct cloud_event *ev)
     if (ev->datacontenttype != NULL
         && cJSON_AddStringToObject(root, "datacontenttype", ev->datacontenttype) == NULL)
         goto out;
+    if (ev->cutoversig != NULL
+        && cJSON_AddStringToObject(root, EVENT_CANON_SIGNATURE_ATTRIBUTE, ev->cutoversig) == NULL)
+        goto out;
     if (ev->data != NULL)
         cJSON_AddItemReferenceToObject(root, "data", ev->data);
     text = cJSON_PrintUnformatted(root);
 out:
     cJSON_Delete(root);
     return text;
+}
+
+/* event_binary_headers - ce_* headers, content-type and ce_cutoversig when set */
+size_t event_binary_headers(const struct cloud_event *ev,
+                            struct record_header out[EVENT_BINARY_HEADERS_MAX])
+{
+    const char *optional[][2] = {
+        {"content-type", ev->datacontenttype},
+        {EVENT_CANON_SIGNATURE_HEADER, ev->cutoversig},
+    };
+    size_t n = 0;
+
+    for (int i = 0; i < EVENT_ATTR_COUNT; i++) {
+        const char *v = *event_attr_slot((struct cloud_event *)ev, i);
+        out[n++] = (struct record_header){event_attr_headers[i], v, v ? strlen(v) : 0};
+    }
+    for (size_t i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
+        if (optional[i][1] != NULL)
+            out[n++] = (struct record_header){optional[i][0], optional[i][1],
+                                              strlen(optional[i][1])};
+    return n;
 }
 
 /* event_base64_encode - base64 of buf, one line, no newlines; caller frees */

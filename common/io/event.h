@@ -18,7 +18,9 @@
  *	The required attributes are those of DESIGN.md section 3: specversion
  *	"1.0", id, source, type, subject (the environment) and time (RFC 3339).
  *	type must be "cutover.<topic>" for one of the known topics. Events are
- *	emitted in structured mode. Every failure fills a reason code (a short
+ *	emitted in structured mode. The extension attribute "cutoversig" (a
+ *	signature, io/event_canon.h; header ce_cutoversig in binary mode) is
+ *	optional, kept when decoded and written when set. Every failure fills a reason code (a short
  *	stable string such as "not-json") and a message for a human.
  */
 #ifndef CUTOVER_EVENT_H
@@ -85,6 +87,7 @@ struct cloud_event {
     char *subject;
     char *time;
     char *datacontenttype; /* may be NULL */
+    char *cutoversig;      /* the signature extension attribute (io/event_canon.h); may be NULL */
     cJSON *data;           /* may be NULL; owned */
 };
 
@@ -108,6 +111,15 @@ int event_source_allowed(const char *patterns, const char *source);
 
 /* event_encode - structured mode JSON; caller frees with free() */
 char *event_encode(const struct cloud_event *ev);
+
+/* The most headers event_binary_headers() fills. */
+#define EVENT_BINARY_HEADERS_MAX 8
+
+/* event_binary_headers - the event's attributes as the binary mode's headers
+ * (ce_* and content-type for datacontenttype) into out; their count. The
+ * values point into ev; the record's value is the data (cJSON_PrintUnformatted). */
+size_t event_binary_headers(const struct cloud_event *ev,
+                            struct record_header out[EVENT_BINARY_HEADERS_MAX]);
 
 /* event_dead_letter - the dead-letter value for a record: topic, partition,
  * offset, key, headers and value as received (text when UTF-8, else base64),

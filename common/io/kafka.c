@@ -579,19 +579,31 @@ out:
     return NULL;
 }
 
-/* kafka_producer_send - queue one record for a cutover topic */
+/* kafka_producer_send - queue one structured-mode record for a cutover topic */
 int kafka_producer_send(struct kafka_producer *p, const char *topic, const char *key,
                         const void *value, size_t value_len, void *opaque)
 {
+    const struct record_header structured = {"content-type", "application/cloudevents+json",
+                                             strlen("application/cloudevents+json")};
+
+    return kafka_producer_send_headers(p, topic, key, value, value_len, &structured, 1, opaque);
+}
+
+/* kafka_producer_send_headers - queue one record with these headers for a cutover topic */
+int kafka_producer_send_headers(struct kafka_producer *p, const char *topic, const char *key,
+                                const void *value, size_t value_len,
+                                const struct record_header *hdrs, size_t count, void *opaque)
+{
     char full[256];
-    rd_kafka_headers_t *headers = rd_kafka_headers_new(1);
+    rd_kafka_headers_t *headers = rd_kafka_headers_new(count);
     rd_kafka_resp_err_t rc;
 
     if (kafka_topic_full(topic, full, sizeof(full)) != 0) {
         rd_kafka_headers_destroy(headers);
         return -1;
     }
-    rd_kafka_header_add(headers, "content-type", -1, "application/cloudevents+json", -1);
+    for (size_t i = 0; i < count; i++)
+        rd_kafka_header_add(headers, hdrs[i].name, -1, hdrs[i].value, (ssize_t)hdrs[i].value_len);
     rc = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(full), RD_KAFKA_V_KEY(key, strlen(key)),
                            RD_KAFKA_V_VALUE((void *)value, value_len),
                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),

@@ -34,6 +34,8 @@
 #ifndef CUTOVER_KAFKA_H
 #define CUTOVER_KAFKA_H
 
+#include "io/event.h"
+
 #include <event2/event.h>
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
@@ -57,8 +59,13 @@ void kafka_consumer_free(struct kafka_consumer *c); /* closes: commits stored of
 
 struct kafka_producer *kafka_producer_create(struct event_base *base, kafka_delivery_cb cb,
                                              void *arg, char *err, size_t err_len);
+/* kafka_producer_send - a structured-mode event (content-type application/cloudevents+json) */
 int kafka_producer_send(struct kafka_producer *p, const char *topic, const char *key,
                         const void *value, size_t value_len, void *opaque);
+/* kafka_producer_send_headers - a record with these headers (binary mode: event_binary_headers) */
+int kafka_producer_send_headers(struct kafka_producer *p, const char *topic, const char *key,
+                                const void *value, size_t value_len,
+                                const struct record_header *hdrs, size_t count, void *opaque);
 int kafka_producer_flush(struct kafka_producer *p, int timeout_ms);
 void kafka_producer_free(struct kafka_producer *p);
 

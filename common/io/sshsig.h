@@ -19,6 +19,12 @@
  *	sshsig_sign_agent(msg, len, "cutover:shop", &public_key, NULL,
  *	                  &armored, err, sizeof(err));	(NULL: $SSH_AUTH_SOCK)
  *
+ *	struct sshsig_file_signer *signer;		(a key file read once)
+ *	sshsig_file_signer_load("/etc/cutover/web_key", &signer, err, sizeof(err));
+ *	sshsig_file_signer_sign(signer, msg, len, "cutover:shop", &armored, err, sizeof(err));
+ *	sshsig_file_signer_free(signer);
+ *	sshsig_agent_keys(NULL, &keys, &n, err, sizeof(err));	(what the agent holds)
+ *
  * DESCRIPTION
  *	The format is OpenSSH's PROTOCOL.sshsig. A signature is accepted
  *	as armored text ("-----BEGIN SSH SIGNATURE-----"), as the bare
@@ -107,6 +113,25 @@ enum sshsig_status sshsig_verify(const unsigned char *msg, size_t len, const cha
 enum sshsig_status sshsig_sign_file(const unsigned char *msg, size_t len, const char *ns,
                                     const char *key_path, char **armored, char *err,
                                     size_t err_len);
+/* A private key file loaded once and used for many signatures: the key stays
+ * in memory (OpenSSL wipes it when freed), the file is read only once. */
+struct sshsig_file_signer;
+/* sshsig_file_signer_load - read and check an unencrypted OpenSSH key file into *out */
+enum sshsig_status sshsig_file_signer_load(const char *key_path, struct sshsig_file_signer **out,
+                                           char *err, size_t err_len);
+/* sshsig_file_signer_sign - an armored signature of msg with a loaded key */
+enum sshsig_status sshsig_file_signer_sign(struct sshsig_file_signer *signer,
+                                           const unsigned char *msg, size_t len, const char *ns,
+                                           char **armored, char *err, size_t err_len);
+/* sshsig_file_signer_key - the loaded key's public half */
+const struct sshsig_key *sshsig_file_signer_key(const struct sshsig_file_signer *signer);
+void sshsig_file_signer_free(struct sshsig_file_signer *signer);
+
+/* sshsig_agent_keys - the public keys the agent holds, of the supported types (others
+ * are skipped), into a new array *keys of *n (the caller frees each and the array);
+ * socket_path NULL: $SSH_AUTH_SOCK */
+enum sshsig_status sshsig_agent_keys(const char *socket_path, struct sshsig_key **keys, size_t *n,
+                                     char *err, size_t err_len);
 /* sshsig_sign_agent - an armored signature of msg by the agent's key equal to key;
  * socket_path NULL: $SSH_AUTH_SOCK */
 enum sshsig_status sshsig_sign_agent(const unsigned char *msg, size_t len, const char *ns,

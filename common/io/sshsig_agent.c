@@ -8,7 +8,9 @@
  *	data, uint32 flags (SSH_AGENT_RSA_SHA2_512 for an RSA key). Reply:
  *	byte SSH_AGENT_SIGN_RESPONSE (14), string signature, or
  *	SSH_AGENT_FAILURE (5) when the agent does not hold the key or the
- *	user refused. One connection per signature; reads and writes time
+ *	user refused. The keys it holds: byte SSH_AGENTC_REQUEST_IDENTITIES
+ *	(11); reply byte SSH_AGENT_IDENTITIES_ANSWER (12), uint32 count, and
+ *	count times string key blob, string comment. One connection per signature; reads and writes time
  *	out (an agent may ask the user to confirm). The reply is
  *	attacker-controlled as much as anything else: it is read with the
  *	same bounds checks, and sshsig_make() verifies the signature made.
@@ -24,12 +26,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#define SSH_AGENTC_REQUEST_IDENTITIES 11
+#define SSH_AGENT_IDENTITIES_ANSWER 12
 #define SSH_AGENTC_SIGN_REQUEST 13
 #define SSH_AGENT_SIGN_RESPONSE 14
 #define SSH_AGENT_FAILURE 5
 #define SSH_AGENT_RSA_SHA2_512 0x04
 #define SSHSIG_AGENT_REPLY_MAX (SSHSIG_BLOB_MAX + 64)
 #define SSHSIG_AGENT_TIMEOUT_S 60
+#define SSHSIG_AGENT_KEYS_REPLY_MAX (256u * 1024) /* the identities answer */
+#define SSHSIG_AGENT_KEYS_MAX 64                  /* keys taken from it */
 
 /* The key to sign with and where its agent listens. */
 struct sshsig_agent_signer {
@@ -95,6 +101,23 @@ static int sshsig_agent_call(int fd, const struct buf *request, unsigned char *r
     return rc ? -1 : 0;
 }
 
+/* sshsig_agent_exchange - one request to the agent at socket_path and its reply */
+static enum sshsig_status sshsig_agent_exchange(const char *socket_path, const struct buf *request,
+                                                unsigned char *reply, size_t cap,
+                                                size_t *reply_len, char *err, size_t err_len)
+{
+    int fd = sshsig_agent_connect(socket_path);
+    int rc;
+
+    if (fd < 0)
+        return sshsig_fail(err, err_len, SSHSIG_SYSTEM, "cannot connect to the agent at %s",
+                           socket_path);
+    rc = sshsig_agent_call(fd, request, reply, cap, reply_len);
+    close(fd);
+    return rc == 0 ? SSHSIG_OK
+                   : sshsig_fail(err, err_len, SSHSIG_SYSTEM, "the agent did not answer");
+}
+
 /* sshsig_agent_request - SSH_AGENTC_SIGN_REQUEST for data by key */
 static int sshsig_agent_request(struct buf *request, const struct sshsig_key *key,
                                 const unsigned char *data, size_t len)
@@ -137,21 +160,15 @@ static enum sshsig_status sshsig_agent_sign_cb(void *signer, const unsigned char
     unsigned char *reply = malloc(SSHSIG_AGENT_REPLY_MAX);
     struct buf request;
     size_t reply_len = 0;
-    int fd = -1;
     enum sshsig_status status;
 
     buf_init(&request, SSHSIG_AGENT_REPLY_MAX + SSHSIG_NAMESPACE_MAX + 128);
     if (!reply || sshsig_agent_request(&request, s->key, data, len) != 0)
         status = sshsig_fail(err, err_len, SSHSIG_SYSTEM, "out of memory");
-    else if ((fd = sshsig_agent_connect(s->socket_path)) < 0)
-        status = sshsig_fail(err, err_len, SSHSIG_SYSTEM, "cannot connect to the agent at %s",
-                             s->socket_path);
-    else if (sshsig_agent_call(fd, &request, reply, SSHSIG_AGENT_REPLY_MAX, &reply_len) != 0)
-        status = sshsig_fail(err, err_len, SSHSIG_SYSTEM, "the agent did not answer");
-    else
+    else if ((status = sshsig_agent_exchange(s->socket_path, &request, reply,
+                                             SSHSIG_AGENT_REPLY_MAX, &reply_len, err, err_len))
+             == SSHSIG_OK)
         status = sshsig_agent_reply(reply, reply_len, out, err, err_len);
-    if (fd >= 0)
-        close(fd);
     buf_free(&request);
     free(reply);
     return status;
@@ -168,4 +185,64 @@ enum sshsig_status sshsig_sign_agent(const unsigned char *msg, size_t len, const
     if (!signer.socket_path || signer.socket_path[0] == '\0')
         return sshsig_fail(err, err_len, SSHSIG_SYSTEM, "no agent: SSH_AUTH_SOCK is not set");
     return sshsig_make(msg, len, ns, key, sshsig_agent_sign_cb, &signer, armored, err, err_len);
+}
+
+/* sshsig_agent_take_keys - the supported keys of an identities answer (after its type) */
+static enum sshsig_status sshsig_agent_take_keys(struct ssh_reader *r, struct sshsig_key *keys,
+                                                 size_t *n, char *err, size_t err_len)
+{
+    const unsigned char *blob, *comment;
+    size_t blob_len, comment_len;
+    uint32_t count;
+
+    if (ssh_read_u32(r, &count) != 0)
+        return sshsig_fail(err, err_len, SSHSIG_SYSTEM, "the agent's key list is malformed");
+    for (uint32_t i = 0; i < count; i++) {
+        if (ssh_read_string(r, &blob, &blob_len) != 0 ||
+            ssh_read_string(r, &comment, &comment_len) != 0)
+            return sshsig_fail(err, err_len, SSHSIG_SYSTEM, "the agent's key list is malformed");
+        if (*n < SSHSIG_AGENT_KEYS_MAX &&
+            sshsig_key_from_blob(&keys[*n], blob, blob_len, NULL, 0) == SSHSIG_OK)
+            (*n)++;
+    }
+    return r->left == 0 ? SSHSIG_OK
+                        : sshsig_fail(err, err_len, SSHSIG_SYSTEM, "the agent's key list is malformed");
+}
+
+/* sshsig_agent_keys - ask the agent for its keys; keep the supported ones */
+enum sshsig_status sshsig_agent_keys(const char *socket_path, struct sshsig_key **keys, size_t *n,
+                                     char *err, size_t err_len)
+{
+    const char *path = socket_path ? socket_path : getenv("SSH_AUTH_SOCK");
+    unsigned char *reply = malloc(SSHSIG_AGENT_KEYS_REPLY_MAX), type = 0;
+    struct sshsig_key *found = calloc(SSHSIG_AGENT_KEYS_MAX, sizeof(*found));
+    struct buf request;
+    size_t reply_len = 0;
+    struct ssh_reader r;
+    enum sshsig_status status;
+
+    *keys = NULL;
+    *n = 0;
+    buf_init(&request, 16);
+    if (!path || path[0] == '\0')
+        status = sshsig_fail(err, err_len, SSHSIG_SYSTEM, "no agent: SSH_AUTH_SOCK is not set");
+    else if (!reply || !found || ssh_put_u8(&request, SSH_AGENTC_REQUEST_IDENTITIES) != 0)
+        status = sshsig_fail(err, err_len, SSHSIG_SYSTEM, "out of memory");
+    else
+        status = sshsig_agent_exchange(path, &request, reply, SSHSIG_AGENT_KEYS_REPLY_MAX,
+                                       &reply_len, err, err_len);
+    r = (struct ssh_reader){ reply, reply_len };
+    if (status == SSHSIG_OK && (ssh_read_u8(&r, &type) != 0 || type != SSH_AGENT_IDENTITIES_ANSWER))
+        status = sshsig_fail(err, err_len, SSHSIG_SYSTEM, "the agent did not list its keys");
+    if (status == SSHSIG_OK)
+        status = sshsig_agent_take_keys(&r, found, n, err, err_len);
+    if (status != SSHSIG_OK)
+        for (; *n > 0; (*n)--)
+            sshsig_key_free(&found[*n - 1]);
+    *keys = status == SSHSIG_OK ? found : NULL;
+    if (status != SSHSIG_OK)
+        free(found);
+    buf_free(&request);
+    free(reply);
+    return status;
 }

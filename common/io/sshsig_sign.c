@@ -274,20 +274,62 @@ static enum sshsig_status sshsig_file_sign_cb(void *signer, const unsigned char 
     return rc == 0 ? SSHSIG_OK : sshsig_fail(err, err_len, SSHSIG_SYSTEM, "signature is too large");
 }
 
+/* sshsig_file_signer_load - a key file's keys in a new signer */
+enum sshsig_status sshsig_file_signer_load(const char *key_path, struct sshsig_file_signer **out,
+                                           char *err, size_t err_len)
+{
+    struct sshsig_file_signer *signer = calloc(1, sizeof(*signer));
+    enum sshsig_status status;
+
+    *out = NULL;
+    if (signer == NULL)
+        return sshsig_fail(err, err_len, SSHSIG_SYSTEM, "out of memory");
+    status = sshsig_signer_load(key_path, signer, err, err_len);
+    if (status != SSHSIG_OK)
+        sshsig_file_signer_free(signer);
+    else
+        *out = signer;
+    return status;
+}
+
+/* sshsig_file_signer_sign - sign with the loaded key */
+enum sshsig_status sshsig_file_signer_sign(struct sshsig_file_signer *signer,
+                                           const unsigned char *msg, size_t len, const char *ns,
+                                           char **armored, char *err, size_t err_len)
+{
+    *armored = NULL;
+    return sshsig_make(msg, len, ns, &signer->pub, sshsig_file_sign_cb, signer, armored, err,
+                       err_len);
+}
+
+/* sshsig_file_signer_key - the public key signed for */
+const struct sshsig_key *sshsig_file_signer_key(const struct sshsig_file_signer *signer)
+{
+    return &signer->pub;
+}
+
+/* sshsig_file_signer_free - wipe and free; NULL is fine */
+void sshsig_file_signer_free(struct sshsig_file_signer *signer)
+{
+    if (signer == NULL)
+        return;
+    EVP_PKEY_free(signer->priv); /* OpenSSL wipes private key material when it frees it */
+    sshsig_key_free(&signer->pub);
+    free(signer);
+}
+
 /* sshsig_sign_file - load the key, sign, wipe the key */
 enum sshsig_status sshsig_sign_file(const unsigned char *msg, size_t len, const char *ns,
                                     const char *key_path, char **armored, char *err,
                                     size_t err_len)
 {
-    struct sshsig_file_signer signer = { 0 };
+    struct sshsig_file_signer *signer = NULL;
     enum sshsig_status status;
 
     *armored = NULL;
-    status = sshsig_signer_load(key_path, &signer, err, err_len);
+    status = sshsig_file_signer_load(key_path, &signer, err, err_len);
     if (status == SSHSIG_OK)
-        status = sshsig_make(msg, len, ns, &signer.pub, sshsig_file_sign_cb, &signer, armored,
-                             err, err_len);
-    EVP_PKEY_free(signer.priv); /* OpenSSL wipes private key material when it frees it */
-    sshsig_key_free(&signer.pub);
+        status = sshsig_file_signer_sign(signer, msg, len, ns, armored, err, err_len);
+    sshsig_file_signer_free(signer);
     return status;
 }
