@@ -18,6 +18,12 @@
  *	events go out at once through cutover-web's own producer and outbox
  *	publisher, and its sweeper sends again what a crash left unsent.
  *
+ *	With CUTOVER_WEB_SIGN_KEY (an OpenSSH private key file, read once at
+ *	start; a key that cannot be used stops cutover-web there) each event
+ *	is signed when it is written to the outbox (io/event_sign.h: the
+ *	"cutoversig" attribute): the outbox keeps the value as text and
+ *	publishes it byte for byte, so what goes out is what was signed.
+ *
  *	Answers: 401 without or with wrong credentials, 403 when the
  *	receiver has none configured, 400 for a body that is not UTF-8 JSON
  *	or that its receiver refuses, 503 while the database fails (senders
@@ -161,7 +167,26 @@ static void web_delivery_cb(rd_kafka_resp_err_t err, void *opaque, void *arg)
     outbox_delivered(w->outbox, err, opaque);
 }
 
-/* web_alarms_start - the producer, the outbox publisher and its sweeper */
+/* web_alarms_signer - the receivers' key (CUTOVER_WEB_SIGN_KEY), read once; 0 or -1 */
+static int web_alarms_signer(struct web *w, char *err, size_t err_len)
+{
+    const char *path = config_get("CUTOVER_WEB_SIGN_KEY");
+    char why[400];
+
+    if (path == NULL || *path == '\0') {
+        log_info("receivers: CUTOVER_WEB_SIGN_KEY is unset: alarm-fired events go out unsigned");
+        return 0;
+    }
+    if ((w->signer = event_signer_file(path, why, sizeof(why))) == NULL)
+        return web_fail(err, err_len, "CUTOVER_WEB_SIGN_KEY: cannot sign with the key file %s: %s",
+                        path, why);
+    w->alertmanager.signer = w->eventbridge.signer = w->sns.signer = w->signer;
+    log_info("receivers: alarm-fired events are signed with the key %s",
+             event_signer_fingerprint(w->signer));
+    return 0;
+}
+
+/* web_alarms_start - the receivers' key, the producer, the outbox publisher and its sweeper */
 int web_alarms_start(struct web *w, struct event_base *base, char *err, size_t err_len)
 {
     long ms = config_get_int("CUTOVER_OUTBOX_SWEEP_MS");
@@ -170,6 +195,8 @@ int web_alarms_start(struct web *w, struct event_base *base, char *err, size_t e
     w->alertmanager.name = "alertmanager";
     w->eventbridge.name = "eventbridge";
     w->sns.name = "sns";
+    if (web_alarms_signer(w, err, err_len) != 0)
+        return -1;
     web_metrics_zero(w->alertmanager.name);
     web_metrics_zero(w->eventbridge.name);
     web_metrics_zero(w->sns.name);
@@ -227,6 +254,7 @@ void web_alarms_stop(struct web *w)
     kafka_producer_free(w->producer);
     web_receiver_free(&w->alertmanager);
     web_receiver_free(&w->eventbridge);
+    event_signer_free(w->signer);
 }
 
 /* web_receiver_credential - let r take header "SCHEME secret" */
@@ -523,11 +551,13 @@ cJSON *web_alarm_data(const struct web_alarm *a, const char *environment)
     return data;
 }
 
-/* web_alarm_event - the encoded alarm-fired event with its derived id; caller frees */
+/* web_alarm_event - the encoded alarm-fired event with its derived id, signed
+ * last when the receiver has a key (what goes into the outbox is what was
+ * signed); caller frees */
 static char *web_alarm_event(const struct web_receiver *r, const struct web_alarm *a,
                              const char *environment, const char *id)
 {
-    char source[64];
+    char source[64], why[400];
     struct cloud_event ev;
     char *value = NULL;
 
@@ -537,7 +567,11 @@ static char *web_alarm_event(const struct web_receiver *r, const struct web_alar
         || ev.data == NULL)
         goto out;
     free(ev.id);
-    if ((ev.id = strdup(id)) != NULL)
+    if ((ev.id = strdup(id)) == NULL)
+        goto out;
+    if (r->signer != NULL && event_sign(r->signer, &ev, why, sizeof(why)) != 0)
+        log_error("%s receiver: cannot sign event %s: %s", r->name, id, why);
+    else
         value = event_encode(&ev);
 out:
     cloudevent_free(&ev);

@@ -20,6 +20,7 @@
 #include "base/config.h"
 #include "io/httpd.h"
 #include "web/sns.h"
+#include "io/event_sign.h"
 #include "io/kafka.h"
 #include "io/outbox.h"
 #include "saga/status.h"
@@ -75,6 +76,7 @@ struct web_receiver {
     web_alarm_parse_fn parse;
     struct web_credential credentials[WEB_CREDENTIALS_MAX];
     size_t credential_count; /* 0: not configured, every request refused */
+    struct event_signer *signer; /* signs its events (struct web's); NULL: unsigned */
 };
 
 /* The SNS receiver's policy (web_sns.c): the topics it takes, and where
@@ -98,6 +100,7 @@ struct web {
     int soon_left;                     /* retries left for the last alarms written */
     struct web_receiver alertmanager, eventbridge, sns;
     struct web_sns sns_policy;
+    struct event_signer *signer;       /* CUTOVER_WEB_SIGN_KEY, read once; NULL: unsigned */
 };
 
 /* web_db - the database, reconnected (one attempt a second at most) when
