@@ -84,6 +84,7 @@ check_signed "binary mode, alarm, rsa" "$KEYS" rsa "$ENV" alarm-fired
 
 # 4. a real ssh-agent
 eval "$(ssh-agent -s -a "$KEYS/agent.sock")" > /dev/null
+AGENT_PID=$SSH_AGENT_PID
 ssh-add -q "$KEYS/ed25519" 2> /dev/null
 SSH_AUTH_SOCK=$KEYS/agent.sock "$CLI" rollback "$ENV" --reason agent --sign-agent > /dev/null
 check_signed "ssh-agent, its only key" "$KEYS" ed25519 "$ENV" shift-requested
