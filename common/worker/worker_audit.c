@@ -21,7 +21,9 @@ static void audit_position_of(const struct event_record *rec, struct audit_posit
     snprintf(pos->offset, sizeof(pos->offset), "%" PRId64, rec->offset);
 }
 
-/* worker_audit_replayed - (fingerprint, id) seen before at another position */
+/* worker_audit_replayed - (fingerprint, id) seen before at another position. Two
+ * statements: when another worker's transaction holding the same pair commits while
+ * the insert waits for it, only a statement started after that sees its row */
 int worker_audit_replayed(struct db *db, const struct auth_verdict *v,
                           const struct cloud_event *ev, const struct event_record *rec)
 {
@@ -32,12 +34,20 @@ int worker_audit_replayed(struct db *db, const struct auth_verdict *v,
 
     audit_position_of(rec, &pos);
     res = db_query(db,
-                   "WITH ins AS (INSERT INTO signed_commands (fingerprint, event_id, topic,"
-                   " partition, \"offset\") VALUES ($1, $2, $3, $4::int, $5::bigint)"
-                   " ON CONFLICT DO NOTHING RETURNING 1)"
-                   " SELECT (SELECT count(*) FROM ins) = 0 AND NOT EXISTS (SELECT 1"
-                   "  FROM signed_commands WHERE fingerprint = $1 AND event_id = $2"
-                   "  AND topic = $3 AND partition = $4::int AND \"offset\" = $5::bigint)",
+                   "INSERT INTO signed_commands (fingerprint, event_id, topic, partition,"
+                   " \"offset\") VALUES ($1, $2, $3, $4::int, $5::bigint)"
+                   " ON CONFLICT DO NOTHING RETURNING 1",
+                   5, params);
+    if (res == NULL)
+        return -1;
+    replayed = PQntuples(res) == 0;
+    PQclear(res);
+    if (!replayed)
+        return 0;
+    res = db_query(db,
+                   "SELECT NOT EXISTS (SELECT 1 FROM signed_commands WHERE fingerprint = $1"
+                   " AND event_id = $2 AND topic = $3 AND partition = $4::int"
+                   " AND \"offset\" = $5::bigint)",
                    5, params);
     if (res == NULL)
         return -1;
