@@ -4,6 +4,8 @@
  */
 #include "worker/worker_audit.h"
 
+#include "base/log.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,4 +96,33 @@ int worker_audit_add(struct db *db, const struct auth_verdict *v, const struct c
                    " $9, $10::boolean, $11, $12, $13, $14::int, $15::bigint, $16)"
                    " ON CONFLICT DO NOTHING",
                    16, params);
+}
+
+/* worker_audit_warn_unsigned - a SECURITY warning in the log for each production
+ * environment that takes unsigned commands; the number of them, -1 on a database failure */
+int worker_audit_warn_unsigned(struct db *db)
+{
+    PGresult *res = db_query(db, "SELECT name, config::text FROM environments ORDER BY name", 0,
+                             NULL);
+    struct auth_policy policy;
+    char err[256];
+    int warned = 0;
+
+    if (res == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(res); i++) {
+        cJSON *config = cJSON_Parse(PQgetvalue(res, i, 1));
+
+        if (auth_policy_load(&policy, config, err, sizeof(err)) == 0) {
+            if (auth_unsigned_warning(&policy)) {
+                log_warn("SECURITY: production environment %s accepts unsigned commands"
+                         " (signatures optional)", PQgetvalue(res, i, 0));
+                warned++;
+            }
+            auth_policy_free(&policy);
+        }
+        cJSON_Delete(config);
+    }
+    PQclear(res);
+    return warned;
 }

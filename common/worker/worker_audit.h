@@ -14,6 +14,7 @@
  *	position is. worker_audit_add appends one line; a line already there
  *	for that record and outcome is left as it is. Both return -1 on a
  *	database failure (db_transient tells whether to retry).
+ *	worker_audit_warn_unsigned is called once at start-up.
  */
 #ifndef CUTOVER_WORKER_AUDIT_H
 #define CUTOVER_WORKER_AUDIT_H
@@ -31,5 +32,9 @@ int worker_audit_replayed(struct db *db, const struct auth_verdict *v,
 int worker_audit_add(struct db *db, const struct auth_verdict *v, const struct cloud_event *ev,
                      const struct event_record *rec, const char *outcome,
                      const struct event_error *refusal, const char *worker);
+
+/* worker_audit_warn_unsigned - log a SECURITY warning for each production environment
+ * that takes unsigned commands; how many, or -1 on a database failure */
+int worker_audit_warn_unsigned(struct db *db);
 
 #endif

@@ -13,7 +13,8 @@
 # on dead-letter with its code and in the audit, and changes nothing; the
 # workers' database role cannot update, delete or truncate the audit; a
 # production environment with signatures optional is warned about, and
-# there a bad signature is still refused.
+# there a bad signature is still refused; the workers' logs say so at
+# start-up and for each unsigned command.
 source "$(dirname "$0")/../lib.sh"
 
 use_test_prefix
@@ -200,7 +201,11 @@ send build-ready "$(event build-ready "open-$ENV" "$(build_ready b-open "$OPEN_E
 check "unsigned build-ready under optional starts a deployment" wait_for 30 eq 1 deployments b-open "$OPEN_ENV"
 check "it is audited as accepted, unverified" wait_for 30 eq "accepted - -" audit "open-$ENV"
 check "the scaler's log warns about the unsigned command" \
-  grep -q "SECURITY: production environment $OPEN_ENV accepts unsigned commands" "$LOGDIR/worker-scaler.log"
+  grep -q "SECURITY: production environment $OPEN_ENV accepts unsigned commands (signatures optional): build-ready" \
+  "$LOGDIR/worker-scaler.log"
+check "every worker warns at start-up (the shifter, which reads no build-ready)" \
+  grep -q "SECURITY: production environment $OPEN_ENV accepts unsigned commands (signatures optional)\"" \
+  "$LOGDIR/worker-shifter.log"
 OPEN_FLIPPED=$(signed ci "$(event build-ready "open-flip-$ENV" "$(build_ready b-open-flip "$OPEN_ENV")" "" "$OPEN_ENV")" \
   "cutover:$OPEN_ENV" | sed 's/"version":"1\.0\./"version":"1.1./')
 send build-ready "$OPEN_FLIPPED" "$OPEN_ENV"
