@@ -226,8 +226,8 @@ char *auth_signature(const struct event_record *rec)
         return auth_header(rec, EVENT_CANON_SIGNATURE_HEADER);
     root = cJSON_ParseWithLength(rec->value, rec->value_len);
     sig = cJSON_GetObjectItemCaseSensitive(root, EVENT_CANON_SIGNATURE_ATTRIBUTE);
-    if (cJSON_IsString(sig))
-        out = strdup(sig->valuestring);
+    if (sig != NULL) /* not a string: an empty signature, refused as bad-signature */
+        out = strdup(cJSON_IsString(sig) ? sig->valuestring : "");
     cJSON_Delete(root);
     return out;
 }

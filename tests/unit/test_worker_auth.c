@@ -134,13 +134,24 @@ static char *sign_json(const cJSON *root, const char *name, const char *ns)
     return armored;
 }
 
+/* event_structured - root as a structured-mode record of topic, decoded */
+static void event_structured(struct signed_event *se, const char *topic, const cJSON *root)
+{
+    struct event_error err;
+
+    se->json = cJSON_PrintUnformatted(root);
+    se->headers[0] = (struct record_header){"content-type", "application/cloudevents+json", 28};
+    se->rec = (struct event_record){topic, 0, 7, "shop", 4, se->json, strlen(se->json),
+                                    se->headers, 1};
+    assert_int_equal(event_decode(&se->rec, 1 << 20, &se->ev, &err), 0);
+}
+
 /* event_make - a structured-mode record of topic, signed by key name (NULL: unsigned)
  * in namespace ns; tamper changes data.action after signing */
 static void event_make(struct signed_event *se, const char *topic, const char *action,
                        const char *name, const char *ns, int tamper)
 {
     cJSON *root = event_json(topic, "shop", action);
-    struct event_error err;
 
     memset(se, 0, sizeof(*se));
     if (name != NULL) {
@@ -152,12 +163,8 @@ static void event_make(struct signed_event *se, const char *topic, const char *a
     if (tamper)
         cJSON_SetValuestring(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "data"), "action"),
                              "promote");
-    se->json = cJSON_PrintUnformatted(root);
+    event_structured(se, topic, root);
     cJSON_Delete(root);
-    se->headers[0] = (struct record_header){"content-type", "application/cloudevents+json", 28};
-    se->rec = (struct event_record){topic, 0, 7, "shop", 4, se->json, strlen(se->json),
-                                    se->headers, 1};
-    assert_int_equal(event_decode(&se->rec, 1 << 20, &se->ev, &err), 0);
 }
 
 /* event_done - what event_make made */
@@ -378,6 +385,27 @@ static void test_permissions_override(void **state)
     cJSON_Delete(config);
 }
 
+/* test_signature_not_string - a cutoversig that is no string is a bad signature, even
+ * under optional, never an unsigned command */
+static void test_signature_not_string(void **state)
+{
+    cJSON *config = cJSON_Parse("{\"signatures\": \"optional\"}");
+    cJSON *root = event_json("shift-requested", "shop", "rollback");
+    struct signed_event se;
+    struct auth_verdict v;
+
+    (void)state;
+    cJSON_AddNumberToObject(root, EVENT_CANON_SIGNATURE_ATTRIBUTE, 5);
+    memset(&se, 0, sizeof(se));
+    event_structured(&se, "shift-requested", root);
+    verdict_of(config, &se, 0, &v);
+    assert_int_equal(v.status, EVENT_BAD_SIGNATURE);
+    assert_true(v.is_signed);
+    event_done(&se);
+    cJSON_Delete(root);
+    cJSON_Delete(config);
+}
+
 /* test_binary_mode - a binary-mode record: attributes in ce_ headers, the signature in
  * ce_cutoversig, verified over the structured form */
 static void test_binary_mode(void **state)
@@ -431,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_accepted),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_permissions_override),
+        cmocka_unit_test(test_signature_not_string),
         cmocka_unit_test(test_binary_mode),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
