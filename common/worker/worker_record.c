@@ -70,10 +70,12 @@ static enum record_outcome record_check_signature(struct worker *w, const struct
     char why[256];
     int replayed = 0;
 
-    if (!auth_action(rec->topic, ev->data, why, sizeof(why)))
+    w->auth.is_command = auth_action(rec->topic, ev->data, w->auth.action,
+                                     sizeof(w->auth.action));
+    if (!w->auth.is_command)
         return RECORD_DONE; /* the workers' own events: no keys to load */
     config = cJSON_Parse(config_text);
-    if (auth_policy_load(&policy, config, why, sizeof(why)) != 0) {
+    if (auth_policy_load(&policy, config, why, sizeof(why)) != 0) { /* audited as refused */
         cJSON_Delete(config);
         event_error_set(err, EVENT_REJECTED, "signature policy of %s: %s", ev->subject, why);
         return RECORD_REJECT;
