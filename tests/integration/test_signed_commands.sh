@@ -178,6 +178,8 @@ check_eq "cutover audit --json: one line per command and refusal" 12 \
   "$("$BIN/cutover" audit "$ENV" --json | jq length)"
 check_eq "cutover audit --since a time after everything: nothing" 0 \
   "$("$BIN/cutover" audit "$ENV" --json --since 2999-01-01T00:00:00Z | jq length)"
+"$BIN/cutover" audit "no-such-env-$ENV" > /dev/null 2>&1
+check_eq "cutover audit of an unknown environment exits 1" 1 "$?"
 
 # 5. the audit is append-only for the workers' role
 for stmt in "UPDATE command_audit SET principal = 'mallory' WHERE environment = '$ENV'" \
