@@ -8,6 +8,7 @@
  *	cutover config [--check]
  *	cutover aws sign --region R --service S --time T < request
  *	cutover status ENV [--json] | history ENV [--json] [--limit N]
+ *	cutover audit ENV [--json] [--since DURATION|TIME]
  *	cutover watch ENV [--timeout SECONDS]
  *	cutover publish build-ready --env E --build B --version V --artifact URI ...
  *	cutover approve ENV | shift ENV --weight N | promote|pause|resume|rollback|abort ENV
@@ -62,6 +63,8 @@ static const struct cli_command cli_commands[] = {
      cli_status_cmd, 1},
     {"history", NULL, "ENV [--json] [--limit N]: deployments and their transitions",
      cli_history_cmd, 1},
+    {"audit", NULL, "ENV [--json] [--since DURATION|TIME]: commands and refusals, who signed them",
+     cli_audit_cmd, 1},
     {"watch", NULL, "ENV [--timeout S]: follow the active or next deployment until it ends",
      cli_watch_cmd, 1},
     {"publish", "build-ready", "--env E --build B --version V --artifact URI ...: as CI would",

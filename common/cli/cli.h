@@ -12,6 +12,8 @@
 
 #include "io/db.h"
 
+#include <cjson/cJSON.h>
+
 struct db *cli_db_open(void);
 
 int cli_migrate_cmd(int argc, char **argv);
@@ -29,6 +31,11 @@ int cli_history_cmd(int argc, char **argv);
  * on stdout and 0; any other rc is returned as is. */
 int cli_usage_fail(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_help_or(int rc, const char *usage);
+/* cli_print_json - a document, indented, on stdout */
+void cli_print_json(const cJSON *doc);
+
+/* cli_audit.c: the audit trail of commands and refusals */
+int cli_audit_cmd(int argc, char **argv);
 
 /* cli_watch.c: follow a deployment until it ends (exit statuses in cli_follow.h) */
 int cli_watch_cmd(int argc, char **argv);

@@ -18,6 +18,7 @@
 #include "io/migrate.h"
 #include "io/schema.h"
 #include "saga/deployment.h"
+#include "worker/worker_auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,17 @@ static cJSON *cli_read_json(const char *path)
     return json;
 }
 
+/* cli_env_policy_check - the signers' keys parse and the signature policy holds */
+static int cli_env_policy_check(const cJSON *env, char *err, size_t err_len)
+{
+    struct auth_policy policy;
+
+    if (auth_policy_load(&policy, env, err, err_len) != 0)
+        return -1;
+    auth_policy_free(&policy);
+    return 0;
+}
+
 /* cli_env_validate - check an environment document against its schema */
 static int cli_env_validate(const cJSON *env)
 {
@@ -116,6 +128,8 @@ static int cli_env_validate(const cJSON *env)
     else if ((strategy = cJSON_GetObjectItemCaseSensitive(env, "strategy")) != NULL &&
              (rc = deployment_strategy_check(strategy, err, sizeof(err))) != 0)
         fprintf(stderr, "cutover: invalid environment: strategy: %s\n", err);
+    else if ((rc = cli_env_policy_check(env, err, sizeof(err))) != 0)
+        fprintf(stderr, "cutover: invalid environment: %s\n", err);
     schema_registry_free(reg);
     return rc;
 }

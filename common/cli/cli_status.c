@@ -79,7 +79,7 @@ int cli_help_or(int rc, const char *usage)
 }
 
 /* cli_print_json - the document, indented, on stdout */
-static void cli_print_json(const cJSON *doc)
+void cli_print_json(const cJSON *doc)
 {
     char *text = cJSON_Print(doc);
 
@@ -134,7 +134,15 @@ static void cli_status_print_text(const cJSON *doc)
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(doc, "last_finished");
     char b1[32], b2[32];
 
+    const cJSON *sig = cJSON_GetObjectItemCaseSensitive(doc, "signatures");
+    const char *warning = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sig, "warning"));
+
+    if (warning != NULL) {
+        printf("WARNING: %s\n", warning);
+        fprintf(stderr, "cutover: WARNING: %s\n", warning);
+    }
     printf("environment    %s\n", cli_str(doc, "environment", b1, sizeof(b1)));
+    printf("signatures     %s\n", cli_str(sig, "mode", b1, sizeof(b1)));
     printf("live color     %s\n", cli_str(doc, "live_color", b1, sizeof(b1)));
     printf("weights        blue %s %%, green %s %%\n", cli_str(w, "blue", b1, sizeof(b1)),
            cli_str(w, "green", b2, sizeof(b2)));
@@ -162,6 +170,23 @@ static void cli_status_print_text(const cJSON *doc)
         printf("last finished  none\n");
 }
 
+/* cli_history_who - who did a step: the principal whose signature verified, else the
+ * self-declared actor, marked unverified when the step came from a command */
+static const char *cli_history_who(const cJSON *t, char *buf, size_t len)
+{
+    const char *principal = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "principal"));
+    char actor[128];
+
+    cli_str(t, "actor", actor, sizeof(actor));
+    if (principal != NULL)
+        snprintf(buf, len, "by %s, signed", principal);
+    else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "command")))
+        snprintf(buf, len, "%s, unverified", actor);
+    else
+        snprintf(buf, len, "%s", actor);
+    return buf;
+}
+
 /* cli_history_print_deployment - one deployment and its transitions for a human */
 static void cli_history_print_deployment(const cJSON *d)
 {
@@ -178,8 +203,7 @@ static void cli_history_print_deployment(const cJSON *d)
 
         printf("  %s  %-17s %s %-17s %s (%s)", cli_str(t, "at", b[2], sizeof(b[2])), from,
                strcmp(from, to) == 0 ? "==" : "->", to,
-               cli_str(t, "event_type", b[3], sizeof(b[3])),
-               cli_str(t, "actor", b[4], sizeof(b[4])));
+               cli_str(t, "event_type", b[3], sizeof(b[3])), cli_history_who(t, b[4], sizeof(b[4])));
         if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "reason")))
             printf(": %s", cli_str(t, "reason", b[5], sizeof(b[5])));
         printf("\n");

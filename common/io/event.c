@@ -72,6 +72,12 @@ static const char *const event_status_codes[] = {
     [EVENT_NOT_ALLOWED] = "not-allowed",
     [EVENT_REJECTED] = "rejected",
     [EVENT_INTERNAL] = "internal",
+    [EVENT_UNSIGNED] = "unsigned",
+    [EVENT_BAD_SIGNATURE] = "bad-signature",
+    [EVENT_UNKNOWN_SIGNER] = "unknown-signer",
+    [EVENT_NOT_AUTHORIZED] = "not-authorized",
+    [EVENT_EXPIRED] = "expired",
+    [EVENT_REPLAYED] = "replayed",
 };
 
 /* The required attributes, in the order they are checked. */
@@ -318,7 +324,7 @@ static int event_check_utf8(const struct event_record *rec, struct event_error *
 }
 
 /* event_mode_binary - 1 when the record uses the binary content mode */
-static int event_mode_binary(const struct event_record *rec)
+int event_mode_binary(const struct event_record *rec)
 {
     const struct record_header *ct = event_header_find(rec, "content-type");
 

@@ -48,6 +48,12 @@ enum event_status {
     EVENT_NOT_ALLOWED,        /* "not-allowed" */
     EVENT_REJECTED,           /* "rejected": a handler refused it */
     EVENT_INTERNAL,           /* "internal" */
+    EVENT_UNSIGNED,           /* "unsigned": signatures required, none carried */
+    EVENT_BAD_SIGNATURE,      /* "bad-signature": malformed, another namespace, does not verify */
+    EVENT_UNKNOWN_SIGNER,     /* "unknown-signer": a key not among the environment's signers */
+    EVENT_NOT_AUTHORIZED,     /* "not-authorized": the signer's roles do not allow the action */
+    EVENT_EXPIRED,            /* "expired": time older than the window or beyond the skew */
+    EVENT_REPLAYED,           /* "replayed": (signer, id) seen before at another position */
 };
 
 struct event_error {
@@ -125,6 +131,9 @@ size_t event_binary_headers(const struct cloud_event *ev,
  * offset, key, headers and value as received (text when UTF-8, else base64),
  * and error {code, message}. Caller frees with free(). */
 char *event_dead_letter(const struct event_record *rec, const struct event_error *err);
+
+/* event_mode_binary - 1 when the record uses the binary content mode */
+int event_mode_binary(const struct event_record *rec);
 
 /* Helpers shared with the rest of the runtime. */
 int event_utf8_valid(const void *buf, size_t len);

@@ -25,7 +25,9 @@
  *	              "updated_at", "confirmed_weights": {"blue", "green"} | null}
  *	              | null,
  *	   "last_finished": {"id", "state", "build_id", "version",
- *	                     "finished_at", "reason"} | null}
+ *	                     "finished_at", "reason"} | null,
+ *	   "signatures": {"mode": "required" | "optional", "production",
+ *	                  "warning": text | null}}
  *	The weights are the active deployment's (weight is the new color's
  *	share), or 100 on the live color when nothing is active; step is the
  *	index of the current canary step (from 0; blue-green: 0) and steps
@@ -34,6 +36,10 @@
  *	set-weights or restore-weights effect that is done (null before the
  *	first): what the load balancer was last seen doing, where weights is
  *	what the saga asks.
+ *
+ *	signatures is the environment's signature policy (worker_auth.h:
+ *	required by default once signers lists principals); warning is set
+ *	while a production environment takes unsigned commands.
  *
  *	health is each color's health as the rollbacker last read it from
  *	the provider (saga/health.h, table color_health): desired instances

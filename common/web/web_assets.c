@@ -247,7 +247,9 @@ static const char web_asset_1[] =
     "      var li = el('li');\n"
     "      li.appendChild(el('span', 'time', clock(t.at) + ' '));\n"
     "      li.appendChild(el('span', null, (t.from || '∅') + (t.from === t.to ? ' = ' : ' → ') + t.to));\n"
-    "      li.appendChild(el('span', null, ' (' + t.event_type + (t.actor ? ', ' + t.actor : '') + ')'));\n"
+    "      var who = t.principal ? 'by ' + t.principal + ', signed'\n"
+    "        : t.actor ? t.actor + (t.command ? ', unverified' : '') : '';\n"
+    "      li.appendChild(el('span', null, ' (' + t.event_type + (who ? ', ' + who : '') + ')'));\n"
     "      if (t.reason) li.appendChild(el('span', null, ': ' + t.reason));\n"
     "      ol.appendChild(li);\n"
     "    });\n"
@@ -261,6 +263,9 @@ static const char web_asset_1[] =
     "    var h = el('h2', null, env);\n"
     "    h.appendChild(badge('live ' + doc.live_color, doc.live_color));\n"
     "    c.appendChild(h);\n"
+    "    if (doc.signatures && doc.signatures.warning) {\n"
+    "      c.appendChild(el('p', 'security-warning', 'WARNING: ' + doc.signatures.warning));\n"
+    "    }\n"
     "    weightsBar(env, doc.weights).forEach(function (n) { c.appendChild(n); });\n"
     "    c.appendChild(healthRow(env, doc.health));\n"
     "    activeRows(env, doc.active).forEach(function (n) { c.appendChild(n); });\n"
@@ -424,7 +429,11 @@ static const char web_asset_2[] =
     ".rollback-ready[data-ready=\"no\"] { color: var(--bad); font-weight: 600; }\n"
     ".health-value { font-weight: 600; font-variant-numeric: tabular-nums; }\n"
     ".health-value[data-state=\"degraded\"], .health-value[data-state=\"error\"], .health-error { color: var(--bad); }\n"
-    ".time { color: var(--muted); font-variant-numeric: tabular-nums; }\n";
+    ".time { color: var(--muted); font-variant-numeric: tabular-nums; }\n"
+    ".security-warning {\n"
+    "  margin: .25rem 0 .5rem; padding: .4rem .6rem; border-radius: .25rem;\n"
+    "  background: #fee4e2; color: #912018; font-weight: 600;\n"
+    "}\n";
 
 const struct web_asset web_assets[] = {
     {"/index.html", "text/html; charset=utf-8", web_asset_0, sizeof(web_asset_0) - 1},

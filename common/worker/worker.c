@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/share.h"
 #include "io/migrate.h"
+#include "worker/worker_audit.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -234,6 +235,7 @@ static void worker_open(struct worker *w)
     if (share_path("migrations", dir, sizeof(dir)) != 0
         || migrate_run(w->db, dir, err, sizeof(err)) != 0)
         log_fatal("migrations: %s", dir);
+    worker_audit_warn_unsigned(w->db);
     if (share_path("schemas", dir, sizeof(dir)) != 0
         || (w->schemas = schema_registry_load(dir, err, sizeof(err))) == NULL)
         log_fatal("schemas: %s", err);

@@ -11,6 +11,7 @@
 #include "io/outbox.h"
 #include "io/schema.h"
 #include "worker/worker.h"
+#include "worker/worker_auth.h"
 
 #define WORKER_MAX_TICKS 8
 
@@ -35,6 +36,7 @@ struct worker {
     struct httpd *httpd;  /* GET /metrics, /healthz; NULL when not asked for */
     const char *verdict;  /* how the record in hand ended: "handled", "skipped", ... */
     int kept;             /* the record in hand was kept for a retry before */
+    struct auth_verdict auth; /* the signature policy's verdict on the record in hand */
 };
 
 /* worker_record_cb - the consumer's callback: one record's whole path */

@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/fault.h"
 #include "base/log.h"
+#include "worker/worker_audit.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -57,16 +58,59 @@ static enum record_outcome record_transient(struct worker *w, struct event_error
     return RECORD_REJECT;
 }
 
-/* record_check_environment - the subject names a known environment, and
- * the environment lets the event's source publish on this topic */
+/* record_check_signature - the environment's signature policy on a command
+ * (worker_auth.h); a verified signature is also checked for a replay */
+static enum record_outcome record_check_signature(struct worker *w, const struct cloud_event *ev,
+                                                  const struct event_record *rec,
+                                                  const char *config_text, double age,
+                                                  struct event_error *err)
+{
+    cJSON *config;
+    struct auth_policy policy;
+    char why[256];
+    int replayed = 0;
+
+    w->auth.is_command = auth_action(rec->topic, ev->data, w->auth.action,
+                                     sizeof(w->auth.action));
+    if (!w->auth.is_command)
+        return RECORD_DONE; /* the workers' own events: no keys to load */
+    config = cJSON_Parse(config_text);
+    if (auth_policy_load(&policy, config, why, sizeof(why)) != 0) { /* audited as refused */
+        cJSON_Delete(config);
+        event_error_set(err, EVENT_REJECTED, "signature policy of %s: %s", ev->subject, why);
+        return RECORD_REJECT;
+    }
+    auth_verify(&policy, rec, ev, age, &w->auth);
+    if (w->auth.is_command && auth_unsigned_warning(&policy))
+        log_warn("SECURITY: production environment %s accepts unsigned commands"
+                 " (signatures optional): %s", ev->subject, w->auth.action);
+    auth_policy_free(&policy);
+    cJSON_Delete(config);
+    if (w->auth.status == EVENT_OK && w->auth.is_signed)
+        replayed = worker_audit_replayed(w->db, &w->auth, ev, rec);
+    if (replayed < 0)
+        return record_transient(w, err);
+    if (replayed)
+        event_error_set(err, EVENT_REPLAYED, "%s by %s: event id %s was accepted before at"
+                        " another position", w->auth.action, w->auth.principal, ev->id);
+    else if (w->auth.status != EVENT_OK)
+        event_error_set(err, w->auth.status, "%s", w->auth.message);
+    return replayed || w->auth.status != EVENT_OK ? RECORD_REJECT : RECORD_DONE;
+}
+
+/* record_check_environment - the subject names a known environment, the
+ * command passes the environment's signature policy, and the environment
+ * lets the event's source publish on this topic (senders) */
 static enum record_outcome record_check_environment(struct worker *w,
                                                     const struct cloud_event *ev,
-                                                    const char *topic, struct event_error *err)
+                                                    const struct event_record *rec,
+                                                    struct event_error *err)
 {
-    const char *params[] = {ev->subject, topic};
+    const char *params[] = {ev->subject, rec->topic, ev->time};
     cJSON *env = cJSON_GetObjectItemCaseSensitive(ev->data, "environment");
+    enum record_outcome outcome;
     PGresult *res;
-    int known, allowed = 1;
+    int allowed = 1;
 
     if (cJSON_IsString(env) && strcmp(env->valuestring, ev->subject) != 0) {
         event_error_set(err, EVENT_BAD_ATTRIBUTE, "subject \"%s\" and data.environment \"%s\" differ",
@@ -74,25 +118,28 @@ static enum record_outcome record_check_environment(struct worker *w,
         return RECORD_REJECT;
     }
     res = db_query(w->db,
-                   "SELECT coalesce(config -> 'senders' -> $2, 'null')::text FROM environments"
-                   " WHERE name = $1",
-                   2, params);
+                   "SELECT coalesce(config -> 'senders' -> $2, 'null')::text, config::text,"
+                   " extract(epoch FROM clock_timestamp() - $3::timestamptz)"
+                   " FROM environments WHERE name = $1",
+                   3, params);
     if (res == NULL)
         return record_transient(w, err);
-    known = PQntuples(res) > 0;
-    if (known && strcmp(PQgetvalue(res, 0, 0), "null") != 0)
-        allowed = event_source_allowed(PQgetvalue(res, 0, 0), ev->source);
-    PQclear(res);
-    if (!known) {
+    if (PQntuples(res) == 0) {
+        PQclear(res);
         event_error_set(err, EVENT_UNKNOWN_ENVIRONMENT, "unknown environment \"%s\"", ev->subject);
         return RECORD_REJECT;
     }
-    if (!allowed) {
+    if (strcmp(PQgetvalue(res, 0, 0), "null") != 0)
+        allowed = event_source_allowed(PQgetvalue(res, 0, 0), ev->source);
+    outcome = record_check_signature(w, ev, rec, PQgetvalue(res, 0, 1),
+                                     strtod(PQgetvalue(res, 0, 2), NULL), err);
+    PQclear(res);
+    if (outcome == RECORD_DONE && !allowed) {
         event_error_set(err, EVENT_NOT_ALLOWED, "source \"%s\" may not publish %s for %s",
-                        ev->source, topic, ev->subject);
+                        ev->source, rec->topic, ev->subject);
         return RECORD_REJECT;
     }
-    return RECORD_DONE;
+    return outcome;
 }
 
 /* record_inbox - insert into the inbox; RECORD_DONE when new, else why not */
@@ -152,7 +199,7 @@ static enum record_outcome record_handle(struct worker *w, const struct cloud_ev
     }
     if (db_begin(w->db) != 0)
         return record_transient(w, err);
-    outcome = record_check_environment(w, ev, rec->topic, err);
+    outcome = record_check_environment(w, ev, rec, err);
     if (outcome == RECORD_DONE)
         outcome = record_inbox(w, ev, rec, &redelivered, err);
     if (outcome == RECORD_DONE && redelivered) {
@@ -162,6 +209,10 @@ static enum record_outcome record_handle(struct worker *w, const struct cloud_ev
     } else if (outcome == RECORD_DONE && handler->handle(w, ev, err) != 0) {
         outcome = err->status == EVENT_INTERNAL && db_transient(w->db) ? RECORD_RETRY
                                                                        : RECORD_REJECT;
+    } else if (outcome == RECORD_DONE && w->auth.is_command
+               && worker_audit_add(w->db, &w->auth, ev, rec, "accepted", NULL, w->spec->name)
+                      != 0) {
+        outcome = record_transient(w, err);
     }
     if (outcome != RECORD_DONE) {
         db_rollback(w->db);
@@ -223,6 +274,8 @@ static enum record_outcome record_reject(struct worker *w, const struct event_re
     if (db_begin(w->db) != 0)
         return RECORD_RETRY;
     if ((ev && record_inbox(w, ev, rec, &redelivered, &ignored) == RECORD_RETRY)
+        || (ev && w->auth.is_command
+            && worker_audit_add(w->db, &w->auth, ev, rec, "refused", err, w->spec->name) != 0)
         || record_dead_letter(w, rec, err) != 0 || db_commit(w->db) != 0) {
         db_rollback(w->db);
         return db_transient(w->db) ? RECORD_RETRY : RECORD_REJECT;
@@ -240,6 +293,7 @@ static enum record_outcome record_process(struct worker *w, const struct event_r
     int decoded;
 
     memset(&ev, 0, sizeof(ev));
+    memset(&w->auth, 0, sizeof(w->auth));
     decoded = event_decode(rec, (size_t)w->max_event_bytes, &ev, &err) == 0;
     if (decoded && schema_validate(w->schemas, rec->topic, ev.data, &err) == 0) {
         log_context_set(ev.subject, NULL, ev.id);

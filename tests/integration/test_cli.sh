@@ -27,9 +27,9 @@ history_json() { "$CLI" history "$ENV" --json "${@:2}" | jq -c "$1"; }
 
 # 1. status of an environment without deployments
 check_eq "status --json has exactly the contract's keys" \
-  '["active","environment","health","last_finished","live_color","weights"]' "$(status_json 'keys')"
+  '["active","environment","health","last_finished","live_color","signatures","weights"]' "$(status_json 'keys')"
 check_eq "no deployment: 100 % on the live color, no health read yet, nothing active or finished" \
-  '{"environment":"'"$ENV"'","live_color":"blue","weights":{"blue":100,"green":0},"health":{"blue":null,"green":null},"active":null,"last_finished":null}' \
+  '{"environment":"'"$ENV"'","live_color":"blue","weights":{"blue":100,"green":0},"health":{"blue":null,"green":null},"active":null,"last_finished":null,"signatures":{"mode":"optional","production":false,"warning":null}}' \
   "$(status_json '.')"
 check "status text before any health reading: a dash per color" \
   grep -q "^health         blue -, green -$" <<< "$("$CLI" status "$ENV")"
@@ -88,7 +88,7 @@ check_eq "history lists the deployments newest first" "[\"$D2\",\"$D1\"]" "$(his
 check_eq "transitions in the order they happened" \
   '[null,"received","promoted","completed"]' "$(history_json '[.deployments[1].transitions[].from]')"
 check_eq "an ignored input is a transition from = to with its reason" \
-  '{"from":"completed","to":"completed","event_type":"cutover.alarm-fired","event_id":"e9","actor":"monitoring","reason":"alarm after completed changes nothing"}' \
+  '{"from":"completed","to":"completed","event_type":"cutover.alarm-fired","event_id":"e9","actor":"monitoring","reason":"alarm after completed changes nothing","principal":null,"command":true}' \
   "$(history_json '.deployments[1].transitions[3] | del(.at)')"
 check_eq "--limit 1 keeps the newest deployment" "[\"$D2\"]" "$(history_json '[.deployments[].id]' --limit 1)"
 check "history text marks the ignored input" \

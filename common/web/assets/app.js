@@ -213,7 +213,9 @@
       var li = el('li');
       li.appendChild(el('span', 'time', clock(t.at) + ' '));
       li.appendChild(el('span', null, (t.from || '∅') + (t.from === t.to ? ' = ' : ' → ') + t.to));
-      li.appendChild(el('span', null, ' (' + t.event_type + (t.actor ? ', ' + t.actor : '') + ')'));
+      var who = t.principal ? 'by ' + t.principal + ', signed'
+        : t.actor ? t.actor + (t.command ? ', unverified' : '') : '';
+      li.appendChild(el('span', null, ' (' + t.event_type + (who ? ', ' + who : '') + ')'));
       if (t.reason) li.appendChild(el('span', null, ': ' + t.reason));
       ol.appendChild(li);
     });
@@ -227,6 +229,9 @@
     var h = el('h2', null, env);
     h.appendChild(badge('live ' + doc.live_color, doc.live_color));
     c.appendChild(h);
+    if (doc.signatures && doc.signatures.warning) {
+      c.appendChild(el('p', 'security-warning', 'WARNING: ' + doc.signatures.warning));
+    }
     weightsBar(env, doc.weights).forEach(function (n) { c.appendChild(n); });
     c.appendChild(healthRow(env, doc.health));
     activeRows(env, doc.active).forEach(function (n) { c.appendChild(n); });
