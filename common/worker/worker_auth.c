@@ -6,6 +6,7 @@
 
 #include "base/buf.h"
 #include "io/event_canon.h"
+#include "io/event_sign.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -204,75 +205,16 @@ int auth_action(const char *topic, const cJSON *data, char *out, size_t out_len)
     return 1;
 }
 
-/* auth_header - the value of a record's header name as a new string, NULL when absent */
-static char *auth_header(const struct event_record *rec, const char *name)
+/* auth_canonical - the canonical bytes of the record's event into canon: a
+ * structured-mode record's own JSON, exactly as sent; a binary-mode record's
+ * event as the decoder read it (io/event_sign.h: the ce_ headers, content-type
+ * as datacontenttype); 0 or -1 */
+static int auth_canonical(const struct event_record *rec, const struct cloud_event *ev,
+                          struct buf *canon, char *err, size_t err_len)
 {
-    for (size_t i = 0; i < rec->header_count; i++) {
-        const struct record_header *h = &rec->headers[i];
-
-        if (h->name != NULL && strcasecmp(h->name, name) == 0 && h->value != NULL)
-            return strndup(h->value, h->value_len);
-    }
-    return NULL;
-}
-
-/* auth_signature - the signature a record carries, NULL when none */
-char *auth_signature(const struct event_record *rec)
-{
-    cJSON *root, *sig;
-    char *out = NULL;
-
     if (event_mode_binary(rec))
-        return auth_header(rec, EVENT_CANON_SIGNATURE_HEADER);
-    root = cJSON_ParseWithLength(rec->value, rec->value_len);
-    sig = cJSON_GetObjectItemCaseSensitive(root, EVENT_CANON_SIGNATURE_ATTRIBUTE);
-    if (sig != NULL) /* not a string: an empty signature, refused as bad-signature */
-        out = strdup(cJSON_IsString(sig) ? sig->valuestring : "");
-    cJSON_Delete(root);
-    return out;
-}
-
-/* auth_binary_structured - a binary-mode record in structured form: each ce_ header an
- * attribute, the value (JSON) as data; NULL when it cannot be */
-static char *auth_binary_structured(const struct event_record *rec)
-{
-    cJSON *root = cJSON_CreateObject();
-    char *out = NULL;
-
-    for (size_t i = 0; root != NULL && i < rec->header_count; i++) {
-        const struct record_header *h = &rec->headers[i];
-        char *value;
-
-        if (h->name == NULL || strncasecmp(h->name, "ce_", 3) != 0 || h->value == NULL)
-            continue;
-        value = strndup(h->value, h->value_len);
-        if (value != NULL)
-            cJSON_AddStringToObject(root, h->name + 3, value);
-        free(value);
-    }
-    if (root != NULL && rec->value_len > 0)
-        cJSON_AddItemToObject(root, "data", cJSON_ParseWithLength(rec->value, rec->value_len));
-    if (root != NULL)
-        out = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    return out;
-}
-
-/* auth_canonical - the canonical bytes of the record's event into canon; 0 or -1 */
-static int auth_canonical(const struct event_record *rec, struct buf *canon, char *err,
-                          size_t err_len)
-{
-    char *structured;
-    int rc;
-
-    if (!event_mode_binary(rec))
-        return event_canon(rec->value, rec->value_len, canon, err, err_len);
-    structured = auth_binary_structured(rec);
-    if (structured == NULL)
-        return auth_fail(err, err_len, "binary-mode event cannot be put in structured form");
-    rc = event_canon(structured, strlen(structured), canon, err, err_len);
-    free(structured);
-    return rc;
+        return event_canon_event(ev, canon, err, err_len);
+    return event_canon(rec->value, rec->value_len, canon, err, err_len);
 }
 
 /* auth_refuse - the verdict is a refusal with status and message */
@@ -300,7 +242,7 @@ static int auth_check_signature(const struct auth_policy *p, const struct event_
     buf_init(&canon, EVENT_CANON_MAX);
     if (event_canon_namespace(ev->subject, ns, sizeof(ns)) != 0)
         snprintf(why, sizeof(why), "no namespace for environment \"%s\"", ev->subject);
-    else if (auth_canonical(rec, &canon, why, sizeof(why)) == 0)
+    else if (auth_canonical(rec, ev, &canon, why, sizeof(why)) == 0)
         st = sshsig_verify((const unsigned char *)canon.data, canon.len, sig, strlen(sig), ns,
                            p->keys, p->count, which, why, sizeof(why));
     buf_free(&canon);
@@ -356,21 +298,19 @@ static void auth_judge_signed(const struct auth_policy *p, const struct event_re
 void auth_verify(const struct auth_policy *p, const struct event_record *rec,
                  const struct cloud_event *ev, double age_seconds, struct auth_verdict *v)
 {
-    char *sig;
+    const char *sig = ev->cutoversig;
 
     memset(v, 0, sizeof(*v));
     v->status = EVENT_OK;
     v->is_command = auth_action(rec->topic, ev->data, v->action, sizeof(v->action));
     if (!v->is_command)
         return;
-    sig = auth_signature(rec);
     v->is_signed = sig != NULL;
     if (sig == NULL && p->required)
         auth_refuse(v, EVENT_UNSIGNED, "%s for %s carries no signature and %s requires one",
                     v->action, ev->subject, ev->subject);
     else if (sig != NULL)
         auth_judge_signed(p, rec, ev, sig, age_seconds, v);
-    free(sig);
 }
 
 /* auth_unsigned_warning - production-like and letting unsigned commands in */

@@ -91,11 +91,6 @@ void auth_policy_free(struct auth_policy *p);
  * the record is no command */
 int auth_action(const char *topic, const cJSON *data, char *out, size_t out_len);
 
-/* auth_signature - the signature a record carries (cutoversig, or the ce_cutoversig
- * header in binary mode) as a new string, NULL when none; "" when cutoversig is not a
- * string (so that it is refused, never taken for unsigned) */
-char *auth_signature(const struct event_record *rec);
-
 /* auth_verify - the verdict on a record for its environment's policy; age_seconds is
  * now minus the event's time (negative: from the future) */
 void auth_verify(const struct auth_policy *p, const struct event_record *rec,

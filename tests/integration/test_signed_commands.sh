@@ -213,4 +213,31 @@ OPEN_FLIPPED=$(signed ci "$(event build-ready "open-flip-$ENV" "$(build_ready b-
 send build-ready "$OPEN_FLIPPED" "$OPEN_ENV"
 refused "under optional, a bad signature is still refused" "open-flip-$ENV" bad-signature b-open-flip
 
+# 7. the CLI's own signatures (cutover --sign-key) are accepted, in both content modes
+# accepted_by PRINCIPAL - how many build-ready commands of PRINCIPAL were accepted
+accepted_by() {
+  sql "SELECT count(*) FROM command_audit WHERE environment = :'v1' AND action = 'build-ready'
+       AND outcome = 'accepted' AND principal = :'v2'" "$ENV" "$1"
+}
+# cli_build BUILD KEY - cutover publish build-ready of BUILD signed with KEY's file
+cli_build() {
+  "$BIN/cutover" publish build-ready --env "$ENV" --build "$1" --version 3.0 \
+    --artifact file:///tmp/r.tar.gz --sha256 "$(printf 'c%.0s' {1..64})" --sign-key "$TMP/$2" > /dev/null
+}
+BY_CI=$(accepted_by ci@example.com)
+BY_REL=$(accepted_by rel@example.com)
+STRANGERS=$(sql "SELECT count(*) FROM command_audit WHERE environment = :'v1' AND code = 'unknown-signer'" "$ENV")
+check "the CLI signs build-ready with the deployer's Ed25519 key (structured mode)" cli_build b-cli ci
+check "the CLI-signed build-ready starts a deployment" wait_for 30 eq 1 deployments b-cli
+check "it is audited as accepted by ci@example.com" wait_for 30 eq $((BY_CI + 1)) accepted_by ci@example.com
+export CUTOVER_CLI_CONTENT_MODE=binary
+check "the CLI signs build-ready with the RSA deployer's key (binary mode)" cli_build b-cli-bin rel
+check "the binary-mode CLI-signed build-ready starts a deployment" wait_for 30 eq 1 deployments b-cli-bin
+check "it is audited as accepted by rel@example.com" wait_for 30 eq $((BY_REL + 1)) accepted_by rel@example.com
+unset CUTOVER_CLI_CONTENT_MODE
+check "the CLI signs with a stranger's key" cli_build b-cli-stranger stranger
+check "the stranger's build-ready is refused as unknown-signer" wait_for 30 eq $((STRANGERS + 1)) \
+  sql "SELECT count(*) FROM command_audit WHERE environment = :'v1' AND code = 'unknown-signer'" "$ENV"
+check_eq "no deployment of the stranger's build" 0 "$(deployments b-cli-stranger)"
+
 finish
