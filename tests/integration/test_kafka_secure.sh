@@ -12,8 +12,10 @@
 #    with a clear message and exit 1;
 # 5. a worker with a wrong password exits with a fatal log naming its user,
 #    and cutoverd restarts it with its throttled, doubling pause;
-# 6. no password (Kafka's, the database's) reaches a log under .run, an
-#    event on any topic, `cutover status --json` or `cutover config`.
+# 6. no password (Kafka's, the database's) and no private signing key (the
+#    environment requires signed commands: the CLI and cutover-web sign)
+#    reaches a log under .run, an event on any topic, the audit,
+#    `cutover status --json` or `cutover config`.
 # tests/run starts the secure stack for this script (the line below).
 # devstack: secure
 source "$(dirname "$0")/../lib.sh"
@@ -83,10 +85,18 @@ check "the admin through a client that does not trust the stack's CA is refused 
 check "the same client trusting the stack's CA gets metadata" \
   eval 'kcat -L -b "$CUTOVER_KAFKA_BROKERS" -m 5 > /dev/null 2>&1'
 
-# 3. a blue-green deployment, every process on its own principal
+# 3. a blue-green deployment, every process on its own principal, every command signed
 BAKE=1
 saga_setup ksec
 saga_release 2.0
+ssh-keygen -q -t ed25519 -N '' -C cli -f "$TMP_SECURE/cli" < /dev/null
+ssh-keygen -q -t ed25519 -N '' -C web -f "$TMP_SECURE/web" < /dev/null
+jq --arg cli "$(cat "$TMP_SECURE/cli.pub")" --arg web "$(cat "$TMP_SECURE/web.pub")" \
+  '. + {production: true, signatures: "required", signers: {principals: [
+     {name: "ops@example.com", key: $cli, roles: ["deployer", "operator", "approver"]},
+     {name: "cutover-web", key: $web, roles: ["monitor"]}]}}' "$TMP/env.json" > "$TMP_SECURE/env.json"
+check "the environment now requires signed commands" "$BIN/cutover" env apply "$TMP_SECURE/env.json"
+export CUTOVER_SIGN_KEY=$TMP_SECURE/cli CUTOVER_WEB_SIGN_KEY=$TMP_SECURE/web
 export CUTOVER_ENVIRONMENTS="^$ENV\$"
 MAIN_LOG=$LOGDIR/cutoverd-secure.log
 start_cutoverd "$MAIN_LOG"
@@ -98,6 +108,8 @@ check_eq "the CLI publishes build-ready on its principal (exit 0)" 0 "$?"
 gate_open all
 check "the deployment completes" wait_for 180 eq completed dep_state b2
 ID=$(dep_id b2)
+check_eq "the signed build-ready was accepted as ops@example.com's" "accepted ops@example.com" \
+  "$(sql "SELECT outcome || ' ' || principal FROM command_audit WHERE environment = :'v1' AND action = 'build-ready'" "$ENV")"
 check_eq "it went through every state once (each worker read its topic: only its principal may)" \
   "scaling deploying validating shifting promoted completed" "$(dep_path b2)"
 check_eq "the frontend serves 2.0 from green" "version 2.0 color green" "$(served)"
@@ -143,17 +155,24 @@ printf 'not-the-password\n' >> "$SECRETS"
 sed -E -n 's#^postgresql://[^:/@]*:([^@]+)@.*#\1#p' <<< "$CUTOVER_DATABASE_URL" >> "$SECRETS"
 check_eq "the passwords to look for: Kafka's (admin, controller, keystore, seven roles, the wrong one), the database's" 12 \
   "$(grep -c . "$SECRETS")"
+# the private half of each signing key: the key file's body after its first two lines
+# (which hold the format's header and the public key)
+for key in cli web; do sed '1,3d;$d' "$TMP_SECURE/$key" >> "$SECRETS"; done
+check "the private keys' lines are looked for too" test "$(grep -c . "$SECRETS")" -gt 14
 mapfile -t LOGS < <(find -L "$TOP/.run" -name '*.log' -type f)
 check "the logs under .run are many (${#LOGS[@]}), the broker's and the workers' among them" \
   eval '[ ${#LOGS[@]} -gt 5 ] && printf "%s\n" "${LOGS[@]}" | grep -q kafka-secure/server.log && printf "%s\n" "${LOGS[@]}" | grep -q cutoverd-secure.log'
-check_eq "no password in any log under .run" "" "$(grep -lF -f "$SECRETS" "${LOGS[@]}")"
+check_eq "no password or private key in any log under .run" "" "$(grep -lF -f "$SECRETS" "${LOGS[@]}")"
 EVENTS=$TMP_SECURE/events
 for topic in build-ready green-scaled green-deployed green-validated shift-requested \
   traffic-shifted alarm-fired deployment-status dead-letter; do
   consume "$topic" >> "$EVENTS"
 done
 check "the topics hold this test's events" test "$(grep -c . "$EVENTS")" -gt 10
-check_eq "no password in any event" 0 "$(grep -cF -f "$SECRETS" "$EVENTS")"
+check_eq "no password or private key in any event" 0 "$(grep -cF -f "$SECRETS" "$EVENTS")"
+AUDIT=$(sql "SELECT row_to_json(a) FROM command_audit a WHERE environment = :'v1'" "$ENV")
+check "the audit holds this test's build-ready" grep -q build-ready <<< "$AUDIT"
+check_eq "no password or private key in the audit" 0 "$(grep -cF -f "$SECRETS" <<< "$AUDIT")"
 check_eq "no password in cutover status --json" 0 "$(grep -cF -f "$SECRETS" <<< "$STATUS_JSON")"
 CONFIG_OUT=$(as_admin "$BIN/cutover" config 2>&1; CUTOVER_KAFKA_SASL_USERNAME=admin \
   CUTOVER_KAFKA_SASL_PASSWORD="$(cat "$KDIR/secrets/admin")" "$BIN/cutover" config 2>&1)
