@@ -9,7 +9,10 @@
 #    Python (tests/sign_lib.sh), not for another namespace, and a tampered
 #    copy is refused; the outbox row is byte for byte what was published
 #    (signed when written, not after); the log names the key's fingerprint
-#    and shows no key material.
+#    and shows no key material;
+# 3. once the environment requires signed commands and lists the receivers'
+#    key with the role monitor, the rollbacker accepts that alarm: audited
+#    as accepted, signed by the principal cutover-web.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/saga_lib.sh"
 source "$TOP/tests/sign_lib.sh"
@@ -57,4 +60,14 @@ check_eq "the outbox row is exactly the published value" \
 fp=$(ssh-keygen -lf "$TMP/ecdsa.pub" | awk '{print $2}')
 check "the log names the receivers' key by its fingerprint" grep -qF "signed with the key $fp" "$WEB_LOG"
 check "the log shows no key material" bash -c "! grep -q -e 'PRIVATE KEY' -e '$(sed -n 2p "$TMP/ecdsa")' '$WEB_LOG'"
+
+# 3. a worker accepts the receivers' signature under "signatures: required"
+jq --arg key "$(cat "$TMP/ecdsa.pub")" \
+  '. + {signatures: "required", signers: {principals: [{name: "cutover-web", key: $key, roles: ["monitor"]}]}}' \
+  "$TMP/env.json" > "$TMP/signed-env.json"
+check "the environment now requires signed commands" "$BIN/cutover" env apply "$TMP/signed-env.json"
+start_worker rollbacker
+check "the rollbacker accepts the signed alarm as the receivers' principal" wait_for 30 eq \
+  "accepted cutover-web $fp" sql "SELECT outcome || ' ' || principal || ' ' || fingerprint FROM command_audit
+                                  WHERE environment = :'v1' AND action = 'alarm-fired'" "$ENV"
 finish
