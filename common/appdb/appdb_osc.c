@@ -126,9 +126,9 @@ int appdb_osc_cleanup(MYSQL *my, const struct appdb_config *cfg, const char *tab
 }
 
 /* appdb_osc_option_file - the password in an anonymous memory file (memfd) that the
- * tool inherits and reads as /proc/self/fd/N: never on a disk, gone with the processes */
-static int appdb_osc_option_file(const struct appdb_config *cfg, char *path, size_t path_len,
-                                 char *err, size_t err_len)
+ * tool inherits and reads as /proc/self/fd/N: never on a disk, gone with the processes;
+ * its descriptor, or -1 */
+static int appdb_osc_option_file(const struct appdb_config *cfg, char *err, size_t err_len)
 {
     int fd = memfd_create("cutover-appdb-options", 0); /* inherited by the tool on purpose */
     struct buf text;
@@ -144,19 +144,18 @@ static int appdb_osc_option_file(const struct appdb_config *cfg, char *path, siz
         close(fd);
         return appdb_err(err, err_len, "cannot write the option file");
     }
-    snprintf(path, path_len, "/proc/self/fd/%d", fd);
     return fd;
 }
 
 /* appdb_osc_once - one run of the tool, mode "--dry-run" or "--execute"; its exit status */
 static int appdb_osc_once(const struct appdb_config *cfg, const struct appdb_alter *a,
-                          const char *option_file, const char *mode, struct buf *report,
+                          int option_fd, const char *mode, struct buf *report,
                           int *status, char *err, size_t err_len)
 {
     char dsn[1024], chunk[32];
     int execute = strcmp(mode, "--execute") == 0;
 
-    snprintf(dsn, sizeof(dsn), "F=%s,h=%s,P=%u,u=%s,D=%s,t=%s", option_file, cfg->host,
+    snprintf(dsn, sizeof(dsn), "F=/proc/self/fd/%d,h=%s,P=%u,u=%s,D=%s,t=%s", option_fd, cfg->host,
              cfg->port, cfg->user, cfg->database, a->table);
     snprintf(chunk, sizeof(chunk), "%g", cfg->chunk_time);
     char *argv[] = {APPDB_OSC_TOOL, (char *)mode, "--alter", a->clauses,
@@ -165,7 +164,7 @@ static int appdb_osc_once(const struct appdb_config *cfg, const struct appdb_alt
                     dsn, NULL};
     buf_printf(report, "  %s %s --alter \"%s\" D=%s,t=%s\n", APPDB_OSC_TOOL, mode, a->clauses,
                cfg->database, a->table);
-    return appdb_child_run(argv, NULL, execute ? "Copying approximately" : NULL,
+    return appdb_child_run(argv, NULL, option_fd, execute ? "Copying approximately" : NULL,
                            "appdb-osc-running", report, status, err, err_len);
 }
 
@@ -181,15 +180,14 @@ int appdb_osc_run(const struct appdb_config *cfg, const struct appdb_alter *a, i
                   struct buf *report, char *err, size_t err_len)
 {
     static const char *const modes[] = {"--dry-run", "--execute"};
-    char option_file[64];
     size_t from = report->len;
     int status = 0, rc = 0;
-    int fd = appdb_osc_option_file(cfg, option_file, sizeof(option_file), err, err_len);
+    int fd = appdb_osc_option_file(cfg, err, err_len);
 
     if (fd < 0)
         return -1;
     for (size_t i = 0; rc == 0 && status == 0 && i < 2; i++)
-        rc = appdb_osc_once(cfg, a, option_file, modes[i], report, &status, err, err_len);
+        rc = appdb_osc_once(cfg, a, fd, modes[i], report, &status, err, err_len);
     close(fd);
     if (rc != 0)
         return -1;
