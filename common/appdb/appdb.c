@@ -232,12 +232,14 @@ static int appdb_direct(struct appdb_job *job, const char *name, const char *tex
     return 0;
 }
 
-/* appdb_online - one ALTER TABLE through pt-online-schema-change, with its progress row */
+/* appdb_online - one ALTER TABLE through pt-online-schema-change, with its progress row;
+ * the leftovers are cleaned only when this statement is the one a killed run was at
+ * (anyone else's are not ours to drop: the tool picks other names, or refuses) */
 static int appdb_online(struct appdb_job *job, const char *name, struct appdb_alter *alter,
                         long index, int resumed)
 {
-    if (appdb_osc_cleanup(job->my, job->cfg, alter->table, job->report, job->err,
-                          job->err_len) != 0 ||
+    if ((resumed && appdb_osc_cleanup(job->my, job->cfg, alter->table, job->report, job->err,
+                                      job->err_len) != 0) ||
         appdb_osc_run(job->cfg, alter, resumed, job->report, job->err, job->err_len) != 0)
         return -1;
     fault_point("appdb-after-statement");

@@ -116,6 +116,15 @@ crash_then_rerun appdb-after-statement 4 k7
 check "after a kill between a DDL and its record, the rerun saw it in place" \
   grep -q "outcome=already-in-place" "$APPDB_TMP/rerun_k7.out"
 
+# 5b. a shadow table nobody of ours left (no killed run was at this statement) is not dropped
+my "CREATE TABLE ${T}_o (id INT AUTO_INCREMENT PRIMARY KEY, v INT NOT NULL);
+    INSERT INTO ${T}_o (v) SELECT seq FROM seq_1_to_2000;
+    CREATE TABLE _${T}_o_new (id INT PRIMARY KEY);"
+appdb_release "$APPDB_TMP/r4" "${T}_o_m:expand:ALTER TABLE ${T}_o ADD COLUMN w INT NULL;"
+check_eq "someone else's shadow table: the tool works around it, exit 0" 0 "$(appdb_apply "$DOC" "$APPDB_TMP/r4" expand)"
+check_eq "and that table is left in place" 1 "$(my "SELECT COUNT(*) FROM information_schema.TABLES
+  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '_${T}_o_new'")"
+
 # 6. the password is in no output
 PASSWORD=$(head -n1 "$CUTOVER_MYSQL_PASSWORD_FILE")
 check "the password is in no report or output" sh -c "! grep -rqF -- '$PASSWORD' '$APPDB_TMP'/*.out '$APPDB_TMP/out'"
