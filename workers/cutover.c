@@ -14,6 +14,7 @@
  *	cutover approve ENV | shift ENV --weight N | promote|pause|resume|rollback|abort ENV
  *	cutover alarm ENV --alarm NAME [--ok]
  *	cutover lint PATH [--phase expand|contract] [--allow-commands] [--json]
+ *	cutover db apply DOC RELEASE_DIR --phase expand|contract | db status DOC
  *	(every command that publishes also takes --wait [SECONDS], and signs
  *	with --sign-key FILE or --sign-agent[=KEY])
  *
@@ -83,6 +84,10 @@ static const struct cli_command cli_commands[] = {
     {"alarm", NULL, "ENV --alarm NAME [--ok]: publish alarm-fired", cli_alarm_cmd, 1},
     {"lint", NULL, "PATH [--phase expand|contract] [--allow-commands] [--json]: "
      "the expand/contract lint of schema migrations", cli_lint_cmd, 0},
+    {"db", "apply", "DOC RELEASE_DIR --phase expand|contract [--deployment ID]: "
+     "apply a release's migrations to the application's database", cli_db_apply_cmd, 1},
+    {"db", "status", "DOC: the migrations the application's database has recorded",
+     cli_db_status_cmd, 0},
     {"aws", "sign", "--region R --service S --time YYYYMMDDTHHMMSSZ < request: SigV4 debug",
      aws_sign_cli_main, 0},
 };

@@ -50,4 +50,8 @@ int cli_alarm_cmd(int argc, char **argv);
 /* cli_lint.c: the expand/contract lint of a release's schema migrations (no database) */
 int cli_lint_cmd(int argc, char **argv);
 
+/* cli_db.c: a release's migrations applied to the application's database (appdb/) */
+int cli_db_apply_cmd(int argc, char **argv);
+int cli_db_status_cmd(int argc, char **argv);
+
 #endif
