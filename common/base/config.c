@@ -87,6 +87,16 @@ const struct config_var config_vars[] = {
     S("CUTOVER_KAFKA_SASL_PASSWORD", NULL, CONFIG_SECRET, "Kafka SASL password"),
     S("CUTOVER_KAFKA_SASL_PASSWORD_FILE", NULL, CONFIG_PUBLIC,
       "a file holding CUTOVER_KAFKA_SASL_PASSWORD instead"),
+    /* the development stack's MySQL (ops/devstack env), for the tests and the demo
+     * that write environment documents; an environment's "database" section is
+     * what cutover itself connects to */
+    S("CUTOVER_MYSQL_HOST", NULL, CONFIG_PUBLIC, "the development stack's MySQL host"),
+    S("CUTOVER_MYSQL_PORT", NULL, CONFIG_PUBLIC, "the development stack's MySQL port"),
+    S("CUTOVER_MYSQL_SOCKET", NULL, CONFIG_PUBLIC, "the development stack's MySQL socket"),
+    S("CUTOVER_MYSQL_USER", NULL, CONFIG_PUBLIC, "the development stack's MySQL user"),
+    S("CUTOVER_MYSQL_DATABASE", NULL, CONFIG_PUBLIC, "the development stack's application database"),
+    S("CUTOVER_MYSQL_PASSWORD_FILE", NULL, CONFIG_PUBLIC,
+      "file holding the development stack's MySQL password"),
     S("CUTOVER_KAFKA_CREDENTIALS_DIR", NULL, CONFIG_PUBLIC,
       "without CUTOVER_KAFKA_SASL_USERNAME: a directory with one file per process (scaler,"
       " deployer, validator, shifter, rollbacker, web, cli) holding its SASL user name and"
