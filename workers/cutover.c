@@ -79,6 +79,8 @@ static const struct cli_command cli_commands[] = {
     {"alarm", NULL, "ENV --alarm NAME [--ok]: publish alarm-fired", cli_alarm_cmd, 1},
     {"lint", NULL, "PATH [--phase expand|contract] [--allow-commands] [--json]: "
      "the expand/contract lint of schema migrations", cli_lint_cmd, 0},
+    {"migrations", "retry", "ENV [--by NAME]: run a failed contract migration again "
+     "(completed-with-warning)", cli_migrations_retry_cmd, 1},
     {"aws", "sign", "--region R --service S --time YYYYMMDDTHHMMSSZ < request: SigV4 debug",
      aws_sign_cli_main, 0},
 };

@@ -42,5 +42,6 @@ int cli_alarm_cmd(int argc, char **argv);
 
 /* cli_lint.c: the expand/contract lint of a release's schema migrations (no database) */
 int cli_lint_cmd(int argc, char **argv);
+int cli_migrations_retry_cmd(int argc, char **argv); /* cli_migrations.c */
 
 #endif
