@@ -176,6 +176,15 @@ static int migrator_outcome_write(const char *path, enum appdb_result rc, const 
     return ok ? 0 : -1;
 }
 
+/* migrator_has_manifest - whether the unpacked release carries cutover/migrations.yml */
+static bool migrator_has_manifest(const char *dir)
+{
+    char path[1100];
+
+    snprintf(path, sizeof(path), "%s/cutover/migrations.yml", dir);
+    return access(path, F_OK) == 0;
+}
+
 /* migrator_apply_main - the apply process: cutover-migrator --apply PHASE
  * DEPLOYMENT RELEASE_DIR OUTCOME; the environment's database section read
  * from the deployment, the outcome written for the worker that started it */
@@ -197,6 +206,8 @@ static int migrator_apply_main(char **argv)
         log_fatal("database unreachable");
     if (deployment_load(db, id, &d) != 0)
         snprintf(err, sizeof(err), "deployment %s cannot be read", id);
+    else if (!migrator_has_manifest(dir))
+        rc = APPDB_APPLIED; /* a release without migrations: nothing to apply */
     else if ((cfg = appdb_config_parse(cJSON_GetObjectItemCaseSensitive(d.env_config, "database"),
                                        err, sizeof(err))) != NULL)
         rc = appdb_apply(cfg, dir, phase, id, &report, err, sizeof(err));
