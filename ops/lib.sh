@@ -4,6 +4,7 @@
 # SYNOPSIS
 #   . "$OPS_DIR/lib.sh"
 #   kafka_version; kafka_libs_dir; kafka_jars_ready; kafka_fetch_jars
+#   KAFKA_VERSION_PIN=$KAFKA_SECURE_VERSION kafka_fetch_jars	(the secure broker's)
 #   base=$(port_range_pick 5)	(5 free ports from base on)
 #
 # DESCRIPTION
@@ -15,9 +16,24 @@
 
 KAFKA_POM="$OPS_DIR/kafka/pom.xml"
 
-# kafka_version - the Kafka version that ops/kafka/pom.xml names
+# The Kafka version of the secure development stack's broker (ops/devstack
+# up --secure), fetched with the same pom. Debian 12's librdkafka (2.0.2;
+# the fix came in 2.6.1) repeats the client nonce in SCRAM's final message;
+# Kafka 3.8.1 to 3.9.x accept that, 4.0 and later refuse it ("invalid
+# credentials"), so SCRAM with this librdkafka needs a 3.9 broker.
+KAFKA_SECURE_VERSION=3.9.1
+
+# kafka_version - the Kafka version that ops/kafka/pom.xml names, unless
+# KAFKA_VERSION_PIN names another (the secure stack's broker, see ops/devstack)
 kafka_version() {
+    [ -z "${KAFKA_VERSION_PIN:-}" ] || { echo "$KAFKA_VERSION_PIN"; return 0; }
     sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_POM"
+}
+
+# kafka_stamp - what the cache's stamp holds: the pom's checksum (and the
+# pinned version, when one is)
+kafka_stamp() {
+    echo "$(sha256sum < "$KAFKA_POM" | cut -d' ' -f1)${KAFKA_VERSION_PIN:+ $KAFKA_VERSION_PIN}"
 }
 
 # kafka_libs_dir - the cache directory of the broker jars
@@ -29,7 +45,7 @@ kafka_libs_dir() {
 kafka_jars_ready() {
     local stamp
     stamp="$(kafka_libs_dir)/.complete"
-    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(sha256sum < "$KAFKA_POM" | cut -d' ' -f1)" ]
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(kafka_stamp)" ]
 }
 
 # kafka_java_ready - true when java and mvn can be run
@@ -44,7 +60,8 @@ kafka_fetch_jars() {
     log=$(mktemp)
     rm -rf "$libs.tmp"
     mkdir -p "$(dirname "$libs")"
-    if ! mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies \
+    if ! mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" -Dkafka.version="$(kafka_version)" \
+            dependency:copy-dependencies \
             -DincludeScope=runtime -DoutputDirectory="$libs.tmp" >"$log" 2>&1; then
         cat "$log" >&2
         rm -f "$log"
@@ -54,7 +71,7 @@ kafka_fetch_jars() {
     rm -f "$log"
     rm -rf "$libs"
     mv "$libs.tmp" "$libs"
-    sha256sum < "$KAFKA_POM" | cut -d' ' -f1 > "$libs/.complete"
+    kafka_stamp > "$libs/.complete"
 }
 
 # port_range_pick COUNT - the first of COUNT consecutive TCP ports of 127.0.0.1 that

@@ -1,7 +1,7 @@
 # tests/saga_lib.sh - helpers for the saga's end-to-end integration tests
 # (sourced after tests/lib.sh, bash): an environment served by the local
 # provider through the dev stack's HAProxy, its blue color seeded with
-# release 1.0; demo releases; the six workers; build-ready and operator
+# release 1.0; demo releases; the six workers (or cutoverd); build-ready and operator
 # events; reading a deployment's state, history and effects back.
 #
 # Validation is held per version by a gate: the environment's command check
@@ -97,6 +97,16 @@ start_saga_workers() {
     [ -x "$BIN/cutover-$name" ] && start_worker "$name" "$@"
   done
   return 0
+}
+
+# start_cutoverd LOG [ARGS...] - run cutoverd in the background into LOG (emptied first); sets SUP
+start_cutoverd() {
+  local log=$1
+  shift
+  : > "$log"
+  "$BIN/cutoverd" "$@" >> "$log" 2>&1 &
+  SUP=$!
+  WORKER_PIDS+=("$SUP")
 }
 
 # web_port - the port cutover-web said it serves on (its log: $WEB_LOG)

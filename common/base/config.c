@@ -84,6 +84,12 @@ const struct config_var config_vars[] = {
     E("CUTOVER_KAFKA_SASL_MECHANISM", NULL, config_mechanisms, "Kafka sasl.mechanism"),
     S("CUTOVER_KAFKA_SASL_USERNAME", NULL, CONFIG_PUBLIC, "Kafka SASL user name"),
     S("CUTOVER_KAFKA_SASL_PASSWORD", NULL, CONFIG_SECRET, "Kafka SASL password"),
+    S("CUTOVER_KAFKA_SASL_PASSWORD_FILE", NULL, CONFIG_PUBLIC,
+      "a file holding CUTOVER_KAFKA_SASL_PASSWORD instead"),
+    S("CUTOVER_KAFKA_CREDENTIALS_DIR", NULL, CONFIG_PUBLIC,
+      "without CUTOVER_KAFKA_SASL_USERNAME: a directory with one file per process (scaler,"
+      " deployer, validator, shifter, rollbacker, web, cli) holding its SASL user name and"
+      " password, one per line"),
     S("CUTOVER_KAFKA_SSL_CA_LOCATION", NULL, CONFIG_PUBLIC, "CA certificate file for Kafka TLS"),
     B("CUTOVER_KAFKA_SSL_VERIFY", "true", "verify the Kafka broker's certificate"),
     I("CUTOVER_KAFKA_MAX_POLL_INTERVAL_MS", "300000", 10000, 86400000,

@@ -29,6 +29,12 @@ void log_init(const char *worker)
     snprintf(log_worker, sizeof(log_worker), "%s", worker);
 }
 
+/* log_worker_name - the name log_init gave the process ("cutover" before) */
+const char *log_worker_name(void)
+{
+    return log_worker;
+}
+
 /* log_set_level - drop lines below min_level */
 void log_set_level(enum log_level min_level)
 {

@@ -22,6 +22,7 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_FATAL, LOG_PANIC };
 
 void log_init(const char *worker);
+const char *log_worker_name(void);
 void log_set_level(enum log_level min_level);
 int log_level_parse(const char *name, enum log_level *out);
 

@@ -83,7 +83,98 @@ static int kafka_conf_optional(rd_kafka_conf_t *conf, const char *name, const ch
     return kafka_conf_set(conf, name, value, err, err_len);
 }
 
-/* kafka_error_cb - fatal errors end the process; others are logged */
+/* kafka_credentials_line - the next line of f, newline dropped, into out;
+ * -1 when missing, empty or too long */
+static int kafka_credentials_line(FILE *f, char *out, size_t out_len)
+{
+    size_t n;
+
+    if (fgets(out, (int)out_len, f) == NULL)
+        return -1;
+    n = strcspn(out, "\r\n");
+    if (n == 0 || (out[n] == '\0' && !feof(f)))
+        return -1;
+    out[n] = '\0';
+    return 0;
+}
+
+/* kafka_credentials_read - this process's user name and password from its
+ * file in CUTOVER_KAFKA_CREDENTIALS_DIR (named after log_init's name); 0,
+ * 1 when no directory is set, -1 with err (never the content) */
+static int kafka_credentials_read(char *user, size_t user_len, char *password,
+                                  size_t password_len, char *err, size_t err_len)
+{
+    const char *dir = config_get("CUTOVER_KAFKA_CREDENTIALS_DIR");
+    char path[4096];
+    FILE *f;
+    int rc;
+
+    if (dir == NULL || *dir == '\0')
+        return 1;
+    snprintf(path, sizeof(path), "%s/%s", dir, log_worker_name());
+    if ((f = fopen(path, "r")) == NULL) {
+        snprintf(err, err_len, "CUTOVER_KAFKA_CREDENTIALS_DIR: %s: %s", path, strerror(errno));
+        return -1;
+    }
+    rc = kafka_credentials_line(f, user, user_len) == 0
+                 && kafka_credentials_line(f, password, password_len) == 0
+             ? 0
+             : -1;
+    fclose(f);
+    if (rc != 0)
+        snprintf(err, err_len,
+                 "CUTOVER_KAFKA_CREDENTIALS_DIR: %s: not a user name line and a password line", path);
+    return rc;
+}
+
+/* kafka_sasl_credentials - the SASL user name and password: the variables
+ * (the password or the file _FILE names) win over the credentials
+ * directory; 0, 1 when neither is set, -1 with err */
+int kafka_sasl_credentials(char *user, size_t user_len, char *password, size_t password_len,
+                           char *err, size_t err_len)
+{
+    const char *name = config_get("CUTOVER_KAFKA_SASL_USERNAME");
+    int rc;
+
+    password[0] = '\0';
+    if (name == NULL || *name == '\0')
+        return kafka_credentials_read(user, user_len, password, password_len, err, err_len);
+    snprintf(user, user_len, "%s", name);
+    rc = config_get_secret("CUTOVER_KAFKA_SASL_PASSWORD", password, password_len, err, err_len);
+    return rc < 0 ? -1 : 0;
+}
+
+/* kafka_conf_sasl - sasl.username and sasl.password when credentials are
+ * configured; the user name is kept in the opaque for error messages */
+static int kafka_conf_sasl(rd_kafka_conf_t *conf, char *err, size_t err_len)
+{
+    char user[256], password[1024];
+    int rc = kafka_sasl_credentials(user, sizeof(user), password, sizeof(password), err, err_len);
+
+    if (rc == 0) {
+        rc = kafka_conf_set(conf, "sasl.username", user, err, err_len);
+        if (rc == 0 && password[0])
+            rc = kafka_conf_set(conf, "sasl.password", password, err, err_len);
+    }
+    explicit_bzero(password, sizeof(password));
+    return rc < 0 ? -1 : 0;
+}
+
+/* kafka_sasl_user_shown - the SASL user name rk was configured with, or "(none)" */
+static const char *kafka_sasl_user_shown(const rd_kafka_t *rk)
+{
+    static char user[256];
+    size_t len = sizeof(user);
+    const rd_kafka_conf_t *conf = rd_kafka_conf((rd_kafka_t *)rk);
+
+    if (rd_kafka_conf_get(conf, "sasl.username", user, &len) != RD_KAFKA_CONF_OK || user[0] == '\0')
+        return "(none)";
+    return user;
+}
+
+/* kafka_error_cb - fatal errors end the process, and so does a refused
+ * SASL authentication (wrong user name or password: retrying cannot help,
+ * and librdkafka would retry forever); others are logged */
 static void kafka_error_cb(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 {
     char fatal[512];
@@ -93,6 +184,9 @@ static void kafka_error_cb(rd_kafka_t *rk, int code, const char *reason, void *o
         rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
         log_fatal("kafka fatal error: %s", fatal);
     }
+    if (code == RD_KAFKA_RESP_ERR__AUTHENTICATION)
+        log_fatal("kafka: authentication as SASL user %s refused: %s",
+                  kafka_sasl_user_shown(rk), reason);
     log_warn("kafka: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
 }
 
@@ -117,10 +211,7 @@ static rd_kafka_conf_t *kafka_conf_common(char *err, size_t err_len)
                           config_get("CUTOVER_KAFKA_SECURITY_PROTOCOL"), err, err_len) != 0
         || kafka_conf_optional(conf, "sasl.mechanisms", "CUTOVER_KAFKA_SASL_MECHANISM", err,
                                err_len) != 0
-        || kafka_conf_optional(conf, "sasl.username", "CUTOVER_KAFKA_SASL_USERNAME", err,
-                               err_len) != 0
-        || kafka_conf_optional(conf, "sasl.password", "CUTOVER_KAFKA_SASL_PASSWORD", err,
-                               err_len) != 0
+        || kafka_conf_sasl(conf, err, err_len) != 0
         || kafka_conf_optional(conf, "ssl.ca.location", "CUTOVER_KAFKA_SSL_CA_LOCATION", err,
                                err_len) != 0
         || kafka_conf_set(conf, "enable.ssl.certificate.verification",
@@ -551,7 +642,15 @@ static rd_kafka_NewTopic_t *kafka_new_topic(const char *name, int partitions, in
     return t;
 }
 
-/* kafka_topics_result - check each topic's result; "already exists" is fine */
+/* kafka_not_authorized - true for the broker's "this principal may not" answers */
+static int kafka_not_authorized(rd_kafka_resp_err_t rc)
+{
+    return rc == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+        || rc == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED;
+}
+
+/* kafka_topics_result - check each topic's result; "already exists" is
+ * fine; 1 with err when the principal may not create topics */
 static int kafka_topics_result(rd_kafka_event_t *ev, char *err, size_t err_len)
 {
     size_t n;
@@ -572,13 +671,28 @@ static int kafka_topics_result(rd_kafka_event_t *ev, char *err, size_t err_len)
         if (rc && rc != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
             snprintf(err, err_len, "create topic %s: %s", rd_kafka_topic_result_name(results[i]),
                      rd_kafka_topic_result_error_string(results[i]));
-            return -1;
+            return kafka_not_authorized(rc) ? 1 : -1;
         }
     }
     return 0;
 }
 
-/* kafka_topics_create - create cutover's topics; existing ones are left alone */
+/* kafka_admin_wait - the admin result on queue within timeout_ms, serving
+ * rk's errors meanwhile (kafka_error_cb: a refused authentication ends the
+ * process at once rather than when the request times out) */
+static rd_kafka_event_t *kafka_admin_wait(rd_kafka_t *rk, rd_kafka_queue_t *queue, int timeout_ms)
+{
+    rd_kafka_event_t *ev = NULL;
+
+    for (int waited = 0; ev == NULL && waited < timeout_ms; waited += 100) {
+        ev = rd_kafka_queue_poll(queue, 100);
+        rd_kafka_poll(rk, 0);
+    }
+    return ev;
+}
+
+/* kafka_topics_create - create cutover's topics; existing ones are left
+ * alone; 0, 1 when the principal may not create topics, -1 (err set) */
 int kafka_topics_create(const char *const *topics, size_t topic_count, int partitions,
                         int replication, char *err, size_t err_len)
 {
@@ -600,7 +714,7 @@ int kafka_topics_create(const char *const *topics, size_t topic_count, int parti
     rd_kafka_AdminOptions_t *options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_AdminOptions_set_operation_timeout(options, 30000, NULL, 0);
     rd_kafka_CreateTopics(rk, list, n, options, queue);
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(queue, 60000);
+    rd_kafka_event_t *ev = kafka_admin_wait(rk, queue, 60000);
     rc = kafka_topics_result(ev, err, err_len);
     if (ev)
         rd_kafka_event_destroy(ev);

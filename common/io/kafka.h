@@ -15,11 +15,21 @@
  *
  * DESCRIPTION
  *	Both clients take their settings (brokers, TLS, SASL) from the
- *	configuration table. Queue events reach the loop through eventfds
+ *	configuration table. The SASL user name and password are
+ *	CUTOVER_KAFKA_SASL_USERNAME with CUTOVER_KAFKA_SASL_PASSWORD (or
+ *	_PASSWORD_FILE), or else the two lines of the process's own file in
+ *	CUTOVER_KAFKA_CREDENTIALS_DIR, named as log_init named the process
+ *	(scaler, web, cli, ...): one directory serves every process of a
+ *	cutoverd, each on its own principal. Queue events reach the loop through eventfds
  *	(rd_kafka_queue_io_event_enable), so nothing polls on a timer. A fatal
- *	librdkafka error is logged and the process exits non-zero so that its
- *	supervisor restarts it. Topic names given here are cutover's names;
+ *	librdkafka error, or a SASL authentication the broker refuses, is
+ *	logged and the process exits non-zero so that its supervisor restarts
+ *	it (throttled). Topic names given here are cutover's names;
  *	the configured prefix is added and removed inside.
+ *
+ *	kafka_topics_create returns 1 (err set) when the broker says the
+ *	principal may not create topics: the caller decides whether topics
+ *	an administrator created are enough.
  */
 #ifndef CUTOVER_KAFKA_H
 #define CUTOVER_KAFKA_H
@@ -54,6 +64,12 @@ void kafka_producer_free(struct kafka_producer *p);
 
 int kafka_topics_create(const char *const *topics, size_t topic_count, int partitions,
                         int replication, char *err, size_t err_len);
+
+/* kafka_sasl_credentials - the SASL user name and password this process
+ * uses (see DESCRIPTION); 0, 1 when none are configured, -1 with err
+ * (which never holds the password) */
+int kafka_sasl_credentials(char *user, size_t user_len, char *password, size_t password_len,
+                           char *err, size_t err_len);
 
 /* kafka_topic_full - prefix + name into out; kafka_topic_short - strip the prefix */
 int kafka_topic_full(const char *name, char *out, size_t out_len);

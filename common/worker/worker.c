@@ -226,6 +226,7 @@ static void worker_open(struct worker *w)
     char err[512], group[256], dir[4096];
     const char *topics[32];
     size_t topic_count = worker_topics(w->spec, topics, 32);
+    int rc;
 
     w->db = db_connect(config_get("CUTOVER_DATABASE_URL"));
     if (w->db == NULL)
@@ -236,11 +237,14 @@ static void worker_open(struct worker *w)
     if (share_path("schemas", dir, sizeof(dir)) != 0
         || (w->schemas = schema_registry_load(dir, err, sizeof(err))) == NULL)
         log_fatal("schemas: %s", err);
-    if (kafka_topics_create(event_topics, worker_topic_count(),
-                            (int)config_get_int("CUTOVER_TOPIC_PARTITIONS"),
-                            (int)config_get_int("CUTOVER_TOPIC_REPLICATION"), err, sizeof(err))
-        != 0)
+    rc = kafka_topics_create(event_topics, worker_topic_count(),
+                             (int)config_get_int("CUTOVER_TOPIC_PARTITIONS"),
+                             (int)config_get_int("CUTOVER_TOPIC_REPLICATION"), err, sizeof(err));
+    if (rc < 0)
         log_fatal("%s", err);
+    if (rc > 0)
+        log_info("not allowed to create topics (%s): using them as an administrator created them"
+                 " (cutover topics create)", err);
     w->producer = kafka_producer_create(w->base, worker_delivery_cb, w, err, sizeof(err));
     if (w->producer == NULL)
         log_fatal("kafka producer: %s", err);

@@ -30,16 +30,6 @@ saga_release 2.0
 export CUTOVER_ENVIRONMENTS="^$ENV\$"
 [ -x "$BIN/cutoverd" ] || { not_ok "cutoverd is built" "run make first"; exit 1; }
 
-# start_cutoverd LOG [ARGS...] - run cutoverd in the background into LOG (emptied first); sets SUP
-start_cutoverd() {
-  local log=$1
-  shift
-  : > "$log"
-  "$BIN/cutoverd" "$@" >> "$log" 2>&1 &
-  SUP=$!
-  WORKER_PIDS+=("$SUP")
-}
-
 # msgs LOG - the messages cutoverd logged, in order
 msgs() { jq -Rr 'fromjson? | select(.worker == "cutoverd") | .msg' "$1"; }
 
