@@ -44,44 +44,46 @@
  *	Crash points: migrator-<effect>-before-call and -after-call around
  *	the apply (or the preview call) and -before-finish.
  */
+#include "base/buf.h"
 #include "base/child.h"
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "saga/migration.h"
+#include "validate/migration_manifest.h"
 #include "saga/saga_worker.h"
 #include "validate/checks.h"
 #include "worker/worker.h"
 
-#if __has_include("appdb/appdb.h")
 #include "appdb/appdb.h"
-#else
-/* A build without the application database's executor (common/appdb):
- * every apply fails with this reason, so that a deployment never skips
- * its migrations silently. */
-enum appdb_result { APPDB_APPLIED, APPDB_REFUSED, APPDB_FAILED };
-struct appdb_config;
+#if !__has_include("appdb/appdb_conn.h")
+/* A build without the executor's implementation (the files of common/appdb): every
+ * apply fails with this reason, so that a deployment never skips its
+ * migrations silently. */
+#define MIGRATOR_NO_EXECUTOR "this build has no database executor (common/appdb)"
 
-/* appdb_config_parse - no executor: NULL with why */
-static struct appdb_config *appdb_config_parse(const cJSON *database, char *err, size_t len)
+/* appdb_config_parse - no executor: -1 with why */
+int appdb_config_parse(const char *database_json, struct appdb_config **out, char *err,
+                       size_t err_len)
 {
-    (void)database;
-    snprintf(err, len, "this build has no database executor (common/appdb)");
-    return NULL;
+    (void)database_json;
+    *out = NULL;
+    snprintf(err, err_len, MIGRATOR_NO_EXECUTOR);
+    return -1;
 }
 
 /* appdb_apply - never reached without a configuration */
-static enum appdb_result appdb_apply(const struct appdb_config *cfg, const char *dir,
-                                     const char *phase, const char *id, cJSON **report,
-                                     char *err, size_t len)
+enum appdb_result appdb_apply(const struct appdb_config *cfg, const char *release_dir,
+                              enum sql_phase phase, const char *deployment_id,
+                              struct buf *report, char *err, size_t err_len)
 {
-    (void)cfg, (void)dir, (void)phase, (void)id, (void)report;
-    snprintf(err, len, "this build has no database executor (common/appdb)");
+    (void)cfg, (void)release_dir, (void)phase, (void)deployment_id, (void)report;
+    snprintf(err, err_len, MIGRATOR_NO_EXECUTOR);
     return APPDB_FAILED;
 }
 
 /* appdb_config_free - nothing to free */
-static void appdb_config_free(struct appdb_config *cfg)
+void appdb_config_free(struct appdb_config *cfg)
 {
     (void)cfg;
 }
@@ -97,6 +99,7 @@ static void appdb_config_free(struct appdb_config *cfg)
 #include <unistd.h>
 
 #define MIGRATOR_MAX_RUNS 8
+#define MIGRATOR_OUTPUT_MAX (1 << 20) /* the executor's report kept for the log */
 
 /* A check run against the old color, held across ticks. */
 struct migrator_run {
@@ -115,7 +118,7 @@ static const char *migrator_text(const cJSON *obj, const char *name)
     return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
-/* ---- migrate-expand, migrate-contract -------------------------------------- */
+/* ---- each migration recorded with the deployment ----------------------------- */
 
 /* migrator_status_recorded - a migration's status in an apply's report
  * as deployment_migrations keeps it: applied (now, or by an earlier run),
@@ -185,36 +188,121 @@ static bool migrator_has_manifest(const char *dir)
     return access(path, F_OK) == 0;
 }
 
+/* migrator_entry_outcome - one migration of the phase in the report:
+ * all applied, or, on a refusal or failure, those before the one err
+ * names applied (they ran in order) and that one refused or failed */
+static cJSON *migrator_entry_outcome(const char *name, enum appdb_result rc, const char *err,
+                                     bool *named)
+{
+    const char *status = "applied";
+    cJSON *m;
+
+    if (*named)
+        return NULL; /* after the migration that stopped the phase: not run */
+    if (rc != APPDB_APPLIED && strstr(err, name) != NULL) {
+        *named = true;
+        status = rc == APPDB_REFUSED ? "refused" : "failed";
+    } else if (rc == APPDB_REFUSED) {
+        return NULL; /* a refusal runs nothing */
+    }
+    m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "name", name);
+    cJSON_AddStringToObject(m, "status", status);
+    cJSON_AddStringToObject(m, "detail", *named ? err : "");
+    return m;
+}
+
+/* migrator_report_of - the phase's migrations (the release's manifest,
+ * in order) as the apply left them: [{name, status, detail}] */
+static cJSON *migrator_report_of(const char *dir, enum sql_phase phase, enum appdb_result rc,
+                                 const char *err)
+{
+    char path[1100], why[256];
+    struct migration_manifest *m;
+    cJSON *report = cJSON_CreateArray();
+    bool named = false;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, MIGRATION_MANIFEST_PATH);
+    if ((m = migration_manifest_load(path, why, sizeof(why))) == NULL)
+        return report;
+    for (size_t i = 0; i < m->count && (rc == APPDB_APPLIED || !named); i++) {
+        cJSON *entry = m->entries[i].phase == phase
+                           ? migrator_entry_outcome(m->entries[i].name, rc, err, &named)
+                           : NULL;
+
+        if (entry)
+            cJSON_AddItemToArray(report, entry);
+    }
+    if (rc == APPDB_FAILED && !named) /* no migration named: none is known to have run */
+        cJSON_Delete(report), report = cJSON_CreateArray();
+    migration_manifest_free(m);
+    return report;
+}
+
+/* migrator_log_output - the executor's report, a line each, into the log */
+static void migrator_log_output(const struct buf *output)
+{
+    const char *line = output->data;
+
+    while (line && *line) {
+        size_t len = strcspn(line, "\n");
+
+        log_info("%.*s", (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+}
+
+/* migrator_apply_run - the executor on the release; rc, err and output */
+static enum appdb_result migrator_apply_run(struct db *db, const char *id, const char *dir,
+                                            enum sql_phase phase, struct buf *output, char *err,
+                                            size_t err_len)
+{
+    struct appdb_config *cfg = NULL;
+    enum appdb_result rc = APPDB_FAILED;
+    struct deployment d;
+    char *database = NULL;
+
+    memset(&d, 0, sizeof(d));
+    if (deployment_load(db, id, &d) != 0)
+        snprintf(err, err_len, "deployment %s cannot be read", id);
+    else if (!migrator_has_manifest(dir))
+        rc = APPDB_APPLIED; /* a release without migrations: nothing to apply */
+    else if ((database = cJSON_PrintUnformatted(
+                  cJSON_GetObjectItemCaseSensitive(d.env_config, "database"))) != NULL
+             && appdb_config_parse(database, &cfg, err, err_len) == 0)
+        rc = appdb_apply(cfg, dir, phase, id, output, err, err_len);
+    appdb_config_free(cfg);
+    free(database);
+    deployment_release(&d);
+    return rc;
+}
+
 /* migrator_apply_main - the apply process: cutover-migrator --apply PHASE
  * DEPLOYMENT RELEASE_DIR OUTCOME; the environment's database section read
  * from the deployment, the outcome written for the worker that started it */
 static int migrator_apply_main(char **argv)
 {
-    const char *phase = argv[2], *id = argv[3], *dir = argv[4], *outcome = argv[5];
-    struct appdb_config *cfg = NULL;
-    struct deployment d;
-    cJSON *report = NULL;
-    char err[512] = "";
+    const char *id = argv[3], *dir = argv[4], *outcome = argv[5];
     enum appdb_result rc = APPDB_FAILED;
+    enum sql_phase phase = SQL_PHASE_EXPAND;
+    char err[512] = "";
+    struct buf output;
     struct db *db;
 
     log_init("migrator");
-    memset(&d, 0, sizeof(d));
+    buf_init(&output, MIGRATOR_OUTPUT_MAX);
     if (config_load(err, sizeof(err)) != 0)
         log_fatal("%s", err);
     if ((db = db_connect(config_get("CUTOVER_DATABASE_URL"))) == NULL)
         log_fatal("database unreachable");
-    if (deployment_load(db, id, &d) != 0)
-        snprintf(err, sizeof(err), "deployment %s cannot be read", id);
-    else if (!migrator_has_manifest(dir))
-        rc = APPDB_APPLIED; /* a release without migrations: nothing to apply */
-    else if ((cfg = appdb_config_parse(cJSON_GetObjectItemCaseSensitive(d.env_config, "database"),
-                                       err, sizeof(err))) != NULL)
-        rc = appdb_apply(cfg, dir, phase, id, &report, err, sizeof(err));
-    appdb_config_free(cfg);
-    deployment_release(&d);
+    if (sql_phase_parse(argv[2], &phase) != 0)
+        snprintf(err, sizeof(err), "unknown phase %s", argv[2]);
+    else
+        rc = migrator_apply_run(db, id, dir, phase, &output, err, sizeof(err));
     db_close(db);
-    if (migrator_outcome_write(outcome, rc, err, report) != 0)
+    migrator_log_output(&output);
+    buf_free(&output);
+    if (migrator_outcome_write(outcome, rc, err, migrator_report_of(dir, phase, rc, err)) != 0)
         log_fatal("writing %s failed", outcome);
     config_free();
     return rc == APPDB_APPLIED ? 0 : 1;
