@@ -188,55 +188,92 @@ static bool migrator_has_manifest(const char *dir)
     return access(path, F_OK) == 0;
 }
 
-/* migrator_entry_outcome - one migration of the phase in the report:
- * all applied, or, on a refusal or failure, those before the one err
- * names applied (they ran in order) and that one refused or failed */
-static cJSON *migrator_entry_outcome(const char *name, enum appdb_result rc, const char *err,
-                                     bool *named)
+/* migrator_statement_line - the first line of the executor's report about
+ * migration name that contains mark (": refused", "outcome=failed"),
+ * without its newline, into out; 1 found, 0 not */
+static int migrator_statement_line(const char *output, const char *name, const char *mark,
+                                   char *out, size_t len)
+{
+    size_t name_len = strlen(name);
+
+    for (const char *line = output; line && *line;) {
+        size_t line_len = strcspn(line, "\n");
+
+        if (strncmp(line, name, name_len) == 0 && line[name_len] == ' '
+            && memmem(line, line_len, mark, strlen(mark)) != NULL) {
+            snprintf(out, len, "%.*s", (int)line_len, line);
+            return 1;
+        }
+        line += line_len + (line[line_len] == '\n');
+    }
+    return 0;
+}
+
+/* migrator_entry_outcome - one migration of the phase as the executor's
+ * report tells it: refused or failed (the statement's line as detail),
+ * else applied when the phase was or when one of its statements ran,
+ * else NULL: not run */
+static cJSON *migrator_entry_outcome(const char *name, enum appdb_result rc, const char *output)
 {
     const char *status = "applied";
+    char detail[512] = "";
     cJSON *m;
 
-    if (*named)
-        return NULL; /* after the migration that stopped the phase: not run */
-    if (rc != APPDB_APPLIED && strstr(err, name) != NULL) {
-        *named = true;
-        status = rc == APPDB_REFUSED ? "refused" : "failed";
-    } else if (rc == APPDB_REFUSED) {
-        return NULL; /* a refusal runs nothing */
-    }
+    if (migrator_statement_line(output, name, ": refused", detail, sizeof(detail)))
+        status = "refused";
+    else if (migrator_statement_line(output, name, "outcome=failed", detail, sizeof(detail)))
+        status = "failed";
+    else if (rc != APPDB_APPLIED && !migrator_statement_line(output, name, "outcome=applied",
+                                                             detail, sizeof(detail)))
+        return NULL;
+    else
+        detail[0] = '\0';
     m = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "name", name);
     cJSON_AddStringToObject(m, "status", status);
-    cJSON_AddStringToObject(m, "detail", *named ? err : "");
+    cJSON_AddStringToObject(m, "detail", detail);
     return m;
 }
 
-/* migrator_report_of - the phase's migrations (the release's manifest,
- * in order) as the apply left them: [{name, status, detail}] */
+/* migrator_report_of - the phase's migrations (the release's manifest, in
+ * order) as the apply left them: [{name, status, detail}] */
 static cJSON *migrator_report_of(const char *dir, enum sql_phase phase, enum appdb_result rc,
-                                 const char *err)
+                                 const char *output)
 {
     char path[1100], why[256];
     struct migration_manifest *m;
     cJSON *report = cJSON_CreateArray();
-    bool named = false;
 
     snprintf(path, sizeof(path), "%s/%s", dir, MIGRATION_MANIFEST_PATH);
     if ((m = migration_manifest_load(path, why, sizeof(why))) == NULL)
         return report;
-    for (size_t i = 0; i < m->count && (rc == APPDB_APPLIED || !named); i++) {
+    for (size_t i = 0; i < m->count; i++) {
         cJSON *entry = m->entries[i].phase == phase
-                           ? migrator_entry_outcome(m->entries[i].name, rc, err, &named)
+                           ? migrator_entry_outcome(m->entries[i].name, rc, output)
                            : NULL;
 
         if (entry)
             cJSON_AddItemToArray(report, entry);
     }
-    if (rc == APPDB_FAILED && !named) /* no migration named: none is known to have run */
-        cJSON_Delete(report), report = cJSON_CreateArray();
     migration_manifest_free(m);
     return report;
+}
+
+/* migrator_err_statement - a refusal or failure names its statement: the
+ * first refused or failed line of the report is appended to err */
+static void migrator_err_statement(const cJSON *report, char *err, size_t len)
+{
+    const cJSON *m;
+    size_t used = strlen(err);
+
+    cJSON_ArrayForEach(m, report) {
+        const char *detail = migrator_text(m, "detail");
+
+        if (detail && *detail && used + 3 < len) {
+            snprintf(err + used, len - used, ": %s", detail);
+            return;
+        }
+    }
 }
 
 /* migrator_log_output - the executor's report, a line each, into the log */
@@ -285,8 +322,9 @@ static int migrator_apply_main(char **argv)
     const char *id = argv[3], *dir = argv[4], *outcome = argv[5];
     enum appdb_result rc = APPDB_FAILED;
     enum sql_phase phase = SQL_PHASE_EXPAND;
-    char err[512] = "";
+    char err[1024] = "";
     struct buf output;
+    cJSON *report;
     struct db *db;
 
     log_init("migrator");
@@ -301,8 +339,11 @@ static int migrator_apply_main(char **argv)
         rc = migrator_apply_run(db, id, dir, phase, &output, err, sizeof(err));
     db_close(db);
     migrator_log_output(&output);
+    report = migrator_report_of(dir, phase, rc, output.data ? output.data : "");
     buf_free(&output);
-    if (migrator_outcome_write(outcome, rc, err, migrator_report_of(dir, phase, rc, err)) != 0)
+    if (rc != APPDB_APPLIED)
+        migrator_err_statement(report, err, sizeof(err));
+    if (migrator_outcome_write(outcome, rc, err, report) != 0)
         log_fatal("writing %s failed", outcome);
     config_free();
     return rc == APPDB_APPLIED ? 0 : 1;
