@@ -13,6 +13,7 @@
  *	cutover approve ENV | shift ENV --weight N | promote|pause|resume|rollback|abort ENV
  *	cutover alarm ENV --alarm NAME [--ok]
  *	cutover lint PATH [--phase expand|contract] [--allow-commands] [--json]
+ *	cutover db apply DOC RELEASE_DIR --phase expand|contract | db status DOC
  *	(every command that publishes also takes --wait [SECONDS])
  *
  * DESCRIPTION
@@ -81,6 +82,10 @@ static const struct cli_command cli_commands[] = {
      "the expand/contract lint of schema migrations", cli_lint_cmd, 0},
     {"migrations", "retry", "ENV [--by NAME]: run a failed contract migration again "
      "(completed-with-warning)", cli_migrations_retry_cmd, 1},
+    {"db", "apply", "DOC RELEASE_DIR --phase expand|contract [--deployment ID]: "
+     "apply a release's migrations to the application's database", cli_db_apply_cmd, 0},
+    {"db", "status", "DOC: the migrations the application's database has recorded",
+     cli_db_status_cmd, 0},
     {"aws", "sign", "--region R --service S --time YYYYMMDDTHHMMSSZ < request: SigV4 debug",
      aws_sign_cli_main, 0},
 };

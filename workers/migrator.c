@@ -56,38 +56,6 @@
 #include "worker/worker.h"
 
 #include "appdb/appdb.h"
-#if !__has_include("appdb/appdb_conn.h")
-/* A build without the executor's implementation (the files of common/appdb): every
- * apply fails with this reason, so that a deployment never skips its
- * migrations silently. */
-#define MIGRATOR_NO_EXECUTOR "this build has no database executor (common/appdb)"
-
-/* appdb_config_parse - no executor: -1 with why */
-int appdb_config_parse(const char *database_json, struct appdb_config **out, char *err,
-                       size_t err_len)
-{
-    (void)database_json;
-    *out = NULL;
-    snprintf(err, err_len, MIGRATOR_NO_EXECUTOR);
-    return -1;
-}
-
-/* appdb_apply - never reached without a configuration */
-enum appdb_result appdb_apply(const struct appdb_config *cfg, const char *release_dir,
-                              enum sql_phase phase, const char *deployment_id,
-                              struct buf *report, char *err, size_t err_len)
-{
-    (void)cfg, (void)release_dir, (void)phase, (void)deployment_id, (void)report;
-    snprintf(err, err_len, MIGRATOR_NO_EXECUTOR);
-    return APPDB_FAILED;
-}
-
-/* appdb_config_free - nothing to free */
-void appdb_config_free(struct appdb_config *cfg)
-{
-    (void)cfg;
-}
-#endif
 
 #include <errno.h>
 #include <signal.h>
