@@ -14,7 +14,8 @@
 #    serving, and runs no contract;
 # 5. a failing contract leaves completed-with-warning (status, history,
 #    metric label), and `cutover migrations retry` completes it;
-# 6. SIGKILL of the migrator after its apply and before it recorded it:
+# 6. SIGKILL of the migrator after its apply and before it recorded it,
+#    7. and after it recorded a contract, before it finished the effect:
 #    the restarted migrator resumes and each migration is applied once.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/saga_lib.sh"
@@ -196,5 +197,19 @@ check_eq "the expand effect was claimed twice (the lease ran out) and done once"
           WHERE d.environment = :'v1' AND d.build_id = 'b7' AND e.kind = 'migrate-expand'" "$ENV")"
 check_eq "the executor recorded it applied once" 1 "$(applied_times 0009_late_$RUN)"
 check_eq "recorded once in the saga" "expand:0009_late_$RUN:applied" "$(recorded b7)"
+
+# 7. SIGKILL of the migrator after it recorded a contract and before it finished the effect
+stop_workers
+for name in "${SAGA_WORKERS[@]}"; do [ "$name" == migrator ] || start_worker "$name"; done
+start_worker migrator CUTOVER_FAULT_POINT=migrator-migrate-contract-before-finish
+KILLED=$LAST_WORKER_PID
+release 8.0 "contract:0010_drop_late:ALTER TABLE $T DROP COLUMN late;"
+build_ready b8 8.0
+check "the migrator dies before finishing the contract" wait_for 240 eval "! kill -0 $KILLED 2>/dev/null"
+start_worker migrator
+check "a restarted migrator finishes it and the deployment completes" wait_for 120 eq completed dep_state b8
+check_eq "the contract ran once: the column is gone" "id total note flag extra more" "$(columns $T)"
+check_eq "the executor recorded it applied once" 1 "$(applied_times 0010_drop_late_$RUN)"
+check_eq "recorded once in the saga" "contract:0010_drop_late_$RUN:applied" "$(recorded b8)"
 
 finish
