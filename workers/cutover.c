@@ -83,7 +83,7 @@ static const struct cli_command cli_commands[] = {
     {"migrations", "retry", "ENV [--by NAME]: run a failed contract migration again "
      "(completed-with-warning)", cli_migrations_retry_cmd, 1},
     {"db", "apply", "DOC RELEASE_DIR --phase expand|contract [--deployment ID]: "
-     "apply a release's migrations to the application's database", cli_db_apply_cmd, 0},
+     "apply a release's migrations to the application's database", cli_db_apply_cmd, 1},
     {"db", "status", "DOC: the migrations the application's database has recorded",
      cli_db_status_cmd, 0},
     {"aws", "sign", "--region R --service S --time YYYYMMDDTHHMMSSZ < request: SigV4 debug",

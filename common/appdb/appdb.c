@@ -291,9 +291,10 @@ static int appdb_command(struct appdb_job *job, const struct appdb_item *it)
     return appdb_record_progress(job->my, it->entry->name, 1, "command", job->err, job->err_len);
 }
 
-/* appdb_resume_point - statements already done (-1: all, nothing to do; -2: error) */
+/* appdb_resume_point - statements already done (-1: all, nothing to do; -2: error);
+ * *resumed set when a killed run had started it */
 static long appdb_resume_point(struct appdb_job *job, const struct appdb_item *it,
-                               const struct appdb_run *run)
+                               const struct appdb_run *run, int *resumed)
 {
     struct appdb_record rec;
     int found = appdb_record_get(job->my, run->name, &rec, job->err, job->err_len);
@@ -313,6 +314,7 @@ static long appdb_resume_point(struct appdb_job *job, const struct appdb_item *i
     }
     buf_printf(job->report, "%s: resuming after statement %ld of %zu\n", run->name,
                rec.statements_done, it->text ? it->count : 1);
+    *resumed = 1;
     return rec.statements_done;
 }
 
@@ -323,17 +325,17 @@ static int appdb_migrate(struct appdb_job *job, const struct appdb_item *it)
     struct appdb_run run = {it->entry->name, sql_phase_name(job->phase), checksum,
                             job->deployment_id, it->text ? (long)it->count : 1};
     long done;
-    int rc = 0;
+    int rc = 0, resumed = 0;
 
     appdb_checksum(it->text ? it->text : it->entry->command, checksum);
-    done = appdb_resume_point(job, it, &run);
+    done = appdb_resume_point(job, it, &run, &resumed);
     if (done < 0)
         return done == -1 ? 0 : -1;
     job->in_transaction = 0;
     if (it->text == NULL)
         rc = appdb_command(job, it);
     for (size_t i = (size_t)done; rc == 0 && it->text && i < it->count; i++)
-        rc = appdb_statement(job, it, i, done > 0 && i == (size_t)done);
+        rc = appdb_statement(job, it, i, resumed && i == (size_t)done);
     if (rc == 0)
         rc = appdb_record_finish(job->my, it->entry->name, job->err, job->err_len);
     return rc;

@@ -9,7 +9,9 @@
 #   checks the `env` output, connects to PostgreSQL with the URL, asks the
 #   Kafka broker for metadata, asks HAProxy's admin socket `show info`,
 #   and checks that `stop kafka` then `start kafka` comes back on the same
-#   port and `restart postgres` keeps the URL working. Leaves the stack up
+#   port and `restart postgres` keeps the URL working; MariaDB answers as the
+#   application's user with its password file, runs unprivileged and
+#   `restart mysql` keeps its port. Leaves the stack up
 #   (others use it). Prints one line per check; exits non-zero on a failure.
 set -euo pipefail
 
@@ -40,7 +42,7 @@ check() {
 # stack_pids - the pids of the three services, one line
 stack_pids() {
     head -qn1 "$ROOT/.run/pg/postmaster.pid" "$ROOT/.run/kafka/kafka.pid" \
-        "$ROOT/.run/haproxy/haproxy.pid" | tr '\n' ' '
+        "$ROOT/.run/haproxy/haproxy.pid" "$ROOT/.run/mysql/mysqld.pid" | tr '\n' ' '
 }
 
 # load_env - evaluate `devstack env` into this shell, exported
@@ -57,7 +59,9 @@ env_has_all_keys() {
     local out key
     out=$("$DEVSTACK" env)
     for key in CUTOVER_KAFKA_BROKERS CUTOVER_DATABASE_URL CUTOVER_HAPROXY_SOCKET \
-            CUTOVER_HAPROXY_MASTER_SOCKET CUTOVER_HAPROXY_CONFIG_DIR CUTOVER_RUN_DIR; do
+            CUTOVER_HAPROXY_MASTER_SOCKET CUTOVER_HAPROXY_CONFIG_DIR CUTOVER_RUN_DIR \
+            CUTOVER_MYSQL_HOST CUTOVER_MYSQL_PORT CUTOVER_MYSQL_USER CUTOVER_MYSQL_DATABASE \
+            CUTOVER_MYSQL_PASSWORD_FILE; do
         grep -q "^$key='[^']\+'\$" <<<"$out" || return 1
     done
 }
@@ -80,6 +84,36 @@ haproxy_answers() {
 # haproxy_master_answers - true when the master socket lists its processes
 haproxy_master_answers() {
     echo "show proc" | nc -N -U "$CUTOVER_HAPROXY_MASTER_SOCKET" | grep -q master
+}
+
+# mysql_answers - true when the application's user logs in with the password file
+mysql_answers() {
+    local cnf out
+    cnf=$(mktemp)
+    printf '[client]\npassword=%s\n' "$(head -n1 "$CUTOVER_MYSQL_PASSWORD_FILE")" > "$cnf"
+    out=$(mariadb --defaults-extra-file="$cnf" -h "$CUTOVER_MYSQL_HOST" -P "$CUTOVER_MYSQL_PORT" \
+        -u "$CUTOVER_MYSQL_USER" -N -B "$CUTOVER_MYSQL_DATABASE" -e 'SELECT DATABASE()')
+    rm -f "$cnf"
+    [ "$out" = "$CUTOVER_MYSQL_DATABASE" ]
+}
+
+# mysql_password_private - the password file is mode 600 and env does not print the password
+mysql_password_private() {
+    [ "$(stat -c %a "$CUTOVER_MYSQL_PASSWORD_FILE")" = 600 ] \
+        && ! "$DEVSTACK" env | grep -qF -- "$(head -n1 "$CUTOVER_MYSQL_PASSWORD_FILE")"
+}
+
+# mysql_server_unprivileged - the server does not run as root
+mysql_server_unprivileged() {
+    [ "$(ps -o user= -p "$(head -n1 "$ROOT/.run/mysql/mysqld.pid")")" != root ]
+}
+
+# mysql_restart_kept - restart mysql; the same port must answer again
+mysql_restart_kept() {
+    local before=$CUTOVER_MYSQL_PORT
+    "$DEVSTACK" restart mysql
+    load_env
+    [ "$before" = "$CUTOVER_MYSQL_PORT" ] && mysql_answers
 }
 
 # kafka_port_kept - stop then start kafka; the brokers string must not change
@@ -120,6 +154,11 @@ main() {
     check "haproxy master socket answers show proc" haproxy_master_answers
     check "stop kafka, start kafka: same port" kafka_port_kept
     check "restart postgres: same URL" postgres_restart_kept
+    check "mariadb answers as the application's user with the password file" mysql_answers
+    check "the mysql password file is private and env does not print it" mysql_password_private
+    check "mariadbd runs unprivileged" mysql_server_unprivileged
+    check "restart mysql: same port" mysql_restart_kept
+    check "status reports mysql running" sh -c "'$DEVSTACK' status | grep -q '^mysql  *running'"
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
 }
