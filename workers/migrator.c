@@ -49,13 +49,12 @@
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "appdb/appdb.h"
 #include "saga/migration.h"
-#include "validate/migration_manifest.h"
 #include "saga/saga_worker.h"
 #include "validate/checks.h"
+#include "validate/migration_manifest.h"
 #include "worker/worker.h"
-
-#include "appdb/appdb.h"
 
 #include <errno.h>
 #include <signal.h>
