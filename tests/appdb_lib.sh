@@ -73,13 +73,15 @@ appdb_load_start() {
   wait_for 10 gt "$((before + 10))" my "SELECT COUNT(*) FROM \`$1\`"
 }
 
-# appdb_load_stop - stop the probe and print its stats line
+# appdb_load_stop - stop the probe, wait for it, its stats line in APPDB_LOAD_STATS
+# (run in the test's own shell, never in $(...): only the parent can wait for it);
+# the errors it printed are kept in $APPDB_TMP/load.err
 appdb_load_stop() {
   [ -n "$APPDB_LOAD_PID" ] || return 0
   touch "$APPDB_TMP/load.stop"
   wait "$APPDB_LOAD_PID"
   APPDB_LOAD_PID=
-  cat "$APPDB_TMP/load.out"
+  APPDB_LOAD_STATS=$(cat "$APPDB_TMP/load.out")
 }
 
 # appdb_stat LINE KEY - one number of the probe's stats line

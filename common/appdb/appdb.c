@@ -281,7 +281,7 @@ static int appdb_command(struct appdb_job *job, const struct appdb_item *it)
 
     fault_point("appdb-before-statement");
     buf_printf(job->report, "%s command: unlinted executor=command\n", it->entry->name);
-    if (appdb_child_run(argv, job->release_dir, NULL, NULL, job->report, &status, job->err,
+    if (appdb_child_run(argv, job->release_dir, -1, NULL, NULL, job->report, &status, job->err,
                         job->err_len) != 0)
         return -1;
     if (status != 0)

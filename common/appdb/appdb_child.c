@@ -21,11 +21,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* appdb_child_close_inherited - close every descriptor above stderr but keep_fd
+ * (the database connection's socket among them: a command must not share it) */
+static void appdb_child_close_inherited(int keep_fd)
+{
+    if (keep_fd < 3) {
+        close_range(3, ~0U, 0);
+        return;
+    }
+    if (keep_fd > 3)
+        close_range(3, (unsigned)keep_fd - 1, 0);
+    close_range((unsigned)keep_fd + 1, ~0U, 0);
+}
+
 /* appdb_child_exec - in the child: die with the parent, output to out_fd, exec argv */
-static void appdb_child_exec(char *const argv[], const char *cwd, int out_fd)
+static void appdb_child_exec(char *const argv[], const char *cwd, int out_fd, int keep_fd)
 {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1 || child_setup(out_fd) != 0)
         _exit(126);
+    appdb_child_close_inherited(keep_fd);
     if (cwd != NULL && chdir(cwd) != 0)
         _exit(126);
     execvp(argv[0], argv);
@@ -54,8 +68,8 @@ static void appdb_child_read(int fd, const char *watch, const char *fault, struc
     }
 }
 
-int appdb_child_run(char *const argv[], const char *cwd, const char *watch, const char *fault,
-                    struct buf *report, int *status, char *err, size_t err_len)
+int appdb_child_run(char *const argv[], const char *cwd, int keep_fd, const char *watch,
+                    const char *fault, struct buf *report, int *status, char *err, size_t err_len)
 {
     int fds[2], raw;
     pid_t pid;
@@ -65,7 +79,7 @@ int appdb_child_run(char *const argv[], const char *cwd, const char *watch, cons
     pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        appdb_child_exec(argv, cwd, fds[1]);
+        appdb_child_exec(argv, cwd, fds[1], keep_fd);
     }
     close(fds[1]);
     if (pid < 0) {

@@ -45,12 +45,13 @@ int appdb_query_row(MYSQL *my, const char *sql, unsigned n, const char *const *p
 /* appdb_identifier_ok - 1 when name is a plain identifier ([A-Za-z0-9_$], 1..64) */
 int appdb_identifier_ok(const char *name);
 /* appdb_child_run - run argv (in dir cwd when not NULL) with stdout and stderr
- * appended to report; the child dies with this process. When watch is not
+ * appended to report, no other descriptor inherited but keep_fd (-1: none);
+ * the child dies with this process. When watch is not
  * NULL, fault_point(fault) is passed once the output holds watch. 0 with the
  * exit status in *status (128 + signal), or -1 when it could not start. */
 struct buf;
-int appdb_child_run(char *const argv[], const char *cwd, const char *watch, const char *fault,
-                    struct buf *report, int *status, char *err, size_t err_len);
+int appdb_child_run(char *const argv[], const char *cwd, int keep_fd, const char *watch,
+                    const char *fault, struct buf *report, int *status, char *err, size_t err_len);
 /* appdb_err - format into err; returns -1 */
 int appdb_err(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

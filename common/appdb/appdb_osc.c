@@ -6,9 +6,11 @@
 
 #include "validate/sql_lex.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int appdb_alter_parse(const char *text, size_t len, struct appdb_alter *out)
@@ -123,38 +125,37 @@ int appdb_osc_cleanup(MYSQL *my, const struct appdb_config *cfg, const char *tab
     return 0;
 }
 
-/* appdb_osc_option_file - a mode 600 option file holding the password; 0 with its path */
-static int appdb_osc_option_file(const struct appdb_config *cfg, char *path, size_t path_len,
-                                 char *err, size_t err_len)
+/* appdb_osc_option_file - the password in an anonymous memory file (memfd) that the
+ * tool inherits and reads as /proc/self/fd/N: never on a disk, gone with the processes;
+ * its descriptor, or -1 */
+static int appdb_osc_option_file(const struct appdb_config *cfg, char *err, size_t err_len)
 {
-    const char *tmp = getenv("TMPDIR");
-    int fd;
-    FILE *f;
+    int fd = memfd_create("cutover-appdb-options", 0); /* inherited by the tool on purpose */
+    struct buf text;
+    int written;
 
-    snprintf(path, path_len, "%s/cutover-appdb-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    fd = mkstemp(path); /* mode 600 */
-    if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-        if (fd >= 0)
-            close(fd);
-        return appdb_err(err, err_len, "cannot create an option file in %s", path);
-    }
-    fprintf(f, "[client]\npassword=%s\n", cfg->password);
-    if (fclose(f) != 0) {
-        unlink(path);
+    if (fd < 0)
+        return appdb_err(err, err_len, "memfd_create: %s", strerror(errno));
+    buf_init(&text, 8192);
+    written = buf_printf(&text, "[client]\npassword=%s\n", cfg->password) == 0 &&
+              write(fd, text.data, text.len) == (ssize_t)text.len;
+    buf_free(&text);
+    if (!written) {
+        close(fd);
         return appdb_err(err, err_len, "cannot write the option file");
     }
-    return 0;
+    return fd;
 }
 
 /* appdb_osc_once - one run of the tool, mode "--dry-run" or "--execute"; its exit status */
 static int appdb_osc_once(const struct appdb_config *cfg, const struct appdb_alter *a,
-                          const char *option_file, const char *mode, struct buf *report,
+                          int option_fd, const char *mode, struct buf *report,
                           int *status, char *err, size_t err_len)
 {
     char dsn[1024], chunk[32];
     int execute = strcmp(mode, "--execute") == 0;
 
-    snprintf(dsn, sizeof(dsn), "F=%s,h=%s,P=%u,u=%s,D=%s,t=%s", option_file, cfg->host,
+    snprintf(dsn, sizeof(dsn), "F=/proc/self/fd/%d,h=%s,P=%u,u=%s,D=%s,t=%s", option_fd, cfg->host,
              cfg->port, cfg->user, cfg->database, a->table);
     snprintf(chunk, sizeof(chunk), "%g", cfg->chunk_time);
     char *argv[] = {APPDB_OSC_TOOL, (char *)mode, "--alter", a->clauses,
@@ -163,7 +164,7 @@ static int appdb_osc_once(const struct appdb_config *cfg, const struct appdb_alt
                     dsn, NULL};
     buf_printf(report, "  %s %s --alter \"%s\" D=%s,t=%s\n", APPDB_OSC_TOOL, mode, a->clauses,
                cfg->database, a->table);
-    return appdb_child_run(argv, NULL, execute ? "Copying approximately" : NULL,
+    return appdb_child_run(argv, NULL, option_fd, execute ? "Copying approximately" : NULL,
                            "appdb-osc-running", report, status, err, err_len);
 }
 
@@ -179,15 +180,15 @@ int appdb_osc_run(const struct appdb_config *cfg, const struct appdb_alter *a, i
                   struct buf *report, char *err, size_t err_len)
 {
     static const char *const modes[] = {"--dry-run", "--execute"};
-    char option_file[512];
     size_t from = report->len;
     int status = 0, rc = 0;
+    int fd = appdb_osc_option_file(cfg, err, err_len);
 
-    if (appdb_osc_option_file(cfg, option_file, sizeof(option_file), err, err_len) != 0)
+    if (fd < 0)
         return -1;
     for (size_t i = 0; rc == 0 && status == 0 && i < 2; i++)
-        rc = appdb_osc_once(cfg, a, option_file, modes[i], report, &status, err, err_len);
-    unlink(option_file);
+        rc = appdb_osc_once(cfg, a, fd, modes[i], report, &status, err, err_len);
+    close(fd);
     if (rc != 0)
         return -1;
     if (status != 0 && resumed && appdb_osc_already_done(report, from)) {

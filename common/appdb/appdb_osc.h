@@ -21,8 +21,9 @@
  *	that a killed run left behind, saying so in the report: the copy is
  *	thrown away and the tool runs again from the start.
  *	appdb_osc_run() runs the tool with --dry-run, then --execute; the
- *	password goes through an option file of mode 600 (F= in the DSN),
- *	never the arguments. The tool dies with this process (PDEATHSIG),
+ *	password goes through an option file (F= in the DSN) that is an
+ *	anonymous memory file (memfd) the tool inherits: never in the
+ *	arguments, never on a disk, gone when the processes are. The tool dies with this process (PDEATHSIG),
  *	so a killed executor never leaves a copy running behind its back.
  *	When resumed is set, "Duplicate column/key name" from the tool means
  *	the killed run had already swapped the tables: the ALTER is in place.

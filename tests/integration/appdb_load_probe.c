@@ -11,24 +11,32 @@
  * DESCRIPTION
  *	Until STOP_FILE exists, alternates one INSERT INTO TABLE (v) VALUES
  *	(?) and one SELECT of the row just written, each on its own
- *	autocommit, and counts them. A failed query is counted as an error
- *	(the connection is reopened when it broke). At the end prints one
- *	line: "writes=N reads=N errors=N missing=N write_p50_us=N
- *	write_p99_us=N write_max_us=N" (missing: a SELECT that did not find
- *	the row it had just written). Exit status 0, or 2 on bad usage.
+ *	autocommit, and counts them. An INSERT that InnoDB chose as a
+ *	deadlock victim is issued again, as InnoDB asks every application to
+ *	do ("try restarting transaction"; pt-online-schema-change's copy and
+ *	triggers take such locks), and counted in retries, up to
+ *	LOAD_DEADLOCK_RETRIES times. Any other failed query, or a deadlock
+ *	past the retries, is an error (the connection is reopened when it
+ *	broke). The latency of a write includes its retries. At the end
+ *	prints one line: "writes=N reads=N errors=N missing=N retries=N
+ *	write_p50_us=N write_p99_us=N write_max_us=N" (missing: a SELECT that
+ *	did not find the row it had just written). Exit status 0, or 2 on bad
+ *	usage.
  */
 #include <mysql.h>
+#include <mysqld_error.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#define LOAD_MAX_SAMPLES 2000000
+#define LOAD_MAX_SAMPLES      2000000
+#define LOAD_DEADLOCK_RETRIES 5
 
 /* What the load counted. */
 struct load_stats {
-    long writes, reads, errors, missing;
+    long writes, reads, errors, missing, retries;
     long *latency_us;
 };
 
@@ -77,6 +85,18 @@ static long load_now_us(void)
     return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
 }
 
+/* load_write - the INSERT, issued again when it was a deadlock's victim; 0 when done */
+static int load_write(MYSQL *my, const char *sql, struct load_stats *st)
+{
+    for (int tries = 0;; tries++) {
+        if (mysql_query(my, sql) == 0)
+            return 0;
+        if (mysql_errno(my) != ER_LOCK_DEADLOCK || tries == LOAD_DEADLOCK_RETRIES)
+            return -1;
+        st->retries++;
+    }
+}
+
 /* load_one - one write then the read of it; the connection, reopened when it broke */
 static MYSQL *load_one(MYSQL *my, const char *table, struct load_stats *st)
 {
@@ -85,7 +105,7 @@ static MYSQL *load_one(MYSQL *my, const char *table, struct load_stats *st)
     MYSQL_RES *res;
 
     snprintf(sql, sizeof(sql), "INSERT INTO `%s` (v) VALUES (%ld)", table, st->writes);
-    if (my == NULL || mysql_query(my, sql) != 0) {
+    if (my == NULL || load_write(my, sql, st) != 0) {
         st->errors++;
         if (my != NULL)
             fprintf(stderr, "appdb_load_probe: %s\n", mysql_error(my));
@@ -143,8 +163,9 @@ int main(int argc, char **argv)
         my = load_one(my, argv[1], &st);
     n = st.writes < LOAD_MAX_SAMPLES ? st.writes : LOAD_MAX_SAMPLES;
     qsort(st.latency_us, (size_t)n, sizeof(long), load_cmp);
-    printf("writes=%ld reads=%ld errors=%ld missing=%ld write_p50_us=%ld write_p99_us=%ld "
-           "write_max_us=%ld\n", st.writes, st.reads, st.errors, st.missing,
+    printf("writes=%ld reads=%ld errors=%ld missing=%ld retries=%ld write_p50_us=%ld "
+           "write_p99_us=%ld write_max_us=%ld\n", st.writes, st.reads, st.errors, st.missing,
+           st.retries,
            load_percentile(st.latency_us, n, 0.50), load_percentile(st.latency_us, n, 0.99),
            n ? st.latency_us[n - 1] : 0);
     mysql_close(my);

@@ -59,7 +59,7 @@ check_eq "nothing was recorded" 0 "$(my "SELECT COUNT(*) FROM cutover_schema_mig
 
 # 4. a command migration: refused unless allow_commands
 mkdir -p "$APPDB_TMP/r3/cutover"
-printf 'migrations:\n  - name: %s_cmd\n    phase: expand\n    command: "touch ran"\n' "$T" \
+printf 'migrations:\n  - name: %s_cmd\n    phase: expand\n    command: "touch ran && ls -l /proc/$$/fd/ > fds"\n' "$T" \
   > "$APPDB_TMP/r3/cutover/migrations.yml"
 check_eq "a command without allow_commands: exit 1" 1 "$(appdb_apply "$DOC" "$APPDB_TMP/r3" expand)"
 check "and it did not run" test ! -e "$APPDB_TMP/r3/ran"
@@ -67,6 +67,8 @@ sed 's/}$/, "allow_commands": true}/' "$DOC" > "$APPDB_TMP/db-commands.json"
 check_eq "with allow_commands: exit 0" 0 "$(appdb_apply "$APPDB_TMP/db-commands.json" "$APPDB_TMP/r3" expand)"
 check "it ran in the release's directory, reported unlinted" \
   sh -c "test -e '$APPDB_TMP/r3/ran' && grep -q 'unlinted executor=command' '$APPDB_TMP/out'"
+check_eq "the command did not inherit the database connection's socket" 0 \
+  "$(grep -c 'socket:' "$APPDB_TMP/r3/fds")"
 
 # 5. SIGKILL at each fault point, then a rerun: exactly once, no leftovers
 # crash_release DIR PREFIX - a big table (2000 rows, over the threshold of 1000)

@@ -108,6 +108,16 @@ mysql_server_unprivileged() {
     [ "$(ps -o user= -p "$(head -n1 "$ROOT/.run/mysql/mysqld.pid")")" != root ]
 }
 
+# mysql_external_passed - another server's variables pass through env, status says external
+mysql_external_passed() {
+    local out
+    out=$(CUTOVER_MYSQL_HOST=db.example CUTOVER_MYSQL_PORT=1 CUTOVER_MYSQL_USER=app \
+        CUTOVER_MYSQL_DATABASE=shop CUTOVER_MYSQL_PASSWORD_FILE=/etc/shop-db "$DEVSTACK" env)
+    grep -qx "CUTOVER_MYSQL_HOST='db.example'" <<<"$out" \
+        && grep -qx "CUTOVER_MYSQL_PASSWORD_FILE='/etc/shop-db'" <<<"$out" \
+        && CUTOVER_MYSQL_PORT=1 "$DEVSTACK" status | grep -q '^mysql  *external'
+}
+
 # mysql_restart_kept - restart mysql; the same port must answer again
 mysql_restart_kept() {
     local before=$CUTOVER_MYSQL_PORT
@@ -158,6 +168,7 @@ main() {
     check "the mysql password file is private and env does not print it" mysql_password_private
     check "mariadbd runs unprivileged" mysql_server_unprivileged
     check "restart mysql: same port" mysql_restart_kept
+    check "a mysql of one's own passes through env" mysql_external_passed
     check "status reports mysql running" sh -c "'$DEVSTACK' status | grep -q '^mysql  *running'"
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
