@@ -1,14 +1,14 @@
 # tests/saga_lib.sh - helpers for the saga's end-to-end integration tests
 # (sourced after tests/lib.sh, bash): an environment served by the local
 # provider through the dev stack's HAProxy, its blue color seeded with
-# release 1.0; demo releases; the five workers (or cutoverd); build-ready and operator
+# release 1.0; demo releases; the six workers (or cutoverd); build-ready and operator
 # events; reading a deployment's state, history and effects back.
 #
 # Validation is held per version by a gate: the environment's command check
 # waits until $GATES/all or $GATES/<version> exists, so that a test decides
 # how long a deployment stays in validating (gate_open VERSION).
 
-SAGA_WORKERS=(scaler deployer validator shifter rollbacker)
+SAGA_WORKERS=(scaler deployer validator shifter rollbacker migrator)
 SAGA_MAX=2
 
 if [ -z "${CUTOVER_HAPROXY_SOCKET:-}" ]; then

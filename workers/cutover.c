@@ -84,6 +84,8 @@ static const struct cli_command cli_commands[] = {
     {"alarm", NULL, "ENV --alarm NAME [--ok]: publish alarm-fired", cli_alarm_cmd, 1},
     {"lint", NULL, "PATH [--phase expand|contract] [--allow-commands] [--json]: "
      "the expand/contract lint of schema migrations", cli_lint_cmd, 0},
+    {"migrations", "retry", "ENV [--by NAME]: run a failed contract migration again "
+     "(completed-with-warning)", cli_migrations_retry_cmd, 1},
     {"db", "apply", "DOC RELEASE_DIR --phase expand|contract [--deployment ID]: "
      "apply a release's migrations to the application's database", cli_db_apply_cmd, 1},
     {"db", "status", "DOC: the migrations the application's database has recorded",

@@ -6,7 +6,7 @@
  *
  * DESCRIPTION
  *	Starts each named worker (default: scaler, deployer, validator,
- *	shifter, rollbacker and web, the status page on CUTOVER_WEB_ADDR;
+ *	shifter, rollbacker, migrator and web, the status page on CUTOVER_WEB_ADDR;
  *	COPIES of it, default 1) as DIR/cutover-NAME,
  *	where DIR defaults to the directory of cutoverd's own executable. The
  *	workers inherit cutoverd's environment (the CUTOVER_* configuration),
@@ -63,7 +63,7 @@
 #include <unistd.h>
 
 static const char *const supervisor_known[] = {
-    "scaler", "deployer", "validator", "shifter", "rollbacker", "web", NULL,
+    "scaler", "deployer", "validator", "shifter", "rollbacker", "migrator", "web", NULL,
 };
 
 /* The signals cutoverd handles, which a worker must not inherit handled. */

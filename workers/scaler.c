@@ -1,6 +1,7 @@
 /*
  * scaler - cutover-scaler: consumes build-ready, records a deployment, and
- *          performs the saga's capacity effects.
+ *          performs the saga's capacity effects; consumes schema-migrated
+ *          (the database stage is over) to scale the new color.
  *
  * DESCRIPTION
  *	A build-ready for a known environment becomes a deployment
@@ -36,6 +37,14 @@ static int scaler_build_ready(struct worker *w, const struct cloud_event *ev,
                               struct event_error *err)
 {
     return deployment_receive(saga_ctx_of(w), ev, err);
+}
+
+/* scaler_schema_migrated - the schema is expanded and the old color
+ * passed its checks on it: the deployment may scale */
+static int scaler_schema_migrated(struct worker *w, const struct cloud_event *ev,
+                                  struct event_error *err)
+{
+    return deployment_apply_event(saga_ctx_of(w), ev, SAGA_IN_MIGRATED, err);
 }
 
 /* scaler_scale - scale color c to capacity once per effect; EFFECT_DONE
@@ -151,6 +160,7 @@ static const struct effect_handler scaler_effects[] = {
 
 static const struct worker_handler scaler_handlers[] = {
     {"build-ready", scaler_build_ready},
+    {"schema-migrated", scaler_schema_migrated},
 };
 
 static const struct saga_effects scaler_saga = SAGA_EFFECTS(scaler_effects);
@@ -161,7 +171,8 @@ static const struct worker_tick scaler_ticks[] = {
 
 static const struct worker_spec scaler_spec = {
     .name = "scaler",
-    .summary = "Consumes build-ready, starts its deployment and scales the colors.",
+    .summary = "Consumes build-ready and schema-migrated, starts its deployment and scales the "
+               "colors.",
     .handlers = scaler_handlers,
     .handler_count = sizeof(scaler_handlers) / sizeof(scaler_handlers[0]),
     .ticks = scaler_ticks,

@@ -49,6 +49,7 @@ int cli_alarm_cmd(int argc, char **argv);
 
 /* cli_lint.c: the expand/contract lint of a release's schema migrations (no database) */
 int cli_lint_cmd(int argc, char **argv);
+int cli_migrations_retry_cmd(int argc, char **argv); /* cli_migrations.c */
 
 /* cli_db.c: a release's migrations applied to the application's database (appdb/) */
 int cli_db_apply_cmd(int argc, char **argv);

@@ -126,6 +126,25 @@ static void cli_status_print_health(const cJSON *doc)
     printf("\n");
 }
 
+/* cli_print_migrations - a deployment's migrations, one line each; a
+ * contract that failed is what completed-with-warning warns about */
+static void cli_print_migrations(const cJSON *d, const char *indent)
+{
+    const cJSON *m;
+    char b[4][512];
+
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(d, "migrations")) {
+        const char *status = cli_str(m, "status", b[0], sizeof(b[0]));
+        const char *detail = cli_str(m, "detail", b[3], sizeof(b[3]));
+
+        printf("%smigration %s %s %s%s%s%s\n", indent, cli_str(m, "phase", b[1], sizeof(b[1])),
+               cli_str(m, "name", b[2], sizeof(b[2])), status,
+               strcmp(status, "applied") == 0 ? "" : " (warning)",
+               *detail && strcmp(detail, "-") != 0 ? ": " : "",
+               *detail && strcmp(detail, "-") != 0 ? detail : "");
+    }
+}
+
 /* cli_status_print_text - the status document for a human */
 static void cli_status_print_text(const cJSON *doc)
 {
@@ -157,6 +176,7 @@ static void cli_status_print_text(const cJSON *doc)
         printf(", step %s\n", cli_str(a, "step", b1, sizeof(b1)));
         cli_status_print_rollback_ready(a);
         printf("  updated at   %s\n", cli_str(a, "updated_at", b1, sizeof(b1)));
+        cli_print_migrations(a, "  ");
     } else
         printf("active         none\n");
     if (cJSON_IsObject(f)) {
@@ -166,6 +186,7 @@ static void cli_status_print_text(const cJSON *doc)
                cli_str(f, "version", b2, sizeof(b2)));
         printf("  finished at  %s\n", cli_str(f, "finished_at", b1, sizeof(b1)));
         printf("  reason       %s\n", cli_str(f, "reason", b1, sizeof(b1)));
+        cli_print_migrations(f, "  ");
     } else
         printf("last finished  none\n");
 }
@@ -197,6 +218,7 @@ static void cli_history_print_deployment(const cJSON *d)
            cli_str(d, "state", b[1], sizeof(b[1])), cli_str(d, "build_id", b[2], sizeof(b[2])),
            cli_str(d, "version", b[3], sizeof(b[3])),
            cli_str(d, "created_at", b[4], sizeof(b[4])));
+    cli_print_migrations(d, "  ");
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(d, "transitions")) {
         const char *from = cli_str(t, "from", b[0], sizeof(b[0]));
         const char *to = cli_str(t, "to", b[1], sizeof(b[1]));

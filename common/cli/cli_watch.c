@@ -205,6 +205,7 @@ static int cli_watch_end_status(const char *state)
         int status;
     } ends[] = {
         {"completed", CLI_EXIT_OK},
+        {"completed-with-warning", CLI_EXIT_OK},
         {"failed", CLI_EXIT_REFUSED},
         {"rolled-back", CLI_EXIT_ROLLED_BACK},
         {"superseded", CLI_EXIT_SUPERSEDED},

@@ -51,7 +51,8 @@
 
 const char *const event_topics[] = {
     "build-ready",     "green-scaled",    "green-deployed",    "green-validated", "shift-requested",
-    "traffic-shifted", "alarm-fired",     "deployment-status", "dead-letter",     NULL,
+    "traffic-shifted", "alarm-fired",     "deployment-status", "dead-letter",     "schema-migrated",
+    NULL,
 };
 
 static const char *const event_status_codes[] = {

@@ -47,6 +47,9 @@ static const struct {
     {SAGA_FX_SCALE_NEW_TO_ZERO, "rollbacker"},
     {SAGA_FX_DRILL_RESTORE, "rollbacker"},
     {SAGA_FX_DRILL_RETURN, "rollbacker"},
+    {SAGA_FX_MIGRATE_EXPAND, "migrator"},
+    {SAGA_FX_CHECK_OLD_COLOR, "migrator"},
+    {SAGA_FX_MIGRATE_CONTRACT, "migrator"},
 };
 
 static const char effect_claim_sql[] =

@@ -37,11 +37,11 @@ struct guard_probe {
 
 /* guard_guarded - whether the old color is guarded in d's state: traffic
  * may have moved, the deployment is not over, not rolling back and the
- * old color not retiring */
+ * old color not retiring (nor retired: contracting) */
 static int guard_guarded(const struct saga_state *st)
 {
     return saga_has_shifted(st->state) && !saga_is_terminal(st->state)
-           && st->state != SAGA_ROLLING_BACK && !st->retiring;
+           && st->state != SAGA_ROLLING_BACK && st->state != SAGA_CONTRACTING && !st->retiring;
 }
 
 /* guard_states - the guarded states as a PostgreSQL array */

@@ -12,6 +12,8 @@
  *	state should see: a stale or never issued epoch, a timer armed in
  *	another state. After it, saga_finish() adds what every change of state
  *	carries (EMIT_STATUS, and START_NEXT on entering a terminal state).
+ *	The database stage's states (migrating, contracting,
+ *	completed-with-warning) follow the others in the table.
  *	No I/O here: the caller stores the new state and performs the effects.
  */
 #include "saga/saga.h"
@@ -40,6 +42,9 @@ static const struct saga_state_info saga_states[SAGA_STATE_COUNT] = {
     [SAGA_ROLLING_BACK] = { "rolling-back", false, true },
     [SAGA_ROLLED_BACK] = { "rolled-back", true, true },
     [SAGA_SUPERSEDED] = { "superseded", true, false },
+    [SAGA_MIGRATING] = { "migrating", false, false },
+    [SAGA_CONTRACTING] = { "contracting", false, true },
+    [SAGA_COMPLETED_WITH_WARNING] = { "completed-with-warning", true, true },
 };
 
 struct saga_input_info {
@@ -75,6 +80,11 @@ static const struct saga_input_info saga_inputs[SAGA_INPUT_COUNT] = {
     [SAGA_IN_ANALYSIS_PASSED] = { "analysis-passed", false },
     [SAGA_IN_ANALYSIS_FAILED] = { "analysis-failed", false },
     [SAGA_IN_ANALYSIS_INCONCLUSIVE] = { "analysis-inconclusive", false },
+    [SAGA_IN_MIGRATED] = { "migrated", false },
+    [SAGA_IN_MIGRATION_FAILED] = { "migration-failed", false },
+    [SAGA_IN_CONTRACTED] = { "contracted", false },
+    [SAGA_IN_CONTRACT_FAILED] = { "contract-failed", false },
+    [SAGA_IN_RETRY_CONTRACT] = { "retry-contract", false },
 };
 
 static const char *const saga_effect_names[SAGA_EFFECT_COUNT] = {
@@ -99,6 +109,9 @@ static const char *const saga_effect_names[SAGA_EFFECT_COUNT] = {
     [SAGA_FX_DRILL_RESTORE] = "drill-restore",
     [SAGA_FX_DRILL_RETURN] = "drill-return",
     [SAGA_FX_START_ANALYSIS] = "start-analysis",
+    [SAGA_FX_MIGRATE_EXPAND] = "migrate-expand",
+    [SAGA_FX_CHECK_OLD_COLOR] = "check-old-color",
+    [SAGA_FX_MIGRATE_CONTRACT] = "migrate-contract",
 };
 
 static const char *const saga_verdict_names[] = {
@@ -221,13 +234,28 @@ static void saga_raise_epoch(struct saga_outcome *out)
     saga_add(out, SAGA_FX_RAISE_EPOCH, 0);
 }
 
-/* saga_go_scaling - START: bring the new color up */
+/* saga_go_scaling - START (or MIGRATED): bring the new color up */
 static void saga_go_scaling(const struct saga_input *ev, struct saga_outcome *out)
 {
-    (void)ev;
+    if (ev->kind == SAGA_IN_MIGRATED)
+        saga_add(out, SAGA_FX_CANCEL_TIMERS, 0);
     out->next.state = SAGA_SCALING;
     saga_add(out, SAGA_FX_SCALE_NEW, 0);
     saga_add(out, SAGA_FX_START_STAGE_TIMER, SAGA_SCALING);
+}
+
+/* saga_go_started - START: expand the schema first when the environment
+ * has a database, else scale */
+static void saga_go_started(const struct saga_input *ev, struct saga_outcome *out)
+{
+    if (!out->next.database_stage) {
+        saga_go_scaling(ev, out);
+        return;
+    }
+    out->next.state = SAGA_MIGRATING;
+    saga_add(out, SAGA_FX_MIGRATE_EXPAND, 0);
+    saga_add(out, SAGA_FX_CHECK_OLD_COLOR, 0);
+    saga_add(out, SAGA_FX_START_STAGE_TIMER, SAGA_MIGRATING);
 }
 
 /* saga_go_deploying - SCALED: install the release on the new color */
@@ -371,15 +399,41 @@ static void saga_go_retiring(const struct saga_input *ev, struct saga_outcome *o
     saga_add(out, SAGA_FX_RETIRE_OLD, 0);
 }
 
-/* saga_go_completed - RETIRED: the old color is gone */
-static void saga_go_completed(const struct saga_input *ev, struct saga_outcome *out)
+/* saga_go_contracting - the old color is gone: run the contract migrations */
+static void saga_go_contracting(const struct saga_input *ev, struct saga_outcome *out)
 {
     (void)ev;
+    out->next.state = SAGA_CONTRACTING;
+    saga_add(out, SAGA_FX_MIGRATE_CONTRACT, 0);
+}
+
+/* saga_go_completed - RETIRED: the old color is gone; contract first when
+ * the environment has a database */
+static void saga_go_completed(const struct saga_input *ev, struct saga_outcome *out)
+{
     if (!out->next.retiring) {
         saga_say(out, SAGA_REJECT, "retired while promoted: the bake has not ended");
         return;
     }
+    if (out->next.database_stage) {
+        saga_go_contracting(ev, out);
+        return;
+    }
     out->next.state = SAGA_COMPLETED;
+}
+
+/* saga_go_contracted - CONTRACTED: the schema is the new release's alone */
+static void saga_go_contracted(const struct saga_input *ev, struct saga_outcome *out)
+{
+    (void)ev;
+    out->next.state = SAGA_COMPLETED;
+}
+
+/* saga_go_contract_failed - CONTRACT_FAILED: live, with a warning to retry */
+static void saga_go_contract_failed(const struct saga_input *ev, struct saga_outcome *out)
+{
+    (void)ev;
+    out->next.state = SAGA_COMPLETED_WITH_WARNING;
 }
 
 /* saga_run_pause - the current step's pause: its analysis, else its timer */
@@ -565,7 +619,7 @@ struct saga_rule {
 #define DEFER(why) { SAGA_DEFER, NULL, why }
 
 /* Every input of a terminal state: ignored, with the state named. */
-#define TERMINAL_ROW(s) { \
+#define TERMINAL_INPUTS(s) \
     [SAGA_IN_START] = IGNORE("start after " s " changes nothing"), \
     [SAGA_IN_SCALED] = IGNORE("scaled after " s " changes nothing"), \
     [SAGA_IN_SCALE_FAILED] = IGNORE("scale-failed after " s " changes nothing"), \
@@ -593,11 +647,19 @@ struct saga_rule {
     [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed after " s " changes nothing"), \
     [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed after " s " changes nothing"), \
     [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive after " s " changes nothing"), \
+    [SAGA_IN_MIGRATED] = IGNORE("migrated after " s " changes nothing"), \
+    [SAGA_IN_MIGRATION_FAILED] = IGNORE("migration-failed after " s " changes nothing"), \
+    [SAGA_IN_CONTRACTED] = IGNORE("contracted after " s " changes nothing"), \
+    [SAGA_IN_CONTRACT_FAILED] = IGNORE("contract-failed after " s " changes nothing"),
+
+#define TERMINAL_ROW(s) { \
+    TERMINAL_INPUTS(s) \
+    [SAGA_IN_RETRY_CONTRACT] = IGNORE("retry-contract after " s ": no contract failed"), \
 }
 
 static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
     [SAGA_RECEIVED] = {
-        [SAGA_IN_START] = GO(saga_go_scaling),
+        [SAGA_IN_START] = GO(saga_go_started),
         [SAGA_IN_SCALED] = REJECT("scaled while received: no scale was asked"),
         [SAGA_IN_SCALE_FAILED] = REJECT("scale-failed while received: no scale was asked"),
         [SAGA_IN_DEPLOYED] = REJECT("deployed while received: no deploy was asked"),
@@ -624,6 +686,11 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while received: no analysis runs"),
         [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while received: no analysis runs"),
         [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while received: no analysis runs"),
+        [SAGA_IN_MIGRATED] = REJECT("migrated while received: no migration was asked"),
+        [SAGA_IN_MIGRATION_FAILED] = REJECT("migration-failed while received: no migration was asked"),
+        [SAGA_IN_CONTRACTED] = REJECT("contracted while received: no contract was asked"),
+        [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while received: no contract was asked"),
+        [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while received: no contract failed"),
     },
     [SAGA_SCALING] = {
         [SAGA_IN_START] = IGNORE("start while scaling: already started"),
@@ -653,6 +720,11 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while scaling: no analysis runs"),
         [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while scaling: no analysis runs"),
         [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while scaling: no analysis runs"),
+        [SAGA_IN_MIGRATED] = IGNORE("migrated while scaling: late"),
+        [SAGA_IN_MIGRATION_FAILED] = IGNORE("migration-failed while scaling: late"),
+        [SAGA_IN_CONTRACTED] = REJECT("contracted while scaling: no contract was asked"),
+        [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while scaling: no contract was asked"),
+        [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while scaling: no contract failed"),
     },
     [SAGA_DEPLOYING] = {
         [SAGA_IN_START] = IGNORE("start while deploying: already started"),
@@ -682,6 +754,11 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while deploying: no analysis runs"),
         [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while deploying: no analysis runs"),
         [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while deploying: no analysis runs"),
+        [SAGA_IN_MIGRATED] = IGNORE("migrated while deploying: late"),
+        [SAGA_IN_MIGRATION_FAILED] = IGNORE("migration-failed while deploying: late"),
+        [SAGA_IN_CONTRACTED] = REJECT("contracted while deploying: no contract was asked"),
+        [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while deploying: no contract was asked"),
+        [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while deploying: no contract failed"),
     },
     [SAGA_VALIDATING] = {
         [SAGA_IN_START] = IGNORE("start while validating: already started"),
@@ -711,6 +788,11 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while validating: no analysis runs"),
         [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while validating: no analysis runs"),
         [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while validating: no analysis runs"),
+        [SAGA_IN_MIGRATED] = IGNORE("migrated while validating: late"),
+        [SAGA_IN_MIGRATION_FAILED] = IGNORE("migration-failed while validating: late"),
+        [SAGA_IN_CONTRACTED] = REJECT("contracted while validating: no contract was asked"),
+        [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while validating: no contract was asked"),
+        [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while validating: no contract failed"),
     },
     [SAGA_AWAITING_APPROVAL] = {
         [SAGA_IN_START] = IGNORE("start while awaiting-approval: already started"),
@@ -742,6 +824,11 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while awaiting-approval: no analysis runs"),
         [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while awaiting-approval: no analysis runs"),
         [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while awaiting-approval: no analysis runs"),
+        [SAGA_IN_MIGRATED] = IGNORE("migrated while awaiting-approval: late"),
+        [SAGA_IN_MIGRATION_FAILED] = IGNORE("migration-failed while awaiting-approval: late"),
+        [SAGA_IN_CONTRACTED] = REJECT("contracted while awaiting-approval: no contract was asked"),
+        [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while awaiting-approval: no contract was asked"),
+        [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while awaiting-approval: no contract failed"),
     },
     [SAGA_SHIFTING] = {
         [SAGA_IN_START] = IGNORE("start while shifting: already started"),
@@ -772,6 +859,11 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ANALYSIS_PASSED] = GO(saga_on_analysis_passed),
         [SAGA_IN_ANALYSIS_FAILED] = GO(saga_on_analysis_failed),
         [SAGA_IN_ANALYSIS_INCONCLUSIVE] = GO(saga_on_analysis_inconclusive),
+        [SAGA_IN_MIGRATED] = IGNORE("migrated while shifting: late"),
+        [SAGA_IN_MIGRATION_FAILED] = IGNORE("migration-failed while shifting: late"),
+        [SAGA_IN_CONTRACTED] = REJECT("contracted while shifting: no contract was asked"),
+        [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while shifting: no contract was asked"),
+        [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while shifting: no contract failed"),
     },
     [SAGA_PAUSED] = {
         [SAGA_IN_START] = IGNORE("start while paused: already started"),
@@ -802,6 +894,11 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while paused: the pause stopped the analysis"),
         [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while paused: the pause stopped the analysis"),
         [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while paused: the pause stopped the analysis"),
+        [SAGA_IN_MIGRATED] = IGNORE("migrated while paused: late"),
+        [SAGA_IN_MIGRATION_FAILED] = IGNORE("migration-failed while paused: late"),
+        [SAGA_IN_CONTRACTED] = REJECT("contracted while paused: no contract was asked"),
+        [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while paused: no contract was asked"),
+        [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while paused: no contract failed"),
     },
     [SAGA_PROMOTED] = {
         [SAGA_IN_START] = IGNORE("start while promoted: already started"),
@@ -833,6 +930,11 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while promoted: the steps are over"),
         [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while promoted: the steps are over"),
         [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while promoted: the steps are over"),
+        [SAGA_IN_MIGRATED] = IGNORE("migrated while promoted: late"),
+        [SAGA_IN_MIGRATION_FAILED] = IGNORE("migration-failed while promoted: late"),
+        [SAGA_IN_CONTRACTED] = REJECT("contracted while promoted: no contract was asked"),
+        [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while promoted: no contract was asked"),
+        [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while promoted: no contract failed"),
     },
     [SAGA_ROLLING_BACK] = {
         [SAGA_IN_START] = IGNORE("start while rolling-back: already started"),
@@ -863,11 +965,93 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while rolling-back: the rollback wins"),
         [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while rolling-back: the rollback wins"),
         [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while rolling-back: the rollback wins"),
+        [SAGA_IN_MIGRATED] = IGNORE("migrated while rolling-back: late"),
+        [SAGA_IN_MIGRATION_FAILED] = IGNORE("migration-failed while rolling-back: late"),
+        [SAGA_IN_CONTRACTED] = REJECT("contracted while rolling-back: no contract was asked"),
+        [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while rolling-back: no contract was asked"),
+        [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while rolling-back: no contract failed"),
     },
     [SAGA_COMPLETED] = TERMINAL_ROW("completed"),
     [SAGA_FAILED] = TERMINAL_ROW("failed"),
     [SAGA_ROLLED_BACK] = TERMINAL_ROW("rolled-back"),
     [SAGA_SUPERSEDED] = TERMINAL_ROW("superseded"),
+    [SAGA_MIGRATING] = {
+        [SAGA_IN_START] = IGNORE("start while migrating: already started"),
+        [SAGA_IN_SCALED] = REJECT("scaled while migrating: no scale was asked"),
+        [SAGA_IN_SCALE_FAILED] = REJECT("scale-failed while migrating: no scale was asked"),
+        [SAGA_IN_DEPLOYED] = REJECT("deployed while migrating: no deploy was asked"),
+        [SAGA_IN_DEPLOY_FAILED] = REJECT("deploy-failed while migrating: no deploy was asked"),
+        [SAGA_IN_VALIDATION_PASSED] = REJECT("validation-passed while migrating: nothing deployed"),
+        [SAGA_IN_VALIDATION_FAILED] = REJECT("validation-failed while migrating: nothing deployed"),
+        [SAGA_IN_APPROVED] = REJECT("approved while migrating: not validated yet"),
+        [SAGA_IN_SHIFT] = REJECT("shift while migrating: not validated yet"),
+        [SAGA_IN_PROMOTE] = REJECT("promote while migrating: not validated yet"),
+        [SAGA_IN_PAUSE] = REJECT("pause while migrating: no traffic is shifting"),
+        [SAGA_IN_RESUME] = REJECT("resume while migrating: nothing is paused"),
+        [SAGA_IN_STEP_DUE] = IGNORE("step-due while migrating: no step timer runs"),
+        [SAGA_IN_SHIFTED] = REJECT("shifted while migrating: no weight was asked"),
+        [SAGA_IN_ROLLBACK] = GO(saga_go_failed),
+        [SAGA_IN_ABORT] = GO(saga_go_failed),
+        [SAGA_IN_ALARM] = GO(saga_go_failed),
+        [SAGA_IN_ALARM_OK] = IGNORE("alarm-ok while migrating: recorded"),
+        [SAGA_IN_STAGE_TIMEOUT] = GO(saga_go_failed),
+        [SAGA_IN_BAKE_DONE] = IGNORE("bake-done while migrating: no bake timer runs"),
+        [SAGA_IN_RETIRED] = REJECT("retired while migrating: nothing was promoted"),
+        [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while migrating: no rollback was asked"),
+        [SAGA_IN_SUPERSEDE] = DEFER("supersede while migrating: a schema change is in flight; "
+                                    "the newer build waits until this deployment ends"),
+        [SAGA_IN_DRILL] = REJECT("drill while migrating: traffic has not moved; nothing to drill"),
+        [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while migrating: no analysis runs"),
+        [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while migrating: no analysis runs"),
+        [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while migrating: no analysis runs"),
+        [SAGA_IN_MIGRATED] = GO(saga_go_scaling),
+        [SAGA_IN_MIGRATION_FAILED] = GO(saga_go_failed),
+        [SAGA_IN_CONTRACTED] = REJECT("contracted while migrating: no contract was asked"),
+        [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while migrating: no contract was asked"),
+        [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while migrating: no contract failed"),
+    },
+    [SAGA_CONTRACTING] = {
+        [SAGA_IN_START] = IGNORE("start while contracting: already started"),
+        [SAGA_IN_SCALED] = IGNORE("scaled while contracting: late"),
+        [SAGA_IN_SCALE_FAILED] = IGNORE("scale-failed while contracting: late"),
+        [SAGA_IN_DEPLOYED] = IGNORE("deployed while contracting: late"),
+        [SAGA_IN_DEPLOY_FAILED] = IGNORE("deploy-failed while contracting: late"),
+        [SAGA_IN_VALIDATION_PASSED] = IGNORE("validation-passed while contracting: already passed"),
+        [SAGA_IN_VALIDATION_FAILED] = IGNORE("validation-failed while contracting: already passed"),
+        [SAGA_IN_APPROVED] = IGNORE("approved while contracting: already past approval"),
+        [SAGA_IN_SHIFT] = REJECT("shift while contracting: the old color is retired"),
+        [SAGA_IN_PROMOTE] = IGNORE("promote while contracting: already promoted"),
+        [SAGA_IN_PAUSE] = REJECT("pause while contracting: no traffic is shifting"),
+        [SAGA_IN_RESUME] = REJECT("resume while contracting: nothing is paused"),
+        [SAGA_IN_STEP_DUE] = IGNORE("step-due while contracting: the steps are over"),
+        [SAGA_IN_SHIFTED] = IGNORE("shifted while contracting: already promoted"),
+        [SAGA_IN_ROLLBACK] = REJECT("rollback while contracting: the old color is retired; "
+                                    "deploy the previous release instead"),
+        [SAGA_IN_ABORT] = REJECT("abort while contracting: the old color is retired; "
+                                 "deploy the previous release instead"),
+        [SAGA_IN_ALARM] = IGNORE("alarm while contracting: the old color is retired, "
+                                 "nothing to roll back to"),
+        [SAGA_IN_ALARM_OK] = IGNORE("alarm-ok while contracting: recorded"),
+        [SAGA_IN_STAGE_TIMEOUT] = IGNORE("stage-timeout while contracting: no stage timer runs"),
+        [SAGA_IN_BAKE_DONE] = IGNORE("bake-done while contracting: the bake is over"),
+        [SAGA_IN_RETIRED] = IGNORE("retired while contracting: already retired"),
+        [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while contracting: no rollback was asked"),
+        [SAGA_IN_SUPERSEDE] = DEFER("supersede while contracting: a schema change is in flight; "
+                                    "the newer build waits until this deployment ends"),
+        [SAGA_IN_DRILL] = REJECT("drill while contracting: the old color is retired"),
+        [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while contracting: the steps are over"),
+        [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while contracting: the steps are over"),
+        [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while contracting: the steps are over"),
+        [SAGA_IN_MIGRATED] = IGNORE("migrated while contracting: late"),
+        [SAGA_IN_MIGRATION_FAILED] = IGNORE("migration-failed while contracting: late"),
+        [SAGA_IN_CONTRACTED] = GO(saga_go_contracted),
+        [SAGA_IN_CONTRACT_FAILED] = GO(saga_go_contract_failed),
+        [SAGA_IN_RETRY_CONTRACT] = IGNORE("retry-contract while contracting: already contracting"),
+    },
+    [SAGA_COMPLETED_WITH_WARNING] = {
+        TERMINAL_INPUTS("completed-with-warning")
+        [SAGA_IN_RETRY_CONTRACT] = GO(saga_go_contracting),
+    },
 };
 
 #undef GO
@@ -875,6 +1059,7 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
 #undef REJECT
 #undef DEFER
 #undef TERMINAL_ROW
+#undef TERMINAL_INPUTS
 
 /* saga_guard_stale - an epoch below the state's: work from before a fence */
 static int saga_guard_stale(const struct saga_state *in, const struct saga_input *ev,
@@ -1108,7 +1293,8 @@ const char *saga_verdict_name(enum saga_verdict v)
     return (unsigned)v <= SAGA_DEFER ? saga_verdict_names[v] : "?";
 }
 
-/* saga_is_terminal - completed, failed, rolled-back, superseded */
+/* saga_is_terminal - completed, failed, rolled-back, superseded,
+ * completed-with-warning */
 bool saga_is_terminal(enum saga_state_kind s)
 {
     return (unsigned)s < SAGA_STATE_COUNT && saga_states[s].terminal;

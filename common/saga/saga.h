@@ -101,10 +101,29 @@
  *	traffic. Before traffic moved, while rolling back or retiring, DRILL
  *	is rejected; a finished deployment ignores it.
  *
+ *	Database stage. When database_stage is set (the environment has a
+ *	database), START enters migrating instead of scaling: MIGRATE_EXPAND
+ *	(lint, then the release's expand migrations) and CHECK_OLD_COLOR
+ *	(the environment's checks again against the old color, which still
+ *	takes all the traffic: the old code runs on the expanded schema) and
+ *	a stage timer. MIGRATED goes on to scaling; MIGRATION_FAILED (a
+ *	refusal, a failed migration, or the old color's checks failing) ends
+ *	in failed with nothing to undo: the expand migrations stay, being
+ *	backward compatible. A newer build waits behind a schema change in
+ *	flight (deferred). RETIRED of such a deployment enters contracting
+ *	(MIGRATE_CONTRACT) instead of completed; CONTRACTED completes it and
+ *	CONTRACT_FAILED ends in completed-with-warning: the new release is
+ *	live, the contract is left to RETRY_CONTRACT, the one input a
+ *	terminal state takes, which enters contracting again. While
+ *	contracting the old color is gone: ROLLBACK and ABORT are rejected,
+ *	an alarm is ignored. A rollback never reaches contracting, so it
+ *	never runs a contract migration.
+ *
  *	Every change of state carries EMIT_STATUS (and no other outcome does);
  *	every entry into a terminal state (completed, failed, rolled-back,
- *	superseded) carries START_NEXT last. Terminal states ignore every
- *	input, with a reason ("alarm after completed changes nothing").
+ *	superseded, completed-with-warning) carries START_NEXT last. Terminal
+ *	states ignore every input, with a reason ("alarm after completed
+ *	changes nothing"), but RETRY_CONTRACT in completed-with-warning.
  *
  *	saga_apply() returns 0 with a defined verdict, or -1 (verdict
  *	SAGA_UNDEFINED, out->reason says why) for arguments that break an
@@ -136,6 +155,9 @@ enum saga_state_kind {
     SAGA_ROLLING_BACK,
     SAGA_ROLLED_BACK,
     SAGA_SUPERSEDED,
+    SAGA_MIGRATING,              /* "migrating": expand migrations, then the old color checked */
+    SAGA_CONTRACTING,            /* "contracting": contract migrations after retirement */
+    SAGA_COMPLETED_WITH_WARNING, /* "completed-with-warning": live, a contract failed */
     SAGA_STATE_COUNT
 };
 
@@ -167,6 +189,11 @@ enum saga_input_kind {
     SAGA_IN_ANALYSIS_PASSED,   /* "analysis-passed": the step's pause is over, its analysis passed */
     SAGA_IN_ANALYSIS_FAILED,   /* "analysis-failed" */
     SAGA_IN_ANALYSIS_INCONCLUSIVE, /* "analysis-inconclusive": no verdict (no data, low traffic) */
+    SAGA_IN_MIGRATED,          /* "migrated": expand applied, the old color passed its checks */
+    SAGA_IN_MIGRATION_FAILED,  /* "migration-failed": refused, failed, or the old color's checks failed */
+    SAGA_IN_CONTRACTED,        /* "contracted": contract migrations applied */
+    SAGA_IN_CONTRACT_FAILED,   /* "contract-failed" */
+    SAGA_IN_RETRY_CONTRACT,    /* "retry-contract": an operator retries a failed contract */
     SAGA_INPUT_COUNT
 };
 
@@ -192,6 +219,9 @@ enum saga_effect_kind {
     SAGA_FX_DRILL_RESTORE,            /* "drill-restore": 100 % old color, read back */
     SAGA_FX_DRILL_RETURN,             /* "drill-return": the deployment's weights again */
     SAGA_FX_START_ANALYSIS,           /* "start-analysis": arg = seconds of the step's pause */
+    SAGA_FX_MIGRATE_EXPAND,           /* "migrate-expand": the release's expand migrations */
+    SAGA_FX_CHECK_OLD_COLOR,          /* "check-old-color": the checks against the live old color */
+    SAGA_FX_MIGRATE_CONTRACT,         /* "migrate-contract": the release's contract migrations */
     SAGA_EFFECT_COUNT
 };
 
@@ -226,6 +256,7 @@ struct saga_state {
     int weight;       /* new color's share asked, 0..100 */
     bool retiring;    /* promoted: BAKE_DONE seen, old color going to zero */
     bool approval_required;
+    bool database_stage; /* the environment has a database: migrations run */
     struct saga_strategy strategy;
 };
 
@@ -266,7 +297,8 @@ int saga_input_parse(const char *name, enum saga_input_kind *out); /* 0 or -1 */
 const char *saga_effect_name(enum saga_effect_kind e);  /* "?" when unknown */
 const char *saga_verdict_name(enum saga_verdict v);     /* "?" when unknown */
 
-/* saga_is_terminal - completed, failed, rolled-back, superseded */
+/* saga_is_terminal - completed, failed, rolled-back, superseded,
+ * completed-with-warning */
 bool saga_is_terminal(enum saga_state_kind s);
 /* saga_has_shifted - traffic may have moved: shifting, paused, promoted,
  * rolling-back, rolled-back, completed */

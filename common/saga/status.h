@@ -22,12 +22,17 @@
  *	              | null, "green": (the same) | null},
  *	   "active": {"id", "state", "build_id", "version", "new_color",
  *	              "weight", "step", "steps", "epoch", "created_at",
- *	              "updated_at", "confirmed_weights": {"blue", "green"} | null}
- *	              | null,
+ *	              "updated_at", "confirmed_weights": {"blue", "green"} | null,
+ *	              "migrations"} | null,
  *	   "last_finished": {"id", "state", "build_id", "version",
- *	                     "finished_at", "reason"} | null,
+ *	                     "finished_at", "reason", "migrations"} | null,
  *	   "signatures": {"mode": "required" | "optional", "production",
  *	                  "warning": text | null}}
+ *	migrations are the database stage's (migration 0012): [{"phase"
+ *	(expand | contract), "name", "status" (applied | refused | failed),
+ *	"detail", "at"}], expand first, each phase in the release's order;
+ *	[] for a deployment without a database stage. A last_finished in
+ *	completed-with-warning has a failed contract migration among them.
  *	The weights are the active deployment's (weight is the new color's
  *	share), or 100 on the live color when nothing is active; step is the
  *	index of the current canary step (from 0; blue-green: 0) and steps
@@ -49,7 +54,7 @@
  *
  *	The history document is {"environment", "deployments": [{"id",
  *	"build_id", "version", "state", "reason", "created_at", "updated_at",
- *	"finished_at", "transitions": [{"from", "to", "event_type",
+ *	"finished_at", "migrations", "transitions": [{"from", "to", "event_type",
  *	"event_id", "actor", "reason", "at"}]}]}, newest deployment first,
  *	transitions in the order they happened. An ignored or rejected input
  *	is a transition with from = to and its reason.

@@ -251,6 +251,8 @@ static void worker_open(struct worker *w)
     if (w->producer == NULL)
         log_fatal("kafka producer: %s", err);
     w->outbox = outbox_create(w->db, w->producer);
+    if (topic_count == 0)
+        return; /* a worker of ticks alone (the migrator's effects): nothing to consume */
     snprintf(group, sizeof(group), "%s-%s", config_get("CUTOVER_GROUP_PREFIX"), w->spec->name);
     w->consumer = kafka_consumer_create(w->base, group, topics, topic_count, worker_record_cb, w,
                                         err, sizeof(err));

@@ -26,7 +26,8 @@
  *	Ticks are the periodic jobs of a spec, each with optional start and
  *	stop hooks and an argument the skeleton never looks into: the layer
  *	above (the saga's timers and effects, saga/saga_worker.h) plugs in
- *	there, so the skeleton knows nothing of deployments.
+ *	there, so the skeleton knows nothing of deployments. A spec without
+ *	handlers consumes nothing (no consumer group): its ticks are its work.
  *	SIGTERM and SIGINT drain: the record in hand is finished, deliveries
  *	are flushed, offsets committed, and the process exits 0.
  */

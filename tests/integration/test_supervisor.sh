@@ -2,7 +2,7 @@
 # test_supervisor - cutoverd, the supervisor, on the real stack:
 # 1. --help; an unknown worker, a missing binary or bad pauses exit 2 and
 #    start nothing;
-# 2. the five workers run as its children; a worker killed with SIGKILL is
+# 2. the six workers run as its children; a worker killed with SIGKILL is
 #    replaced after a pause that doubles while it keeps dying and is short
 #    again after a stable run;
 # 3. a blue-green deployment completes while its validator is killed;
@@ -21,7 +21,7 @@ use_test_prefix
 export CUTOVER_EFFECT_LEASE_MS=3000
 export CUTOVER_SUPERVISOR_RESTART_MIN_MS=200 CUTOVER_SUPERVISOR_RESTART_MAX_MS=1600
 export CUTOVER_SUPERVISOR_STABLE_MS=3000 CUTOVER_SUPERVISOR_STOP_GRACE_MS=10000
-# the default children are the five workers and cutover-web, here on any free port
+# the default children are the six workers and cutover-web, here on any free port
 export CUTOVER_WEB_ADDR=127.0.0.1:0
 CHILDREN=$((${#SAGA_WORKERS[@]} + 1))
 BAKE=1
@@ -39,7 +39,7 @@ count() { msgs "$1" | grep -cE "$2" || true; }
 # pid_of SUP NAME - the pid of SUP's child running cutover-NAME ("" when none)
 pid_of() { pgrep -P "$1" -f "/cutover-$2\$" | paste -sd ' '; }
 
-# all_up SUP - each of the five workers runs as exactly one child of SUP
+# all_up SUP - each of the six workers runs as exactly one child of SUP
 all_up() {
   local name pid
   for name in "${SAGA_WORKERS[@]}"; do
@@ -61,7 +61,7 @@ replaced() {
   [[ "$pid" =~ ^[0-9]+$ ]] && [ "$pid" != "$3" ]
 }
 
-# all_new SUP OLD - each of the five workers runs, none in a process of OLD ("name=pid ...")
+# all_new SUP OLD - each of the six workers runs, none in a process of OLD ("name=pid ...")
 all_new() {
   local now
   all_up "$1" || return 1
@@ -146,11 +146,11 @@ ERR=$(CUTOVER_SUPERVISOR_RESTART_MIN_MS=5000 "$BIN/cutoverd" 2>&1); rc=$?
 check "pauses out of order (min above max) exit 2 with the variable named" \
   test "$rc" -eq 2 -a "$(grep -c 'CUTOVER_SUPERVISOR_RESTART_MIN_MS=5000' <<< "$ERR")" -eq 1
 
-# 2. five workers; a worker killed is replaced after a pause that doubles while it keeps dying
+# 2. six workers; a worker killed is replaced after a pause that doubles while it keeps dying
 MAIN_LOG=$LOGDIR/cutoverd-main.log
 start_cutoverd "$MAIN_LOG"
 MAIN=$SUP
-check "cutoverd starts the five workers as its children" wait_for 60 all_up "$MAIN"
+check "cutoverd starts the six workers as its children" wait_for 60 all_up "$MAIN"
 check "... and each of them gets to work" wait_for 60 ready "$MAIN_LOG" 1 "${SAGA_WORKERS[@]}"
 SCALER=$(pid_of "$MAIN" scaler)
 check "each start is logged with its pid" \
@@ -194,7 +194,7 @@ check "nothing is left open" wait_for 30 eq 0 effects_open
 BEFORE=$(pids "$MAIN")
 PAUSES=$(count "$MAIN_LOG" 'restarting in')
 kill -HUP "$MAIN"
-check "SIGHUP: five new worker processes" wait_for 60 all_new "$MAIN" "$BEFORE"
+check "SIGHUP: six new worker processes" wait_for 60 all_new "$MAIN" "$BEFORE"
 check "... each child drained cleanly (status 0) and started again without a pause" \
   test "$(count "$MAIN_LOG" 'exited with status 0 ')" -eq "$CHILDREN" -a "$(count "$MAIN_LOG" 'restarting in')" -eq "$PAUSES"
 

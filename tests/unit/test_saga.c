@@ -8,7 +8,9 @@
  *	START_NEXT last on entering a terminal state, no weights from a
  *	terminal or rolling-back state, RESTORE_WEIGHTS before
  *	SCALE_NEW_TO_ZERO on entering rolling-back, epochs only raised by
- *	RAISE_EPOCH). The exhaustive walk and the random walks both run it.
+ *	RAISE_EPOCH, expand migrations only from received and contract
+ *	migrations only once the old color is retired). The exhaustive walk
+ *	and the random walks both run it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -87,6 +89,7 @@ static bool state_equal(const struct saga_state *a, const struct saga_state *b)
     return a->state == b->state && a->epoch == b->epoch && a->new_color == b->new_color &&
            a->step == b->step && a->weight == b->weight && a->retiring == b->retiring &&
            a->approval_required == b->approval_required &&
+           a->database_stage == b->database_stage &&
            memcmp(&a->strategy.steps, &b->strategy.steps, sizeof(a->strategy.steps)) == 0 &&
            a->strategy.step_count == b->strategy.step_count &&
            a->strategy.kind == b->strategy.kind &&
@@ -125,14 +128,28 @@ static void check_entry(const struct saga_state *in, const struct saga_outcome *
         assert_int_equal(out->next.epoch, in->epoch + 1);
 }
 
+/* is_contract_retry - the one input a terminal state takes */
+static bool is_contract_retry(const struct saga_state *in, const struct saga_input *ev)
+{
+    return in->state == SAGA_COMPLETED_WITH_WARNING && ev->kind == SAGA_IN_RETRY_CONTRACT;
+}
+
 /* check_transition - effects and new state agree */
-static void check_transition(const struct saga_state *in, const struct saga_outcome *out)
+static void check_transition(const struct saga_state *in, const struct saga_input *ev,
+                             const struct saga_outcome *out)
 {
     bool weights = fx_index(out, SAGA_FX_SET_WEIGHTS) >= 0;
 
     assert_true(out->effect_count > 0);
     assert_true(out->effect_count <= SAGA_MAX_EFFECTS);
-    assert_false(saga_is_terminal(in->state));
+    assert_false(saga_is_terminal(in->state) && !is_contract_retry(in, ev));
+    /* contract migrations only once the old color is retired */
+    if (fx_index(out, SAGA_FX_MIGRATE_CONTRACT) >= 0)
+        assert_true(is_contract_retry(in, ev) ||
+                    (in->state == SAGA_PROMOTED && in->retiring && in->database_stage));
+    /* expand migrations only at the start, before the new color exists */
+    if (fx_index(out, SAGA_FX_MIGRATE_EXPAND) >= 0)
+        assert_true(in->state == SAGA_RECEIVED && in->database_stage);
     assert_false(weights && (in->state == SAGA_ROLLING_BACK || saga_is_terminal(out->next.state) ||
                              out->next.state == SAGA_ROLLING_BACK));
     if (weights)
@@ -156,17 +173,16 @@ static void check_outcome(const struct saga_state *in, const struct saga_input *
 {
     struct saga_outcome again;
 
-    (void)ev;
     assert_int_equal(rc, 0);
     assert_true(out->verdict >= SAGA_TRANSITION && out->verdict <= SAGA_DEFER);
-    if (saga_is_terminal(in->state))
+    if (saga_is_terminal(in->state) && !is_contract_retry(in, ev))
         assert_int_equal(out->verdict, SAGA_IGNORE);
     if (out->verdict == SAGA_DEFER)
         assert_int_equal(ev->kind, SAGA_IN_SUPERSEDE);
     if (out->verdict != SAGA_TRANSITION)
         check_verdict_only(in, out);
     else
-        check_transition(in, out);
+        check_transition(in, ev, out);
     /* the new state is one saga_apply() accepts */
     struct saga_input probe = { .kind = SAGA_IN_ALARM_OK };
     assert_int_equal(saga_apply(&out->next, &probe, &again), 0);
@@ -245,21 +261,22 @@ static size_t sample_states(struct saga_state *samples, size_t max)
         for (size_t s = 0; s < COUNT(strategies); s++)
             for (int step = 0; step < 3; step++)
                 for (size_t w = 0; w < COUNT(weights); w++)
-                    for (int flags = 0; flags < 4; flags++) {
+                    for (int flags = 0; flags < 8; flags++) {
                         struct saga_state *st = &samples[n];
                         saga_state_init(st, &strategies[s], flags & 1, flags & 2);
                         st->state = (enum saga_state_kind)k;
                         st->epoch = 3;
                         st->step = step;
                         st->weight = weights[w];
-                        st->retiring = flags == 3;
+                        st->retiring = (flags & 3) == 3;
+                        st->database_stage = flags & 4;
                         if (step < (s == 0 ? 1 : strategies[s].step_count) && n + 1 < max)
                             n++;
                     }
     return n;
 }
 
-static struct saga_state samples[SAGA_STATE_COUNT * 5 * 3 * 5 * 4];
+static struct saga_state samples[SAGA_STATE_COUNT * 5 * 3 * 5 * 8];
 
 /* test_every_pair - every (state, input) pair has a defined, sound outcome */
 static void test_every_pair(void **unused)
@@ -865,6 +882,10 @@ static const enum saga_input_kind forward_inputs[SAGA_STATE_COUNT][4] = {
     [SAGA_PROMOTED] = { SAGA_IN_BAKE_DONE, SAGA_IN_RETIRED, SAGA_IN_BAKE_DONE, SAGA_IN_ROLLBACK },
     [SAGA_ROLLING_BACK] = { SAGA_IN_ROLLED_BACK, SAGA_IN_ALARM, SAGA_IN_ROLLED_BACK,
                             SAGA_IN_SHIFT },
+    [SAGA_MIGRATING] = { SAGA_IN_MIGRATED, SAGA_IN_MIGRATED, SAGA_IN_MIGRATED,
+                         SAGA_IN_MIGRATION_FAILED },
+    [SAGA_CONTRACTING] = { SAGA_IN_CONTRACTED, SAGA_IN_CONTRACT_FAILED, SAGA_IN_CONTRACTED,
+                           SAGA_IN_ALARM },
 };
 
 /* random_kind - a forward input three times in four, else any */
@@ -904,6 +925,7 @@ static void test_random_walks(void **unused)
         struct saga_outcome out;
 
         saga_state_init(&st, &s, rng_below(&x, 2), rng_below(&x, 2));
+        st.database_stage = rng_below(&x, 2);
         for (int i = 0; i < 200 && !saga_is_terminal(st.state); i++) {
             struct saga_input ev = random_input(&x, &st);
             apply(&st, &ev, &out);
@@ -912,6 +934,161 @@ static void test_random_walks(void **unused)
     }
     for (int k = SAGA_SCALING; k < SAGA_STATE_COUNT; k++)
         assert_true(reached[k] > 0);
+}
+
+/* db_state - a received deployment of an environment with a database */
+static void db_state(struct saga_state *st, const struct saga_strategy *s)
+{
+    saga_state_init(st, s, 1, false);
+    st->database_stage = true;
+}
+
+/* to_contracting - drive a database deployment from start to contracting */
+static void to_contracting(struct saga_state *st, struct saga_outcome *out)
+{
+    struct saga_strategy s = strategy_bluegreen();
+
+    db_state(st, &s);
+    feed(st, SAGA_IN_START, out);
+    feed(st, SAGA_IN_MIGRATED, out);
+    feed(st, SAGA_IN_SCALED, out);
+    feed(st, SAGA_IN_DEPLOYED, out);
+    feed(st, SAGA_IN_VALIDATION_PASSED, out);
+    feed(st, SAGA_IN_SHIFTED, out);
+    feed(st, SAGA_IN_BAKE_DONE, out);
+    feed(st, SAGA_IN_RETIRED, out);
+    assert_int_equal(st->state, SAGA_CONTRACTING);
+    assert_int_equal(out->effects[0].kind, SAGA_FX_MIGRATE_CONTRACT);
+}
+
+/* test_database_stage_happy_path - expand and the old color's checks
+ * before scaling, contract after retirement, then completed */
+static void test_database_stage_happy_path(void **unused)
+{
+    struct saga_strategy s = strategy_bluegreen();
+    struct saga_state st;
+    struct saga_outcome out;
+
+    (void)unused;
+    db_state(&st, &s);
+    feed(&st, SAGA_IN_START, &out);
+    assert_int_equal(st.state, SAGA_MIGRATING);
+    assert_int_equal(fx_index(&out, SAGA_FX_MIGRATE_EXPAND), 0);
+    assert_int_equal(fx_index(&out, SAGA_FX_CHECK_OLD_COLOR), 1);
+    assert_int_equal(fx_index(&out, SAGA_FX_SCALE_NEW), -1);
+    assert_int_equal(fx_arg(&out, SAGA_FX_START_STAGE_TIMER), SAGA_MIGRATING);
+    feed(&st, SAGA_IN_SCALED, &out);
+    assert_int_equal(out.verdict, SAGA_REJECT);
+    feed(&st, SAGA_IN_MIGRATED, &out);
+    assert_int_equal(st.state, SAGA_SCALING);
+    assert_true(fx_index(&out, SAGA_FX_CANCEL_TIMERS) < fx_index(&out, SAGA_FX_SCALE_NEW));
+    feed(&st, SAGA_IN_MIGRATED, &out);
+    assert_int_equal(out.verdict, SAGA_IGNORE);
+    to_contracting(&st, &out);
+    feed(&st, SAGA_IN_CONTRACTED, &out);
+    assert_int_equal(st.state, SAGA_COMPLETED);
+    feed(&st, SAGA_IN_RETRY_CONTRACT, &out);
+    assert_int_equal(out.verdict, SAGA_IGNORE);
+}
+
+/* test_no_database_no_stage - without a database nothing changes */
+static void test_no_database_no_stage(void **unused)
+{
+    struct saga_strategy s = strategy_bluegreen();
+    struct saga_state st;
+    struct saga_outcome out;
+
+    (void)unused;
+    to_shifting(&st, &s, &out);
+    feed(&st, SAGA_IN_SHIFTED, &out);
+    feed(&st, SAGA_IN_BAKE_DONE, &out);
+    feed(&st, SAGA_IN_RETIRED, &out);
+    assert_int_equal(st.state, SAGA_COMPLETED);
+    saga_state_init(&st, &s, 1, false);
+    feed(&st, SAGA_IN_START, &out);
+    assert_int_equal(st.state, SAGA_SCALING);
+    assert_int_equal(fx_index(&out, SAGA_FX_MIGRATE_EXPAND), -1);
+}
+
+/* test_migration_failed - a refusal or the old color's checks failing end
+ * the deployment with nothing to undo; an operator's abort too */
+static void test_migration_failed(void **unused)
+{
+    const enum saga_input_kind enders[] = { SAGA_IN_MIGRATION_FAILED, SAGA_IN_ABORT,
+                                            SAGA_IN_STAGE_TIMEOUT, SAGA_IN_ALARM };
+    struct saga_strategy s = strategy_bluegreen();
+    struct saga_state st;
+    struct saga_outcome out;
+
+    (void)unused;
+    for (size_t i = 0; i < COUNT(enders); i++) {
+        db_state(&st, &s);
+        feed(&st, SAGA_IN_START, &out);
+        feed(&st, enders[i], &out);
+        assert_int_equal(st.state, SAGA_FAILED);
+        assert_int_equal(st.epoch, 2);
+        assert_int_equal(fx_index(&out, SAGA_FX_SCALE_NEW_TO_ZERO), -1);
+        assert_int_equal(fx_index(&out, SAGA_FX_STOP_PROVIDER_DEPLOYMENT), -1);
+    }
+    db_state(&st, &s);
+    feed(&st, SAGA_IN_START, &out);
+    feed(&st, SAGA_IN_SUPERSEDE, &out);
+    assert_int_equal(out.verdict, SAGA_DEFER);
+}
+
+/* test_rollback_never_contracts - a rollback after expand, in every state
+ * where one is possible, ends without a contract migration */
+static void test_rollback_never_contracts(void **unused)
+{
+    struct saga_strategy s = strategy_bluegreen();
+    struct saga_state st;
+    struct saga_outcome out;
+
+    (void)unused;
+    db_state(&st, &s);
+    feed(&st, SAGA_IN_START, &out);
+    feed(&st, SAGA_IN_MIGRATED, &out);
+    feed(&st, SAGA_IN_SCALED, &out);
+    feed(&st, SAGA_IN_DEPLOYED, &out);
+    feed(&st, SAGA_IN_VALIDATION_PASSED, &out);
+    feed(&st, SAGA_IN_SHIFTED, &out);
+    feed(&st, SAGA_IN_ROLLBACK, &out);
+    assert_int_equal(st.state, SAGA_ROLLING_BACK);
+    feed(&st, SAGA_IN_ROLLED_BACK, &out);
+    assert_int_equal(st.state, SAGA_ROLLED_BACK);
+    assert_int_equal(fx_index(&out, SAGA_FX_MIGRATE_CONTRACT), -1);
+    feed(&st, SAGA_IN_RETIRED, &out);
+    assert_int_equal(out.verdict, SAGA_IGNORE);
+    to_contracting(&st, &out);
+    feed(&st, SAGA_IN_ROLLBACK, &out);
+    assert_int_equal(out.verdict, SAGA_REJECT);
+    feed(&st, SAGA_IN_ALARM, &out);
+    assert_int_equal(out.verdict, SAGA_IGNORE);
+    feed(&st, SAGA_IN_SUPERSEDE, &out);
+    assert_int_equal(out.verdict, SAGA_DEFER);
+}
+
+/* test_contract_failed_and_retry - completed-with-warning, retried, completed */
+static void test_contract_failed_and_retry(void **unused)
+{
+    struct saga_state st;
+    struct saga_outcome out;
+
+    (void)unused;
+    to_contracting(&st, &out);
+    feed(&st, SAGA_IN_CONTRACT_FAILED, &out);
+    assert_int_equal(st.state, SAGA_COMPLETED_WITH_WARNING);
+    assert_true(saga_is_terminal(st.state));
+    assert_int_equal(out.effects[out.effect_count - 1].kind, SAGA_FX_START_NEXT);
+    feed(&st, SAGA_IN_ALARM, &out);
+    assert_int_equal(out.verdict, SAGA_IGNORE);
+    feed(&st, SAGA_IN_RETRY_CONTRACT, &out);
+    assert_int_equal(st.state, SAGA_CONTRACTING);
+    assert_int_equal(out.effects[0].kind, SAGA_FX_MIGRATE_CONTRACT);
+    feed(&st, SAGA_IN_RETRY_CONTRACT, &out);
+    assert_int_equal(out.verdict, SAGA_IGNORE);
+    feed(&st, SAGA_IN_CONTRACTED, &out);
+    assert_int_equal(st.state, SAGA_COMPLETED);
 }
 
 int main(void)
@@ -937,6 +1114,11 @@ int main(void)
         cmocka_unit_test(test_supersede_and_defer),
         cmocka_unit_test(test_shift_weights),
         cmocka_unit_test(test_approval_required),
+        cmocka_unit_test(test_database_stage_happy_path),
+        cmocka_unit_test(test_no_database_no_stage),
+        cmocka_unit_test(test_migration_failed),
+        cmocka_unit_test(test_rollback_never_contracts),
+        cmocka_unit_test(test_contract_failed_and_retry),
         cmocka_unit_test(test_random_walks),
     };
 

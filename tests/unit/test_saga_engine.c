@@ -3,8 +3,10 @@
  *                    the effects table) driven through its narrow context
  *                    against a real PostgreSQL, with no worker and no Kafka;
  *                    the one table of effect owners; the one definition
- *                    of finished states, SQL against C; and each color's
- *                    health recorded only when it changed.
+ *                    of finished states, SQL against C; each color's
+ *                    health recorded only when it changed; and the
+ *                    database stage (migrating first, a failed contract
+ *                    retried).
  *
  * DESCRIPTION
  *	Needs CUTOVER_DATABASE_URL (ops/devstack env gives it); without it
@@ -24,6 +26,7 @@
 #include "saga/deployment.h"
 #include "saga/effect.h"
 #include "saga/health.h"
+#include "saga/migration.h"
 #include "saga/status.h"
 
 #include "db_schema.h"
@@ -382,6 +385,129 @@ static void test_health_recorded_when_changed(void **state)
     cJSON_Delete(doc);
 }
 
+/* with_database - shop's document gets a database section: the database stage runs */
+static void with_database(struct fixture *fx)
+{
+    assert_int_equal(db_exec(fx->s.db,
+                             "UPDATE environments SET config = config ||"
+                             " '{\"database\": {\"engine\": \"mysql\"}}' WHERE name = 'shop'",
+                             0, NULL),
+                     0);
+}
+
+/* effects_of - how many effects of kind, owned by the migrator, are pending */
+static long migrator_pending(struct fixture *fx, const char *kind)
+{
+    return query_long(fx->s.db,
+                      "SELECT count(*) FROM effects WHERE kind = $1 AND owner = 'migrator'"
+                      " AND status = 'pending'",
+                      kind);
+}
+
+/* test_database_stage_first - with a database, a build starts migrating:
+ * the migrator's expand and old-color checks, no scale yet */
+static void test_database_stage_first(void **state)
+{
+    struct fixture *fx = need_db(state);
+
+    with_database(fx);
+    receive_build(fx, "b1");
+    assert_reason(fx, "b1", "migrating", "build-ready accepted");
+    assert_int_equal(migrator_pending(fx, "migrate-expand"), 1);
+    assert_int_equal(migrator_pending(fx, "check-old-color"), 1);
+    assert_int_equal(query_long(fx->s.db,
+                                "SELECT (SELECT id FROM effects WHERE kind = 'check-old-color')"
+                                " - (SELECT id FROM effects WHERE kind = $1)",
+                                "migrate-expand"),
+                     1);
+    assert_int_equal(query_long(fx->s.db, "SELECT count(*) FROM effects WHERE kind = $1",
+                                "scale-new"),
+                     0);
+    assert_string_equal(emitted_state(fx, 0), "migrating");
+}
+
+/* to_contracting - b1 of a database environment from start to contracting */
+static void to_contracting(struct fixture *fx)
+{
+    static const struct deployment_note note = {"test", NULL, "tests", NULL};
+    static const enum saga_input_kind forward[] = {SAGA_IN_MIGRATED, SAGA_IN_SCALED,
+                                                   SAGA_IN_DEPLOYED, SAGA_IN_VALIDATION_PASSED};
+
+    with_database(fx);
+    receive_build(fx, "b1");
+    for (size_t i = 0; i < sizeof(forward) / sizeof(forward[0]); i++)
+        apply_input(fx, "b1", (struct saga_input){.kind = forward[i], .epoch = -1}, &note);
+    apply_input(fx, "b1", (struct saga_input){.kind = SAGA_IN_SHIFTED, .epoch = -1, .weight = 100},
+                &note);
+    apply_input(fx, "b1",
+                (struct saga_input){.kind = SAGA_IN_BAKE_DONE, .epoch = -1,
+                                    .armed_in = SAGA_PROMOTED},
+                &note);
+    apply_input(fx, "b1", (struct saga_input){.kind = SAGA_IN_RETIRED, .epoch = -1}, &note);
+    assert_reason(fx, "b1", "contracting", "");
+}
+
+/* last_migration_status - status of shop's last finished deployment's first migration */
+static void last_migration_status(struct fixture *fx, char *out, size_t len)
+{
+    cJSON *doc;
+    const cJSON *m;
+
+    assert_int_equal(status_environment(fx->s.db, "shop", &doc), STATUS_OK);
+    m = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "last_finished"),
+                                               "migrations"), 0);
+    snprintf(out, len, "%s %s", cJSON_GetStringValue(cJSON_GetObjectItem(m, "name")),
+             cJSON_GetStringValue(cJSON_GetObjectItem(m, "status")));
+    cJSON_Delete(doc);
+}
+
+/* retry - cutover migrations retry shop, in one transaction */
+static enum migration_retry_rc retry(struct fixture *fx)
+{
+    enum migration_retry_rc rc;
+    char why[256];
+
+    assert_int_equal(db_begin(fx->s.db), 0);
+    rc = migration_retry_contract(&fx->ctx, "shop", "erin", why, sizeof(why));
+    assert_int_equal(db_commit(fx->s.db), 0);
+    return rc;
+}
+
+/* test_contract_failed_retried - a failed contract leaves the deployment
+ * finished with a warning, visible in status; a retry contracts again,
+ * refused while it runs and once nothing failed */
+static void test_contract_failed_retried(void **state)
+{
+    struct fixture *fx = need_db(state);
+    struct deployment_note failed = {"effect:migrate-contract", NULL, "migrator",
+                                     "contract migrations failed: lock wait timeout"};
+    struct deployment_note done = {"effect:migrate-contract", NULL, "migrator", NULL};
+    struct effect e = {.environment = "shop"};
+    char text[128];
+
+    to_contracting(fx);
+    assert_int_equal(migrator_pending(fx, "migrate-contract"), 1);
+    assert_int_equal(retry(fx), MIGRATION_RETRY_BUSY);
+    query_text(fx->s.db, "SELECT id FROM deployments WHERE build_id = $1", "b1", e.deployment_id,
+               sizeof(e.deployment_id));
+    assert_int_equal(migration_record(&fx->ctx, &e, "contract", 1, "0002_drop", "failed",
+                                      "lock wait timeout"), 0);
+    apply_input(fx, "b1", (struct saga_input){.kind = SAGA_IN_CONTRACT_FAILED, .epoch = -1},
+                &failed);
+    assert_reason(fx, "b1", "completed-with-warning", "lock wait timeout");
+    assert_int_equal(query_long(fx->s.db, "SELECT count(*) FROM deployments WHERE build_id = $1"
+                                          " AND finished_at IS NOT NULL", "b1"), 1);
+    last_migration_status(fx, text, sizeof(text));
+    assert_string_equal(text, "0002_drop failed");
+    assert_int_equal(retry(fx), MIGRATION_RETRY_STARTED);
+    assert_reason(fx, "b1", "contracting", "");
+    assert_int_equal(migrator_pending(fx, "migrate-contract"), 2);
+    assert_int_equal(retry(fx), MIGRATION_RETRY_BUSY);
+    apply_input(fx, "b1", (struct saga_input){.kind = SAGA_IN_CONTRACTED, .epoch = -1}, &done);
+    assert_reason(fx, "b1", "completed", "");
+    assert_int_equal(retry(fx), MIGRATION_RETRY_NOTHING);
+}
+
 /* A test on its own schema. */
 #define DB_TEST(t) cmocka_unit_test_setup_teardown(t, fixture_create, fixture_free)
 
@@ -397,6 +523,8 @@ int main(void)
         DB_TEST(test_rollback_reason_kept),
         DB_TEST(test_timeout_reason),
         DB_TEST(test_health_recorded_when_changed),
+        DB_TEST(test_database_stage_first),
+        DB_TEST(test_contract_failed_retried),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
