@@ -433,7 +433,15 @@ static cJSON *migrator_job_outcome(struct saga_ctx *ctx, struct effect *e, const
         return NULL;
     memset(job, 0, sizeof(*job));
     stage_fault(ctx, e, "after-call");
-    if ((doc = migrator_outcome_read(outcome)) == NULL) {
+    doc = migrator_outcome_read(outcome);
+    if (doc == NULL && WIFSIGNALED(status)) {
+        /* killed (by the OOM killer, an operator): the executor resumes where it
+         * stopped, so start it again on the next tick, until the stage's deadline */
+        log_warn("%s migrations: apply process killed by signal %d: starting it again",
+                 phase, WTERMSIG(status));
+        return NULL;
+    }
+    if (doc == NULL) {
         snprintf(e->error, sizeof(e->error), "the apply process ended without an outcome "
                  "(status %d)", status);
         *st = EFFECT_FAILED;

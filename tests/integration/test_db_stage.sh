@@ -16,7 +16,10 @@
 #    metric label), and `cutover migrations retry` completes it;
 # 6. SIGKILL of the migrator after its apply and before it recorded it,
 #    7. and after it recorded a contract, before it finished the effect:
-#    the restarted migrator resumes and each migration is applied once.
+#    the restarted migrator resumes and each migration is applied once;
+# 8. SIGKILL of the apply process alone (the worker lives on) in the middle
+#    of a command migration: the migrator starts it again, the deployment
+#    completes, and the command's work is done once.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/saga_lib.sh"
 
@@ -211,5 +214,28 @@ check "a restarted migrator finishes it and the deployment completes" wait_for 1
 check_eq "the contract ran once: the column is gone" "id total note flag extra more" "$(columns $T)"
 check_eq "the executor recorded it applied once" 1 "$(applied_times 0010_drop_late_$RUN)"
 check_eq "recorded once in the saga" "contract:0010_drop_late_$RUN:applied" "$(recorded b8)"
+
+
+# 8. the apply process killed under a living migrator
+stop_workers
+jq '.database.allow_commands = true' "$TMP/env.json" > "$TMP/env-commands.json"
+"$BIN/cutover" env apply "$TMP/env-commands.json" > /dev/null
+start_saga_workers
+MARK=$TMP/command-ran
+mkdir -p "$TMP/with-9.0/cutover"
+printf 'migrations:\n  - name: backfill_%s\n    phase: expand\n    command: "sleep 3 && echo ran >> %s"\n' \
+  "$RUN" "$MARK" > "$TMP/with-9.0/cutover/migrations.yml"
+saga_release 9.0 --with "$TMP/with-9.0"
+build_ready b9 9.0
+# apply_pid - the migrator's apply process for b9's expand, if one runs
+apply_pid() { local id; id=$(dep_id b9); [ -n "$id" ] && pgrep -f -- "cutover-migrator --apply expand $id" | head -1; }
+check "the apply process runs the command migration" wait_for 120 eval 'test -n "$(apply_pid)"'
+APPLY=$(apply_pid)
+kill -KILL "$APPLY"
+check "the killed apply process is gone" wait_for 10 eval "! kill -0 $APPLY 2>/dev/null"
+check "the migrator starts the apply again and the deployment completes" wait_for 240 eq completed dep_state b9
+check_eq "the command's work was done once (the killed run died in its sleep)" 1 "$(grep -c ran "$MARK")"
+check "the migrator logged the restart" grep -q "apply process killed by signal 9: starting it again" \
+  "$LOGDIR/worker-migrator.log"
 
 finish
