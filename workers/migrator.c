@@ -177,9 +177,9 @@ static int migrator_statement_line(const char *output, const char *name, const c
 }
 
 /* migrator_entry_outcome - one migration of the phase as the executor's
- * report tells it: refused or failed (the statement's line as detail),
- * else applied when the phase was or when one of its statements ran,
- * else NULL: not run */
+ * report tells it, with the statement's line (its executor: the client or
+ * pt-online-schema-change) as detail: refused or failed, else applied when
+ * one of its statements ran or the phase was, else NULL: not run */
 static cJSON *migrator_entry_outcome(const char *name, enum appdb_result rc, const char *output)
 {
     const char *status = "applied";
@@ -190,11 +190,9 @@ static cJSON *migrator_entry_outcome(const char *name, enum appdb_result rc, con
         status = "refused";
     else if (migrator_statement_line(output, name, "outcome=failed", detail, sizeof(detail)))
         status = "failed";
-    else if (rc != APPDB_APPLIED && !migrator_statement_line(output, name, "outcome=applied",
-                                                             detail, sizeof(detail)))
+    else if (!migrator_statement_line(output, name, "outcome=applied", detail, sizeof(detail))
+             && rc != APPDB_APPLIED)
         return NULL;
-    else
-        detail[0] = '\0';
     m = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "name", name);
     cJSON_AddStringToObject(m, "status", status);

@@ -128,6 +128,8 @@ check_eq "each migration recorded with the deployment" \
   "expand:0001_note_$RUN:applied contract:0002_drop_legacy_$RUN:applied" "$(recorded b2)"
 check "cutover history lists the migrations" \
   eval '"$BIN/cutover" history "$ENV" | grep -q "migration contract 0002_drop_legacy_$RUN applied"'
+check "... each with the statement's executor" \
+  eval '"$BIN/cutover" history "$ENV" | grep -q "migration expand 0001_note_$RUN applied: .* executor=direct outcome=applied"'
 check_eq "schema-migrated named the old color and the expand migration" "blue 0001_note_$RUN" \
   "$(consume schema-migrated | jq -r --arg id "$(dep_id b2)" 'select(.data.deployment_id == $id) | "\(.data.old_color) \(.data.migrations[0].name)"')"
 check_eq "the frontend serves 2.0" "version 2.0 color green" "$(served)"
