@@ -19,7 +19,11 @@
 #    the restarted migrator resumes and each migration is applied once;
 # 8. SIGKILL of the apply process alone (the worker lives on) in the middle
 #    of a command migration: the migrator starts it again, the deployment
-#    completes, and the command's work is done once.
+#    completes, and the command's work is done once;
+# 9. SIGKILL of the migrator at each of its other crash points (expand,
+#    the old color's check, contract: before the call, after it, before
+#    the effect finished): each time the restarted migrator resumes, the
+#    deployment completes and each migration is applied and recorded once.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/saga_lib.sh"
 
@@ -239,5 +243,32 @@ check "the migrator starts the apply again and the deployment completes" wait_fo
 check_eq "the command's work was done once (the killed run died in its sleep)" 1 "$(grep -c ran "$MARK")"
 check "the migrator logged the restart" grep -q "apply process killed by signal 9: starting it again" \
   "$LOGDIR/worker-migrator.log"
+
+
+# 9. every other crash point of the migrator
+stop_workers
+"$BIN/cutover" env apply "$TMP/env.json" > /dev/null
+N=10
+for point in migrate-expand-before-call migrate-expand-before-finish check-old-color-before-call \
+  check-old-color-after-call check-old-color-before-finish migrate-contract-before-call \
+  migrate-contract-after-call; do
+  N=$((N + 1))
+  for name in "${SAGA_WORKERS[@]}"; do [ "$name" == migrator ] || start_worker "$name"; done
+  start_worker migrator CUTOVER_FAULT_POINT=migrator-$point
+  KILLED=$LAST_WORKER_PID
+  release $N.0 "expand:00${N}_add_c$N:ALTER TABLE $T ADD COLUMN c$N INT NULL;" \
+    "contract:00${N}_drop_c$N:ALTER TABLE $T DROP COLUMN c$N;"
+  build_ready b$N $N.0
+  check "$point: the migrator dies there" wait_for 240 eval "! kill -0 $KILLED 2>/dev/null"
+  start_worker migrator
+  check "$point: a restarted migrator resumes and the deployment completes" \
+    wait_for 240 eq completed dep_state b$N
+  check_eq "$point: each migration applied once" "1 1" \
+    "$(applied_times 00${N}_add_c${N}_$RUN) $(applied_times 00${N}_drop_c${N}_$RUN)"
+  check_eq "$point: each recorded once in the saga" \
+    "expand:00${N}_add_c${N}_$RUN:applied contract:00${N}_drop_c${N}_$RUN:applied" "$(recorded b$N)"
+  stop_workers
+done
+check_eq "the schema after them all" "id total note flag extra more" "$(columns $T)"
 
 finish
