@@ -8,6 +8,9 @@
 # tests/unit/test_*.c -> $(BUILD)/tests/test_* (cmocka); the other tests/unit/*.c
 #                    are helpers (log capture, fake HTTP server) linked into each
 # tests/integration/*_probe.c -> $(BUILD)/tests/*_probe (drive one provider call)
+# tests/fuzz/fuzz_NAME.c -> $(BUILD)/tests/test_fuzz_NAME (gcc: replays the corpus
+#                    tests/fuzz/corpus/NAME/ as unit test) and, by make fuzz,
+#                    build-fuzz/tests/fuzz_NAME (clang, libFuzzer, ASan, UBSan)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -39,13 +42,18 @@ UNIT_LIB_OBJ := $(UNIT_LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_HDR   := $(wildcard tests/unit/*.h)
 PROBE_SRC  := $(wildcard tests/integration/*_probe.c)
 PROBE_BIN  := $(PROBE_SRC:tests/integration/%.c=$(BUILD)/tests/%)
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/test_%)
 OPS_BIN    := $(BUILD)/bin/cutover-mock-broker
 # the SNS tests' TEST-ONLY CA, certificates and keys, made at build time (never committed)
 SNS_DATA   := $(BUILD)/tests/data/sns
+# the private key files' fuzz harness replays throwaway keys made at build time (never committed)
+FUZZ_MADE  := $(BUILD)/tests/fuzz-made
 
-.PHONY: all test unit integration sanitize valgrind install demo bench bootstrap clean
+.PHONY: all test unit integration sanitize valgrind install demo bench bootstrap clean fuzz
 .SECONDARY: # keep the object files of tests and probes, so that a second make does nothing
-all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(PROBE_BIN) $(OPS_BIN) $(SNS_DATA)/test-ca.pem
+all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(PROBE_BIN) $(OPS_BIN) $(SNS_DATA)/test-ca.pem \
+     $(FUZZ_REPLAY_BIN) $(FUZZ_MADE)/sshsig_private
 
 $(BUILD)/%.o: %.c $(COMMON_HDR)
 	@mkdir -p $(dir $@)
@@ -98,6 +106,38 @@ $(BUILD)/tests/%_probe: $(BUILD)/tests/integration/%_probe.o $(BUILD)/libcutover
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(FUZZ_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/fuzz/harness.o: tests/fuzz/harness.h
+
+$(FUZZ_MADE)/sshsig_private: tests/fuzz/seeds
+	@rm -rf $@ $(FUZZ_MADE)/keys
+	FUZZ_KEYS_DIR=$(CURDIR)/$(FUZZ_MADE)/keys tests/fuzz/seeds sshsig_private $(CURDIR)/$@
+
+# fuzz harnesses replayed over their corpus: a plain program, so that make test
+# and make sanitize run every corpus file as a regression case
+$(BUILD)/tests/test_fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
+                            $(BUILD)/tests/fuzz/harness.o \
+                            $(BUILD)/libcutover.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# fuzz: every harness under libFuzzer for FUZZ_SECONDS each (clang, ASan, UBSan,
+# leaks detected); what a run grows is merged, minimised, into tests/fuzz/corpus/
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build-fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/tests/%)
+
+fuzz: bootstrap
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+	    OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+	    $(FUZZ_BIN)
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_TARGETS)
+
+$(FUZZ_BUILD)/tests/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/tests/fuzz/harness.o \
+                          $(FUZZ_BUILD)/libcutover.a
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
 bootstrap:
 	@ops/bootstrap
 
@@ -142,4 +182,4 @@ install: $(WORKER_BIN) $(DEMO_BIN)
 	    $(DESTDIR)$(PREFIX)/share/cutover/systemd/
 
 clean:
-	rm -rf build build-sanitize
+	rm -rf build build-sanitize build-fuzz

@@ -339,8 +339,8 @@ static char *aws_credentials_json_string(const cJSON *j, const char *name)
 }
 
 /* aws_credentials_parse_json - {AccessKeyId, SecretAccessKey, Token, Expiration} */
-static int aws_credentials_parse_json(const char *body, const char *source,
-                                      struct aws_credentials *out, char *err, size_t err_len)
+int aws_credentials_parse_json(const char *body, const char *source,
+                               struct aws_credentials *out, char *err, size_t err_len)
 {
     cJSON *j = cJSON_Parse(body);
     char *id = aws_credentials_json_string(j, "AccessKeyId");

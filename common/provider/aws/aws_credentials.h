@@ -73,6 +73,10 @@ int aws_credentials_from_env(struct aws_credentials *out, char *err, size_t err_
 int aws_credentials_from_profile(struct aws_credentials *out, char *err, size_t err_len);
 int aws_credentials_from_container(struct aws_credentials *out, char *err, size_t err_len);
 int aws_credentials_from_imds(struct aws_credentials *out, char *err, size_t err_len);
+/* aws_credentials_parse_json - a container or IMDS reply ({AccessKeyId, SecretAccessKey,
+ * Token, Expiration, Code}) into out, source naming where it came from; 0, or -1 with err */
+int aws_credentials_parse_json(const char *body, const char *source,
+                               struct aws_credentials *out, char *err, size_t err_len);
 
 struct aws_credentials_cache;
 struct aws_credentials_cache *aws_credentials_cache_create(void);
