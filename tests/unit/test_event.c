@@ -481,7 +481,8 @@ static void test_topics(void **state)
     (void)state;
     while (event_topics[n] != NULL)
         n++;
-    assert_int_equal(n, 9);
+    assert_int_equal(n, 10);
+    assert_true(event_topic_known("schema-migrated"));
     assert_true(event_topic_known("deployment-status"));
     assert_false(event_topic_known("build"));
     assert_false(event_topic_known(NULL));
