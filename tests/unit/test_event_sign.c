@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ssh_keys.h"
 #include "io/event.h"
 #include "io/event_canon.h"
 #include "io/event_sign.h"
@@ -39,7 +40,6 @@ static int have_key;
 /* setup - an Ed25519 key and a file that is not a key */
 static int setup(void **state)
 {
-    char cmd[1024];
     FILE *f;
 
     (void)state;
@@ -48,9 +48,7 @@ static int setup(void **state)
     snprintf(key_file, sizeof(key_file), "%s/ed25519", dir);
     snprintf(pub_file, sizeof(pub_file), "%s/ed25519.pub", dir);
     snprintf(garbage_file, sizeof(garbage_file), "%s/garbage", dir);
-    snprintf(cmd, sizeof(cmd), "ssh-keygen -q -t ed25519 -N '' -C t -f %s </dev/null >/dev/null 2>&1",
-             key_file);
-    have_key = system(cmd) == 0;
+    have_key = ssh_keys_make(dir, "ed25519", "-t ed25519", "") == 0;
     if ((f = fopen(garbage_file, "w")) == NULL)
         return -1;
     fputs("-----BEGIN OPENSSH PRIVATE KEY-----\n" GARBAGE_MARKER "\n", f);
@@ -61,11 +59,8 @@ static int setup(void **state)
 /* teardown - the keys removed */
 static int teardown(void **state)
 {
-    char cmd[300];
-
     (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ssh_keys_remove(dir);
 }
 
 /* shift_event - a shift-requested event for environment env */

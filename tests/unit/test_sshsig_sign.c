@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ssh_keys.h"
 #include "io/sshsig.h"
 #include "io/sshsig_wire.h"
 
@@ -41,37 +42,24 @@ static const char *key_path(char *out, size_t len, const char *name)
     return out;
 }
 
-/* keygen - one key pair made by ssh-keygen; 0 when it ran */
-static int keygen(const char *name, const char *args, const char *passphrase)
-{
-    char cmd[1024], path[512];
-
-    snprintf(cmd, sizeof(cmd), "ssh-keygen -q %s -N '%s' -C %s -f %s </dev/null >/dev/null 2>&1",
-             args, passphrase, name, key_path(path, sizeof(path), name));
-    return system(cmd) == 0 ? 0 : -1;
-}
-
 /* setup - the keys, when ssh-keygen is there */
 static int setup(void **state)
 {
     (void)state;
     if (!mkdtemp(dir))
         return -1;
-    have_keys = keygen("ed25519", "-t ed25519", "") == 0 &&
-                keygen("ecdsa", "-t ecdsa -b 256", "") == 0 &&
-                keygen("rsa", "-t rsa -b 2048", "") == 0 &&
-                keygen("encrypted", "-t ed25519", "secret") == 0;
+    have_keys = ssh_keys_make(dir, "ed25519", "-t ed25519", "") == 0 &&
+                ssh_keys_make(dir, "ecdsa", "-t ecdsa -b 256", "") == 0 &&
+                ssh_keys_make(dir, "rsa", "-t rsa -b 2048", "") == 0 &&
+                ssh_keys_make(dir, "encrypted", "-t ed25519", "secret") == 0;
     return 0;
 }
 
 /* teardown - the keys removed */
 static int teardown(void **state)
 {
-    char cmd[256];
-
     (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ssh_keys_remove(dir);
 }
 
 /* read_text - a whole file into b */

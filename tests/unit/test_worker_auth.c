@@ -25,22 +25,12 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "ssh_keys.h"
 #include "io/event_canon.h"
 #include "worker/worker_auth.h"
 
 static char dir[] = "/tmp/test_worker_auth.XXXXXX";
 static int have_keys;
-
-/* keygen - one Ed25519 key pair dir/name made by ssh-keygen; 0 when it ran */
-static int keygen(const char *name)
-{
-    char cmd[1024];
-
-    snprintf(cmd, sizeof(cmd),
-             "ssh-keygen -q -t ed25519 -N '' -C %s -f %s/%s </dev/null >/dev/null 2>&1", name,
-             dir, name);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 /* setup - keys for alice (operator), carol (deployer) and a stranger */
 static int setup(void **state)
@@ -48,18 +38,17 @@ static int setup(void **state)
     (void)state;
     if (!mkdtemp(dir))
         return -1;
-    have_keys = keygen("alice") == 0 && keygen("carol") == 0 && keygen("stranger") == 0;
+    have_keys = ssh_keys_make(dir, "alice", "-t ed25519", "") == 0 &&
+                ssh_keys_make(dir, "carol", "-t ed25519", "") == 0 &&
+                ssh_keys_make(dir, "stranger", "-t ed25519", "") == 0;
     return 0;
 }
 
 /* teardown - the keys removed */
 static int teardown(void **state)
 {
-    char cmd[256];
-
     (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ssh_keys_remove(dir);
 }
 
 /* public_line - the .pub line of key name */
