@@ -20,10 +20,12 @@
 
 extern const struct provider_ops provider_local_ops;
 extern const struct provider_ops provider_aws_ops;
+extern const struct provider_ops provider_plan_ops;
 
 static const struct provider_ops *const provider_table[] = {
     &provider_local_ops,
     &provider_aws_ops,
+    &provider_plan_ops,
 };
 
 /* provider_find - the backend called name; NULL when unknown */
