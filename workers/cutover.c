@@ -68,6 +68,8 @@ static const struct cli_command cli_commands[] = {
      cli_audit_cmd, 1},
     {"watch", NULL, "ENV [--timeout S]: follow the active or next deployment until it ends",
      cli_watch_cmd, 1},
+    {"plan", NULL, "ENV [--build B --version V --artifact URI] [--json]: dry run, changes nothing",
+     cli_plan_cmd, 1},
     {"publish", "build-ready", "--env E --build B --version V --artifact URI ...: as CI would",
      cli_publish_build_ready_cmd, 1},
     {"approve", NULL, "ENV [--deployment ID] [--by NAME]: manual approval", cli_approve_cmd, 1},

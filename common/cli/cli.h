@@ -22,6 +22,8 @@ int cli_env_apply_cmd(int argc, char **argv);
 int cli_env_list_cmd(int argc, char **argv);
 /* cli_seed.c: the live color up and all the traffic on it, before a first deployment */
 int cli_env_seed_cmd(int argc, char **argv);
+/* cli_plan.c: the path and provider calls of a deployment, changing nothing */
+int cli_plan_cmd(int argc, char **argv);
 
 /* cli_status.c: read-only views of the database */
 int cli_status_cmd(int argc, char **argv);
@@ -43,6 +45,8 @@ int cli_watch_cmd(int argc, char **argv);
 /* cli_publish.c: events for CI, operators and monitoring without a Kafka
  * client; --wait [SECONDS] reports what the saga did with the event (cli_wait.c) */
 int cli_publish_build_ready_cmd(int argc, char **argv);
+/* cli_canary_steps - --canary's "10:30,50:30,100" as a steps array; NULL when malformed */
+cJSON *cli_canary_steps(const char *spec);
 int cli_approve_cmd(int argc, char **argv);
 int cli_shift_action_cmd(int argc, char **argv); /* shift, promote, pause, resume, rollback, abort, drill */
 int cli_alarm_cmd(int argc, char **argv);

@@ -328,7 +328,7 @@ static cJSON *cli_canary_step(char *text)
 }
 
 /* cli_canary_steps - "10:30,50:30,100" as the steps array; NULL when malformed */
-static cJSON *cli_canary_steps(const char *spec)
+cJSON *cli_canary_steps(const char *spec)
 {
     char buf[1024], *save = NULL, *tok;
     cJSON *steps = cJSON_CreateArray(), *step;

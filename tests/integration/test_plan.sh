@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# test_plan - cutover plan ENV: on a local environment seeded on the real
+# HAProxy it prints the blue-green path and every provider call, with the
+# weights read from HAProxy, and changes nothing (weights, deployments,
+# topics); a canary plan lists each step's weights; an unknown environment
+# exits 1; an environment on the plan provider completes a real deployment
+# through the five workers, each provider call logged.
+source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/saga_lib.sh"
+
+use_test_prefix
+saga_setup plan
+saga_release 2.0
+
+deployments() { sql "SELECT count(*) FROM deployments WHERE environment = :'v1'" "$ENV"; }
+topic_counts() { for t in build-ready deployment-status traffic-shifted; do topic_count "$t"; done | tr '\n' ' '; }
+
+before="$(probe get-weights) $(deployments) $(topic_counts)"
+OUT=$("$BIN/cutover" plan "$ENV" --build b2 --version 2.0 --artifact "$URI_2_0" 2>>"$LOGDIR/plan.log")
+check_eq "cutover plan exits 0" 0 "$?"
+check "it shows the current weights read from HAProxy" grep -q "live blue, current weights blue=100 green=0" <<< "$OUT"
+check_eq "it prints the blue-green path" \
+  "scaling deploying validating shifting promoted completed" \
+  "$(sed -n 's/^[a-z-]* -> \(.*\)$/\1/p' <<< "$OUT" | uniq | tr '\n' ' ' | sed 's/ $//')"
+check "it lists scaling green to capacity" grep -q "call: scale green 2" <<< "$OUT"
+check "it lists the deployment of 2.0" grep -q "call: deploy_start green version=2.0" <<< "$OUT"
+check "it lists the preview rule opened and closed" \
+  eval 'grep -q "call: preview_open green" <<< "$OUT" && grep -q "call: preview_close" <<< "$OUT"'
+check "it lists all traffic to green" grep -q "call: set_weights blue=0 green=100" <<< "$OUT"
+check "it lists blue retired" grep -q "call: scale blue 0" <<< "$OUT"
+check_eq "nothing changed: weights, deployments, topics" "$before" \
+  "$(probe get-weights) $(deployments) $(topic_counts)"
+
+JSON=$("$BIN/cutover" plan "$ENV" --canary 10:30,25:30,50 --json 2>>"$LOGDIR/plan.log")
+check_eq "--json --canary: each step's weights, in order" \
+  "blue=90 green=10,blue=75 green=25,blue=50 green=50,blue=0 green=100" \
+  "$(jq -r '[.path[].calls[] | select(startswith("set_weights")) | sub("set_weights ";"")] | join(",")' <<< "$JSON")"
+check_eq "--json reads the current weights" "100 0" "$(jq -r '"\(.current.blue) \(.current.green)"' <<< "$JSON")"
+
+"$BIN/cutover" plan "no-such-env-$RANDOM" >/dev/null 2>&1
+check_eq "an unknown environment exits 1" 1 "$?"
+"$BIN/cutover" plan >/dev/null 2>&1
+check_eq "no environment is a usage error (exit 2)" 2 "$?"
+check "--help says what it does" eval '"$BIN/cutover" plan --help | grep -q "plan ENV"'
+
+# an environment on the plan provider: a real deployment through the five workers
+PENV=$(unique_name planprov)
+printf '{"name": "%s", "provider": "plan", "capacity": 3, "bake_seconds": 1}\n' "$PENV" > "$TMP/plan-env.json"
+check "an environment on the plan provider is accepted" \
+  eval '"$BIN/cutover" env apply "$TMP/plan-env.json" >/dev/null'
+ENV=$PENV start_saga_workers
+ENV=$PENV build_ready p2 2.0
+check "the deployment completes on the plan provider" \
+  wait_for 120 eq completed sql "SELECT state FROM deployments WHERE environment = :'v1'" "$PENV"
+calls() { cat "$LOGDIR"/worker-*.log | jq -Rr --arg e "$PENV" 'fromjson? | .msg | select(test("^plan call: .* environment=" + $e + "$"))'; }
+check_eq "scale green 3 logged once" 1 "$(calls | grep -c '^plan call: scale green 3 ')"
+check_eq "deploy_start logged once" 1 "$(calls | grep -c '^plan call: deploy_start green version=2.0 ')"
+check_eq "all traffic to green logged once" 1 "$(calls | grep -c '^plan call: set_weights blue=0 green=100 ')"
+check_eq "blue retired logged once" 1 "$(calls | grep -c '^plan call: scale blue 0 ')"
+finish
