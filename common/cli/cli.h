@@ -47,6 +47,8 @@ int cli_watch_cmd(int argc, char **argv);
 int cli_publish_build_ready_cmd(int argc, char **argv);
 /* cli_canary_steps - --canary's "10:30,50:30,100" as a steps array; NULL when malformed */
 cJSON *cli_canary_steps(const char *spec);
+/* cli_validate - data against schemas/TOPIC.json; 0, or 2 (1: schemas unreadable) with the reason printed */
+int cli_validate(const char *topic, const cJSON *data);
 int cli_approve_cmd(int argc, char **argv);
 int cli_shift_action_cmd(int argc, char **argv); /* shift, promote, pause, resume, rollback, abort, drill */
 int cli_alarm_cmd(int argc, char **argv);

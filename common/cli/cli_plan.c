@@ -18,8 +18,11 @@
  *	No event is published, no row written, no mutating provider call made.
  *	States added to the machine show up without a change here.
  *
- *	Exit status: 0 a plan, 1 unknown environment or refused strategy,
- *	2 bad usage.
+ *	A build named by --build, --version or --artifact is checked as
+ *	cutover publish build-ready would check it (schemas/build-ready.json).
+ *
+ *	Exit status: 0 a plan, 1 unknown environment, a build refused by the
+ *	schema or a refused strategy, 2 bad usage.
  */
 #include "cli/cli.h"
 #include "provider/plan/provider_plan.h"
@@ -361,6 +364,29 @@ static void plan_output(const struct plan_args *a, enum color live, cJSON *curre
     cJSON_Delete(doc);
 }
 
+/* plan_build_refused - when a build is named (--build, --version or
+ * --artifact), its build-ready data refused by the schema; 1 refused, 0 not */
+static int plan_build_refused(const struct plan_args *a)
+{
+    if (a->build == NULL && a->version == NULL && a->artifact == NULL)
+        return 0;
+    cJSON *data = cJSON_CreateObject();
+    cJSON *artifact = cJSON_CreateObject();
+    cJSON_AddStringToObject(data, "environment", a->env);
+    if (a->build)
+        cJSON_AddStringToObject(data, "build_id", a->build);
+    if (a->version)
+        cJSON_AddStringToObject(data, "version", a->version);
+    if (a->artifact)
+        cJSON_AddStringToObject(artifact, "uri", a->artifact);
+    if (a->sha256)
+        cJSON_AddStringToObject(artifact, "sha256", a->sha256);
+    cJSON_AddItemToObject(data, "artifact", artifact);
+    int refused = cli_validate("build-ready", data) != 0;
+    cJSON_Delete(data);
+    return refused;
+}
+
 /* plan_walk_env - set the walk up for the environment's document and walk it */
 static int plan_walk_env(const struct plan_args *a, const cJSON *config, enum color live,
                          struct plan_walk *w)
@@ -404,7 +430,8 @@ int cli_plan_cmd(int argc, char **argv)
     if ((rc = plan_parse_args(argc, argv, &a)) != 0)
         return cli_help_or(rc, PLAN_USAGE);
     rc = 1;
-    if (plan_env_load(a.env, provider, sizeof(provider), &config, &live) != 0 ||
+    if (plan_build_refused(&a) ||
+        plan_env_load(a.env, provider, sizeof(provider), &config, &live) != 0 ||
         (current = plan_read_current(a.env, provider, config)) == NULL ||
         plan_walk_env(&a, config, live, &w) != 0)
         goto out;

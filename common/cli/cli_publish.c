@@ -108,7 +108,7 @@ static void cli_delivery_cb(rd_kafka_resp_err_t err, void *opaque, void *arg)
 }
 
 /* cli_validate - data against the topic's schema; 0, or 2 with the reason printed */
-static int cli_validate(const char *topic, const cJSON *data)
+int cli_validate(const char *topic, const cJSON *data)
 {
     char dir[4096], err[512];
     struct event_error verr;

@@ -16,7 +16,7 @@ deployments() { sql "SELECT count(*) FROM deployments WHERE environment = :'v1'"
 topic_counts() { for t in build-ready deployment-status traffic-shifted; do topic_count "$t"; done | tr '\n' ' '; }
 
 before="$(probe get-weights) $(deployments) $(topic_counts)"
-OUT=$("$BIN/cutover" plan "$ENV" --build b2 --version 2.0 --artifact "$URI_2_0" 2>>"$LOGDIR/plan.log")
+OUT=$("$BIN/cutover" plan "$ENV" --build b2 --version 2.0 --artifact "$URI_2_0" --sha256 "$SHA_2_0" 2>>"$LOGDIR/plan.log")
 check_eq "cutover plan exits 0" 0 "$?"
 check "it shows the current weights read from HAProxy" grep -q "live blue, current weights blue=100 green=0" <<< "$OUT"
 check_eq "it prints the blue-green path" \
@@ -39,6 +39,9 @@ check_eq "--json reads the current weights" "100 0" "$(jq -r '"\(.current.blue) 
 
 "$BIN/cutover" plan "no-such-env-$RANDOM" >/dev/null 2>&1
 check_eq "an unknown environment exits 1" 1 "$?"
+REFUSED=$("$BIN/cutover" plan "$ENV" --build b3 --version 3.0 --artifact "ftp://x/a" --sha256 "$SHA_2_0" 2>&1)
+check_eq "a build refused by the build-ready schema exits 1" 1 "$?"
+check "and says the schema refused it" grep -q "invalid build-ready event" <<< "$REFUSED"
 "$BIN/cutover" plan >/dev/null 2>&1
 check_eq "no environment is a usage error (exit 2)" 2 "$?"
 check "--help says what it does" eval '"$BIN/cutover" plan --help | grep -q "plan ENV"'

@@ -38,7 +38,7 @@ print(sorted(g['DesiredCapacity'] for g in asg), n)")"
 }
 before=$(moto_state)
 check "moto's state is read: all on blue, groups at 0 and 2" grep -qE "^100 0 \[0, 2\] [0-9]+$" <<< "$before"
-JSON=$("$BIN/cutover" plan "$ENV" --version 2.0 --artifact s3://b/app-2.0.zip --json 2>>"$LOGDIR/plan-aws.log")
+JSON=$("$BIN/cutover" plan "$ENV" --build b2 --version 2.0 --artifact s3://b/app-2.0.zip --sha256 "$(printf %064d 0)" --json 2>>"$LOGDIR/plan-aws.log")
 check_eq "cutover plan exits 0" 0 "$?"
 check_eq "it reads the listener's weights from moto" "$(weights)" \
   "$(jq -r '"\(.current.blue) \(.current.green)"' <<< "$JSON")"
