@@ -46,6 +46,14 @@ check "and says the schema refused it" grep -q "invalid build-ready event" <<< "
 check_eq "no environment is a usage error (exit 2)" 2 "$?"
 check "--help says what it does" eval '"$BIN/cutover" plan --help | grep -q "plan ENV"'
 
+# an environment with a database: the machine's migration states show up in the plan
+DENV=$(unique_name plandb)
+printf '{"name": "%s", "provider": "plan", "database": {"engine": "mysql", "database": "shop", "user": "shop", "password_env": "SHOP_DB_PASSWORD"}}\n' \
+  "$DENV" > "$TMP/plan-db.json"
+"$BIN/cutover" env apply "$TMP/plan-db.json" >/dev/null 2>>"$LOGDIR/plan.log"
+check "a plan for an environment with a database goes through migrating" \
+  eval '"$BIN/cutover" plan "$DENV" --json 2>>"$LOGDIR/plan.log" | jq -e "[.path[].state] | index(\"migrating\")" >/dev/null'
+
 # an environment on the plan provider: a real deployment through the five workers
 PENV=$(unique_name planprov)
 printf '{"name": "%s", "provider": "plan", "capacity": 3, "bake_seconds": 1}\n' "$PENV" > "$TMP/plan-env.json"
