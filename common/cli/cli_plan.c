@@ -28,7 +28,6 @@
 #include "provider/plan/provider_plan.h"
 #include "provider/provider.h"
 #include "saga/deployment.h"
-#include "saga/deployment_internal.h"
 #include "saga/saga.h"
 #include "saga/traffic.h"
 

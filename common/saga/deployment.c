@@ -6,7 +6,7 @@
  *              deployment_apply.c; build-ready's arrival is
  *              deployment_receive.c.
  */
-#include "saga/deployment_internal.h"
+#include "saga/deployment.h"
 
 #include "base/log.h"
 #include "provider/provider.h"

@@ -86,6 +86,10 @@ int deployment_record(struct saga_ctx *ctx, const struct deployment *d,
  * gates' (analysis_metric.h); 0, or -1 with why */
 int deployment_strategy_check(const cJSON *doc, char *why, size_t why_len);
 
+/* deployment_strategy_parse - a strategy document (as deployment_strategy_check
+ * accepts it) into out; bluegreen when absent */
+void deployment_strategy_parse(const cJSON *doc, struct saga_strategy *out);
+
 /* deployment_receive - a build-ready event (scaler): the same build_id
  * twice is one deployment; a newer build supersedes an active deployment
  * that has moved no traffic, and otherwise waits (queued) until the

@@ -10,7 +10,7 @@
  *                    START to it, so apply, perform and start live in this
  *                    one file.
  */
-#include "saga/deployment_internal.h"
+#include "saga/deployment.h"
 
 #include "base/log.h"
 #include "provider/provider.h"

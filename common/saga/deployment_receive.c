@@ -4,7 +4,7 @@
  *                      build superseding one that moved no traffic and
  *                      waiting behind one that did (see deployment.h).
  */
-#include "saga/deployment_internal.h"
+#include "saga/deployment.h"
 
 #include "base/log.h"
 #include "provider/provider.h"
