@@ -6,7 +6,7 @@
 #    ops/kafka-acls (twice: idempotent) allows each role its topics;
 # 2. a client in plaintext, or one that does not trust the stack's CA, is refused;
 # 3. a blue-green deployment completes through the saga, published by the
-#    CLI, the five workers and cutover-web under cutoverd, each on its own
+#    CLI, the six workers and cutover-web under cutoverd, each on its own
 #    principal (credentials directory), none refused by the broker;
 # 4. the CLI publishing to a topic it has no ACL for (alarm-fired) fails
 #    with a clear message and exit 1;
@@ -72,7 +72,7 @@ check "... and says the broker refused it" grep -q 'Authorization failed' <<< "$
 check "cutover topics create as the admin" eval 'as_admin "$BIN/cutover" topics create > /dev/null'
 check "ops/kafka-acls allows each role what it needs" apply_acls
 check "... and a second run succeeds and changes nothing" apply_acls
-check "... 64 bindings each time" test "$(grep -c '^64 ACL bindings present$' "$LOGDIR/kafka_acls.log")" -ge 2
+check "... 80 bindings each time" test "$(grep -c '^80 ACL bindings present$' "$LOGDIR/kafka_acls.log")" -ge 2
 
 # 2. clients the broker refuses
 check "a plaintext client without credentials gets no metadata" \
@@ -100,8 +100,8 @@ export CUTOVER_SIGN_KEY=$TMP_SECURE/cli CUTOVER_WEB_SIGN_KEY=$TMP_SECURE/web
 export CUTOVER_ENVIRONMENTS="^$ENV\$"
 MAIN_LOG=$LOGDIR/cutoverd-secure.log
 start_cutoverd "$MAIN_LOG"
-check "cutoverd starts the five workers and cutover-web" \
-  wait_for 60 eq 6 count "$MAIN_LOG" cutoverd '^worker [a-z]+ started: pid'
+check "cutoverd starts the six workers and cutover-web" \
+  wait_for 60 eq 7 count "$MAIN_LOG" cutoverd '^worker [a-z]+ started: pid'
 "$BIN/cutover" publish build-ready --env "$ENV" --build b2 --version 2.0 --artifact "$URI_2_0" \
   --sha256 "$SHA_2_0" --bluegreen > "$LOGDIR/kafka_secure_publish.log" 2>&1
 check_eq "the CLI publishes build-ready on its principal (exit 0)" 0 "$?"
@@ -153,7 +153,7 @@ SECRETS=$TMP_SECURE/secrets
 cat "$KDIR"/secrets/* > "$SECRETS"
 printf 'not-the-password\n' >> "$SECRETS"
 sed -E -n 's#^postgresql://[^:/@]*:([^@]+)@.*#\1#p' <<< "$CUTOVER_DATABASE_URL" >> "$SECRETS"
-check_eq "the passwords to look for: Kafka's (admin, controller, keystore, seven roles, the wrong one), the database's" 12 \
+check_eq "the passwords to look for: Kafka's (admin, controller, keystore, eight roles, the wrong one), the database's" 13 \
   "$(grep -c . "$SECRETS")"
 # the private half of each signing key: the key file's body after its first two lines
 # (which hold the format's header and the public key)
@@ -165,7 +165,7 @@ check "the logs under .run are many (${#LOGS[@]}), the broker's and the workers'
 check_eq "no password or private key in any log under .run" "" "$(grep -lF -f "$SECRETS" "${LOGS[@]}")"
 EVENTS=$TMP_SECURE/events
 for topic in build-ready green-scaled green-deployed green-validated shift-requested \
-  traffic-shifted alarm-fired deployment-status dead-letter; do
+  traffic-shifted alarm-fired deployment-status dead-letter schema-migrated; do
   consume "$topic" >> "$EVENTS"
 done
 check "the topics hold this test's events" test "$(grep -c . "$EVENTS")" -gt 10
