@@ -40,12 +40,15 @@ void appdb_alter_free(struct appdb_alter *a)
     a->clauses = NULL;
 }
 
-/* appdb_rows_exact - COUNT(*) capped at cap + 1 rows (the name is a checked identifier) */
+/* appdb_rows_exact - COUNT(*) capped at cap + 1 rows; MySQL binds no
+ * identifier, so the table's name must pass appdb_identifier_ok first */
 static long long appdb_rows_exact(MYSQL *my, const char *table, long long cap, char *err,
                                   size_t err_len)
 {
     char sql[512], row[1][APPDB_VALUE_MAX];
 
+    if (!appdb_identifier_ok(table))
+        return appdb_err(err, err_len, "not a plain table name: %.64s", table);
     snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM (SELECT 1 FROM `%s` LIMIT %lld) AS capped",
              table, cap + 1);
     if (appdb_query_row(my, sql, 0, NULL, row, 1, err, err_len) != 1)
@@ -97,6 +100,8 @@ static int appdb_osc_drop(MYSQL *my, const struct appdb_config *cfg, const char 
 
     if (found <= 0)
         return found;
+    if (!appdb_identifier_ok(name)) /* MySQL binds no identifier */
+        return appdb_err(err, err_len, "not a plain %s name: %.64s", kind, name);
     snprintf(sql, sizeof(sql), "DROP %s IF EXISTS `%s`", kind, name);
     if (mysql_query(my, sql) != 0)
         return appdb_err(err, err_len, "%s: %s", sql, mysql_error(my));
