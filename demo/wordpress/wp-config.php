@@ -10,6 +10,7 @@
  *
  *   CUTOVER_MYSQL_HOST, _PORT, _DATABASE, _USER, _PASSWORD  the database
  *   CUTOVER_WORDPRESS_SHARED_DIR  salts.php (made once) and uploads/
+ *   CUTOVER_WORDPRESS_TABLE_PREFIX  the tables' prefix (default wp_)
  *   CUTOVER_SHOP_VERSION, CUTOVER_SHOP_COLOR  what the shop reports
  */
 
@@ -27,7 +28,7 @@ define('DB_HOST', cutover_setting('CUTOVER_MYSQL_HOST', '127.0.0.1') . ':'
     . cutover_setting('CUTOVER_MYSQL_PORT', '3306'));
 define('DB_CHARSET', 'utf8mb4');
 define('DB_COLLATE', '');
-$table_prefix = 'wp_';
+$table_prefix = cutover_setting('CUTOVER_WORDPRESS_TABLE_PREFIX', 'wp_');
 
 /* The same salts and keys for both colors, made once by the AfterInstall hook. */
 require cutover_setting('CUTOVER_WORDPRESS_SHARED_DIR') . '/salts.php';

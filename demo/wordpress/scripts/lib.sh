@@ -45,6 +45,24 @@ make_shared_dir() {
     rm -f "$tmp"
 }
 
+# prepare_release - the shared directory (salts made once, uploads), the
+# release's uploads linked to it and readable by the serving user, WordPress
+# installed in the shared database once and the shop plugin active (under a
+# lock: every slot of both colors runs this). Idempotent: ApplicationStart
+# runs it too, since a slot the provider starts from a copied or initial
+# release gets no AfterInstall.
+prepare_release() {
+    make_shared_dir
+    chmod go+rX "$RELEASE_DIR"
+    ln -sfn "$SHARED_DIR/uploads" "$RELEASE_DIR/wp-content/uploads"
+    (
+        set -a
+        eval "$(wordpress_env | sed "s/'/'\\\\''/g; s/=\(.*\)/='\1'/")"
+        set +a
+        flock "$SHARED_DIR/setup.lock" php "$RELEASE_DIR/scripts/setup.php"
+    )
+}
+
 # wordpress_env - the NAME=VALUE lines WordPress's wp-config.php reads
 wordpress_env() {
     echo "CUTOVER_MYSQL_HOST=${CUTOVER_MYSQL_HOST:-127.0.0.1}"
@@ -56,6 +74,7 @@ wordpress_env() {
     echo "CUTOVER_REDIS_PORT=${CUTOVER_REDIS_PORT:?CUTOVER_REDIS_PORT unset}"
     echo "CUTOVER_WORDPRESS_REDIS_PREFIX=$REDIS_PREFIX"
     echo "CUTOVER_WORDPRESS_SHARED_DIR=$SHARED_DIR"
+    echo "CUTOVER_WORDPRESS_TABLE_PREFIX=${CUTOVER_WORDPRESS_TABLE_PREFIX:-wp_}"
     echo "CUTOVER_SHOP_VERSION=$VERSION"
     echo "CUTOVER_SHOP_COLOR=$COLOR"
 }
