@@ -11,7 +11,10 @@
 # 3. green serves 2.0 through the frontend, pages and orders work there
 #    (with the new column), a cart filled on blue before the switch is
 #    still there after it (sessions and salts shared), and the order placed
-#    on blue is stored once.
+#    on blue is stored once;
+# 4. release 3.0, whose checkout answers 500, fails in validation (the
+#    environment's checkout check, demo/wordpress/check-checkout, through
+#    the preview route) and green keeps serving 2.0.
 # Skips when the Debian packages (ops/bootstrap) are missing.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/saga_lib.sh"
@@ -79,7 +82,8 @@ sed "s/shop-order-note/shop-order-note-$RUN_ID/" "$TOP/demo/wordpress/release-2/
 sed "s/wp_cutover_shop_orders/$ORDERS/" "$TOP/demo/wordpress/release-2/db/0001_order_note.sql" \
   > "$TMP/with-2/db/0001_order_note.sql"
 saga_release 2.0 --with "$TMP/with-2"
-saga_env_with_database > "$TMP/env.json"
+saga_env_with_database | jq --arg check "$TOP/demo/wordpress/check-checkout" '
+  .checks += [{name: "checkout", kind: "command", timeout_seconds: 30, command: $check}]' > "$TMP/env.json"
 "$BIN/cutover" env apply "$TMP/env.json" > /dev/null || { not_ok "env apply with a database section"; finish; }
 check_eq "before 2.0 the orders have no note" "" "$(columns "$ORDERS" | grep -o note)"
 gate_open all
@@ -102,4 +106,20 @@ check_eq "the order is stored by green with its note" "green 2.0 gift" \
 check_eq "the order placed on blue is stored once" 1 "$(orders_with blue1)"
 check "a repeated checkout key stores nothing twice" eval \
   'shop POST /shop/cart -d product=2 >/dev/null && shop POST /shop/checkout -d order_key=green1 >/dev/null && [ "$(orders_with green1)" = 1 ]'
+
+# 4. a release whose checkout answers 500 never takes traffic
+saga_release 3.0 --broken
+build_ready b3 3.0
+check "the deployment of the broken 3.0 fails" wait_for 300 eq failed dep_state b3
+check_eq "it failed in validation" "migrating scaling deploying validating failed" "$(dep_path b3)"
+check_eq "the checkout check failed it, the health check passed" "health:true gate:true checkout:false" \
+  "$(sql "SELECT string_agg((c->>'name') || ':' || (c->>'passed'), ' ' ORDER BY n)
+          FROM effects e JOIN deployments d ON d.id = e.deployment_id,
+               jsonb_array_elements(e.result->'checks') WITH ORDINALITY AS x(c, n)
+          WHERE d.environment = :'v1' AND d.build_id = :'v2' AND e.kind = 'validate'" "$ENV" b3)"
+check_eq "green still serves 2.0 through the frontend" "2.0 green" \
+  "$(served_field version) $(served_field color)"
+check_eq "no order was stored by 3.0" 0 "$(my "SELECT count(*) FROM $ORDERS WHERE version = '3.0'")"
+check "checkout works on green" eval \
+  'shop POST /shop/cart -d product=2 >/dev/null && shop POST /shop/checkout -d order_key=green2 >/dev/null && [ "$(orders_with green2)" = 1 ]'
 finish
