@@ -38,26 +38,39 @@ saga_pick_ports() {
 # probe OP ARGS... - one local provider operation on this test's environment
 probe() { "$TOP/$BUILD/tests/provider_probe" "$TMP/env.json" "$@" 2>>"$LOGDIR/saga_probe.log"; }
 
-# saga_release VERSION [--broken] - build a demo release; sets REL_<VERSION> URI and SHA
+# saga_release VERSION [--broken] - build a release with SAGA_BUILDER (default
+# the demo app's demo/build-release); sets URI_<VERSION> and SHA_<VERSION>
 saga_release() {
   local path sha key=${1//[^A-Za-z0-9]/_}
-  read -r path sha < <(BUILD=$BUILD "$TOP/demo/build-release" "$@" --out "$TMP/releases")
+  read -r path sha < <(BUILD=$BUILD "${SAGA_BUILDER:-$TOP/demo/build-release}" "$@" --out "$TMP/releases")
   printf -v "URI_$key" '%s' "file://$path"
   printf -v "SHA_$key" '%s' "$sha"
 }
 
-# saga_env_json - the environment's document (bake and timeouts short)
+# saga_env_json - the environment's document (bake and timeouts short; the
+# health page SAGA_HEALTH_PATH, default /health)
 saga_env_json() {
   cat <<EOF
 {"name": "$ENV", "provider": "local", "capacity": 2, "bake_seconds": ${BAKE:-1},
  "timeouts": {"scale": 90, "deploy": 90, "validate": 120},
  "checks": [
-   {"name": "health", "kind": "http", "path": "/health", "expect_status": 200, "retries": 5},
+   {"name": "health", "kind": "http", "path": "${SAGA_HEALTH_PATH:-/health}", "expect_status": 200, "retries": 5},
    {"name": "gate", "kind": "command", "timeout_seconds": 120,
     "command": "until [ -e $GATES/all ] || [ -e $GATES/\$CUTOVER_VERSION ]; do sleep 0.1; done"}],
  "local": {"listen_port": $LISTEN, "base_port": $BASE, "max_instances": $SAGA_MAX,
+           "health_path": "${SAGA_HEALTH_PATH:-/health}",
            "initial_release": {"uri": "$URI_1_0", "sha256": "$SHA_1_0", "version": "1.0"}}}
 EOF
+}
+
+# saga_env_with_database - saga_env_json with a database section: the dev
+# stack's MariaDB (CUTOVER_MYSQL_*), a longer migrate timeout
+saga_env_with_database() {
+  saga_env_json | jq '
+    .database = {engine: "mysql", host: env.CUTOVER_MYSQL_HOST,
+                 port: (env.CUTOVER_MYSQL_PORT | tonumber), database: env.CUTOVER_MYSQL_DATABASE,
+                 user: env.CUTOVER_MYSQL_USER, password_file: env.CUTOVER_MYSQL_PASSWORD_FILE}
+    | .timeouts.migrate = 120'
 }
 
 # saga_setup - environment ENV on fresh ports, blue serving release 1.0
@@ -203,6 +216,28 @@ verdicts() {
 
 # live_color - the environment's live color
 live_color() { sql "SELECT live_color FROM environments WHERE name = :'v1'" "$ENV"; }
+
+# my SQL - one statement against the application's database (the dev stack's MariaDB), tab-separated rows
+my() {
+  MYSQL_PWD=$(cat "$CUTOVER_MYSQL_PASSWORD_FILE") mariadb -h "$CUTOVER_MYSQL_HOST" \
+    -P "$CUTOVER_MYSQL_PORT" -u "$CUTOVER_MYSQL_USER" -N -B "$CUTOVER_MYSQL_DATABASE" -e "$1"
+}
+
+# columns TABLE - the table's columns, in order, space-separated
+columns() {
+  my "SELECT group_concat(column_name ORDER BY ordinal_position SEPARATOR ' ')
+      FROM information_schema.columns WHERE table_schema = '$CUTOVER_MYSQL_DATABASE' AND table_name = '$1'"
+}
+
+# at KIND BUILD [started|finished] - when the build's effect of KIND started/finished
+at() {
+  sql "SELECT e.${3:-started}_at FROM effects e JOIN deployments d ON d.id = e.deployment_id
+       WHERE d.environment = :'v1' AND d.build_id = :'v2' AND e.kind = :'v3'
+       ORDER BY e.id DESC LIMIT 1" "$ENV" "$1" "$2"
+}
+
+# before A B - timestamp A is before timestamp B
+before() { [ "$(sql "SELECT :'v1'::timestamptz < :'v2'::timestamptz" "$1" "$2")" == t ]; }
 
 # served [HEADER] - the body HAProxy's frontend answers for GET /
 served() { curl -fsS --max-time 2 ${1:+-H "$1"} "http://127.0.0.1:$LISTEN/"; }

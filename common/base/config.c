@@ -327,10 +327,17 @@ static int config_check_value(const struct config_var *var, const char *value, c
 }
 
 /* config_prefix_known - a variable family read outside the table: the
- * AWS provider's per-service endpoints, CUTOVER_AWS_ENDPOINT_URL_<SERVICE> */
+ * AWS provider's per-service endpoints, CUTOVER_AWS_ENDPOINT_URL_<SERVICE>,
+ * and what a release's hooks read from the workers' environment (the
+ * application's Redis, the WordPress demo's settings) */
 static int config_prefix_known(const char *assignment)
 {
-    return strncmp(assignment, "CUTOVER_AWS_ENDPOINT_URL_", 25) == 0;
+    static const char *const families[] = { "CUTOVER_AWS_ENDPOINT_URL_", "CUTOVER_REDIS_",
+                                            "CUTOVER_WORDPRESS_" };
+    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+        if (strncmp(assignment, families[i], strlen(families[i])) == 0)
+            return 1;
+    return 0;
 }
 
 /* config_warn_unknown - log_warn each CUTOVER_* variable not in the table */

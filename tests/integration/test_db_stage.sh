@@ -35,18 +35,6 @@ RUN=${ENV//-/_}
 T=orders_$RUN
 GONE=gone_$RUN
 
-# my SQL - one statement against the application's database, tab-separated rows
-my() {
-  MYSQL_PWD=$(cat "$CUTOVER_MYSQL_PASSWORD_FILE") mariadb -h "$CUTOVER_MYSQL_HOST" \
-    -P "$CUTOVER_MYSQL_PORT" -u "$CUTOVER_MYSQL_USER" -N -B "$DB_NAME" -e "$1"
-}
-
-# columns TABLE - the table's columns, in order, space-separated
-columns() {
-  my "SELECT group_concat(column_name ORDER BY ordinal_position SEPARATOR ' ')
-      FROM information_schema.columns WHERE table_schema = '$DB_NAME' AND table_name = '$1'"
-}
-
 # applied_times NAME - the executor's records of NAME applied to the end
 applied_times() {
   my "SELECT count(*) FROM cutover_schema_migrations WHERE name = '$1'
@@ -70,28 +58,14 @@ release() {
   saga_release "$version" --with "$dir"
 }
 
-# env_with_database - the saga's environment document, with the database
+# env_with_database - the saga's environment document with the database
 # section and one more check: the old color fails it once $GATES/old-broken
 # exists (the check of the database stage's rollback compatibility)
 env_with_database() {
-  saga_env_json | jq --arg db "$DB_NAME" --arg gates "$GATES" '
-    .database = {engine: "mysql", host: env.CUTOVER_MYSQL_HOST,
-                 port: (env.CUTOVER_MYSQL_PORT | tonumber), database: $db,
-                 user: env.CUTOVER_MYSQL_USER, password_file: env.CUTOVER_MYSQL_PASSWORD_FILE}
-    | .timeouts.migrate = 120
-    | .checks += [{name: "old-code-on-new-schema", kind: "command", timeout_seconds: 10,
-                   command: ("[ \"$CUTOVER_VERSION\" != live ] || [ ! -e " + $gates + "/old-broken ]")}]'
+  saga_env_with_database | jq --arg gates "$GATES" '
+    .checks += [{name: "old-code-on-new-schema", kind: "command", timeout_seconds: 10,
+                 command: ("[ \"$CUTOVER_VERSION\" != live ] || [ ! -e " + $gates + "/old-broken ]")}]'
 }
-
-# at KIND BUILD [started|finished] - when the build's effect of KIND started/finished
-at() {
-  sql "SELECT e.${3:-started}_at FROM effects e JOIN deployments d ON d.id = e.deployment_id
-       WHERE d.environment = :'v1' AND d.build_id = :'v2' AND e.kind = :'v3'
-       ORDER BY e.id DESC LIMIT 1" "$ENV" "$1" "$2"
-}
-
-# before A B - timestamp A is before timestamp B
-before() { [ "$(sql "SELECT :'v1'::timestamptz < :'v2'::timestamptz" "$1" "$2")" == t ]; }
 
 # recorded BUILD - "phase:name:status" of the build's migrations in the saga
 recorded() {

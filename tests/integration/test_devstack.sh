@@ -11,7 +11,8 @@
 #   and checks that `stop kafka` then `start kafka` comes back on the same
 #   port and `restart postgres` keeps the URL working; MariaDB answers as the
 #   application's user with its password file, runs unprivileged and
-#   `restart mysql` keeps its port. Leaves the stack up
+#   `restart mysql` keeps its port; Redis stores and reads a key, runs
+#   unprivileged and `restart redis` keeps its port and its data. Leaves the stack up
 #   (others use it). Prints one line per check; exits non-zero on a failure.
 set -euo pipefail
 
@@ -39,10 +40,11 @@ check() {
     if "$@" >/dev/null 2>&1; then ok "$name"; else not_ok "$name"; fi
 }
 
-# stack_pids - the pids of the three services, one line
+# stack_pids - the pids of the services, one line
 stack_pids() {
     head -qn1 "$ROOT/.run/pg/postmaster.pid" "$ROOT/.run/kafka/kafka.pid" \
-        "$ROOT/.run/haproxy/haproxy.pid" "$ROOT/.run/mysql/mysqld.pid" | tr '\n' ' '
+        "$ROOT/.run/haproxy/haproxy.pid" "$ROOT/.run/mysql/mysqld.pid" \
+        "$ROOT/.run/redis/redis.pid" | tr '\n' ' '
 }
 
 # load_env - evaluate `devstack env` into this shell, exported
@@ -61,7 +63,7 @@ env_has_all_keys() {
     for key in CUTOVER_KAFKA_BROKERS CUTOVER_DATABASE_URL CUTOVER_HAPROXY_SOCKET \
             CUTOVER_HAPROXY_MASTER_SOCKET CUTOVER_HAPROXY_CONFIG_DIR CUTOVER_RUN_DIR \
             CUTOVER_MYSQL_HOST CUTOVER_MYSQL_PORT CUTOVER_MYSQL_USER CUTOVER_MYSQL_DATABASE \
-            CUTOVER_MYSQL_PASSWORD_FILE; do
+            CUTOVER_MYSQL_PASSWORD_FILE CUTOVER_REDIS_HOST CUTOVER_REDIS_PORT; do
         grep -q "^$key='[^']\+'\$" <<<"$out" || return 1
     done
 }
@@ -103,9 +105,9 @@ mysql_password_private() {
         && ! "$DEVSTACK" env | grep -qF -- "$(head -n1 "$CUTOVER_MYSQL_PASSWORD_FILE")"
 }
 
-# mysql_server_unprivileged - the server does not run as root
-mysql_server_unprivileged() {
-    [ "$(ps -o user= -p "$(head -n1 "$ROOT/.run/mysql/mysqld.pid")")" != root ]
+# runs_unprivileged - the process of pid file FILE does not run as root
+runs_unprivileged() {
+    [ "$(ps -o user= -p "$(head -n1 "$1")")" != root ]
 }
 
 # mysql_external_passed - another server's variables pass through env, status says external
@@ -124,6 +126,35 @@ mysql_restart_kept() {
     "$DEVSTACK" restart mysql
     load_env
     [ "$before" = "$CUTOVER_MYSQL_PORT" ] && mysql_answers
+}
+
+# redis_cli - redis-cli on CUTOVER_REDIS_HOST:CUTOVER_REDIS_PORT with ARGS
+redis_cli() {
+    redis-cli -h "$CUTOVER_REDIS_HOST" -p "$CUTOVER_REDIS_PORT" "$@"
+}
+
+# redis_round_trip - a key written to Redis reads back
+redis_round_trip() {
+    redis_cli set cutover:devstack:check "$$" >/dev/null \
+        && [ "$(redis_cli get cutover:devstack:check)" = "$$" ]
+}
+
+# redis_restart_kept - restart redis; same port, and the key written before is still there
+redis_restart_kept() {
+    local before=$CUTOVER_REDIS_PORT
+    redis_round_trip || return 1
+    "$DEVSTACK" restart redis
+    load_env
+    [ "$before" = "$CUTOVER_REDIS_PORT" ] && [ "$(redis_cli get cutover:devstack:check)" = "$$" ]
+}
+
+# redis_external_passed - another server's variables pass through env, status says external
+redis_external_passed() {
+    local out
+    out=$(CUTOVER_REDIS_HOST=cache.example CUTOVER_REDIS_PORT=1 "$DEVSTACK" env)
+    grep -qx "CUTOVER_REDIS_HOST='cache.example'" <<<"$out" \
+        && grep -qx "CUTOVER_REDIS_PORT='1'" <<<"$out" \
+        && CUTOVER_REDIS_PORT=1 "$DEVSTACK" status | grep -q '^redis  *external'
 }
 
 # kafka_port_kept - stop then start kafka; the brokers string must not change
@@ -166,10 +197,15 @@ main() {
     check "restart postgres: same URL" postgres_restart_kept
     check "mariadb answers as the application's user with the password file" mysql_answers
     check "the mysql password file is private and env does not print it" mysql_password_private
-    check "mariadbd runs unprivileged" mysql_server_unprivileged
+    check "mariadbd runs unprivileged" runs_unprivileged "$ROOT/.run/mysql/mysqld.pid"
     check "restart mysql: same port" mysql_restart_kept
     check "a mysql of one's own passes through env" mysql_external_passed
     check "status reports mysql running" sh -c "'$DEVSTACK' status | grep -q '^mysql  *running'"
+    check "redis stores and reads a key on CUTOVER_REDIS_PORT" redis_round_trip
+    check "redis-server runs unprivileged" runs_unprivileged "$ROOT/.run/redis/redis.pid"
+    check "restart redis: same port, data kept" redis_restart_kept
+    check "a redis of one's own passes through env" redis_external_passed
+    check "status reports redis running" sh -c "'$DEVSTACK' status | grep -q '^redis  *running'"
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
 }

@@ -31,6 +31,8 @@ static int clean_env(void **state)
     for (unsigned i = 0; i < config_var_count; i++)
         unsetenv(config_vars[i].name);
     unsetenv("CUTOVER_NO_SUCH_SETTING");
+    unsetenv("CUTOVER_REDIS_PORT");
+    unsetenv("CUTOVER_WORDPRESS_TABLE_PREFIX");
     config_free();
     return 0;
 }
@@ -352,6 +354,25 @@ static void test_unknown_warns(void **state)
     free(logged);
 }
 
+/* test_hook_families_quiet - the families a release's hooks read (the
+ * application's Redis, the WordPress demo's settings) load without a warning */
+static void test_hook_families_quiet(void **state)
+{
+    char err[256] = "";
+    FILE *tmp;
+
+    (void)state;
+    setenv("CUTOVER_REDIS_PORT", "6379", 1);
+    setenv("CUTOVER_WORDPRESS_TABLE_PREFIX", "wp_", 1);
+    int saved = capture_begin(&tmp);
+    int rc = config_load(err, sizeof(err));
+    char *logged = capture_end(tmp, saved);
+    assert_int_equal(rc, 0);
+    assert_null(strstr(logged, "CUTOVER_REDIS_PORT"));
+    assert_null(strstr(logged, "CUTOVER_WORDPRESS_TABLE_PREFIX"));
+    free(logged);
+}
+
 /* test_usage - the help names every variable */
 static void test_usage(void **state)
 {
@@ -385,6 +406,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_print_masks_conninfo, clean_env, clean_env),
         cmocka_unit_test_setup_teardown(test_mask_url, clean_env, clean_env),
         cmocka_unit_test_setup_teardown(test_unknown_warns, clean_env, clean_env),
+        cmocka_unit_test_setup_teardown(test_hook_families_quiet, clean_env, clean_env),
         cmocka_unit_test_setup_teardown(test_usage, clean_env, clean_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
