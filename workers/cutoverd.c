@@ -7,7 +7,8 @@
  * DESCRIPTION
  *	Starts each named worker (default: scaler, deployer, validator,
  *	shifter, rollbacker, migrator and web, the status page on CUTOVER_WEB_ADDR;
- *	COPIES of it, default 1) as DIR/cutover-NAME,
+ *	scheduler, the scheduled work of each environment on its live color,
+ *	only when named; COPIES of it, default 1) as DIR/cutover-NAME,
  *	where DIR defaults to the directory of cutoverd's own executable. The
  *	workers inherit cutoverd's environment (the CUTOVER_* configuration),
  *	standard input, output and error. An unknown name or a binary that is
@@ -63,8 +64,12 @@
 #include <unistd.h>
 
 static const char *const supervisor_known[] = {
-    "scaler", "deployer", "validator", "shifter", "rollbacker", "migrator", "web", NULL,
+    "scaler", "deployer", "validator", "shifter", "rollbacker", "migrator", "web", "scheduler", NULL,
 };
+
+/* The first SUPERVISOR_DEFAULT_COUNT known workers run without --workers;
+ * the scheduler (scheduled work on the live color) runs when named. */
+#define SUPERVISOR_DEFAULT_COUNT 7
 
 /* The signals cutoverd handles, which a worker must not inherit handled. */
 static const int supervisor_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP};
@@ -122,10 +127,10 @@ static void supervisor_usage(FILE *out)
     fprintf(out,
             "usage: cutoverd [--workers NAME[=COPIES],...] [--bin-dir DIR] [--check] [--help]\n\n"
             "Runs cutover's workers and restarts those that exit, with a growing pause.\n\n"
-            "  -w, --workers LIST  workers to run (default: all of ");
+            "  -w, --workers LIST  workers to run, of ");
     supervisor_print_known(out);
     fprintf(out,
-            ");\n"
+            "\n                      (default: all but scheduler);\n"
             "                      NAME=COPIES runs several copies (1..%d)\n"
             "  -b, --bin-dir DIR   where cutover-NAME binaries are (default: cutoverd's own "
             "directory)\n"
@@ -244,7 +249,7 @@ static int supervisor_parse_workers(struct supervisor *sup, const char *list)
     int rc = 0;
 
     if (list == NULL) {
-        for (size_t i = 0; supervisor_known[i]; i++)
+        for (size_t i = 0; i < SUPERVISOR_DEFAULT_COUNT; i++)
             supervisor_add(sup, supervisor_known[i]);
         return 0;
     }

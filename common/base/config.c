@@ -126,6 +126,7 @@ const struct config_var config_vars[] = {
     I("CUTOVER_ROLLBACK_GUARD_MS", "2000", 100, 600000, "interval of the rollbacker's check that the old color could take all the traffic back"),
     I("CUTOVER_ANALYSIS_TICK_MS", "1000", 100, 600000, "interval of the validator's look at running analysis gates (each metric measures on its own interval_seconds)"),
     I("CUTOVER_HEALTH_CHECK_MS", "2000", 100, 600000, "interval of the rollbacker's reading of each color's health into the database (status page, cutover status and watch)"),
+    I("CUTOVER_SCHEDULER_TICK_MS", "500", 50, 600000, "cutover-scheduler: interval of its look for due scheduled work and for runs that ended (each environment runs every scheduler.interval_seconds)"),
     I("CUTOVER_EFFECT_LEASE_MS", "10000", 1000, 600000, "how long a worker holds a claimed effect without renewing it"),
     S("CUTOVER_FAULT_POINT", NULL, CONFIG_PUBLIC, "chaos tests only: crash with SIGKILL at this named point"),
     I("CUTOVER_FAULT_SKIP", "0", 0, 1000000, "chaos tests only: pass the fault point this many times first"),
