@@ -37,6 +37,20 @@ PGresult *scheduler_lease_due(struct db *db, const char *pattern)
                     1, params);
 }
 
+/* scheduler_lease_close_abandoned - the runs a dead holder left unfinished
+ * (its lease expired, so its process group is gone) end interrupted */
+static int scheduler_lease_close_abandoned(struct db *db, const char *environment,
+                                           const char *run_id)
+{
+    const char *params[] = {environment, run_id};
+
+    return db_exec(db,
+                   "UPDATE scheduler_runs SET finished_at = clock_timestamp(),"
+                   " outcome = 'interrupted' WHERE environment = $1 AND finished_at IS NULL"
+                   " AND id <> $2::bigint",
+                   2, params);
+}
+
 /* scheduler_lease_claim - the lease and the run row, in one statement */
 int scheduler_lease_claim(struct db *db, const char *environment, const char *holder,
                           const struct scheduler_doc *doc, int force,
@@ -57,6 +71,8 @@ int scheduler_lease_claim(struct db *db, const char *environment, const char *ho
         snprintf(out->color, sizeof(out->color), "%s", PQgetvalue(res, 0, 1));
     }
     PQclear(res);
+    if (claimed && scheduler_lease_close_abandoned(db, environment, out->run_id) != 0)
+        return -1;
     return claimed;
 }
 

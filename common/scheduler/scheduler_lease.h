@@ -21,7 +21,8 @@
  *	free again. The next run is due interval_seconds after this one
  *	was claimed. Release clears the lease (only when still this
  *	holder's) and records how the run ended; the oldest runs past
- *	SCHEDULER_RUNS_KEPT per environment are deleted then.
+ *	SCHEDULER_RUNS_KEPT per environment are deleted then. A claim closes
+ *	as interrupted the runs that a holder which died left unfinished.
  */
 #ifndef CUTOVER_SCHEDULER_LEASE_H
 #define CUTOVER_SCHEDULER_LEASE_H
