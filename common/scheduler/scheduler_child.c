@@ -8,6 +8,7 @@
 #include "base/child.h"
 #include "base/clock.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -112,6 +113,7 @@ int scheduler_child_start(struct scheduler_child *c, const struct scheduler_doc 
         scheduler_child_exec(argv, env, out_fd, parent);
     } else {
         setpgid(c->pid, c->pid); /* also here, so that a kill cannot race the child's own */
+        c->group = c->pid;
         c->started_ms = clock_mono_ms();
         c->deadline_ms = c->started_ms + (int64_t)doc->timeout_s * 1000;
     }
@@ -119,6 +121,50 @@ int scheduler_child_start(struct scheduler_child *c, const struct scheduler_doc 
         close(out_fd);
     scheduler_child_env_free(env);
     return c->pid > 0 ? 0 : -1;
+}
+
+/* scheduler_child_read - the start of a small file, NUL-terminated; its length or -1 */
+static ssize_t scheduler_child_read(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, len - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return n;
+}
+
+/* scheduler_child_group_alive - 1 while a process of group pgid runs;
+ * zombies run nothing (and an init that reaps late keeps them) */
+static int scheduler_child_group_alive(pid_t pgid)
+{
+    DIR *proc;
+    struct dirent *de;
+    int alive = 0;
+
+    if (kill(-pgid, 0) != 0 && errno == ESRCH)
+        return 0;
+    if ((proc = opendir("/proc")) == NULL)
+        return 1;
+    while (!alive && (de = readdir(proc)) != NULL) {
+        char path[300], stat[512], state = 'Z';
+        const char *after_name;
+        int ppid = 0, pgrp = 0;
+
+        if (de->d_name[0] < '1' || de->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+        if (scheduler_child_read(path, stat, sizeof(stat)) <= 0 || (after_name = strrchr(stat, ')')) == NULL)
+            continue;
+        if (sscanf(after_name + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid
+            && state != 'Z' && state != 'X')
+            alive = 1;
+    }
+    closedir(proc);
+    return alive;
 }
 
 /* scheduler_child_reap - the leader has ended (not yet reaped, so its
@@ -137,23 +183,30 @@ static void scheduler_child_reap(struct scheduler_child *c)
         c->timed_out = 1; /* timeout's own report of its deadline */
 }
 
-/* scheduler_child_poll - reap or, past the deadline, kill the group */
+/* scheduler_child_poll - reap or, past the deadline, kill the group; done
+ * once the leader is reaped and nothing of its group runs any more */
 enum scheduler_child_state scheduler_child_poll(struct scheduler_child *c)
 {
     siginfo_t info;
 
-    if (c->pid <= 0)
-        return SCHEDULER_CHILD_DONE;
-    memset(&info, 0, sizeof(info));
-    if (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == c->pid) {
-        scheduler_child_reap(c);
-        return SCHEDULER_CHILD_DONE;
+    if (c->pid > 0) {
+        memset(&info, 0, sizeof(info));
+        if (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0
+            || info.si_pid == c->pid) {
+            scheduler_child_reap(c);
+        } else if (clock_mono_ms() >= c->deadline_ms) {
+            c->timed_out = 1;
+            kill(-c->pid, SIGKILL);
+        }
     }
-    if (clock_mono_ms() >= c->deadline_ms) {
-        c->timed_out = 1;
-        kill(-c->pid, SIGKILL);
+    if (c->pid > 0)
+        return SCHEDULER_CHILD_RUNNING;
+    if (c->group > 0 && scheduler_child_group_alive(c->group)) {
+        kill(-c->group, SIGKILL);
+        return SCHEDULER_CHILD_RUNNING;
     }
-    return SCHEDULER_CHILD_RUNNING;
+    c->group = 0;
+    return SCHEDULER_CHILD_DONE;
 }
 
 /* scheduler_child_wait - poll until done */
@@ -163,9 +216,10 @@ void scheduler_child_wait(struct scheduler_child *c)
         clock_sleep_ms(SCHEDULER_POLL_MS);
 }
 
-/* scheduler_child_kill - end the run now */
+/* scheduler_child_kill - end the run now, and wait until its group is gone */
 void scheduler_child_kill(struct scheduler_child *c)
 {
     if (c->pid > 0)
         scheduler_child_reap(c);
+    scheduler_child_wait(c);
 }

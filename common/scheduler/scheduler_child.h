@@ -18,9 +18,11 @@
  *	it), plus CUTOVER_ENVIRONMENT, CUTOVER_LIVE_COLOR, CUTOVER_SCHEDULER_RUN
  *	and, on the local provider, CUTOVER_LIVE_PORT and CUTOVER_LIVE_URL.
  *	Its output is appended to log_path. scheduler_child_poll never blocks;
- *	at the deadline it kills the group itself (SIGKILL) and reports
- *	timed_out once the group leader is reaped. scheduler_child_kill ends a
- *	run at once (shutdown).
+ *	at the deadline it kills the group itself (SIGKILL). A run is done
+ *	once its leader is reaped and no process of its group runs any more
+ *	(what the command left is killed; zombies, which run nothing and
+ *	which a slow init may keep, do not count): only then may the next
+ *	run start. scheduler_child_kill ends a run at once (shutdown).
  */
 #ifndef CUTOVER_SCHEDULER_CHILD_H
 #define CUTOVER_SCHEDULER_CHILD_H
@@ -33,7 +35,8 @@
 enum scheduler_child_state { SCHEDULER_CHILD_RUNNING, SCHEDULER_CHILD_DONE };
 
 struct scheduler_child {
-    pid_t pid;            /* the group leader (timeout); 0 when none */
+    pid_t pid;            /* the group leader (timeout); 0 once reaped */
+    pid_t group;          /* its process group; 0 once nothing of it runs */
     int64_t started_ms;   /* monotonic */
     int64_t deadline_ms;  /* monotonic: the group is killed from here on */
     int exit_status;      /* the command's status; -1 when killed by a signal */

@@ -2,13 +2,14 @@
 # test_scheduler_lease - cutover-scheduler's bounds, with a command that
 # sleeps past its timeout_seconds (3 s) every second (no WordPress needed:
 # an environment document with a scheduler section is enough). The command
-# notes each run's sleeping process and whether an earlier run's is still
-# alive. Checks that:
+# notes each run's sleeping process and whether an earlier run's still runs
+# (zombies left to a slow init run nothing). Checks that:
 # 1. a run that outlives its timeout is recorded timeout, after at least
 #    timeout_seconds, and its whole process group is gone;
 # 2. a scheduler SIGKILLed during a run: the run's process group still ends
 #    (coreutils' timeout gets SIGTERM when its parent dies), a second copy
-#    runs the command again only once the first run's lease has expired
+#    (under cutoverd --workers scheduler) runs the command again only once
+#    the first run's lease has expired
 #    (never beside it), and records the abandoned run interrupted;
 # 3. the document's section is refused by cutover env apply when malformed.
 source "$(dirname "$0")/../lib.sh"
@@ -23,7 +24,8 @@ trap 'stop_workers; rm -rf "$WORK"' EXIT
 cat > "$WORK/command" <<CMD
 #!/bin/bash
 for pid in \$(cat "$WORK/pids" 2>/dev/null); do
-  kill -0 "\$pid" 2>/dev/null && echo "run \$CUTOVER_SCHEDULER_RUN beside pid \$pid" >> "$WORK/overlaps"
+  grep -qs '^State:[[:space:]]*[^Z[:space:]]' "/proc/\$pid/status" &&
+    echo "run \$CUTOVER_SCHEDULER_RUN beside pid \$pid" >> "$WORK/overlaps"
 done
 sleep 30 &
 echo "\$!" >> "$WORK/pids"
@@ -46,8 +48,8 @@ run_field() {
 # started - how many runs the command began
 started() { grep -c . "$WORK/pids" 2>/dev/null || echo 0; }
 
-# gone PID - the process no longer runs
-gone() { ! kill -0 "$1" 2>/dev/null; }
+# gone PID - the process no longer runs (a zombie runs nothing)
+gone() { ! grep -qs '^State:[[:space:]]*[^Z[:space:]]' "/proc/$1/status"; }
 
 check "an environment with scheduled work is applied" \
   env_doc "{\"command\": \"$WORK/command\", \"interval_seconds\": 1, \"timeout_seconds\": 3}"
@@ -65,7 +67,8 @@ check "a second run starts" wait_for 60 gt 1 started
 RUNS=$(started)
 KILLED_PID=$(sed -n "${RUNS}p" "$WORK/pids")
 kill -KILL "$FIRST"
-start_worker scheduler CUTOVER_SCHEDULER_TICK_MS=100
+export CUTOVER_ENVIRONMENTS="^$ENV\$" CUTOVER_SCHEDULER_TICK_MS=100
+start_cutoverd "$LOGDIR/cutoverd-scheduler.log" --workers scheduler
 check "the killed scheduler's run ends all the same" wait_for 30 gone "$KILLED_PID"
 check "the second copy runs the command once the lease expired" wait_for 90 gt "$RUNS" started
 check_eq "never beside a run in flight" "" "$(cat "$WORK/overlaps" 2>/dev/null)"
