@@ -18,6 +18,7 @@
 # pass/fail.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/saga_lib.sh"
+source "$TOP/tests/bench/bench_lib.sh"
 
 ENVS=${BENCH_ENVS:-100}
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -25,41 +26,6 @@ PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-10}
 RUN=$(unique_name tp)
 TMP=$(mktemp -d)
 trap 'stop_workers; sql "DROP TABLE IF EXISTS bench_inbox, bench_deployments, bench_outbox" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-
-# env_names - the benchmark's environments, one per line
-env_names() { seq -f "$RUN-%g" 1 "$ENVS"; }
-
-# apply_environments - every environment on the plan provider, capacity 1, no bake
-apply_environments() {
-  local name
-  for name in $(env_names); do
-    printf '{"name": "%s", "provider": "plan", "capacity": 1, "bake_seconds": 0}\n' "$name" > "$TMP/env.json"
-    "$BIN/cutover" env apply "$TMP/env.json" > /dev/null || return 1
-  done
-}
-
-# publish_round N - one build-ready per environment, as one kcat batch ("key<TAB>value" lines)
-publish_round() {
-  local name data
-  for name in $(env_names); do
-    data=$(printf '{"environment":"%s","build_id":"r%s","version":"2.%s","artifact":{"uri":"%s","sha256":"%s"},"strategy":{"kind":"bluegreen","auto_promote":true}}' \
-      "$name" "$1" "$1" "$URI_1_0" "$SHA_1_0")
-    printf '%s\t%s\n' "$name" "$(cloud_event build-ready "$name" "$data")"
-  done > "$TMP/round.txt"
-  kcat -P -b "$CUTOVER_KAFKA_BROKERS" -t "${CUTOVER_TOPIC_PREFIX}build-ready" -K $'\t' -l "$TMP/round.txt"
-}
-
-# completed N - how many of round N's deployments are completed
-completed() {
-  sql "SELECT count(*) FROM deployments WHERE environment LIKE :'v1' || '-%' AND build_id = :'v2' AND state = 'completed'" \
-    "$RUN" "r$1"
-}
-
-# transitions - every transition recorded for the benchmark's environments
-transitions() {
-  sql "SELECT count(*) FROM transitions t JOIN deployments d ON d.id = t.deployment_id
-       WHERE d.environment LIKE :'v1' || '-%'" "$RUN"
-}
 
 # pgbench_tps CLIENTS - transactions per second of one transition's skeleton
 pgbench_tps() {
@@ -84,30 +50,24 @@ EOF
     sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1
 }
 
-# workers_cpu_ms - CPU time (user + system) the workers used so far, in ms
-workers_cpu_ms() {
-  local pid total=0 tick
-  tick=$(getconf CLK_TCK)
-  for pid in "${WORKER_PIDS[@]}"; do
-    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
-  done
-  echo $((total * 1000 / tick))
-}
-
 use_test_prefix
 saga_release 1.0 > /dev/null
-apply_environments || { echo "bench_throughput: env apply failed" >&2; exit 1; }
+plan_environments 1 "$ENVS" || { echo "bench_throughput: env apply failed" >&2; exit 1; }
 CUTOVER_ENVIRONMENTS="^$RUN-" start_saga_workers
+sleep 5 # the workers settle: subscribed, idle
+IDLE_RSS=$(workers_rss)
 START=$(date +%s%N)
-START_TRANSITIONS=$(transitions)
+START_TRANSITIONS=$(run_transitions)
+BLUEGREEN='{"kind":"bluegreen","auto_promote":true}'
 for round in $(seq 1 "$ROUNDS"); do
-  publish_round "$round"
-  wait_for 600 eq "$ENVS" completed "$round" ||
-    { echo "bench_throughput: round $round: $(completed "$round") of $ENVS completed" >&2; exit 1; }
+  publish_builds 1 "$ENVS" "r$round" "$BLUEGREEN"
+  wait_for 900 eq "$ENVS" run_deployments "r$round" completed ||
+    { echo "bench_throughput: round $round: $(run_deployments "r$round" completed) of $ENVS completed" >&2; exit 1; }
 done
 ELAPSED_MS=$((($(date +%s%N) - START) / 1000000))
-DONE=$(($(transitions) - START_TRANSITIONS))
+DONE=$(($(run_transitions) - START_TRANSITIONS))
 CPU_MS=$(workers_cpu_ms)
+BUSY_RSS=$(workers_rss)
 stop_workers
 TPS=$(pgbench_tps "${#SAGA_WORKERS[@]}")
 awk -v envs="$ENVS" -v rounds="$ROUNDS" -v ms="$ELAPSED_MS" -v tr="$DONE" -v pg="$TPS" -v clients="${#SAGA_WORKERS[@]}" -v cpu="$CPU_MS" 'BEGIN {
@@ -119,3 +79,5 @@ awk -v envs="$ENVS" -v rounds="$ROUNDS" -v ms="$ELAPSED_MS" -v tr="$DONE" -v pg=
   printf "  %-46s %8.1f /s  (%d clients)\n", "baseline: pgbench, one transition'"'"'s skeleton", pg, clients
   printf "  %-46s %8.2f\n", "ratio transitions / pgbench", rate / pg
 }'
+echo "  resident set of each worker, idle (KB):            $IDLE_RSS"
+echo "  resident set after $DONE transitions (KB): $BUSY_RSS"
