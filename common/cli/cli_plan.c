@@ -408,6 +408,7 @@ static int plan_walk_env(const struct plan_args *a, const cJSON *config, enum co
     saga_state_init(&w->st, &strategy, color_other(live), cJSON_IsTrue(approval));
     /* as deployment_receive.c: an environment with a database runs migrations */
     w->st.database_stage = cJSON_HasObjectItem(config, "database");
+    w->st.cache_stage = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(config, "caches")) > 0;
     w->capacity = cJSON_IsNumber(capacity) ? capacity->valueint : DEPLOYMENT_DEFAULT_CAPACITY;
     w->rel = (struct provider_release){"plan", a->version ? a->version : "?",
                                        a->artifact ? a->artifact : "?", a->sha256};
