@@ -237,6 +237,9 @@ static void plan_perform(struct plan_walk *w, const struct saga_effect *fx)
     case SAGA_FX_MIGRATE_CONTRACT:
         plan_push(w, SAGA_IN_CONTRACTED, 0, 0);
         break;
+    case SAGA_FX_FLUSH_CACHES:
+        plan_push(w, SAGA_IN_CACHES_FLUSHED, 0, 0);
+        break;
     default:
         break; /* bookkeeping effects: no provider call, no answer */
     }

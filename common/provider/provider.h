@@ -112,9 +112,12 @@ struct provider_ops {
     /* command_start - run command (/bin/sh -c) on every running instance
      * of color c, each within timeout_s (local: with the environment its
      * hooks get; aws: Systems Manager Run Command, AWS-RunShellScript);
-     * reference names the run, so that a second start of the same
-     * reference in one process finds the first; handle is for
-     * command_poll. NULL in a provider without instances. */
+     * reference names the run (local: a second start of the same
+     * reference in one process finds the first; aws: it is the command's
+     * comment, and a second start sends it again); handle is for
+     * command_poll. Only for idempotent commands (a cache flush): a
+     * crash runs the command again. NULL in a provider without
+     * instances. */
     int (*command_start)(void *state, enum color c, const char *command, int timeout_s,
                          const char *reference, char *handle, size_t handle_len, char *err,
                          size_t err_len);
