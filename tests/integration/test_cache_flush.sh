@@ -14,9 +14,10 @@
 #    action's outcome, instances included;
 # 3. a failing action stops the next deployment before traffic moves: weights
 #    untouched, the new color at zero, the outcome failed in the history;
-# 4. SIGKILL of the validator after an action's outcome was recorded: the
+# 4. SIGKILL of the validator at each crash point of the flush (an action
+#    about to start, its outcome recorded, the effect about to finish): the
 #    restarted validator runs the flush on (a flush is idempotent) and the
-#    deployment completes, the flush done once.
+#    deployment completes, each outcome recorded once, the effect done once.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/saga_lib.sh"
 
@@ -72,7 +73,6 @@ env_with_caches > "$TMP/env.json"
 "$BIN/cutover" env apply "$TMP/env.json" > /dev/null || not_ok "env apply with caches"
 saga_release 2.0
 saga_release 3.0
-saga_release 4.0
 start_saga_workers
 gate_open all
 fill
@@ -137,22 +137,24 @@ check "cutover history shows the failed outcome" \
 check_eq "green still serves 2.0" "version 2.0 color green" "$(served)"
 rm -f "$GATES/fail"
 
-# 4. the validator killed after an action's outcome was recorded
-stop_workers
-for name in "${SAGA_WORKERS[@]}"; do [ "$name" == validator ] || start_worker "$name"; done
-start_worker validator CUTOVER_FAULT_POINT=validator-flush-caches-after-call
-KILLED=$LAST_WORKER_PID
-fill
-build_ready b4 4.0
-check "the validator dies after the first action's outcome" wait_for 240 eval "! kill -0 $KILLED 2>/dev/null"
-start_worker validator
-check "a restarted validator runs the flush on and the deployment completes" \
-  wait_for 240 eq completed dep_state b4
-check_eq "each action recorded once, all ok" "object-cache:ok opcache:ok page-cache:ok" "$(caches_of b4)"
-check_eq "the prefix is empty again" 0 "$(keys_under "$PREFIX")"
-check_eq "the flush-caches effect was claimed twice (the lease ran out) and done once" "2 done" \
-  "$(sql "SELECT e.attempts || ' ' || e.status FROM effects e JOIN deployments d ON d.id = e.deployment_id
-          WHERE d.environment = :'v1' AND d.build_id = 'b4' AND e.kind = 'flush-caches'" "$ENV")"
+# 4. the validator killed at each crash point of the flush
+N=3
+for point in before-call after-call before-finish; do
+  N=$((N + 1))
+  saga_release $N.0
+  stop_workers
+  start_saga_workers_armed validator flush-caches-$point
+  fill
+  build_ready b$N $N.0
+  saga_crash_resumed validator "$point" b$N
+  check_eq "$point: each action recorded once, all ok" "object-cache:ok opcache:ok page-cache:ok" \
+    "$(caches_of b$N)"
+  check_eq "$point: the prefix is empty" 0 "$(keys_under "$PREFIX")"
+  check_eq "$point: the flush-caches effect was claimed twice (the lease ran out) and done once" \
+    "2 done" \
+    "$(sql "SELECT e.attempts || ' ' || e.status FROM effects e JOIN deployments d ON d.id = e.deployment_id
+            WHERE d.environment = :'v1' AND d.build_id = :'v2' AND e.kind = 'flush-caches'" "$ENV" "b$N")"
+done
 check_eq "no effect done twice, no provider change made twice" "$(printf '0\n0')" "$(effects_twice)"
 rd DEL "${OTHER}a" "${OTHER}b" "x${PREFIX}c" > /dev/null
 finish
