@@ -409,6 +409,25 @@ static enum effect_step cache_finish(struct saga_ctx *ctx, struct effect *e,
     return st;
 }
 
+/* cache_failed_before - 1 when an outcome recorded before a crash failed
+ * (the effect must end as it would have); why names it */
+static int cache_failed_before(struct effect *e, char *why, size_t len)
+{
+    const cJSON *o;
+
+    cJSON_ArrayForEach(o, cache_outcomes(e)) {
+        const char *status = cJSON_GetStringValue(cJSON_GetObjectItem(o, "status"));
+
+        if (status == NULL || strcmp(status, "ok") != 0) {
+            snprintf(why, len, "cache %s failed: %s",
+                     cJSON_GetStringValue(cJSON_GetObjectItem(o, "name")),
+                     cJSON_GetStringValue(cJSON_GetObjectItem(o, "message")));
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* cache_flush_next - step the action in progress; move on when it finished */
 static enum effect_step cache_flush_next(struct saga_ctx *ctx, struct effect *e,
                                          const cJSON *caches, enum color new_color,
@@ -419,6 +438,8 @@ static enum effect_step cache_flush_next(struct saga_ctx *ctx, struct effect *e,
     enum cache_status status;
     char err[256], why[768];
 
+    if (cache_failed_before(e, why, sizeof(why)))
+        return cache_finish(ctx, e, run, why);
     if (run->action >= cJSON_GetArraySize(caches))
         return cache_finish(ctx, e, run, NULL);
     if (cache_action_parse(cJSON_GetArrayItem(caches, run->action), &a, err, sizeof(err)) != 0)

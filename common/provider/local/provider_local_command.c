@@ -23,7 +23,8 @@
  *	Runs live in this process only, at most LOCAL_COMMAND_RUNS at once,
  *	named by their reference (the handle); a start with a reference that
  *	runs already returns it, and a run is forgotten once a poll reported
- *	it done.
+ *	it done, or reclaimed by a start when nobody polled it for a minute
+ *	past its deadline.
  */
 #include "provider/local/provider_local_command.h"
 
@@ -43,6 +44,7 @@
 
 #define LOCAL_COMMAND_RUNS 8
 #define LOCAL_COMMAND_TAIL 200
+#define LOCAL_COMMAND_ABANDONED_MS 60000
 
 struct local_command_run {
     char reference[128]; /* "": the slot is free */
@@ -123,12 +125,23 @@ static int command_spawn(const struct local_provider *p, enum color c, int i, co
     return 0;
 }
 
-/* command_run_free_slot - a free run, or NULL when LOCAL_COMMAND_RUNS run */
+/* command_run_free_slot - a free run, or one nobody polled past its
+ * deadline and LOCAL_COMMAND_ABANDONED_MS (its caller went away: killed
+ * there and reaped); NULL when LOCAL_COMMAND_RUNS run */
 static struct local_command_run *command_run_free_slot(void)
 {
-    for (int i = 0; i < LOCAL_COMMAND_RUNS; i++)
-        if (local_command_runs[i].reference[0] == '\0')
-            return &local_command_runs[i];
+    long long now = clock_mono_ms();
+
+    for (int i = 0; i < LOCAL_COMMAND_RUNS; i++) {
+        struct local_command_run *run = &local_command_runs[i];
+
+        if (run->reference[0] != '\0' && now > run->deadline_ms + LOCAL_COMMAND_ABANDONED_MS) {
+            command_run_kill(run);
+            run->reference[0] = '\0';
+        }
+        if (run->reference[0] == '\0')
+            return run;
+    }
     return NULL;
 }
 
