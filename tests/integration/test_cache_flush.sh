@@ -14,6 +14,9 @@
 #    action's outcome, instances included;
 # 3. a failing action stops the next deployment before traffic moves: weights
 #    untouched, the new color at zero, the outcome failed in the history;
+#    also when the validator is killed right after the failed outcome was
+#    recorded (the restarted one ends the flush as failed, it does not go
+#    on);
 # 4. SIGKILL of the validator at each crash point of the flush (an action
 #    about to start, its outcome recorded, the effect about to finish): the
 #    restarted validator runs the flush on (a flush is idempotent) and the
@@ -119,10 +122,18 @@ check "history --json: each outcome has a duration" \
 check "cutover history shows the outcomes" \
   eval '"$BIN/cutover" history "$ENV" | grep -q "cache page-cache command ok"'
 
-# 3. a failing action: stopped before traffic moves
+# 3. a failing action: stopped before traffic moves; the validator is
+# killed after the third outcome (the failed one) was recorded
 fill
 touch "$GATES/fail"
+stop_workers
+for name in "${SAGA_WORKERS[@]}"; do [ "$name" == validator ] || start_worker "$name"; done
+start_worker validator CUTOVER_FAULT_POINT=validator-flush-caches-after-call CUTOVER_FAULT_SKIP=2
+KILLED=$LAST_WORKER_PID
 build_ready b3 3.0
+check "the validator dies after the failed outcome was recorded" \
+  wait_for 240 eval "! kill -0 $KILLED 2>/dev/null"
+start_worker validator
 check "a failed flush fails the deployment" wait_for 240 eq failed dep_state b3
 check_eq "the stage ran, then failed" "scaling deploying validating flushing-caches failed" "$(dep_path b3)"
 check_eq "the outcomes: the failed action last" "object-cache:ok opcache:ok page-cache:failed" "$(caches_of b3)"
