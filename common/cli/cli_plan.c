@@ -237,6 +237,9 @@ static void plan_perform(struct plan_walk *w, const struct saga_effect *fx)
     case SAGA_FX_MIGRATE_CONTRACT:
         plan_push(w, SAGA_IN_CONTRACTED, 0, 0);
         break;
+    case SAGA_FX_FLUSH_CACHES:
+        plan_push(w, SAGA_IN_CACHES_FLUSHED, 0, 0);
+        break;
     default:
         break; /* bookkeeping effects: no provider call, no answer */
     }
@@ -408,6 +411,7 @@ static int plan_walk_env(const struct plan_args *a, const cJSON *config, enum co
     saga_state_init(&w->st, &strategy, color_other(live), cJSON_IsTrue(approval));
     /* as deployment_receive.c: an environment with a database runs migrations */
     w->st.database_stage = cJSON_HasObjectItem(config, "database");
+    w->st.cache_stage = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(config, "caches")) > 0;
     w->capacity = cJSON_IsNumber(capacity) ? capacity->valueint : DEPLOYMENT_DEFAULT_CAPACITY;
     w->rel = (struct provider_release){"plan", a->version ? a->version : "?",
                                        a->artifact ? a->artifact : "?", a->sha256};
