@@ -74,6 +74,10 @@ check "a product goes into the cart" eval 'shop POST /shop/cart -d product=3 -d 
 check "the cart becomes an order on blue" eval 'shop POST /shop/checkout -d order_key=blue1 | jq -e ".total_cents == 3500"'
 check_eq "the order is stored by blue" "blue 1.0" "$(order_field blue1 color) $(order_field blue1 version)"
 check "the next cart is filled before the switch" eval 'shop POST /shop/cart -d product=1 -d quantity=2 >/dev/null'
+check "a value goes into the object cache through blue" \
+  eval 'shop POST /shop/cache/shared -d value=from-blue | jq -e ".value == \"from-blue\""'
+check "WordPress's own keys are in Redis under the run's prefix" \
+  eval '[ -n "$(redis-cli -h "$CUTOVER_REDIS_HOST" -p "$CUTOVER_REDIS_PORT" --scan --pattern "$RUN_ID:cache:*:options:alloptions")" ]'
 
 # 2. release 2.0, its expand migration renamed for this run's tables
 mkdir -p "$TMP/with-2/cutover" "$TMP/with-2/db"
@@ -99,6 +103,7 @@ check_eq "green serves release 2.0 through the frontend" "2.0 green" \
   "$(served_field version) $(served_field color)"
 check "the front page is WordPress's on green" eval 'shop GET / | grep -q "<title>cutover shop"'
 check "the cart filled on blue is still there on green" eval 'shop GET /shop/cart | jq -e ".cart[\"1\"] == 2"'
+check_eq "green reads the value blue cached" from-blue "$(shop GET /shop/cache/shared | jq -r .value)"
 check "the cart becomes an order on green, with a note" \
   eval 'shop POST /shop/checkout -d order_key=green1 -d note=gift | jq -e ".total_cents == 2400"'
 check_eq "the order is stored by green with its note" "green 2.0 gift" \
