@@ -94,6 +94,9 @@ wp_release_expand() {
   saga_release "$1" --with "$dir"
 }
 
+# has_column COLUMN - the orders table has COLUMN
+has_column() { columns "$ORDERS" | grep -qw "$1"; }
+
 # first_traffic BUILD - when the build's first set-weights effect started
 first_traffic() {
   sql "SELECT min(e.started_at) FROM effects e JOIN deployments d ON d.id = e.deployment_id
