@@ -233,6 +233,13 @@ verdicts() {
        AND event_type IN ('analysis:passed', 'analysis:failed', 'analysis:inconclusive')" "$1"
 }
 
+# caches_of BUILD - "name:status" of the build's cache outcomes, in order
+caches_of() {
+  sql "SELECT string_agg(c.name || ':' || c.status, ' ' ORDER BY c.seq) FROM deployment_caches c
+       JOIN deployments d ON d.id = c.deployment_id
+       WHERE d.environment = :'v1' AND d.build_id = :'v2'" "$ENV" "$1"
+}
+
 # live_color - the environment's live color
 live_color() { sql "SELECT live_color FROM environments WHERE name = :'v1'" "$ENV"; }
 

@@ -48,9 +48,16 @@ wp_cleanup() {
   rm -rf "$CUTOVER_WORDPRESS_SHARED_DIR"
 }
 
-# wp_env_caches - the cache actions of the environment (JSON) or null: the
-# place of the cache-flush stage (e.g. flush the prefix $RUN_ID:cache:)
-wp_env_caches() { echo null; }
+# wp_env_caches - the cache actions of the environment (JSON), run before
+# traffic moves: the shared object cache's prefix $RUN_ID:cache: flushed
+# (the sessions under $RUN_ID:session: are kept: carts survive), and each
+# new instance's PHP-FPM reloaded (its OPcache emptied)
+wp_env_caches() {
+  jq -n --arg host "$CUTOVER_REDIS_HOST" --argjson port "$CUTOVER_REDIS_PORT" --arg prefix "$RUN_ID:cache:" '[
+    {name: "object-cache", kind: "redis-prefix", host: $host, port: $port, prefix: $prefix, timeout_seconds: 60},
+    {name: "opcache", kind: "command", on: "instances", timeout_seconds: 30,
+     command: "kill -USR2 \"$(cat \"$INSTANCE_DIR/php-fpm.pid\")\""}]'
+}
 
 # wp_env_scheduler - the scheduler settings of the environment (JSON) or
 # null: the place of the scheduler that runs WP-Cron on the live color

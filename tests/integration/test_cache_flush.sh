@@ -65,13 +65,6 @@ env_with_caches() {
 # reason BUILD - the deployment's reason
 reason() { sql "SELECT reason FROM deployments WHERE environment = :'v1' AND build_id = :'v2'" "$ENV" "$1"; }
 
-# caches_of BUILD - "name:status" of the build's cache outcomes, in order
-caches_of() {
-  sql "SELECT string_agg(c.name || ':' || c.status, ' ' ORDER BY c.seq) FROM deployment_caches c
-       JOIN deployments d ON d.id = c.deployment_id
-       WHERE d.environment = :'v1' AND d.build_id = :'v2'" "$ENV" "$1"
-}
-
 env_with_caches > "$TMP/env.json"
 "$BIN/cutover" env apply "$TMP/env.json" > /dev/null || not_ok "env apply with caches"
 saga_release 2.0

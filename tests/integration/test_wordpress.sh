@@ -10,14 +10,16 @@
 # 2. with cutover-loadgen --shop browsing, filling carts and placing orders
 #    throughout, a canary 10 -> 50 -> 100 of release 2.0 completes, its
 #    expand migration (the orders' note column) finished before the first
-#    weight moved;
-# 3. green serves 2.0: a value blue cached is read there, a cart filled on
-#    blue before the switch is still there (sessions and salts shared),
-#    orders carry the note;
+#    weight moved, and so did its cache stage (the object cache's prefix
+#    flushed, each new instance's PHP-FPM reloaded);
+# 3. green serves 2.0: the value blue cached is gone with the flush, a cart
+#    filled on blue before the switch is still there (sessions and salts
+#    shared, kept by the flush), orders carry the note;
 # 4. release 3.0, whose checkout answers 500, fails in validation (the
 #    checkout check through the preview route) and green keeps serving;
 # 5. release 4.0 (another expand migration), held at its first canary step,
 #    is rolled back by an operator (cutover rollback): all traffic on green;
+#    while both colors serve, a value green caches is read by blue;
 # 6. the load generator saw not one failed request, and every order it
 #    placed is stored exactly once (demo/wordpress/check-orders), by both
 #    1.0 and 2.0.
@@ -85,7 +87,11 @@ check "the load generator places orders on 1.0" wait_for 120 gt 0 my \
 build_ready c2 2.0 "$(canary 10:2 50:2 100:1)"
 check "the canary of 2.0 completes" wait_for 400 eq completed dep_state c2
 check_eq "it migrated, then went through every step" \
-  "migrating scaling deploying validating shifting promoted contracting completed" "$(dep_path c2)"
+  "migrating scaling deploying validating flushing-caches shifting promoted contracting completed" "$(dep_path c2)"
+check_eq "it flushed the object cache and reloaded PHP-FPM" "object-cache:ok opcache:ok" "$(caches_of c2)"
+check "both before 2.0 took traffic" \
+  before "$(sql "SELECT max(c.recorded_at) FROM deployment_caches c JOIN deployments d ON d.id = c.deployment_id
+                 WHERE d.environment = :'v1' AND d.build_id = 'c2'" "$ENV")" "$(first_traffic c2)"
 check_eq "its weights went 10, 50, 100" "10:done 50:done 100:done" "$(shifts_of c2)"
 check "the note column was added before 2.0 took traffic" \
   before "$(at c2 migrate-expand finished)" "$(first_traffic c2)"
@@ -95,7 +101,8 @@ check "the orders table has the note column" has_column note
 check_eq "green serves release 2.0 through the frontend" "2.0 green" \
   "$(served_field version) $(served_field color)"
 check "the front page is WordPress's on green" eval 'shop GET / | grep -q "<title>cutover shop"'
-check_eq "green reads the value blue cached" from-blue "$(shop GET /shop/cache/shared | jq -r .value)"
+check_eq "the flush emptied the object cache: the value blue cached is gone" "not cached" \
+  "$(shop GET /shop/cache/shared | jq -r .error)"
 check "the cart filled on blue is still there on green" eval 'shop GET /shop/cart | jq -e ".cart[\"1\"] == 2"'
 check "the cart becomes an order on green, with a note" \
   eval 'shop POST /shop/checkout -d order_key=green1 -d note=gift | jq -e ".total_cents == 2400"'
@@ -124,6 +131,10 @@ check "the canary of 4.0 holds at its first step" wait_for 400 eq "25:done" shif
 check "its migration added gift_wrap" has_column gift_wrap
 check "before it took traffic" before "$(at r4 migrate-expand finished)" "$(first_traffic r4)"
 check_eq "HAProxy sends 25 % to blue" "25 75" "$(weights)"
+check "green, live, caches a value in the shared object cache" eval \
+  'curl -fsS -X POST "http://127.0.0.1:$((BASE + SAGA_MAX))/shop/cache/both" -d value=from-green >/dev/null'
+check_eq "blue, the canary, reads it" from-green \
+  "$(curl -fsS "http://127.0.0.1:$BASE/shop/cache/both" | jq -r .value)"
 ROLLBACK_MS=$(rollback_now green)
 check "cutover rollback puts all traffic back on green" test -n "$ROLLBACK_MS"
 echo "# rollback took ${ROLLBACK_MS:-?} ms (cutover rollback to 100 % green)"
