@@ -16,7 +16,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
 
-PKGS     := rdkafka libcurl libcjson libpq openssl libevent yaml-0.1 libxml-2.0 libmariadb
+PKGS     := rdkafka libcurl libcjson libpq openssl libevent yaml-0.1 libxml-2.0 libmariadb hiredis
 CC       ?= cc
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Werror

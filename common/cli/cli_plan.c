@@ -273,6 +273,9 @@ static void plan_perform(struct plan_walk *w, const struct saga_effect *fx)
         plan_migrations_note(&w->migrations, SQL_PHASE_CONTRACT, r);
         plan_push(w, SAGA_IN_CONTRACTED, 0, 0);
         break;
+    case SAGA_FX_FLUSH_CACHES:
+        plan_push(w, SAGA_IN_CACHES_FLUSHED, 0, 0);
+        break;
     default:
         break; /* bookkeeping effects: no provider call, no answer */
     }
@@ -462,6 +465,7 @@ static int plan_walk_env(const struct plan_args *a, const char *provider, const 
     saga_state_init(&w->st, &strategy, color_other(live), cJSON_IsTrue(approval));
     /* as deployment_receive.c: an environment with a database runs migrations */
     w->st.database_stage = cJSON_HasObjectItem(config, "database");
+    w->st.cache_stage = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(config, "caches")) > 0;
     if (w->st.database_stage)
         plan_migrations_read(a->artifact, a->sha256, &w->migrations);
     w->has_cache = ops != NULL && ops->cache_flush_start != NULL;
