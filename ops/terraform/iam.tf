@@ -78,9 +78,12 @@ data "aws_iam_policy_document" "cutover" {
     }
   }
   statement {
+    # how the aws provider follows a command (provider_aws_ssm.c: moto lacks
+    # ListCommandInvocations, so it reads ListCommands, then each instance's
+    # GetCommandInvocation); none of them takes resource-level permissions
     sid       = "FollowCacheFlushes"
-    actions   = ["ssm:ListCommandInvocations"]
-    resources = ["*"] # ListCommandInvocations takes no resource-level permissions
+    actions   = ["ssm:ListCommands", "ssm:GetCommandInvocation"]
+    resources = ["*"]
   }
   dynamic "statement" {
     for_each = var.cloudfront_distribution_id == "" ? [] : [var.cloudfront_distribution_id]

@@ -120,7 +120,8 @@ check_eq "SendCommand: the AWS-RunShellScript document" True \
   "$(iam 'any(st["actions"] == ["ssm:SendCommand"] and len(st["resources"]) == 1 and st["resources"][0].endswith("::document/AWS-RunShellScript") for st in ssm)')"
 check_eq "SendCommand on instances only when tagged with one of the two groups" True \
   "$(iam 'any(st["actions"] == ["ssm:SendCommand"] and st["resources"][0].endswith(":instance/*") and [c["variable"] for c in st["condition"]] == [["aws:ResourceTag/aws:autoscaling:groupName"]] and "asg_names" in str(st["condition"]) for st in ssm)')"
-check_eq "ListCommandInvocations, the one SSM action on every resource" '["ssm:ListCommandInvocations"]' \
+check_eq "ListCommands and GetCommandInvocation, the only SSM actions on every resource" \
+  '["ssm:GetCommandInvocation", "ssm:ListCommands"]' \
   "$(iam 'str(sorted(a for st in ssm if "*" in st["resources"] for a in st["actions"])).replace(chr(39), chr(34))')"
 check_eq "the instances' role has AmazonSSMManagedInstanceCore (the SSM agent)" True \
   "$(iam 'any("AmazonSSMManagedInstanceCore" in str(r) for r in attached)')"
