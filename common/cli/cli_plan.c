@@ -72,6 +72,7 @@ struct plan_walk {
     int has_cache; /* the environment's provider flushes a cache before the first share */
     int flushed;
     struct plan_migrations migrations; /* read when the database stage runs */
+    const cJSON *caches; /* the document's cache actions (the cache stage) */
     cJSON *steps; /* the transitions, for --json and the text output */
 };
 
@@ -197,6 +198,60 @@ static void plan_flush_cache(struct plan_walk *w)
         provider_plan_ops.cache_flush_poll(w->recorder, handle, &done, err, sizeof(err));
 }
 
+/* plan_member - obj's string member key, or fallback */
+static const char *plan_member(const cJSON *obj, const char *key, const char *fallback)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : fallback;
+}
+
+/* plan_cache_note - a cache action cutover runs itself (no provider call) */
+static void plan_cache_note(struct plan_walk *w, const cJSON *cache, const char *name)
+{
+    const cJSON *port = cJSON_GetObjectItemCaseSensitive(cache, "port");
+    const cJSON *db = cJSON_GetObjectItemCaseSensitive(cache, "db");
+    char line[1024];
+
+    if (strcmp(plan_member(cache, "kind", ""), "redis-prefix") == 0)
+        snprintf(line, sizeof(line),
+                 "flush cache %s: redis-prefix %s on %s:%d db %d (SCAN + UNLINK)", name,
+                 plan_member(cache, "prefix", "?"), plan_member(cache, "host", "?"),
+                 cJSON_IsNumber(port) ? port->valueint : 0,
+                 cJSON_IsNumber(db) ? db->valueint : 0);
+    else
+        snprintf(line, sizeof(line), "flush cache %s: command on the host: %s", name,
+                 plan_member(cache, "command", "?"));
+    provider_plan_note(w->recorder, line);
+}
+
+/* plan_cache_action - one of the cache stage's actions (saga/cache_flush.c):
+ * a CloudFront invalidation or a command on the new color's instances go
+ * through the provider, the others are cutover's own */
+static void plan_cache_action(struct plan_walk *w, const cJSON *cache)
+{
+    const cJSON *timeout = cJSON_GetObjectItemCaseSensitive(cache, "timeout_seconds");
+    const char *name = plan_member(cache, "name", "?"), *kind = plan_member(cache, "kind", "");
+    char reference[128], handle[256], err[128];
+    struct provider_command_report report;
+    int done;
+
+    snprintf(reference, sizeof(reference), "cutover-%s-%s", w->rel.deployment_id, name);
+    if (strcmp(kind, "cloudfront") == 0) {
+        provider_plan_ops.cache_flush_start(w->recorder, reference, handle, sizeof(handle), err,
+                                            sizeof(err));
+        if (handle[0] != '\0')
+            provider_plan_ops.cache_flush_poll(w->recorder, handle, &done, err, sizeof(err));
+    } else if (strcmp(kind, "command") == 0 &&
+               strcmp(plan_member(cache, "on", "host"), "instances") == 0) {
+        provider_plan_ops.command_start(w->recorder, (enum color)w->st.new_color,
+                                        plan_member(cache, "command", ""),
+                                        cJSON_IsNumber(timeout) ? timeout->valueint : 300,
+                                        reference, handle, sizeof(handle), err, sizeof(err));
+        provider_plan_ops.command_poll(w->recorder, handle, &report, &done, err, sizeof(err));
+    } else
+        plan_cache_note(w, cache, name);
+}
+
 /* plan_set_weights - the plan provider told the new color's share */
 static void plan_set_weights(struct plan_walk *w, int share)
 {
@@ -216,6 +271,7 @@ static void plan_perform(struct plan_walk *w, const struct saga_effect *fx)
     enum provider_deploy_status status;
     struct provider_health health;
     void *r = w->recorder;
+    const cJSON *cache;
 
     switch (fx->kind) {
     case SAGA_FX_SCALE_NEW:
@@ -274,6 +330,8 @@ static void plan_perform(struct plan_walk *w, const struct saga_effect *fx)
         plan_push(w, SAGA_IN_CONTRACTED, 0, 0);
         break;
     case SAGA_FX_FLUSH_CACHES:
+        cJSON_ArrayForEach(cache, w->caches)
+            plan_cache_action(w, cache);
         plan_push(w, SAGA_IN_CACHES_FLUSHED, 0, 0);
         break;
     default:
@@ -465,7 +523,8 @@ static int plan_walk_env(const struct plan_args *a, const char *provider, const 
     saga_state_init(&w->st, &strategy, color_other(live), cJSON_IsTrue(approval));
     /* as deployment_receive.c: an environment with a database runs migrations */
     w->st.database_stage = cJSON_HasObjectItem(config, "database");
-    w->st.cache_stage = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(config, "caches")) > 0;
+    w->caches = cJSON_GetObjectItemCaseSensitive(config, "caches");
+    w->st.cache_stage = cJSON_GetArraySize(w->caches) > 0;
     if (w->st.database_stage)
         plan_migrations_read(a->artifact, a->sha256, &w->migrations);
     w->has_cache = ops != NULL && ops->cache_flush_start != NULL;

@@ -90,6 +90,18 @@ check "a local release without cutover/migrations.yml has none" \
 check_eq "the plan provider without an aws object names no AWS call" 0 \
   "$("$BIN/cutover" plan "$DENV" --json 2>>"$LOGDIR/plan.log" | jq '[.path[] | select(has("aws"))] | length')"
 
+# an environment with cache actions: each listed in the cache stage, the
+# command on the new color's instances through the provider
+CENV=$(unique_name plancache)
+jq -n --arg n "$CENV" '{name: $n, provider: "plan", capacity: 2, caches: [
+  {name: "objects", kind: "redis-prefix", host: "127.0.0.1", port: 6379, prefix: "shop:"},
+  {name: "opcache", kind: "command", on: "instances", command: "reload-fpm", timeout_seconds: 60},
+  {name: "pages", kind: "command", command: "purge-pages"}]}' > "$TMP/plan-cache.json"
+"$BIN/cutover" env apply "$TMP/plan-cache.json" >/dev/null 2>>"$LOGDIR/plan.log"
+check_eq "the cache stage lists each action in order" \
+  "flush cache objects: redis-prefix shop: on 127.0.0.1:6379 db 0 (SCAN + UNLINK)|command_start green timeout=60s: reload-fpm|command_poll green/cutover-plan-opcache (read: 2 succeeded)|flush cache pages: command on the host: purge-pages" \
+  "$("$BIN/cutover" plan "$CENV" --json 2>>"$LOGDIR/plan.log" | jq -r '.path[] | select(.state == "flushing-caches") | .calls | join("|")')"
+
 # an environment on the plan provider: a real deployment through the five workers
 PENV=$(unique_name planprov)
 printf '{"name": "%s", "provider": "plan", "capacity": 3, "bake_seconds": 1}\n' "$PENV" > "$TMP/plan-env.json"

@@ -182,6 +182,29 @@ static void test_no_aws_names_nothing(void **state)
     provider_plan_ops.close(p);
 }
 
+/* test_command_on_instances - every instance of the color succeeds; on aws, SendCommand */
+static void test_command_on_instances(void **state)
+{
+    (void)state;
+    void *p = open_aws_plan(AWS_DOC(""));
+    char err[256], handle[128];
+    struct provider_command_report rep;
+    int done = 0;
+    assert_int_equal(provider_plan_ops.command_start(p, COLOR_GREEN, "reload", 60, "ref-2",
+                                                     handle, sizeof(handle), err,
+                                                     sizeof(err)), 0);
+    assert_int_equal(provider_plan_ops.command_poll(p, handle, &rep, &done, err, sizeof(err)),
+                     0);
+    assert_int_equal(done, 1);
+    assert_int_equal(rep.count, 2);
+    assert_int_equal(rep.instances[1].state, COMMAND_SUCCEEDED);
+    assert_string_equal(provider_plan_call(p, 0), "command_start green timeout=60s: reload");
+    assert_non_null(strstr(provider_plan_aws_call(p, 0), "DescribeAutoScalingGroups shop-green"));
+    assert_non_null(strstr(provider_plan_aws_call(p, 0),
+                           "ssm:SendCommand DocumentName=AWS-RunShellScript"));
+    provider_plan_ops.close(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_aws_calls_named),
         cmocka_unit_test(test_aws_without_cdn),
         cmocka_unit_test(test_no_aws_names_nothing),
+        cmocka_unit_test(test_command_on_instances),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -297,6 +297,49 @@ static int plan_cache_flush_poll(void *state, const char *handle, int *done, cha
     return 0;
 }
 
+/* plan_command_start - the handle names the color and the reference */
+static int plan_command_start(void *state, enum color c, const char *command, int timeout_s,
+                              const char *reference, char *handle, size_t handle_len, char *err,
+                              size_t err_len)
+{
+    (void)err;
+    (void)err_len;
+    struct plan_state *s = state;
+    char aws[PLAN_AWS_MAX] = "";
+    snprintf(handle, handle_len, "%s/%s", color_name(c), reference ? reference : "");
+    if (s->aws)
+        plan_aws_command(s->aws, c, timeout_s, aws, sizeof(aws));
+    plan_record(s, aws, "command_start %s timeout=%ds: %s", color_name(c), timeout_s,
+                command ? command : "");
+    return 0;
+}
+
+/* plan_command_poll - every instance of the handle's color (its capacity
+ * last asked for, at most PROVIDER_COMMAND_INSTANCES) succeeded */
+static int plan_command_poll(void *state, const char *handle, struct provider_command_report *out,
+                             int *done, char *err, size_t err_len)
+{
+    (void)err;
+    (void)err_len;
+    struct plan_state *s = state;
+    enum color c = strncmp(handle, "green/", 6) == 0 ? COLOR_GREEN : COLOR_BLUE;
+    char aws[PLAN_AWS_MAX] = "";
+    size_t n = s->capacity[c] > 0 ? (size_t)s->capacity[c] : 0;
+
+    out->count = n < PROVIDER_COMMAND_INSTANCES ? n : PROVIDER_COMMAND_INSTANCES;
+    for (size_t i = 0; i < out->count; i++) {
+        snprintf(out->instances[i].id, sizeof(out->instances[i].id), "plan-%s-%zu",
+                 color_name(c), i + 1);
+        out->instances[i].state = COMMAND_SUCCEEDED;
+        out->instances[i].detail[0] = '\0';
+    }
+    *done = 1;
+    if (s->aws)
+        plan_aws_command_poll(aws, sizeof(aws));
+    plan_record(s, aws, "command_poll %s (read: %zu succeeded)", handle, out->count);
+    return 0;
+}
+
 /* provider_plan_count - how many calls p recorded */
 size_t provider_plan_count(const void *p)
 {
@@ -339,4 +382,6 @@ const struct provider_ops provider_plan_ops = {
     .preview_close = plan_preview_close,
     .cache_flush_start = plan_cache_flush_start,
     .cache_flush_poll = plan_cache_flush_poll,
+    .command_start = plan_command_start,
+    .command_poll = plan_command_poll,
 };

@@ -13,7 +13,8 @@
  *	Reads answer plausibly: health is all healthy at the capacity last
  *	asked for (the document's capacity before that), weights are what it
  *	was last told (blue 100 before that), deployments and cache flushes
- *	are finished at the first poll. Each mutating or reading call is kept
+ *	are finished at the first poll, and so is a command on a color's
+ *	instances (each instance of its capacity succeeded). Each mutating or reading call is kept
  *	in memory, in order, and logged as one line "plan call: ..." so that a
  *	saga running on it leaves a trace of what it would have done.
  *

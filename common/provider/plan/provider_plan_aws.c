@@ -57,7 +57,8 @@ void plan_aws_scale(const cJSON *aws, enum color c, int capacity, char *out, siz
 void plan_aws_health(const cJSON *aws, enum color c, char *out, size_t len)
 {
     snprintf(out, len,
-             "autoscaling:DescribeAutoScalingGroups %s; elasticloadbalancing:DescribeTargetHealth %s",
+             "autoscaling:DescribeAutoScalingGroups %s;"
+             " elasticloadbalancing:DescribeTargetHealth %s",
              aws_color_member(aws, "auto_scaling_groups", c),
              aws_color_member(aws, "target_groups", c));
 }
@@ -126,6 +127,21 @@ void plan_aws_preview_close(const cJSON *aws, const char *deployment_id, char *o
              "elasticloadbalancing:DescribeRules %s; DescribeTags; DeleteRule of the rule"
              " tagged cutover-preview=%s",
              aws_member(aws, "listener_arn", NULL), deployment_id ? deployment_id : "");
+}
+
+/* plan_aws_command - SendCommand AWS-RunShellScript to color c's instances in service */
+void plan_aws_command(const cJSON *aws, enum color c, int timeout_s, char *out, size_t len)
+{
+    snprintf(out, len,
+             "autoscaling:DescribeAutoScalingGroups %s (its instances in service);"
+             " ssm:SendCommand DocumentName=AWS-RunShellScript to them TimeoutSeconds=%d",
+             aws_color_member(aws, "auto_scaling_groups", c), timeout_s);
+}
+
+/* plan_aws_command_poll - ListCommands, then GetCommandInvocation of each instance */
+void plan_aws_command_poll(char *out, size_t len)
+{
+    snprintf(out, len, "ssm:ListCommands; ssm:GetCommandInvocation of each instance");
 }
 
 /* plan_aws_has_cdn - 1 when aws names a CloudFront distribution */

@@ -54,6 +54,12 @@ void plan_aws_preview_open(const cJSON *aws, const char *header, enum color c,
 void plan_aws_preview_close(const cJSON *aws, const char *deployment_id, char *out,
                             size_t len);
 
+/* plan_aws_command - SendCommand AWS-RunShellScript to color c's instances in service */
+void plan_aws_command(const cJSON *aws, enum color c, int timeout_s, char *out, size_t len);
+
+/* plan_aws_command_poll - ListCommands, then GetCommandInvocation of each instance */
+void plan_aws_command_poll(char *out, size_t len);
+
 /* plan_aws_has_cdn - 1 when aws names a CloudFront distribution */
 int plan_aws_has_cdn(const cJSON *aws);
 
