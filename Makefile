@@ -16,7 +16,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
 
-PKGS     := rdkafka libcurl libcjson libpq openssl libevent yaml-0.1 libxml-2.0 libmariadb
+PKGS     := rdkafka libcurl libcjson libpq openssl libevent yaml-0.1 libxml-2.0 libmariadb hiredis
 CC       ?= cc
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Werror
@@ -50,7 +50,7 @@ SNS_DATA   := $(BUILD)/tests/data/sns
 # the private key files' fuzz harness replays throwaway keys made at build time (never committed)
 FUZZ_MADE  := $(BUILD)/tests/fuzz-made
 
-.PHONY: all test unit integration sanitize valgrind install demo bench bootstrap clean fuzz
+.PHONY: all test unit integration sanitize valgrind install demo demo-wordpress bench bootstrap clean fuzz
 .SECONDARY: # keep the object files of tests and probes, so that a second make does nothing
 all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(PROBE_BIN) $(OPS_BIN) $(SNS_DATA)/test-ca.pem \
      $(FUZZ_REPLAY_BIN) $(FUZZ_MADE)/sshsig_private
@@ -166,6 +166,10 @@ valgrind: bootstrap all
 demo: bootstrap
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) ops/demo
+
+demo-wordpress: bootstrap
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) ops/demo-wordpress
 
 bench: bootstrap
 	@$(MAKE) --no-print-directory all

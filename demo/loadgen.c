@@ -5,7 +5,8 @@
  * SYNOPSIS
  *	cutover-loadgen --url URL --rate N (--duration S | --until-file F)
  *	                [--connections C] [--timeout-ms T] [--max-duration S]
- *	                [--report FILE]
+ *	                [--report FILE] [--latency-log FILE]
+ *	                [--shop [--customers K] [--order-prefix P]]
  *
  * DESCRIPTION
  *	Sends GET URL at a steady rate of N requests per second, spread over C
@@ -20,11 +21,30 @@
  *	flight (at most T ms) and prints a summary. --report writes the same
  *	summary as JSON: {"url", "rate", "elapsed_s", "sent", "ok", "failed",
  *	"errors": {"timeout", "connection", "status"}, "statuses": {"503": n},
- *	"responses": {"version 1 color blue": n, ...}}.
+ *	"responses": {"version 1 color blue": n, ...}, "latency_ms": {"p50", "p99",
+ *	"max"}} (latency: from sending a request to its end, answered or not).
+ *	--latency-log writes one line per finished request: the wall clock
+ *	when it was sent (milliseconds since the epoch), its latency in
+ *	microseconds and its status (0: no answer), so that a caller can cut
+ *	the run into time windows of its own.
+ *
+ *	--shop drives the WordPress shop demo (demo/wordpress) instead: K
+ *	virtual customers (default 8), each with its own cookie session and one
+ *	request in flight at a time, go round GET PATH/ (a WordPress page),
+ *	GET PATH/shop/products, POST PATH/shop/cart (one product) and POST
+ *	PATH/shop/checkout with a unique order reference P-CUSTOMER-N (P
+ *	defaults to "lg" and the process id; lower-case letters, digits and
+ *	"-"), where PATH is the URL's path without its last "/". The rate is
+ *	the same, while a customer is free to send. "responses" counts the ok
+ *	answers by route, and the report adds "customers", "orders_placed" and
+ *	"orders": the references of every checkout that succeeded, which the
+ *	shop's table must hold exactly once each.
  *
  *	Exit status: 0 when every request succeeded, 1 when any failed, 2 for
  *	bad usage or a setup failure.
  */
+#include <sys/queue.h>
+
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -35,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +65,15 @@
 #define LG_MAX_STATUSES  16
 #define LG_LINE_LEN      128
 #define LG_TICK_MS       10
+#define LG_MAX_CUSTOMERS 256
+#define LG_COOKIE_LEN    512
+#define LG_REF_LEN       64
+#define LG_SHOP_STEPS    4
+#define LG_FINE_US       10       /* histogram: 10 us buckets below LG_FINE_MAX_US */
+#define LG_FINE_MAX_US   100000
+#define LG_COARSE_US     1000     /* then 1 ms buckets up to LG_COARSE_MAX_US */
+#define LG_COARSE_MAX_US 60000000
+#define LG_BUCKETS       (LG_FINE_MAX_US / LG_FINE_US + LG_COARSE_MAX_US / LG_COARSE_US + 1)
 
 struct lg_options {
     const char *url;
@@ -54,6 +84,10 @@ struct lg_options {
     long connections;
     long timeout_ms;
     const char *report;
+    const char *latency_log;
+    int shop;
+    long customers;
+    char order_prefix[32];
 };
 
 struct lg_count {
@@ -68,6 +102,29 @@ struct lg_stats {
     int line_count;
     struct lg_count statuses[LG_MAX_STATUSES + 1];
     int status_count;
+    long latency[LG_BUCKETS]; /* requests finished, by latency bucket */
+    long latency_max_us;
+    char (*orders)[LG_REF_LEN]; /* the references of successful checkouts */
+    long order_count, order_cap;
+};
+
+/* lg_customer - one virtual customer of the shop mode */
+struct lg_customer {
+    long index;
+    int step;        /* the next route of lg_shop_routes */
+    int busy;        /* a request is in flight */
+    long orders;     /* checkouts sent so far */
+    char cookie[LG_COOKIE_LEN]; /* "name=value; ..." as the shop set them */
+    char order_ref[LG_REF_LEN]; /* the reference of the checkout in flight */
+};
+
+
+/* One request in flight: when it was sent. */
+struct lg_req {
+    struct lg *lg;
+    double sent_mono; /* monotonic seconds */
+    double sent_wall; /* seconds since the epoch */
+    struct lg_customer *customer; /* NULL in the plain mode */
 };
 
 struct lg {
@@ -76,11 +133,30 @@ struct lg {
     struct evhttp_uri *uri;
     char host_header[300];
     char path[1024];
+    char shop_base[1024]; /* the URL's path without its last "/" (shop mode) */
     struct evhttp_connection *conns[LG_MAX_CONNS];
     long next_conn;
     struct event *tick, *sigint, *sigterm;
     double started, stopped; /* seconds on the monotonic clock; stopped 0 while sending */
     struct lg_stats stats;
+    FILE *latency_log;
+    struct lg_customer customers[LG_MAX_CUSTOMERS];
+    long next_customer;
+};
+
+/* the body a shop route sends */
+enum lg_form { LG_FORM_NONE, LG_FORM_CART, LG_FORM_ORDER };
+
+/* lg_shop_routes - a customer's round: method and path after the URL's path */
+static const struct {
+    enum evhttp_cmd_type method;
+    const char *name, *path;
+    enum lg_form form;
+} lg_shop_routes[LG_SHOP_STEPS] = {
+    {EVHTTP_REQ_GET, "GET /", "/", LG_FORM_NONE},
+    {EVHTTP_REQ_GET, "GET /shop/products", "/shop/products", LG_FORM_NONE},
+    {EVHTTP_REQ_POST, "POST /shop/cart", "/shop/cart", LG_FORM_CART},
+    {EVHTTP_REQ_POST, "POST /shop/checkout", "/shop/checkout", LG_FORM_ORDER},
 };
 
 /* lg_now - monotonic seconds */
@@ -92,13 +168,23 @@ static double lg_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* lg_wall - seconds since the epoch */
+static double lg_wall(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* lg_usage - the command line, on stderr; returns 2 */
 static int lg_usage(const char *why)
 {
     if (why)
         fprintf(stderr, "cutover-loadgen: %s\n", why);
     fprintf(stderr, "usage: cutover-loadgen --url URL --rate N (--duration S | --until-file F)\n"
-                    "       [--connections C] [--timeout-ms T] [--max-duration S] [--report FILE]\n");
+                    "       [--connections C] [--timeout-ms T] [--max-duration S] [--report FILE]\n"
+                    "       [--latency-log FILE] [--shop [--customers K] [--order-prefix P]]\n");
     return 2;
 }
 
@@ -111,14 +197,33 @@ static int lg_long(const char *s, long lo, long hi, long *out)
     return *s && *end == '\0' && *out >= lo && *out <= hi ? 0 : -1;
 }
 
+/* lg_order_prefix - a valid order reference prefix (lower-case letters,
+ * digits, "-") copied into o; 0 or -1 */
+static int lg_order_prefix(const char *s, struct lg_options *o)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n >= sizeof(o->order_prefix)
+        || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+        return -1;
+    memcpy(o->order_prefix, s, n + 1);
+    return 0;
+}
+
 /* lg_parse_args - the command line into o; 0 or 2 (reported) */
 static int lg_parse_args(int argc, char **argv, struct lg_options *o)
 {
-    *o = (struct lg_options){.connections = 4, .timeout_ms = 2000, .max_duration_s = 900};
+    *o = (struct lg_options){.connections = 4, .timeout_ms = 2000, .max_duration_s = 900,
+                             .customers = 8};
+    snprintf(o->order_prefix, sizeof(o->order_prefix), "lg%ld", (long)getpid());
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = 0;
 
+        if (strcmp(a, "--shop") == 0) {
+            o->shop = 1;
+            continue;
+        }
         if (strcmp(a, "--help") == 0 || v == NULL)
             return lg_usage(strcmp(a, "--help") == 0 ? NULL : "an option lacks its value");
         if (strcmp(a, "--url") == 0)
@@ -127,6 +232,8 @@ static int lg_parse_args(int argc, char **argv, struct lg_options *o)
             o->until_file = v;
         else if (strcmp(a, "--report") == 0)
             o->report = v;
+        else if (strcmp(a, "--latency-log") == 0)
+            o->latency_log = v;
         else if (strcmp(a, "--rate") == 0)
             bad = lg_long(v, 1, 10000, &o->rate);
         else if (strcmp(a, "--duration") == 0)
@@ -137,10 +244,14 @@ static int lg_parse_args(int argc, char **argv, struct lg_options *o)
             bad = lg_long(v, 1, LG_MAX_CONNS, &o->connections);
         else if (strcmp(a, "--timeout-ms") == 0)
             bad = lg_long(v, 1, 600000, &o->timeout_ms);
+        else if (strcmp(a, "--customers") == 0)
+            bad = lg_long(v, 1, LG_MAX_CUSTOMERS, &o->customers);
+        else if (strcmp(a, "--order-prefix") == 0)
+            bad = lg_order_prefix(v, o);
         else
             return lg_usage("unknown option");
         if (bad)
-            return lg_usage("a number is out of range");
+            return lg_usage("a number or the order prefix is out of range");
         i++;
     }
     if (o->url == NULL || o->rate == 0 || (o->duration_s == 0) == (o->until_file == NULL))
@@ -175,33 +286,172 @@ static void lg_first_line(struct evhttp_request *req, char *out)
     out[strcspn(out, "\r\n")] = '\0';
 }
 
+/* lg_bucket - the histogram bucket of a latency */
+static long lg_bucket(long us)
+{
+    if (us < LG_FINE_MAX_US)
+        return us / LG_FINE_US;
+    if (us >= LG_COARSE_MAX_US)
+        return LG_BUCKETS - 1;
+    return LG_FINE_MAX_US / LG_FINE_US + (us - LG_FINE_MAX_US) / LG_COARSE_US;
+}
+
+/* lg_bucket_ms - the upper bound of a bucket, in milliseconds */
+static double lg_bucket_ms(long b)
+{
+    long fine = LG_FINE_MAX_US / LG_FINE_US;
+
+    if (b < fine)
+        return (double)((b + 1) * LG_FINE_US) / 1000.0;
+    return (double)(LG_FINE_MAX_US + (b - fine + 1) * LG_COARSE_US) / 1000.0;
+}
+
+/* lg_latency - count one finished request's latency; log it with --latency-log */
+static void lg_latency(struct lg_req *r, int code)
+{
+    struct lg_stats *s = &r->lg->stats;
+    long us = (long)((lg_now() - r->sent_mono) * 1e6);
+
+    s->latency[lg_bucket(us)]++;
+    if (us > s->latency_max_us)
+        s->latency_max_us = us;
+    if (r->lg->latency_log)
+        fprintf(r->lg->latency_log, "%.0f %ld %d\n", r->sent_wall * 1000.0, us, code);
+}
+
+/* lg_grow - ITEMS (COUNT used of *CAP, SIZE bytes each) with room for one
+ * more: the same or a bigger block, or NULL (ITEMS unchanged) */
+static void *lg_grow(void *items, long count, long *cap, size_t size)
+{
+    long more = *cap ? *cap * 2 : 1024;
+    void *bigger;
+
+    if (count < *cap)
+        return items;
+    if ((bigger = realloc(items, (size_t)more * size)) != NULL)
+        *cap = more;
+    return bigger;
+}
+
+/* lg_order_add - remember the reference of a successful checkout */
+static void lg_order_add(struct lg_stats *s, const char *ref)
+{
+    char (*room)[LG_REF_LEN] = lg_grow(s->orders, s->order_count, &s->order_cap, sizeof(*room));
+
+    if (room == NULL)
+        return;
+    s->orders = room;
+    snprintf(s->orders[s->order_count++], LG_REF_LEN, "%s", ref);
+}
+
+/* lg_cookie_append - add the LEN bytes of PAIR ("name=value") to the jar, when they fit */
+static void lg_cookie_append(char *jar, const char *pair, size_t len)
+{
+    size_t used = strlen(jar), sep = used ? 2 : 0;
+
+    if (used + sep + len >= LG_COOKIE_LEN)
+        return;
+    memcpy(jar + used, "; ", sep);
+    memcpy(jar + used + sep, pair, len);
+    jar[used + sep + len] = '\0';
+}
+
+/* lg_cookie_set - a Set-Cookie header's "name=value" into the jar, replacing the name's old value */
+static void lg_cookie_set(char *jar, const char *set_cookie)
+{
+    size_t pair_len = strcspn(set_cookie, ";"), name_len = strcspn(set_cookie, "=");
+    char kept[LG_COOKIE_LEN] = "";
+
+    if (name_len >= pair_len)
+        return;
+    for (const char *p = jar; *p;) {
+        size_t len = strcspn(p, ";");
+
+        if (!(len > name_len && strncmp(p, set_cookie, name_len + 1) == 0))
+            lg_cookie_append(kept, p, len);
+        p += len;
+        p += strspn(p, "; ");
+    }
+    lg_cookie_append(kept, set_cookie, pair_len);
+    memcpy(jar, kept, LG_COOKIE_LEN);
+}
+
+/* lg_cookies_take - every Set-Cookie of the response into the customer's jar */
+static void lg_cookies_take(struct lg_customer *c, struct evhttp_request *req)
+{
+    struct evkeyval *header;
+
+    TAILQ_FOREACH(header, evhttp_request_get_input_headers(req), next)
+        if (strcasecmp(header->key, "Set-Cookie") == 0)
+            lg_cookie_set(c->cookie, header->value);
+}
+
+/* lg_customer_next - the customer's request ended: keep its cookies, move to its next route */
+static void lg_customer_next(struct lg_customer *c, struct evhttp_request *req)
+{
+    if (req)
+        lg_cookies_take(c, req);
+    c->step = (c->step + 1) % LG_SHOP_STEPS;
+    c->busy = 0;
+}
+
+/* lg_count_ok - count a 2xx: by the body's first line, or by the customer's
+ * route (a checkout's reference is kept) */
+static void lg_count_ok(const struct lg_req *r, struct evhttp_request *req)
+{
+    struct lg_stats *s = &r->lg->stats;
+    char line[LG_LINE_LEN];
+
+    s->ok++;
+    if (r->customer == NULL)
+        lg_first_line(req, line);
+    else {
+        int step = r->customer->step;
+
+        snprintf(line, sizeof(line), "%s", lg_shop_routes[step].name);
+        if (lg_shop_routes[step].form == LG_FORM_ORDER)
+            lg_order_add(s, r->customer->order_ref);
+    }
+    lg_count_key(s->lines, &s->line_count, LG_MAX_LINES, line);
+}
+
+/* lg_count_failed - count a failure: a status (CODE) or an error (0, counted by lg_error_cb) */
+static void lg_count_failed(struct lg_stats *s, int code)
+{
+    char status[16];
+
+    s->failed++;
+    if (code == 0)
+        return;
+    s->bad_status++;
+    snprintf(status, sizeof(status), "%d", code);
+    lg_count_key(s->statuses, &s->status_count, LG_MAX_STATUSES, status);
+}
+
 /* lg_response_cb - one request ended: a response, or NULL/0 for a failure */
 static void lg_response_cb(struct evhttp_request *req, void *arg)
 {
-    struct lg *lg = arg;
-    struct lg_stats *s = &lg->stats;
+    struct lg_req *r = arg;
+    struct lg_stats *s = &r->lg->stats;
     int code = req ? evhttp_request_get_response_code(req) : 0;
-    char line[LG_LINE_LEN];
 
+    lg_latency(r, code);
     s->in_flight--;
-    if (code >= 200 && code < 300) {
-        s->ok++;
-        lg_first_line(req, line);
-        lg_count_key(s->lines, &s->line_count, LG_MAX_LINES, line);
-        return;
-    }
-    s->failed++;
-    if (code == 0) /* the error callback counted the kind */
-        return;
-    s->bad_status++;
-    snprintf(line, sizeof(line), "%d", code);
-    lg_count_key(s->statuses, &s->status_count, LG_MAX_STATUSES, line);
+    if (req != NULL && code == 0) /* the connection could not be made: no error callback */
+        s->conn_errors++;
+    if (code >= 200 && code < 300)
+        lg_count_ok(r, req);
+    else
+        lg_count_failed(s, code);
+    if (r->customer)
+        lg_customer_next(r->customer, req);
+    free(r);
 }
 
 /* lg_error_cb - why a request failed without a response */
 static void lg_error_cb(enum evhttp_request_error err, void *arg)
 {
-    struct lg *lg = arg;
+    struct lg *lg = ((struct lg_req *)arg)->lg;
 
     if (err == EVREQ_HTTP_TIMEOUT)
         lg->stats.timeouts++;
@@ -209,24 +459,80 @@ static void lg_error_cb(enum evhttp_request_error err, void *arg)
         lg->stats.conn_errors++;
 }
 
-/* lg_send - one GET on the next connection (evhttp queues it if that one is busy) */
-static void lg_send(struct lg *lg)
+/* lg_send - one request on the next connection (evhttp queues it if that
+ * one is busy), for CUSTOMER (NULL in the plain mode), with FORM as an
+ * urlencoded body when not NULL; 0, or -1 when nothing could be sent */
+static int lg_send(struct lg *lg, struct lg_customer *customer, enum evhttp_cmd_type method,
+                   const char *path, const char *form)
 {
     struct evhttp_connection *c = lg->conns[lg->next_conn++ % lg->opt.connections];
-    struct evhttp_request *req = evhttp_request_new(lg_response_cb, lg);
+    struct lg_req *r = malloc(sizeof(*r));
+    struct evhttp_request *req = r ? evhttp_request_new(lg_response_cb, r) : NULL;
+    struct evkeyvalq *headers;
 
-    if (req == NULL)
-        return;
+    if (req == NULL) {
+        free(r);
+        return -1;
+    }
+    *r = (struct lg_req){lg, lg_now(), lg_wall(), customer};
     evhttp_request_set_error_cb(req, lg_error_cb);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Host", lg->host_header);
+    headers = evhttp_request_get_output_headers(req);
+    evhttp_add_header(headers, "Host", lg->host_header);
+    if (customer && customer->cookie[0])
+        evhttp_add_header(headers, "Cookie", customer->cookie);
+    if (form) {
+        evhttp_add_header(headers, "Content-Type", "application/x-www-form-urlencoded");
+        evbuffer_add(evhttp_request_get_output_buffer(req), form, strlen(form));
+    }
     lg->stats.sent++;
     lg->stats.in_flight++;
-    if (evhttp_make_request(c, req, EVHTTP_REQ_GET, lg->path) != 0) {
+    if (evhttp_make_request(c, req, method, path) != 0) {
         /* evhttp has freed req and called nothing: count it here */
+        free(r);
         lg->stats.in_flight--;
-        lg->stats.failed++;
+        lg_count_failed(&lg->stats, 0);
         lg->stats.conn_errors++;
+        if (customer)
+            lg_customer_next(customer, NULL);
     }
+    return 0;
+}
+
+/* lg_send_shop - the customer's next route (a checkout gets the next order reference) */
+static int lg_send_shop(struct lg *lg, struct lg_customer *c)
+{
+    char path[sizeof(lg->shop_base) + 32], form[LG_REF_LEN + 32];
+    const char *body = NULL;
+    int step = c->step;
+
+    snprintf(path, sizeof(path), "%s%s", lg->shop_base, lg_shop_routes[step].path);
+    if (lg_shop_routes[step].form == LG_FORM_CART) {
+        /* the demo shop's products are 1, 2 and 3 */
+        snprintf(form, sizeof(form), "product=%ld&quantity=1", c->orders % 3 + 1);
+        body = form;
+    } else if (lg_shop_routes[step].form == LG_FORM_ORDER) {
+        snprintf(c->order_ref, sizeof(c->order_ref), "%s-%ld-%ld", lg->opt.order_prefix,
+                 c->index, c->orders++);
+        snprintf(form, sizeof(form), "order_key=%s", c->order_ref);
+        body = form;
+    }
+    c->busy = 1;
+    return lg_send(lg, c, lg_shop_routes[step].method, path, body);
+}
+
+/* lg_send_next - the next request: the plain GET, or the route of the next
+ * customer with nothing in flight; 0, or -1 when none could be sent */
+static int lg_send_next(struct lg *lg)
+{
+    if (!lg->opt.shop)
+        return lg_send(lg, NULL, EVHTTP_REQ_GET, lg->path, NULL);
+    for (long i = 0; i < lg->opt.customers; i++) {
+        struct lg_customer *c = &lg->customers[lg->next_customer++ % lg->opt.customers];
+
+        if (!c->busy)
+            return lg_send_shop(lg, c);
+    }
+    return -1;
 }
 
 /* lg_should_stop - the duration is over, the file appeared, or the cap is reached */
@@ -254,8 +560,8 @@ static void lg_tick_cb(evutil_socket_t fd, short what, void *arg)
     if (lg->stopped == 0) {
         long due = (long)(elapsed * (double)lg->opt.rate) + 1;
 
-        while (lg->stats.sent < due)
-            lg_send(lg);
+        while (lg->stats.sent < due && lg_send_next(lg) == 0)
+            ;
         return;
     }
     if (lg->stats.in_flight == 0 || now - lg->stopped > (double)lg->opt.timeout_ms / 1000.0 + 1)
@@ -290,10 +596,12 @@ static int lg_target(struct lg *lg)
     snprintf(lg->host_header, sizeof(lg->host_header), "%s:%d", host, port < 0 ? 80 : port);
     snprintf(lg->path, sizeof(lg->path), "%s%s%s", path && *path ? path : "/",
              query ? "?" : "", query ? query : "");
+    snprintf(lg->shop_base, sizeof(lg->shop_base), "%s", path ? path : "");
+    lg->shop_base[strlen(lg->shop_base) - (*lg->shop_base && lg->shop_base[strlen(lg->shop_base) - 1] == '/')] = '\0';
     return 0;
 }
 
-/* lg_create - the loop, the connections, the tick and the signals; 0 or -1 */
+/* lg_create - the loop, the connections, the customers, the tick and the signals; 0 or -1 */
 static int lg_create(struct lg *lg)
 {
     struct timeval tick = {0, LG_TICK_MS * 1000};
@@ -304,8 +612,14 @@ static int lg_create(struct lg *lg)
         return -1;
     }
     port = evhttp_uri_get_port(lg->uri);
+    if (lg->opt.latency_log && (lg->latency_log = fopen(lg->opt.latency_log, "w")) == NULL) {
+        fprintf(stderr, "cutover-loadgen: cannot write %s\n", lg->opt.latency_log);
+        return -1;
+    }
     if ((lg->base = event_base_new()) == NULL)
         return -1;
+    for (long i = 0; i < lg->opt.customers; i++)
+        lg->customers[i].index = i;
     for (long i = 0; i < lg->opt.connections; i++) {
         lg->conns[i] = evhttp_connection_base_new(lg->base, NULL, evhttp_uri_get_host(lg->uri),
                                                   (unsigned short)(port < 0 ? 80 : port));
@@ -339,6 +653,9 @@ static void lg_free(struct lg *lg)
         event_base_free(lg->base);
     if (lg->uri)
         evhttp_uri_free(lg->uri);
+    if (lg->latency_log)
+        fclose(lg->latency_log);
+    free(lg->stats.orders);
 }
 
 /* lg_counts_json - a counter table as a JSON object */
@@ -351,6 +668,44 @@ static cJSON *lg_counts_json(const struct lg_count *table, int count, int max)
     if (table[max].n > 0)
         cJSON_AddNumberToObject(obj, table[max].key, (double)table[max].n);
     return obj;
+}
+
+/* lg_percentile_ms - the latency below which fraction q of the finished requests fell */
+static double lg_percentile_ms(const struct lg_stats *s, double q)
+{
+    long total = 0, seen = 0;
+
+    for (long b = 0; b < LG_BUCKETS; b++)
+        total += s->latency[b];
+    for (long b = 0; b < LG_BUCKETS; b++) {
+        seen += s->latency[b];
+        if (total > 0 && (double)seen >= q * (double)total)
+            return lg_bucket_ms(b);
+    }
+    return 0;
+}
+
+/* lg_latency_json - p50, p99 and max of the finished requests, in milliseconds */
+static cJSON *lg_latency_json(const struct lg_stats *s)
+{
+    cJSON *obj = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(obj, "p50", lg_percentile_ms(s, 0.50));
+    cJSON_AddNumberToObject(obj, "p99", lg_percentile_ms(s, 0.99));
+    cJSON_AddNumberToObject(obj, "max", (double)s->latency_max_us / 1000.0);
+    return obj;
+}
+
+/* lg_orders_json - the shop mode's customers, orders_placed and orders (references) into root */
+static void lg_orders_json(const struct lg *lg, cJSON *root)
+{
+    cJSON *refs;
+
+    cJSON_AddNumberToObject(root, "customers", (double)lg->opt.customers);
+    cJSON_AddNumberToObject(root, "orders_placed", (double)lg->stats.order_count);
+    refs = cJSON_AddArrayToObject(root, "orders");
+    for (long i = 0; i < lg->stats.order_count; i++)
+        cJSON_AddItemToArray(refs, cJSON_CreateString(lg->stats.orders[i]));
 }
 
 /* lg_summary_json - the run's summary */
@@ -374,6 +729,9 @@ static cJSON *lg_summary_json(const struct lg *lg)
                           lg_counts_json(s->statuses, s->status_count, LG_MAX_STATUSES));
     cJSON_AddItemToObject(root, "responses",
                           lg_counts_json(s->lines, s->line_count, LG_MAX_LINES));
+    cJSON_AddItemToObject(root, "latency_ms", lg_latency_json(s));
+    if (lg->opt.shop)
+        lg_orders_json(lg, root);
     return root;
 }
 
@@ -389,6 +747,8 @@ static int lg_report(const struct lg *lg)
            cJSON_GetObjectItem(sum, "failed")->valuedouble, lg->stopped - lg->started);
     cJSON_ArrayForEach(r, cJSON_GetObjectItem(sum, "responses"))
         printf("  %8.0f  %s\n", r->valuedouble, r->string);
+    if (lg->opt.shop)
+        printf("orders placed %ld\n", lg->stats.order_count);
     if (lg->opt.report && (text == NULL || (f = fopen(lg->opt.report, "w")) == NULL
                            || fprintf(f, "%s\n", text) < 0)) {
         fprintf(stderr, "cutover-loadgen: cannot write %s\n", lg->opt.report);

@@ -112,6 +112,25 @@ start_saga_workers() {
   return 0
 }
 
+# start_saga_workers_armed NAME POINT - every worker, NAME's copy armed to
+# die at the fault point NAME-POINT; KILLED is that copy's pid
+start_saga_workers_armed() {
+  local name
+  for name in "${SAGA_WORKERS[@]}"; do [ "$name" == "$1" ] || start_worker "$name"; done
+  start_worker "$1" CUTOVER_FAULT_POINT="$1-$2"
+  KILLED=$LAST_WORKER_PID
+}
+
+# saga_crash_resumed NAME POINT BUILD - the copy of NAME armed by
+# start_saga_workers_armed dies at POINT; a copy started without it resumes
+# and BUILD completes
+saga_crash_resumed() {
+  check "$2: the $1 dies there" wait_for 240 eval "! kill -0 $KILLED 2>/dev/null"
+  start_worker "$1"
+  check "$2: a restarted $1 resumes and the deployment completes" \
+    wait_for 240 eq completed dep_state "$3"
+}
+
 # start_cutoverd LOG [ARGS...] - run cutoverd in the background into LOG (emptied first); sets SUP
 start_cutoverd() {
   local log=$1
@@ -212,6 +231,13 @@ measurements() {
 verdicts() {
   sql "SELECT string_agg(event_type, ' ' ORDER BY id) FROM transitions WHERE deployment_id = :'v1'
        AND event_type IN ('analysis:passed', 'analysis:failed', 'analysis:inconclusive')" "$1"
+}
+
+# caches_of BUILD - "name:status" of the build's cache outcomes, in order
+caches_of() {
+  sql "SELECT string_agg(c.name || ':' || c.status, ' ' ORDER BY c.seq) FROM deployment_caches c
+       JOIN deployments d ON d.id = c.deployment_id
+       WHERE d.environment = :'v1' AND d.build_id = :'v2'" "$ENV" "$1"
 }
 
 # live_color - the environment's live color

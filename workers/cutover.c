@@ -39,8 +39,11 @@ struct cli_command {
     const char *sub; /* second word, or NULL */
     const char *usage;
     int (*run)(int argc, char **argv);
-    int needs_config;
+    int flags;
 };
+
+#define CLI_CONFIG     1 /* reads the configuration */
+#define CLI_TABLE_HELP 2 /* --help prints the table's line (no help of its own) */
 
 /* cli_config_cmd - print the configuration, secrets masked */
 static int cli_config_cmd(int argc, char **argv)
@@ -52,44 +55,44 @@ static int cli_config_cmd(int argc, char **argv)
 }
 
 static const struct cli_command cli_commands[] = {
-    {"migrate", NULL, "apply the database migrations", cli_migrate_cmd, 1},
-    {"topics", "create", "create cutover's Kafka topics (idempotent)", cli_topics_create_cmd, 1},
-    {"env", "apply", "FILE: register or update an environment (idempotent)", cli_env_apply_cmd, 1},
-    {"env", "list", "list environments", cli_env_list_cmd, 1},
+    {"migrate", NULL, "apply the database migrations", cli_migrate_cmd, CLI_CONFIG | CLI_TABLE_HELP},
+    {"topics", "create", "create cutover's Kafka topics (idempotent)", cli_topics_create_cmd, CLI_CONFIG | CLI_TABLE_HELP},
+    {"env", "apply", "FILE: register or update an environment (idempotent)", cli_env_apply_cmd, CLI_CONFIG | CLI_TABLE_HELP},
+    {"env", "list", "list environments", cli_env_list_cmd, CLI_CONFIG | CLI_TABLE_HELP},
     {"env", "seed", "ENV [--timeout S]: bring the live color up with all the traffic (first start)",
-     cli_env_seed_cmd, 1},
+     cli_env_seed_cmd, CLI_CONFIG},
     {"config", NULL, "[--check]: validate and print the configuration (secrets masked)",
-     cli_config_cmd, 1},
+     cli_config_cmd, CLI_CONFIG},
     {"status", NULL, "ENV [--json]: live color, weights, active and last deployment",
-     cli_status_cmd, 1},
+     cli_status_cmd, CLI_CONFIG},
     {"history", NULL, "ENV [--json] [--limit N]: deployments and their transitions",
-     cli_history_cmd, 1},
+     cli_history_cmd, CLI_CONFIG},
     {"audit", NULL, "ENV [--json] [--since DURATION|TIME]: commands and refusals, who signed them",
-     cli_audit_cmd, 1},
+     cli_audit_cmd, CLI_CONFIG},
     {"watch", NULL, "ENV [--timeout S]: follow the active or next deployment until it ends",
-     cli_watch_cmd, 1},
+     cli_watch_cmd, CLI_CONFIG},
     {"plan", NULL, "ENV [--build B --version V --artifact URI] [--json]: dry run, changes nothing",
-     cli_plan_cmd, 1},
+     cli_plan_cmd, CLI_CONFIG},
     {"publish", "build-ready", "--env E --build B --version V --artifact URI ...: as CI would",
-     cli_publish_build_ready_cmd, 1},
-    {"approve", NULL, "ENV [--deployment ID] [--by NAME]: manual approval", cli_approve_cmd, 1},
-    {"shift", NULL, "ENV --weight N: set the new color's share", cli_shift_action_cmd, 1},
-    {"promote", NULL, "ENV: send all traffic to the new color", cli_shift_action_cmd, 1},
-    {"pause", NULL, "ENV: hold the canary where it is", cli_shift_action_cmd, 1},
-    {"resume", NULL, "ENV: go on with the canary", cli_shift_action_cmd, 1},
+     cli_publish_build_ready_cmd, CLI_CONFIG},
+    {"approve", NULL, "ENV [--deployment ID] [--by NAME]: manual approval", cli_approve_cmd, CLI_CONFIG},
+    {"shift", NULL, "ENV --weight N: set the new color's share", cli_shift_action_cmd, CLI_CONFIG},
+    {"promote", NULL, "ENV: send all traffic to the new color", cli_shift_action_cmd, CLI_CONFIG},
+    {"pause", NULL, "ENV: hold the canary where it is", cli_shift_action_cmd, CLI_CONFIG},
+    {"resume", NULL, "ENV: go on with the canary", cli_shift_action_cmd, CLI_CONFIG},
     {"rollback", NULL, "ENV [--reason R]: all traffic back to the old color",
-     cli_shift_action_cmd, 1},
+     cli_shift_action_cmd, CLI_CONFIG},
     {"abort", NULL, "ENV [--reason R]: stop the deployment and roll back",
-     cli_shift_action_cmd, 1},
+     cli_shift_action_cmd, CLI_CONFIG},
     {"drill", NULL, "ENV: rollback drill: old weights, read back, then the canary's again",
-     cli_shift_action_cmd, 1},
-    {"alarm", NULL, "ENV --alarm NAME [--ok]: publish alarm-fired", cli_alarm_cmd, 1},
+     cli_shift_action_cmd, CLI_CONFIG},
+    {"alarm", NULL, "ENV --alarm NAME [--ok]: publish alarm-fired", cli_alarm_cmd, CLI_CONFIG},
     {"lint", NULL, "PATH [--phase expand|contract] [--allow-commands] [--json]: "
      "the expand/contract lint of schema migrations", cli_lint_cmd, 0},
     {"migrations", "retry", "ENV [--by NAME]: run a failed contract migration again "
-     "(completed-with-warning)", cli_migrations_retry_cmd, 1},
+     "(completed-with-warning)", cli_migrations_retry_cmd, CLI_CONFIG | CLI_TABLE_HELP},
     {"db", "apply", "DOC RELEASE_DIR --phase expand|contract [--deployment ID]: "
-     "apply a release's migrations to the application's database", cli_db_apply_cmd, 1},
+     "apply a release's migrations to the application's database", cli_db_apply_cmd, CLI_CONFIG},
     {"db", "status", "DOC: the migrations the application's database has recorded",
      cli_db_status_cmd, 0},
     {"aws", "sign", "--region R --service S --time YYYYMMDDTHHMMSSZ < request: SigV4 debug",
@@ -111,6 +114,18 @@ static void cli_usage(FILE *out)
                  "CUTOVER_SIGN_KEY / CUTOVER_SIGN_AGENT_KEY); without a key it goes out unsigned.\n");
     fprintf(out, "\nConfiguration comes from CUTOVER_* environment variables; "
                  "`cutover config` prints them.\n");
+}
+
+/* cli_command_help - "usage: cutover NAME [SUB] ARGS" and the description
+ * (the table's usage is "ARGS: description", or the description alone) */
+static void cli_command_help(FILE *out, const struct cli_command *c)
+{
+    const char *colon = strstr(c->usage, ": ");
+    int args_len = colon ? (int)(colon - c->usage) : 0;
+
+    fprintf(out, "usage: cutover %s%s%s%s%.*s\n\n%s\n", c->name, c->sub ? " " : "",
+            c->sub ? c->sub : "", args_len ? " " : "", args_len, c->usage,
+            colon ? colon + 2 : c->usage);
 }
 
 /* cli_find - the command named by argv[1] (and argv[2]) */
@@ -144,11 +159,16 @@ int main(int argc, char **argv)
         cli_usage(stderr);
         return 2;
     }
-    if (c->needs_config && config_load(err, sizeof(err)) != 0) {
+    shift = c->sub ? 2 : 1;
+    if ((c->flags & CLI_TABLE_HELP) && argc > shift + 1
+        && (strcmp(argv[shift + 1], "--help") == 0 || strcmp(argv[shift + 1], "-h") == 0)) {
+        cli_command_help(stdout, c);
+        return 0;
+    }
+    if ((c->flags & CLI_CONFIG) && config_load(err, sizeof(err)) != 0) {
         fprintf(stderr, "cutover: %s\n", err);
         return 2;
     }
-    shift = c->sub ? 2 : 1;
     status = c->run(argc - shift, argv + shift);
     config_free();
     return status;

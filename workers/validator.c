@@ -22,6 +22,14 @@
  *			{passed, checks}: the shifter moves on (or waits for
  *			an approval), the rollbacker fails the deployment.
  *	close-preview	provider preview_close.
+ *	flush-caches	the environment's cache actions (saga/cache_flush.h),
+ *			once validation passed and before any traffic
+ *			moves, the preview still open; then the input
+ *			caches-flushed or cache-flush-failed. The validator
+ *			owns it because it is the last check before traffic:
+ *			it already runs commands with timeouts (the check
+ *			runner) and reaps what a stale effect left running,
+ *			while the deployer's hook runs may still be busy.
  *	A preview that cannot be opened, or checks that cannot be read, end
  *	in green-validated with passed false and the reason as a check.
  *	Crash points: validator-<effect>-before-call and -after-call around
@@ -40,6 +48,7 @@
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "saga/cache_flush.h"
 #include "saga/stage.h"
 #include "saga/saga_worker.h"
 #include "validate/checks.h"
@@ -312,7 +321,8 @@ static enum effect_step validator_validate_step(struct saga_ctx *ctx, struct eff
     return validator_validated(ctx, e, run);
 }
 
-/* validator_reap - stop check runs whose effect is no longer stepped here */
+/* validator_reap - stop check runs and cache flushes whose effect is no
+ * longer stepped here */
 static void validator_reap(struct worker *w, const void *arg)
 {
     int64_t idle_ms = 2 * config_get_int("CUTOVER_EFFECT_LEASE_MS");
@@ -328,6 +338,7 @@ static void validator_reap(struct worker *w, const void *arg)
         log_info("checks of effect %lld abandoned: stopped", (long long)run->effect_id);
         validator_run_free(run);
     }
+    cache_flush_reap(idle_ms);
 }
 
 static const struct worker_handler validator_handlers[] = {
@@ -338,6 +349,7 @@ static const struct effect_handler validator_effects[] = {
     {SAGA_FX_OPEN_PREVIEW, validator_open_preview_step},
     {SAGA_FX_VALIDATE, validator_validate_step},
     {SAGA_FX_CLOSE_PREVIEW, validator_close_preview_step},
+    {SAGA_FX_FLUSH_CACHES, cache_flush_step},
 };
 
 static const struct saga_effects validator_saga = SAGA_EFFECTS(validator_effects);

@@ -41,7 +41,7 @@
 
 #define METRICS_FAMILIES_MAX 96
 #define METRICS_SERIES_MAX   64   /* label sets of a family, unless metrics_bound says more */
-#define METRICS_BOUND_MAX    8192 /* the most metrics_bound allows */
+#define METRICS_BOUND_MAX    16384 /* the most metrics_bound allows (17 states x 500 environments fit) */
 #define METRICS_LABELS_MAX   4
 #define METRICS_BUCKETS_MAX  16
 #define METRICS_RENDER_MAX   (4u << 20) /* the largest scrape body */

@@ -18,6 +18,17 @@
  *	No event is published, no row written, no mutating provider call made.
  *	States added to the machine show up without a change here.
  *
+ *	On an environment whose document has an "aws" object, each call also
+ *	names the AWS calls it stands for (the group, the CodeDeploy
+ *	application and deployment group, the listener and each target
+ *	group's weight, the preview rule, the CloudFront invalidation's
+ *	paths): the plan provider reads them from the document. Before the
+ *	new color's first share, the cache flush the shifter starts is listed
+ *	when the environment's provider has one. With a database stage, the
+ *	migrations the migrator would run are listed by name, expand before
+ *	traffic and contract after retirement, read from the artifact when it
+ *	is local (cli_plan_migrations.c), otherwise said to be unknown.
+ *
  *	A build named by --build, --version or --artifact is checked as
  *	cutover publish build-ready would check it (schemas/build-ready.json).
  *
@@ -25,6 +36,7 @@
  *	schema or a refused strategy, 2 bad usage.
  */
 #include "cli/cli.h"
+#include "cli/cli_plan.h"
 #include "provider/plan/provider_plan.h"
 #include "provider/provider.h"
 #include "saga/deployment.h"
@@ -57,6 +69,10 @@ struct plan_walk {
     void *recorder;
     struct provider_release rel;
     int capacity;
+    int has_cache; /* the environment's provider flushes a cache before the first share */
+    int flushed;
+    struct plan_migrations migrations; /* read when the database stage runs */
+    const cJSON *caches; /* the document's cache actions (the cache stage) */
     cJSON *steps; /* the transitions, for --json and the text output */
 };
 
@@ -165,11 +181,84 @@ static void plan_push(struct plan_walk *w, enum saga_input_kind kind, int weight
     w->queue[w->queued++] = in;
 }
 
+/* plan_flush_cache - the cache flush the shifter makes before the new
+ * color's first share (workers/shifter.c), once */
+static void plan_flush_cache(struct plan_walk *w)
+{
+    char reference[128], handle[128], err[128];
+    int done;
+
+    if (!w->has_cache || w->flushed)
+        return;
+    w->flushed = 1;
+    snprintf(reference, sizeof(reference), "cutover-%s", w->rel.deployment_id);
+    provider_plan_ops.cache_flush_start(w->recorder, reference, handle, sizeof(handle), err,
+                                        sizeof(err));
+    if (handle[0] != '\0')
+        provider_plan_ops.cache_flush_poll(w->recorder, handle, &done, err, sizeof(err));
+}
+
+/* plan_member - obj's string member key, or fallback */
+static const char *plan_member(const cJSON *obj, const char *key, const char *fallback)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : fallback;
+}
+
+/* plan_cache_note - a cache action cutover runs itself (no provider call) */
+static void plan_cache_note(struct plan_walk *w, const cJSON *cache, const char *name)
+{
+    const cJSON *port = cJSON_GetObjectItemCaseSensitive(cache, "port");
+    const cJSON *db = cJSON_GetObjectItemCaseSensitive(cache, "db");
+    char line[1024];
+
+    if (strcmp(plan_member(cache, "kind", ""), "redis-prefix") == 0)
+        snprintf(line, sizeof(line),
+                 "flush cache %s: redis-prefix %s on %s:%d db %d (SCAN + UNLINK)", name,
+                 plan_member(cache, "prefix", "?"), plan_member(cache, "host", "?"),
+                 cJSON_IsNumber(port) ? port->valueint : 0,
+                 cJSON_IsNumber(db) ? db->valueint : 0);
+    else
+        snprintf(line, sizeof(line), "flush cache %s: command on the host: %s", name,
+                 plan_member(cache, "command", "?"));
+    provider_plan_note(w->recorder, line);
+}
+
+/* plan_cache_action - one of the cache stage's actions (saga/cache_flush.c):
+ * a CloudFront invalidation or a command on the new color's instances go
+ * through the provider, the others are cutover's own */
+static void plan_cache_action(struct plan_walk *w, const cJSON *cache)
+{
+    const cJSON *timeout = cJSON_GetObjectItemCaseSensitive(cache, "timeout_seconds");
+    const char *name = plan_member(cache, "name", "?"), *kind = plan_member(cache, "kind", "");
+    char reference[128], handle[256], err[128];
+    struct provider_command_report report;
+    int done;
+
+    snprintf(reference, sizeof(reference), "cutover-%s-%s", w->rel.deployment_id, name);
+    if (strcmp(kind, "cloudfront") == 0) {
+        provider_plan_ops.cache_flush_start(w->recorder, reference, handle, sizeof(handle), err,
+                                            sizeof(err));
+        if (handle[0] != '\0')
+            provider_plan_ops.cache_flush_poll(w->recorder, handle, &done, err, sizeof(err));
+    } else if (strcmp(kind, "command") == 0 &&
+               strcmp(plan_member(cache, "on", "host"), "instances") == 0) {
+        provider_plan_ops.command_start(w->recorder, (enum color)w->st.new_color,
+                                        plan_member(cache, "command", ""),
+                                        cJSON_IsNumber(timeout) ? timeout->valueint : 300,
+                                        reference, handle, sizeof(handle), err, sizeof(err));
+        provider_plan_ops.command_poll(w->recorder, handle, &report, &done, err, sizeof(err));
+    } else
+        plan_cache_note(w, cache, name);
+}
+
 /* plan_set_weights - the plan provider told the new color's share */
 static void plan_set_weights(struct plan_walk *w, int share)
 {
     struct provider_weights want;
     char err[128];
+    if (share > 0)
+        plan_flush_cache(w);
     traffic_weights_for((enum color)w->st.new_color, share, &want);
     provider_plan_ops.set_weights(w->recorder, &want, err, sizeof(err));
 }
@@ -182,6 +271,7 @@ static void plan_perform(struct plan_walk *w, const struct saga_effect *fx)
     enum provider_deploy_status status;
     struct provider_health health;
     void *r = w->recorder;
+    const cJSON *cache;
 
     switch (fx->kind) {
     case SAGA_FX_SCALE_NEW:
@@ -232,10 +322,17 @@ static void plan_perform(struct plan_walk *w, const struct saga_effect *fx)
         provider_plan_ops.deploy_stop(r, "", err, sizeof(err));
         break;
     case SAGA_FX_MIGRATE_EXPAND:
+        plan_migrations_note(&w->migrations, SQL_PHASE_EXPAND, r);
         plan_push(w, SAGA_IN_MIGRATED, 0, 0);
         break;
     case SAGA_FX_MIGRATE_CONTRACT:
+        plan_migrations_note(&w->migrations, SQL_PHASE_CONTRACT, r);
         plan_push(w, SAGA_IN_CONTRACTED, 0, 0);
+        break;
+    case SAGA_FX_FLUSH_CACHES:
+        cJSON_ArrayForEach(cache, w->caches)
+            plan_cache_action(w, cache);
+        plan_push(w, SAGA_IN_CACHES_FLUSHED, 0, 0);
         break;
     default:
         break; /* bookkeeping effects: no provider call, no answer */
@@ -255,8 +352,18 @@ static void plan_record_step(struct plan_walk *w, const struct saga_input *in,
     for (size_t i = 0; i < out->effect_count; i++)
         cJSON_AddItemToArray(effects,
                              cJSON_CreateString(saga_effect_name(out->effects[i].kind)));
-    for (size_t i = first_call; i < provider_plan_count(w->recorder); i++)
+    cJSON *aws = cJSON_CreateArray();
+    int named = 0;
+    for (size_t i = first_call; i < provider_plan_count(w->recorder); i++) {
+        const char *aws_call = provider_plan_aws_call(w->recorder, i);
         cJSON_AddItemToArray(calls, cJSON_CreateString(provider_plan_call(w->recorder, i)));
+        cJSON_AddItemToArray(aws, aws_call ? cJSON_CreateString(aws_call) : cJSON_CreateNull());
+        named += aws_call != NULL;
+    }
+    if (named) /* "aws": each call's AWS calls (null: none), on an aws environment */
+        cJSON_AddItemToObject(step, "aws", aws);
+    else
+        cJSON_Delete(aws);
     cJSON_AddItemToArray(w->steps, step);
 }
 
@@ -339,8 +446,14 @@ static void plan_print_text(const char *env, enum color live, const cJSON *curre
     {
         printf("%s -> %s\n", cJSON_GetObjectItem(step, "input")->valuestring,
                cJSON_GetObjectItem(step, "state")->valuestring);
-        cJSON_ArrayForEach(item, cJSON_GetObjectItem(step, "calls"))
+        const cJSON *aws = cJSON_GetObjectItem(step, "aws");
+        int i = 0;
+        cJSON_ArrayForEach(item, cJSON_GetObjectItem(step, "calls")) {
+            const cJSON *aws_call = cJSON_GetArrayItem(aws, i++);
             printf("  call: %s\n", item->valuestring);
+            if (cJSON_IsString(aws_call))
+                printf("    aws: %s\n", aws_call->valuestring);
+        }
     }
 }
 
@@ -386,10 +499,12 @@ static int plan_build_refused(const struct plan_args *a)
     return refused;
 }
 
-/* plan_walk_env - set the walk up for the environment's document and walk it */
-static int plan_walk_env(const struct plan_args *a, const cJSON *config, enum color live,
-                         struct plan_walk *w)
+/* plan_walk_env - set the walk up for the environment's document (its
+ * provider, for whether it flushes a cache) and walk it */
+static int plan_walk_env(const struct plan_args *a, const char *provider, const cJSON *config,
+                         enum color live, struct plan_walk *w)
 {
+    const struct provider_ops *ops = provider_find(provider);
     const cJSON *capacity = cJSON_GetObjectItemCaseSensitive(config, "capacity");
     const cJSON *approval = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(config, "approval"), "required");
@@ -408,6 +523,11 @@ static int plan_walk_env(const struct plan_args *a, const cJSON *config, enum co
     saga_state_init(&w->st, &strategy, color_other(live), cJSON_IsTrue(approval));
     /* as deployment_receive.c: an environment with a database runs migrations */
     w->st.database_stage = cJSON_HasObjectItem(config, "database");
+    w->caches = cJSON_GetObjectItemCaseSensitive(config, "caches");
+    w->st.cache_stage = cJSON_GetArraySize(w->caches) > 0;
+    if (w->st.database_stage)
+        plan_migrations_read(a->artifact, a->sha256, &w->migrations);
+    w->has_cache = ops != NULL && ops->cache_flush_start != NULL;
     w->capacity = cJSON_IsNumber(capacity) ? capacity->valueint : DEPLOYMENT_DEFAULT_CAPACITY;
     w->rel = (struct provider_release){"plan", a->version ? a->version : "?",
                                        a->artifact ? a->artifact : "?", a->sha256};
@@ -434,13 +554,14 @@ int cli_plan_cmd(int argc, char **argv)
     if (plan_build_refused(&a) ||
         plan_env_load(a.env, provider, sizeof(provider), &config, &live) != 0 ||
         (current = plan_read_current(a.env, provider, config)) == NULL ||
-        plan_walk_env(&a, config, live, &w) != 0)
+        plan_walk_env(&a, provider, config, live, &w) != 0)
         goto out;
     plan_output(&a, live, current, w.steps);
     rc = 0;
 out:
     if (w.recorder)
         provider_plan_ops.close(w.recorder);
+    plan_migrations_free(&w.migrations);
     cJSON_Delete(w.steps);
     cJSON_Delete(current);
     cJSON_Delete(config);

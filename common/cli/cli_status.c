@@ -145,6 +145,32 @@ static void cli_print_migrations(const cJSON *d, const char *indent)
     }
 }
 
+/* cli_print_caches - a deployment's cache actions, one line each, and
+ * each instance of a command run on instances */
+static void cli_print_caches(const cJSON *d, const char *indent)
+{
+    const cJSON *c, *inst;
+    char b[5][512];
+
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(d, "caches")) {
+        printf("%scache %s %s %s (%s ms): %s\n", indent, cli_str(c, "name", b[0], sizeof(b[0])),
+               cli_str(c, "kind", b[1], sizeof(b[1])), cli_str(c, "status", b[2], sizeof(b[2])),
+               cli_str(c, "duration_ms", b[3], sizeof(b[3])),
+               cli_str(c, "message", b[4], sizeof(b[4])));
+        cJSON_ArrayForEach(inst, cJSON_GetObjectItemCaseSensitive(c, "instances"))
+            printf("%s  instance %s %s: %s\n", indent, cli_str(inst, "id", b[0], sizeof(b[0])),
+                   cli_str(inst, "state", b[1], sizeof(b[1])),
+                   cli_str(inst, "detail", b[2], sizeof(b[2])));
+    }
+}
+
+/* cli_print_stages - what a deployment's database and cache stages did */
+static void cli_print_stages(const cJSON *d, const char *indent)
+{
+    cli_print_migrations(d, indent);
+    cli_print_caches(d, indent);
+}
+
 /* cli_status_print_text - the status document for a human */
 static void cli_status_print_text(const cJSON *doc)
 {
@@ -176,7 +202,7 @@ static void cli_status_print_text(const cJSON *doc)
         printf(", step %s\n", cli_str(a, "step", b1, sizeof(b1)));
         cli_status_print_rollback_ready(a);
         printf("  updated at   %s\n", cli_str(a, "updated_at", b1, sizeof(b1)));
-        cli_print_migrations(a, "  ");
+        cli_print_stages(a, "  ");
     } else
         printf("active         none\n");
     if (cJSON_IsObject(f)) {
@@ -186,7 +212,7 @@ static void cli_status_print_text(const cJSON *doc)
                cli_str(f, "version", b2, sizeof(b2)));
         printf("  finished at  %s\n", cli_str(f, "finished_at", b1, sizeof(b1)));
         printf("  reason       %s\n", cli_str(f, "reason", b1, sizeof(b1)));
-        cli_print_migrations(f, "  ");
+        cli_print_stages(f, "  ");
     } else
         printf("last finished  none\n");
 }
@@ -218,7 +244,7 @@ static void cli_history_print_deployment(const cJSON *d)
            cli_str(d, "state", b[1], sizeof(b[1])), cli_str(d, "build_id", b[2], sizeof(b[2])),
            cli_str(d, "version", b[3], sizeof(b[3])),
            cli_str(d, "created_at", b[4], sizeof(b[4])));
-    cli_print_migrations(d, "  ");
+    cli_print_stages(d, "  ");
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(d, "transitions")) {
         const char *from = cli_str(t, "from", b[0], sizeof(b[0]));
         const char *to = cli_str(t, "to", b[1], sizeof(b[1]));

@@ -1,7 +1,8 @@
 /*
  * provider - the effectors behind one interface: scale a color, deploy a
  *            release to a color, set and read weights, read health, open
- *            and close a preview route, flush a cache.
+ *            and close a preview route, flush a cache, run a command on a
+ *            color's instances.
  *
  * SYNOPSIS
  *	const struct provider_ops *ops = provider_find(env_config);
@@ -52,6 +53,22 @@ struct provider_release {
     const char *artifact_sha256; /* hex; may be NULL */
 };
 
+#define PROVIDER_COMMAND_INSTANCES 64 /* instances a command_poll reports */
+
+enum provider_command_state { COMMAND_RUNNING, COMMAND_SUCCEEDED, COMMAND_FAILED };
+
+/* One instance's part of a command run on a color's instances. */
+struct provider_command_instance {
+    char id[64]; /* local: "green-1"; aws: the EC2 instance id */
+    enum provider_command_state state;
+    char detail[256]; /* the tail of its output, or why it failed */
+};
+
+struct provider_command_report {
+    size_t count;
+    struct provider_command_instance instances[PROVIDER_COMMAND_INSTANCES];
+};
+
 enum provider_deploy_status {
     DEPLOY_IN_PROGRESS,
     DEPLOY_SUCCEEDED,
@@ -92,6 +109,22 @@ struct provider_ops {
     /* cache_flush_poll - *done 1 once the flush named by handle completed */
     int (*cache_flush_poll)(void *state, const char *handle, int *done, char *err,
                             size_t err_len);
+    /* command_start - run command (/bin/sh -c) on every running instance
+     * of color c, each within timeout_s (local: with the environment its
+     * hooks get; aws: Systems Manager Run Command, AWS-RunShellScript);
+     * reference names the run (local: a second start of the same
+     * reference in one process finds the first; aws: it is the command's
+     * comment, and a second start sends it again); handle is for
+     * command_poll. Only for idempotent commands (a cache flush): a
+     * crash runs the command again. NULL in a provider without
+     * instances. */
+    int (*command_start)(void *state, enum color c, const char *command, int timeout_s,
+                         const char *reference, char *handle, size_t handle_len, char *err,
+                         size_t err_len);
+    /* command_poll - each instance's state into out; *done 1 once none
+     * runs any more (then every instance succeeded or one failed) */
+    int (*command_poll)(void *state, const char *handle, struct provider_command_report *out,
+                        int *done, char *err, size_t err_len);
 };
 
 /* provider_find - the backend named by config's "provider" member; NULL when unknown */

@@ -16,7 +16,7 @@
  *	when the call failed, counts it in
  *	cutover_provider_call_errors_total{provider, operation}. Providers
  *	and operations are fixed lists, so the label sets are bounded. An
- *	operation the backend lacks (cache_flush_*) stays NULL.
+ *	operation the backend lacks (cache_flush_*, command_*) stays NULL.
  */
 #include "provider/provider_timed.h"
 
@@ -187,6 +187,29 @@ static int timed_cache_flush_poll(void *state, const char *handle, int *done, ch
                      t->real->cache_flush_poll(t->state, handle, done, err, err_len));
 }
 
+/* timed_command_start - command_start, timed */
+static int timed_command_start(void *state, enum color c, const char *command, int timeout_s,
+                               const char *reference, char *handle, size_t handle_len, char *err,
+                               size_t err_len)
+{
+    struct provider_timed *t = timed_begin(state);
+
+    return timed_end(t, "command_start",
+                     t->real->command_start(t->state, c, command, timeout_s, reference, handle,
+                                            handle_len, err, err_len));
+}
+
+/* timed_command_poll - command_poll, timed */
+static int timed_command_poll(void *state, const char *handle,
+                              struct provider_command_report *out, int *done, char *err,
+                              size_t err_len)
+{
+    struct provider_timed *t = timed_begin(state);
+
+    return timed_end(t, "command_poll",
+                     t->real->command_poll(t->state, handle, out, done, err, err_len));
+}
+
 /* timed_open - open the backend the document names, and wrap its state */
 static int timed_open(const char *environment, const cJSON *config, void **state, char *err,
                       size_t err_len)
@@ -232,6 +255,8 @@ static struct provider_ops provider_timed_table(const struct provider_ops *real)
         .preview_close = timed_preview_close,
         .cache_flush_start = real->cache_flush_start ? timed_cache_flush_start : NULL,
         .cache_flush_poll = real->cache_flush_poll ? timed_cache_flush_poll : NULL,
+        .command_start = real->command_start ? timed_command_start : NULL,
+        .command_poll = real->command_poll ? timed_command_poll : NULL,
     };
 
     return ops;

@@ -20,7 +20,7 @@ static const char deployment_columns[] =
     "SELECT d.id, d.environment, d.build_id, d.version, d.artifact::text,"
     " coalesce(d.strategy::text, ''), d.state, d.epoch, coalesce(d.new_color, ''),"
     " d.weight_new, d.step, d.retiring, d.approval_required, d.queued, e.live_color,"
-    " e.provider, e.config::text, d.database_stage"
+    " e.provider, e.config::text, d.database_stage, d.cache_stage"
     " FROM deployments d JOIN environments e ON e.name = d.environment ";
 
 /* deployment_uuid_valid - a canonical uuid, checked before it reaches SQL */
@@ -130,6 +130,7 @@ static int deployment_fill(PGresult *res, struct deployment *d)
     deployment_copy(d->provider, sizeof(d->provider), res, 15);
     d->env_config = cJSON_Parse(PQgetvalue(res, 0, 16));
     d->saga.database_stage = PQgetvalue(res, 0, 17)[0] == 't';
+    d->saga.cache_stage = PQgetvalue(res, 0, 18)[0] == 't';
     deployment_strategy_of(d, PQgetvalue(res, 0, 5));
     return 0;
 }

@@ -66,6 +66,7 @@ static long deployment_stage_seconds(const struct deployment *d, int stage)
         {SAGA_VALIDATING, "timeouts/validate"},
         {SAGA_AWAITING_APPROVAL, "timeouts/approval"},
         {SAGA_MIGRATING, "timeouts/migrate"},
+        {SAGA_FLUSHING_CACHES, "timeouts/flush"},
     };
 
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {

@@ -68,10 +68,12 @@ static int deployment_create(struct db *db, const struct cloud_event *ev, int qu
         event_uuid4(id);
         rc = db_exec(db,
                      "WITH d AS (INSERT INTO deployments (id, environment, build_id, version,"
-                     " artifact, strategy, request, state, queued, approval_required, database_stage)"
+                     " artifact, strategy, request, state, queued, approval_required, database_stage,"
+                     " cache_stage)"
                      " SELECT $1::uuid, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, 'received', $8,"
                      " coalesce((config #>> '{approval,required}')::boolean, false),"
-                     " config ? 'database'"
+                     " config ? 'database',"
+                     " coalesce(jsonb_array_length(config -> 'caches'), 0) > 0"
                      " FROM environments WHERE name = $2 RETURNING id)"
                      " INSERT INTO transitions (deployment_id, from_state, to_state, event_type,"
                      " event_id, actor, reason, epoch) SELECT id, NULL, 'received', $9, $10, $11,"

@@ -50,6 +50,7 @@ static const struct {
     {SAGA_FX_MIGRATE_EXPAND, "migrator"},
     {SAGA_FX_CHECK_OLD_COLOR, "migrator"},
     {SAGA_FX_MIGRATE_CONTRACT, "migrator"},
+    {SAGA_FX_FLUSH_CACHES, "validator"},
 };
 
 static const char effect_claim_sql[] =

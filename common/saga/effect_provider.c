@@ -8,19 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 32 environments for the effects, and room for the health check's
- * HEALTH_ENVIRONMENTS_MAX (saga/health.h), which keeps its providers open */
+/* Providers kept open at once; past that the least recently used one is
+ * closed (a process may serve any number of environments: each step uses
+ * its provider at once and keeps no pointer to it afterwards) */
 #define EFFECT_MAX_PROVIDERS 48
 
 struct effect_provider_entry {
     char environment[64];
     long long version;
+    unsigned long long used; /* effect_provider_clock when last handed out */
     const struct provider_ops *ops;
     void *state;
 };
 
 static struct effect_provider_entry effect_providers[EFFECT_MAX_PROVIDERS];
 static size_t effect_provider_count;
+static unsigned long long effect_provider_clock;
 
 /* effect_provider_lookup - the environment's provider name, config and version */
 static PGresult *effect_provider_lookup(struct saga_ctx *ctx, const char *environment)
@@ -32,25 +35,48 @@ static PGresult *effect_provider_lookup(struct saga_ctx *ctx, const char *enviro
                     1, params);
 }
 
+/* effect_provider_close_entry - close an entry's provider, if open */
+static void effect_provider_close_entry(struct effect_provider_entry *p)
+{
+    if (p->ops)
+        p->ops->close(p->state);
+    p->ops = NULL;
+    p->state = NULL;
+}
+
+/* effect_provider_free_slot - an unused entry, or the least recently used one closed */
+static struct effect_provider_entry *effect_provider_free_slot(void)
+{
+    struct effect_provider_entry *oldest = &effect_providers[0];
+
+    if (effect_provider_count < EFFECT_MAX_PROVIDERS)
+        return &effect_providers[effect_provider_count++];
+    for (size_t i = 1; i < effect_provider_count; i++) {
+        if (effect_providers[i].used < oldest->used)
+            oldest = &effect_providers[i];
+    }
+    effect_provider_close_entry(oldest);
+    return oldest;
+}
+
 /* effect_provider_slot - the cache entry of an environment (closed if stale) */
 static struct effect_provider_entry *effect_provider_slot(const char *environment,
                                                           long long version)
 {
-    for (size_t i = 0; i < effect_provider_count; i++) {
-        struct effect_provider_entry *p = &effect_providers[i];
+    struct effect_provider_entry *p = NULL;
 
-        if (strcmp(p->environment, environment) != 0)
-            continue;
-        if (p->version != version && p->ops) {
-            p->ops->close(p->state);
-            p->ops = NULL;
-        }
-        return p;
+    for (size_t i = 0; i < effect_provider_count && p == NULL; i++) {
+        if (strcmp(effect_providers[i].environment, environment) == 0)
+            p = &effect_providers[i];
     }
-    if (effect_provider_count == EFFECT_MAX_PROVIDERS)
-        return NULL;
-    snprintf(effect_providers[effect_provider_count].environment, 64, "%s", environment);
-    return &effect_providers[effect_provider_count++];
+    if (p != NULL && p->version != version)
+        effect_provider_close_entry(p);
+    if (p == NULL) {
+        p = effect_provider_free_slot();
+        snprintf(p->environment, sizeof(p->environment), "%s", environment);
+    }
+    p->used = ++effect_provider_clock;
+    return p;
 }
 
 /* effect_provider_open - open a provider from its row */
@@ -86,10 +112,6 @@ int effect_provider(struct saga_ctx *ctx, const char *environment, const struct 
         goto out;
     }
     p = effect_provider_slot(environment, strtoll(PQgetvalue(res, 0, 2), NULL, 10));
-    if (p == NULL) {
-        snprintf(err, err_len, "too many environments in one process");
-        goto out;
-    }
     if (p->ops == NULL && effect_provider_open(p, res, err, err_len) != 0)
         goto out;
     *ops = p->ops;
@@ -104,9 +126,7 @@ out:
 /* effect_providers_close - close every opened provider (at shutdown) */
 void effect_providers_close(void)
 {
-    for (size_t i = 0; i < effect_provider_count; i++) {
-        if (effect_providers[i].ops)
-            effect_providers[i].ops->close(effect_providers[i].state);
-    }
+    for (size_t i = 0; i < effect_provider_count; i++)
+        effect_provider_close_entry(&effect_providers[i]);
     effect_provider_count = 0;
 }

@@ -14,6 +14,9 @@
  *	document) on first use and kept open; it is closed and opened again
  *	when the environment's document changes (its version column), so an
  *	operator's edit takes effect on the next step without a restart.
+ *	At most 48 stay open: past that the least recently used one is
+ *	closed, so one process serves any number of environments. The
+ *	returned pointers are good until the next call.
  */
 #ifndef CUTOVER_EFFECT_PROVIDER_H
 #define CUTOVER_EFFECT_PROVIDER_H

@@ -13,7 +13,8 @@
  *	another state. After it, saga_finish() adds what every change of state
  *	carries (EMIT_STATUS, and START_NEXT on entering a terminal state).
  *	The database stage's states (migrating, contracting,
- *	completed-with-warning) follow the others in the table.
+ *	completed-with-warning) and the cache stage's (flushing-caches)
+ *	follow the others in the table.
  *	No I/O here: the caller stores the new state and performs the effects.
  */
 #include "saga/saga.h"
@@ -45,6 +46,7 @@ static const struct saga_state_info saga_states[SAGA_STATE_COUNT] = {
     [SAGA_MIGRATING] = { "migrating", false, false },
     [SAGA_CONTRACTING] = { "contracting", false, true },
     [SAGA_COMPLETED_WITH_WARNING] = { "completed-with-warning", true, true },
+    [SAGA_FLUSHING_CACHES] = { "flushing-caches", false, false },
 };
 
 struct saga_input_info {
@@ -85,6 +87,8 @@ static const struct saga_input_info saga_inputs[SAGA_INPUT_COUNT] = {
     [SAGA_IN_CONTRACTED] = { "contracted", false },
     [SAGA_IN_CONTRACT_FAILED] = { "contract-failed", false },
     [SAGA_IN_RETRY_CONTRACT] = { "retry-contract", false },
+    [SAGA_IN_CACHES_FLUSHED] = { "caches-flushed", false },
+    [SAGA_IN_CACHE_FLUSH_FAILED] = { "cache-flush-failed", false },
 };
 
 static const char *const saga_effect_names[SAGA_EFFECT_COUNT] = {
@@ -112,6 +116,7 @@ static const char *const saga_effect_names[SAGA_EFFECT_COUNT] = {
     [SAGA_FX_MIGRATE_EXPAND] = "migrate-expand",
     [SAGA_FX_CHECK_OLD_COLOR] = "check-old-color",
     [SAGA_FX_MIGRATE_CONTRACT] = "migrate-contract",
+    [SAGA_FX_FLUSH_CACHES] = "flush-caches",
 };
 
 static const char *const saga_verdict_names[] = {
@@ -134,6 +139,7 @@ static const struct saga_undo saga_undo_table[SAGA_STATE_COUNT] = {
     [SAGA_DEPLOYING] = { true, false, true },
     [SAGA_VALIDATING] = { false, true, true },
     [SAGA_AWAITING_APPROVAL] = { false, true, true },
+    [SAGA_FLUSHING_CACHES] = { false, true, true },
 };
 
 /* What the current canary step waits for. */
@@ -290,9 +296,24 @@ static void saga_go_shifting(const struct saga_input *ev, struct saga_outcome *o
     saga_set_weight(out, saga_step_at(&out->next, 0).weight);
 }
 
-/* saga_go_validated - VALIDATION_PASSED: wait for approval, or shift */
+/* saga_go_flushing - VALIDATION_PASSED with caches: flush them before
+ * approval and before any traffic moves */
+static void saga_go_flushing(struct saga_outcome *out)
+{
+    out->next.state = SAGA_FLUSHING_CACHES;
+    saga_add(out, SAGA_FX_CANCEL_TIMERS, 0);
+    saga_add(out, SAGA_FX_FLUSH_CACHES, 0);
+    saga_add(out, SAGA_FX_START_STAGE_TIMER, SAGA_FLUSHING_CACHES);
+}
+
+/* saga_go_validated - VALIDATION_PASSED: flush the caches first when the
+ * environment declares some; CACHES_FLUSHED: wait for approval, or shift */
 static void saga_go_validated(const struct saga_input *ev, struct saga_outcome *out)
 {
+    if (out->next.cache_stage && ev->kind == SAGA_IN_VALIDATION_PASSED) {
+        saga_go_flushing(out);
+        return;
+    }
     if (!out->next.approval_required) {
         saga_go_shifting(ev, out);
         return;
@@ -650,7 +671,9 @@ struct saga_rule {
     [SAGA_IN_MIGRATED] = IGNORE("migrated after " s " changes nothing"), \
     [SAGA_IN_MIGRATION_FAILED] = IGNORE("migration-failed after " s " changes nothing"), \
     [SAGA_IN_CONTRACTED] = IGNORE("contracted after " s " changes nothing"), \
-    [SAGA_IN_CONTRACT_FAILED] = IGNORE("contract-failed after " s " changes nothing"),
+    [SAGA_IN_CONTRACT_FAILED] = IGNORE("contract-failed after " s " changes nothing"), \
+    [SAGA_IN_CACHES_FLUSHED] = IGNORE("caches-flushed after " s " changes nothing"), \
+    [SAGA_IN_CACHE_FLUSH_FAILED] = IGNORE("cache-flush-failed after " s " changes nothing"),
 
 #define TERMINAL_ROW(s) { \
     TERMINAL_INPUTS(s) \
@@ -691,6 +714,8 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_CONTRACTED] = REJECT("contracted while received: no contract was asked"),
         [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while received: no contract was asked"),
         [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while received: no contract failed"),
+        [SAGA_IN_CACHES_FLUSHED] = REJECT("caches-flushed while received: no flush was asked"),
+        [SAGA_IN_CACHE_FLUSH_FAILED] = REJECT("cache-flush-failed while received: no flush was asked"),
     },
     [SAGA_SCALING] = {
         [SAGA_IN_START] = IGNORE("start while scaling: already started"),
@@ -725,6 +750,8 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_CONTRACTED] = REJECT("contracted while scaling: no contract was asked"),
         [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while scaling: no contract was asked"),
         [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while scaling: no contract failed"),
+        [SAGA_IN_CACHES_FLUSHED] = REJECT("caches-flushed while scaling: no flush was asked"),
+        [SAGA_IN_CACHE_FLUSH_FAILED] = REJECT("cache-flush-failed while scaling: no flush was asked"),
     },
     [SAGA_DEPLOYING] = {
         [SAGA_IN_START] = IGNORE("start while deploying: already started"),
@@ -759,6 +786,8 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_CONTRACTED] = REJECT("contracted while deploying: no contract was asked"),
         [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while deploying: no contract was asked"),
         [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while deploying: no contract failed"),
+        [SAGA_IN_CACHES_FLUSHED] = REJECT("caches-flushed while deploying: no flush was asked"),
+        [SAGA_IN_CACHE_FLUSH_FAILED] = REJECT("cache-flush-failed while deploying: no flush was asked"),
     },
     [SAGA_VALIDATING] = {
         [SAGA_IN_START] = IGNORE("start while validating: already started"),
@@ -793,6 +822,8 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_CONTRACTED] = REJECT("contracted while validating: no contract was asked"),
         [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while validating: no contract was asked"),
         [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while validating: no contract failed"),
+        [SAGA_IN_CACHES_FLUSHED] = REJECT("caches-flushed while validating: no flush was asked"),
+        [SAGA_IN_CACHE_FLUSH_FAILED] = REJECT("cache-flush-failed while validating: no flush was asked"),
     },
     [SAGA_AWAITING_APPROVAL] = {
         [SAGA_IN_START] = IGNORE("start while awaiting-approval: already started"),
@@ -829,6 +860,8 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_CONTRACTED] = REJECT("contracted while awaiting-approval: no contract was asked"),
         [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while awaiting-approval: no contract was asked"),
         [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while awaiting-approval: no contract failed"),
+        [SAGA_IN_CACHES_FLUSHED] = IGNORE("caches-flushed while awaiting-approval: late"),
+        [SAGA_IN_CACHE_FLUSH_FAILED] = IGNORE("cache-flush-failed while awaiting-approval: late"),
     },
     [SAGA_SHIFTING] = {
         [SAGA_IN_START] = IGNORE("start while shifting: already started"),
@@ -864,6 +897,8 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_CONTRACTED] = REJECT("contracted while shifting: no contract was asked"),
         [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while shifting: no contract was asked"),
         [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while shifting: no contract failed"),
+        [SAGA_IN_CACHES_FLUSHED] = IGNORE("caches-flushed while shifting: late"),
+        [SAGA_IN_CACHE_FLUSH_FAILED] = IGNORE("cache-flush-failed while shifting: late"),
     },
     [SAGA_PAUSED] = {
         [SAGA_IN_START] = IGNORE("start while paused: already started"),
@@ -899,6 +934,8 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_CONTRACTED] = REJECT("contracted while paused: no contract was asked"),
         [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while paused: no contract was asked"),
         [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while paused: no contract failed"),
+        [SAGA_IN_CACHES_FLUSHED] = IGNORE("caches-flushed while paused: late"),
+        [SAGA_IN_CACHE_FLUSH_FAILED] = IGNORE("cache-flush-failed while paused: late"),
     },
     [SAGA_PROMOTED] = {
         [SAGA_IN_START] = IGNORE("start while promoted: already started"),
@@ -935,6 +972,8 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_CONTRACTED] = REJECT("contracted while promoted: no contract was asked"),
         [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while promoted: no contract was asked"),
         [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while promoted: no contract failed"),
+        [SAGA_IN_CACHES_FLUSHED] = IGNORE("caches-flushed while promoted: late"),
+        [SAGA_IN_CACHE_FLUSH_FAILED] = IGNORE("cache-flush-failed while promoted: late"),
     },
     [SAGA_ROLLING_BACK] = {
         [SAGA_IN_START] = IGNORE("start while rolling-back: already started"),
@@ -970,6 +1009,8 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_CONTRACTED] = REJECT("contracted while rolling-back: no contract was asked"),
         [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while rolling-back: no contract was asked"),
         [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while rolling-back: no contract failed"),
+        [SAGA_IN_CACHES_FLUSHED] = IGNORE("caches-flushed while rolling-back: late"),
+        [SAGA_IN_CACHE_FLUSH_FAILED] = IGNORE("cache-flush-failed while rolling-back: late"),
     },
     [SAGA_COMPLETED] = TERMINAL_ROW("completed"),
     [SAGA_FAILED] = TERMINAL_ROW("failed"),
@@ -1009,6 +1050,8 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_CONTRACTED] = REJECT("contracted while migrating: no contract was asked"),
         [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while migrating: no contract was asked"),
         [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while migrating: no contract failed"),
+        [SAGA_IN_CACHES_FLUSHED] = REJECT("caches-flushed while migrating: no flush was asked"),
+        [SAGA_IN_CACHE_FLUSH_FAILED] = REJECT("cache-flush-failed while migrating: no flush was asked"),
     },
     [SAGA_CONTRACTING] = {
         [SAGA_IN_START] = IGNORE("start while contracting: already started"),
@@ -1047,10 +1090,48 @@ static const struct saga_rule saga_table[SAGA_STATE_COUNT][SAGA_INPUT_COUNT] = {
         [SAGA_IN_CONTRACTED] = GO(saga_go_contracted),
         [SAGA_IN_CONTRACT_FAILED] = GO(saga_go_contract_failed),
         [SAGA_IN_RETRY_CONTRACT] = IGNORE("retry-contract while contracting: already contracting"),
+        [SAGA_IN_CACHES_FLUSHED] = IGNORE("caches-flushed while contracting: late"),
+        [SAGA_IN_CACHE_FLUSH_FAILED] = IGNORE("cache-flush-failed while contracting: late"),
     },
     [SAGA_COMPLETED_WITH_WARNING] = {
         TERMINAL_INPUTS("completed-with-warning")
         [SAGA_IN_RETRY_CONTRACT] = GO(saga_go_contracting),
+    },
+    [SAGA_FLUSHING_CACHES] = {
+        [SAGA_IN_START] = IGNORE("start while flushing-caches: already started"),
+        [SAGA_IN_SCALED] = IGNORE("scaled while flushing-caches: late"),
+        [SAGA_IN_SCALE_FAILED] = IGNORE("scale-failed while flushing-caches: late"),
+        [SAGA_IN_DEPLOYED] = IGNORE("deployed while flushing-caches: late"),
+        [SAGA_IN_DEPLOY_FAILED] = IGNORE("deploy-failed while flushing-caches: late"),
+        [SAGA_IN_VALIDATION_PASSED] = IGNORE("validation-passed while flushing-caches: already passed"),
+        [SAGA_IN_VALIDATION_FAILED] = IGNORE("validation-failed while flushing-caches: already passed"),
+        [SAGA_IN_APPROVED] = REJECT("approved while flushing-caches: the caches are not flushed yet"),
+        [SAGA_IN_SHIFT] = REJECT("shift while flushing-caches: the caches are not flushed yet"),
+        [SAGA_IN_PROMOTE] = REJECT("promote while flushing-caches: the caches are not flushed yet"),
+        [SAGA_IN_PAUSE] = REJECT("pause while flushing-caches: no traffic is shifting"),
+        [SAGA_IN_RESUME] = REJECT("resume while flushing-caches: nothing is paused"),
+        [SAGA_IN_STEP_DUE] = IGNORE("step-due while flushing-caches: no step timer runs"),
+        [SAGA_IN_SHIFTED] = REJECT("shifted while flushing-caches: no weight was asked"),
+        [SAGA_IN_ROLLBACK] = GO(saga_go_failed),
+        [SAGA_IN_ABORT] = GO(saga_go_failed),
+        [SAGA_IN_ALARM] = GO(saga_go_failed),
+        [SAGA_IN_ALARM_OK] = IGNORE("alarm-ok while flushing-caches: recorded"),
+        [SAGA_IN_STAGE_TIMEOUT] = GO(saga_go_failed),
+        [SAGA_IN_BAKE_DONE] = IGNORE("bake-done while flushing-caches: no bake timer runs"),
+        [SAGA_IN_RETIRED] = REJECT("retired while flushing-caches: nothing was promoted"),
+        [SAGA_IN_ROLLED_BACK] = REJECT("rolled-back while flushing-caches: no rollback was asked"),
+        [SAGA_IN_SUPERSEDE] = GO(saga_go_superseded),
+        [SAGA_IN_DRILL] = REJECT("drill while flushing-caches: traffic has not moved; nothing to drill"),
+        [SAGA_IN_ANALYSIS_PASSED] = IGNORE("analysis-passed while flushing-caches: no analysis runs"),
+        [SAGA_IN_ANALYSIS_FAILED] = IGNORE("analysis-failed while flushing-caches: no analysis runs"),
+        [SAGA_IN_ANALYSIS_INCONCLUSIVE] = IGNORE("analysis-inconclusive while flushing-caches: no analysis runs"),
+        [SAGA_IN_MIGRATED] = IGNORE("migrated while flushing-caches: late"),
+        [SAGA_IN_MIGRATION_FAILED] = IGNORE("migration-failed while flushing-caches: late"),
+        [SAGA_IN_CONTRACTED] = REJECT("contracted while flushing-caches: no contract was asked"),
+        [SAGA_IN_CONTRACT_FAILED] = REJECT("contract-failed while flushing-caches: no contract was asked"),
+        [SAGA_IN_RETRY_CONTRACT] = REJECT("retry-contract while flushing-caches: no contract failed"),
+        [SAGA_IN_CACHES_FLUSHED] = GO(saga_go_validated),
+        [SAGA_IN_CACHE_FLUSH_FAILED] = GO(saga_go_failed),
     },
 };
 

@@ -119,6 +119,16 @@
  *	an alarm is ignored. A rollback never reaches contracting, so it
  *	never runs a contract migration.
  *
+ *	Cache stage. When cache_stage is set (the environment declares
+ *	caches), VALIDATION_PASSED enters flushing-caches instead of
+ *	awaiting-approval or shifting: FLUSH_CACHES (every cache action, in
+ *	order, once per deployment) and a stage timer, the preview still
+ *	open. CACHES_FLUSHED then goes on as VALIDATION_PASSED does without
+ *	caches (awaiting-approval, or shifting); CACHE_FLUSH_FAILED ends in
+ *	failed before any traffic moved, undone as a failed validation is
+ *	(preview closed, new color to zero). Rollback, abort, alarm, a stage
+ *	timeout and a newer build behave as while validating.
+ *
  *	Every change of state carries EMIT_STATUS (and no other outcome does);
  *	every entry into a terminal state (completed, failed, rolled-back,
  *	superseded, completed-with-warning) carries START_NEXT last. Terminal
@@ -158,6 +168,7 @@ enum saga_state_kind {
     SAGA_MIGRATING,              /* "migrating": expand migrations, then the old color checked */
     SAGA_CONTRACTING,            /* "contracting": contract migrations after retirement */
     SAGA_COMPLETED_WITH_WARNING, /* "completed-with-warning": live, a contract failed */
+    SAGA_FLUSHING_CACHES,        /* "flushing-caches": the environment's cache actions run */
     SAGA_STATE_COUNT
 };
 
@@ -194,6 +205,8 @@ enum saga_input_kind {
     SAGA_IN_CONTRACTED,        /* "contracted": contract migrations applied */
     SAGA_IN_CONTRACT_FAILED,   /* "contract-failed" */
     SAGA_IN_RETRY_CONTRACT,    /* "retry-contract": an operator retries a failed contract */
+    SAGA_IN_CACHES_FLUSHED,    /* "caches-flushed": every cache action succeeded */
+    SAGA_IN_CACHE_FLUSH_FAILED, /* "cache-flush-failed": an action failed or timed out */
     SAGA_INPUT_COUNT
 };
 
@@ -222,6 +235,7 @@ enum saga_effect_kind {
     SAGA_FX_MIGRATE_EXPAND,           /* "migrate-expand": the release's expand migrations */
     SAGA_FX_CHECK_OLD_COLOR,          /* "check-old-color": the checks against the live old color */
     SAGA_FX_MIGRATE_CONTRACT,         /* "migrate-contract": the release's contract migrations */
+    SAGA_FX_FLUSH_CACHES,             /* "flush-caches": the environment's cache actions */
     SAGA_EFFECT_COUNT
 };
 
@@ -257,6 +271,7 @@ struct saga_state {
     bool retiring;    /* promoted: BAKE_DONE seen, old color going to zero */
     bool approval_required;
     bool database_stage; /* the environment has a database: migrations run */
+    bool cache_stage;    /* the environment declares caches: flushed before traffic */
     struct saga_strategy strategy;
 };
 

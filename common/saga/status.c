@@ -18,6 +18,13 @@
     " ORDER BY m.phase DESC, m.seq), '[]') FROM deployment_migrations m"                       \
     " WHERE m.deployment_id = " d ".id)"
 
+/* A deployment's cache actions (alias d), in the order they ran. */
+#define CACHES(d)                                                                                 \
+    "(SELECT coalesce(json_agg(json_build_object('name', c.name, 'kind', c.kind,"                 \
+    " 'status', c.status, 'duration_ms', c.duration_ms, 'message', c.message,"                  \
+    " 'instances', c.instances, 'at', " TS("c.recorded_at") ") ORDER BY c.seq), '[]')"          \
+    " FROM deployment_caches c WHERE c.deployment_id = " d ".id)"
+
 /* One row per environment ($1 NULL: every one, by name, at most $2). */
 static const char status_sql[] =
     "SELECT json_build_object('environment', env.name, 'live_color', env.live_color,"
@@ -31,6 +38,7 @@ static const char status_sql[] =
     "     'epoch', a.epoch, 'created_at', " TS("a.created_at") ","
     "     'rollback_ready', a.rollback_ready, 'rollback_ready_reason', a.rollback_ready_reason,"
     "     'updated_at', " TS("a.updated_at") ", 'migrations', " MIGRATIONS("a") ","
+    "     'caches', " CACHES("a") ","
     "     'confirmed_weights', (SELECT json_build_object('blue', c.blue, 'green', 100 - c.blue)"
     "        FROM (SELECT CASE WHEN a.new_color = 'blue' THEN x.share ELSE 100 - x.share END"
     "              AS blue FROM (SELECT CASE WHEN e.kind = 'set-weights' THEN e.arg ELSE 0 END"
@@ -40,7 +48,8 @@ static const char status_sql[] =
     "  'last_finished', CASE WHEN f.id IS NOT NULL THEN json_build_object('id', f.id,"
     "     'state', f.state, 'build_id', f.build_id, 'version', f.version,"
     "     'finished_at', " TS("coalesce(f.finished_at, f.updated_at)") ","
-    "     'reason', f.reason, 'migrations', " MIGRATIONS("f") ") END,"
+    "     'reason', f.reason, 'migrations', " MIGRATIONS("f") ", 'caches', " CACHES("f") ")"
+    "  END,"
     "  'signatures', json_build_object('mode', sig.mode, 'production', sig.production,"
     "     'warning', CASE WHEN sig.production AND sig.mode = 'optional' THEN 'production"
     " environment ' || env.name || ' accepts unsigned commands: set signatures to required'"
@@ -73,7 +82,7 @@ static const char status_history_sql[] =
     "  json_agg(json_build_object('id', d.id, 'build_id', d.build_id, 'version', d.version,"
     "   'state', d.state, 'reason', d.reason, 'created_at', " TS("d.created_at") ","
     "   'updated_at', " TS("d.updated_at") ", 'finished_at', " TS("d.finished_at") ","
-    "   'migrations', " MIGRATIONS("d") ","
+    "   'migrations', " MIGRATIONS("d") ", 'caches', " CACHES("d") ","
     "   'transitions', coalesce((SELECT json_agg(json_build_object('from', t.from_state,"
     "      'to', t.to_state, 'event_type', t.event_type, 'event_id', t.event_id,"
     "      'actor', t.actor, 'reason', t.reason, 'at', " TS("t.at") ","

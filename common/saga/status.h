@@ -23,7 +23,7 @@
  *	   "active": {"id", "state", "build_id", "version", "new_color",
  *	              "weight", "step", "steps", "epoch", "created_at",
  *	              "updated_at", "confirmed_weights": {"blue", "green"} | null,
- *	              "migrations"} | null,
+ *	              "migrations", "caches"} | null,
  *	   "last_finished": {"id", "state", "build_id", "version",
  *	                     "finished_at", "reason", "migrations"} | null,
  *	   "signatures": {"mode": "required" | "optional", "production",
@@ -33,6 +33,10 @@
  *	"detail", "at"}], expand first, each phase in the release's order;
  *	[] for a deployment without a database stage. A last_finished in
  *	completed-with-warning has a failed contract migration among them.
+ *	caches are the cache stage's (migration 0013): [{"name", "kind"
+ *	(redis-prefix | command | cloudfront), "status" (ok | failed),
+ *	"duration_ms", "message", "instances": [{"id", "state", "detail"}],
+ *	"at"}] in the order they ran; [] for a deployment without caches.
  *	The weights are the active deployment's (weight is the new color's
  *	share), or 100 on the live color when nothing is active; step is the
  *	index of the current canary step (from 0; blue-green: 0) and steps
@@ -54,7 +58,7 @@
  *
  *	The history document is {"environment", "deployments": [{"id",
  *	"build_id", "version", "state", "reason", "created_at", "updated_at",
- *	"finished_at", "migrations", "transitions": [{"from", "to", "event_type",
+ *	"finished_at", "migrations", "caches", "transitions": [{"from", "to", "event_type",
  *	"event_id", "actor", "reason", "at"}]}]}, newest deployment first,
  *	transitions in the order they happened. An ignored or rejected input
  *	is a transition with from = to and its reason.

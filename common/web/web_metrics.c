@@ -223,6 +223,8 @@ void web_metrics_start(struct web *w)
     metrics_bound(web_live_color, 2 * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_weight, 2 * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_confirmed, 2 * STATUS_ENVIRONMENTS_MAX + 1);
+    _Static_assert(SAGA_STATE_COUNT * STATUS_ENVIRONMENTS_MAX + 1 <= METRICS_BOUND_MAX,
+                   "a series per state and environment must fit metrics_bound's cap");
     metrics_bound(web_state, SAGA_STATE_COUNT * STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_step, STATUS_ENVIRONMENTS_MAX + 1);
     metrics_bound(web_steps, STATUS_ENVIRONMENTS_MAX + 1);

@@ -1,8 +1,9 @@
 # iam.tf - who may do what: cutover's workers (least privilege: exactly the
 # calls of common/provider/aws/provider_aws*.c and aws_cloudwatch.c, on this
-# environment's resources), the CodeDeploy service role, and the instances'
-# profile (the CodeDeploy agent reads release bundles; the application reads
-# and writes media).
+# environment's resources; the cache flush's SSM Run Command on the two
+# groups' instances only), the CodeDeploy service role, and the instances'
+# profile (the CodeDeploy agent reads release bundles; the SSM agent takes
+# commands; the application reads and writes media).
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -14,6 +15,7 @@ locals {
   region     = data.aws_region.current.name
   rule_arns  = "${replace(aws_lb_listener.this.arn, ":listener/", ":listener-rule/")}/*"
   cd_prefix  = "arn:${local.partition}:codedeploy:${local.region}:${local.account}"
+  asg_names  = [for g in aws_autoscaling_group.color : g.name]
   group_arns = [for g in aws_codedeploy_deployment_group.color : "${local.cd_prefix}:deploymentgroup:${var.name}/${g.deployment_group_name}"]
 }
 
@@ -57,6 +59,31 @@ data "aws_iam_policy_document" "cutover" {
     sid       = "ReadAnalysisMetrics"
     actions   = ["cloudwatch:GetMetricData"]
     resources = ["*"] # GetMetricData takes no resource-level permissions
+  }
+  statement {
+    sid       = "FlushCachesWithRunCommand"
+    actions   = ["ssm:SendCommand"]
+    resources = ["arn:${local.partition}:ssm:${local.region}::document/AWS-RunShellScript"]
+  }
+  statement {
+    # SendCommand is authorized on the document and on each instance: only
+    # instances that Auto Scaling launched into this environment's groups
+    sid       = "FlushCachesOnTheColorsInstances"
+    actions   = ["ssm:SendCommand"]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account}:instance/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/aws:autoscaling:groupName"
+      values   = local.asg_names
+    }
+  }
+  statement {
+    # how the aws provider follows a command (provider_aws_ssm.c: moto lacks
+    # ListCommandInvocations, so it reads ListCommands, then each instance's
+    # GetCommandInvocation); none of them takes resource-level permissions
+    sid       = "FollowCacheFlushes"
+    actions   = ["ssm:ListCommands", "ssm:GetCommandInvocation"]
+    resources = ["*"]
   }
   dynamic "statement" {
     for_each = var.cloudfront_distribution_id == "" ? [] : [var.cloudfront_distribution_id]

@@ -18,6 +18,10 @@ terraform {
   }
 }
 
+data "aws_vpc" "this" {
+  id = var.vpc_id
+}
+
 locals {
   colors = toset(["blue", "green"])
   https  = var.certificate_arn != ""
@@ -25,48 +29,85 @@ locals {
 
 resource "aws_security_group" "alb" {
   name_prefix = "${var.name}-alb-"
+  description = "${var.name}: the load balancer; visitors in, the instances out"
   vpc_id      = var.vpc_id
   tags        = var.tags
+}
 
-  ingress {
-    from_port   = local.https ? 443 : 80
-    to_port     = local.https ? 443 : 80
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
-  egress {
-    from_port   = 0
-    to_port     = 0
-    protocol    = "-1"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
+resource "aws_vpc_security_group_ingress_rule" "alb_visitors" {
+  security_group_id = aws_security_group.alb.id
+  description       = "Visitors of the shop"
+  ip_protocol       = "tcp"
+  from_port         = local.https ? 443 : 80
+  to_port           = local.https ? 443 : 80
+  cidr_ipv4         = "0.0.0.0/0"
+  tags              = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_instances" {
+  security_group_id            = aws_security_group.alb.id
+  description                  = "Requests and health checks to both colors' instances"
+  ip_protocol                  = "tcp"
+  from_port                    = 80
+  to_port                      = 80
+  referenced_security_group_id = aws_security_group.instances.id
+  tags                         = var.tags
 }
 
 resource "aws_security_group" "instances" {
   name_prefix = "${var.name}-app-"
+  description = "${var.name}: both colors' instances; the load balancer in"
   vpc_id      = var.vpc_id
   tags        = var.tags
+}
 
-  ingress {
-    from_port       = 80
-    to_port         = 80
-    protocol        = "tcp"
-    security_groups = [aws_security_group.alb.id]
-  }
-  egress {
-    from_port   = 0
-    to_port     = 0
-    protocol    = "-1"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
+resource "aws_vpc_security_group_ingress_rule" "instances_alb" {
+  # checkov:skip=CKV_AWS_260:the source is the load balancer's security group, not 0.0.0.0/0
+  security_group_id            = aws_security_group.instances.id
+  description                  = "Requests and health checks from the load balancer"
+  ip_protocol                  = "tcp"
+  from_port                    = 80
+  to_port                      = 80
+  referenced_security_group_id = aws_security_group.alb.id
+  tags                         = var.tags
+}
+
+# The instances reach the database, the cache and anything else of the shop
+# inside the VPC, and the internet on var.instance_egress_ports only (443:
+# the AWS APIs, the CodeDeploy and SSM agents, payment gateways).
+resource "aws_vpc_security_group_egress_rule" "instances_vpc" {
+  security_group_id = aws_security_group.instances.id
+  description       = "The shop's database, cache and other services inside the VPC"
+  ip_protocol       = "-1"
+  cidr_ipv4         = data.aws_vpc.this.cidr_block
+  tags              = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "instances_internet" {
+  for_each          = toset([for p in var.instance_egress_ports : tostring(p)])
+  security_group_id = aws_security_group.instances.id
+  description       = "Outbound TCP ${each.key}: AWS APIs, the CodeDeploy and SSM agents, the shop's outside services"
+  ip_protocol       = "tcp"
+  from_port         = tonumber(each.key)
+  to_port           = tonumber(each.key)
+  cidr_ipv4         = "0.0.0.0/0"
+  tags              = var.tags
 }
 
 resource "aws_lb" "this" {
-  name               = "${var.name}-alb"
-  load_balancer_type = "application"
-  subnets            = var.public_subnet_ids
-  security_groups    = [aws_security_group.alb.id]
-  tags               = var.tags
+  name                       = "${var.name}-alb"
+  load_balancer_type         = "application"
+  subnets                    = var.public_subnet_ids
+  security_groups            = [aws_security_group.alb.id]
+  drop_invalid_header_fields = true # no request smuggling through malformed headers
+  enable_deletion_protection = var.deletion_protection
+  tags                       = var.tags
+
+  access_logs {
+    enabled = var.access_logs
+    bucket  = local.access_logs_bucket
+    prefix  = "alb"
+  }
 }
 
 resource "aws_lb_target_group" "color" {
@@ -199,6 +240,9 @@ resource "aws_s3_bucket_versioning" "releases" {
   }
 }
 
+# The shop's uploads, shared by both colors. Versioned: a buggy release that
+# overwrites or deletes media cannot destroy them; an older version stays
+# for var.noncurrent_version_days.
 resource "aws_s3_bucket" "media" {
   bucket_prefix = "${var.name}-media-"
   tags          = var.tags
@@ -210,4 +254,31 @@ resource "aws_s3_bucket_public_access_block" "media" {
   block_public_policy     = true
   ignore_public_acls      = true
   restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "media" {
+  bucket = aws_s3_bucket.media.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+# Both buckets keep every current object; replaced and deleted versions go
+# after var.noncurrent_version_days, unfinished uploads after a week.
+resource "aws_s3_bucket_lifecycle_configuration" "kept" {
+  for_each = { releases = aws_s3_bucket.releases.id, media = aws_s3_bucket.media.id }
+  bucket   = each.value
+
+  rule {
+    id     = "noncurrent-versions"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_days
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+  depends_on = [aws_s3_bucket_versioning.releases, aws_s3_bucket_versioning.media]
 }

@@ -55,3 +55,13 @@ output "environment" {
     cloudfront        = var.cloudfront_distribution_id == "" ? null : { distribution_id = var.cloudfront_distribution_id, paths = var.cloudfront_paths }
   })
 }
+
+output "load_balancer_arn" {
+  description = "Associate a WAF web ACL with it (aws_wafv2_web_acl_association)."
+  value       = aws_lb.this.arn
+}
+
+output "access_logs_bucket" {
+  description = "Where the load balancer writes its access logs (prefix alb/); empty when off."
+  value       = var.access_logs ? local.access_logs_bucket : ""
+}

@@ -88,3 +88,39 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "instance_egress_ports" {
+  description = "TCP ports the instances may reach on the internet (inside the VPC everything is open)."
+  type        = list(number)
+  default     = [443]
+}
+
+variable "deletion_protection" {
+  description = "The load balancer cannot be deleted until this is false (set it false, apply, then destroy)."
+  type        = bool
+  default     = true
+}
+
+variable "access_logs" {
+  description = "The load balancer writes access logs to S3 (var.access_logs_bucket, else a bucket of the module)."
+  type        = bool
+  default     = true
+}
+
+variable "access_logs_bucket" {
+  description = "An existing bucket for the load balancer's access logs (its policy must let ELB write); empty: the module creates one."
+  type        = string
+  default     = ""
+}
+
+variable "access_logs_days" {
+  description = "Days the module's own log bucket keeps access logs."
+  type        = number
+  default     = 90
+}
+
+variable "noncurrent_version_days" {
+  description = "Days a replaced or deleted version of a release bundle or an upload is kept."
+  type        = number
+  default     = 30
+}

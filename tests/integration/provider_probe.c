@@ -15,6 +15,10 @@
  *	provider_probe ENV.json deploy COLOR ID VERSION URI SHA256 SECONDS
  *	provider_probe ENV.json preview-open COLOR ID		prints the url
  *	provider_probe ENV.json preview-close ID
+ *	provider_probe ENV.json command-start COLOR SECONDS REF COMMAND	prints the handle
+ *	provider_probe ENV.json command-poll HANDLE	prints "done|running", then "id state detail"
+ *	provider_probe ENV.json cache-flush-start REF	prints the handle
+ *	provider_probe ENV.json cache-flush-poll HANDLE	prints "done|running"
  *
  * DESCRIPTION
  *	Each run loads the CUTOVER_* configuration, opens the provider named
@@ -140,6 +144,54 @@ static int probe_traffic(const struct provider_ops *ops, void *p, int argc, char
     return 2;
 }
 
+/* probe_command_poll - command-poll HANDLE: done or running, then each instance */
+static int probe_command_poll(const struct provider_ops *ops, void *p, const char *handle,
+                              char *err, size_t err_len)
+{
+    static const char *const states[] = { "running", "succeeded", "failed" };
+    struct provider_command_report rep = { 0 };
+    int done = 0;
+
+    if (ops->command_poll(p, handle, &rep, &done, err, err_len) != 0)
+        return 1;
+    printf("%s\n", done ? "done" : "running");
+    for (size_t i = 0; i < rep.count; i++)
+        printf("%s %s %s\n", rep.instances[i].id, states[rep.instances[i].state],
+               rep.instances[i].detail);
+    return 0;
+}
+
+/* probe_caches - command-start, command-poll, cache-flush-start and cache-flush-poll */
+static int probe_caches(const struct provider_ops *ops, void *p, int argc, char **argv,
+                        char *err, size_t err_len)
+{
+    char handle[256];
+    int done = 0;
+
+    if (strcmp(argv[0], "command-start") == 0 && argc == 5 && ops->command_start) {
+        if (ops->command_start(p, probe_color(argv[1]), argv[4], atoi(argv[2]), argv[3], handle,
+                               sizeof(handle), err, err_len) != 0)
+            return 1;
+        printf("%s\n", handle);
+        return 0;
+    }
+    if (strcmp(argv[0], "command-poll") == 0 && argc == 2 && ops->command_poll)
+        return probe_command_poll(ops, p, argv[1], err, err_len);
+    if (strcmp(argv[0], "cache-flush-start") == 0 && argc == 2 && ops->cache_flush_start) {
+        if (ops->cache_flush_start(p, argv[1], handle, sizeof(handle), err, err_len) != 0)
+            return 1;
+        printf("%s\n", handle);
+        return 0;
+    }
+    if (strcmp(argv[0], "cache-flush-poll") == 0 && argc == 2 && ops->cache_flush_poll) {
+        if (ops->cache_flush_poll(p, argv[1], &done, err, err_len) != 0)
+            return 1;
+        printf("%s\n", done ? "done" : "running");
+        return 0;
+    }
+    return 2;
+}
+
 /* probe_run - one operation; 0 ok, 1 failed, 2 usage */
 static int probe_run(const struct provider_ops *ops, void *p, int argc, char **argv, char *err,
                      size_t err_len)
@@ -158,6 +210,8 @@ static int probe_run(const struct provider_ops *ops, void *p, int argc, char **a
     }
     if (strncmp(argv[0], "deploy", 6) == 0)
         return probe_deploy(ops, p, argc, argv, err, err_len);
+    if (strncmp(argv[0], "command-", 8) == 0 || strncmp(argv[0], "cache-flush-", 12) == 0)
+        return probe_caches(ops, p, argc, argv, err, err_len);
     return probe_traffic(ops, p, argc, argv, err, err_len);
 }
 

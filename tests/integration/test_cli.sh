@@ -183,7 +183,8 @@ check "env seed without ENV: exit 2" usage_error "which environment" env seed
 check "env seed --timeout 0: exit 2" usage_error "seconds in 1..3600" env seed "$ENV" --timeout 0
 check "env seed of an unknown environment: exit 1, says so" \
   exits_with 1 "no environment \"$ENV-none\"" env seed "$ENV-none"
-for cmd in "status" "history" "publish build-ready" "approve" "shift" "rollback" "alarm" "env seed"; do
+for cmd in "status" "history" "publish build-ready" "approve" "shift" "rollback" "alarm" "env seed" \
+           "env apply" "env list" "migrate" "topics create" "migrations retry" "plan" "audit" "watch"; do
   # shellcheck disable=SC2086
   check "$cmd --help exits 0 with its usage" bash -c "'$CLI' $cmd --help | grep -q '^usage: cutover'"
 done

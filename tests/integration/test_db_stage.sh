@@ -192,16 +192,11 @@ for point in migrate-expand-before-call migrate-expand-after-call migrate-expand
   check-old-color-before-call check-old-color-after-call check-old-color-before-finish \
   migrate-contract-before-call migrate-contract-after-call migrate-contract-before-finish; do
   N=$((N + 1))
-  for name in "${SAGA_WORKERS[@]}"; do [ "$name" == migrator ] || start_worker "$name"; done
-  start_worker migrator CUTOVER_FAULT_POINT=migrator-$point
-  KILLED=$LAST_WORKER_PID
+  start_saga_workers_armed migrator "$point"
   release $N.0 "expand:00${N}_add_c$N:ALTER TABLE $T ADD COLUMN c$N INT NULL;" \
     "contract:00${N}_drop_c$N:ALTER TABLE $T DROP COLUMN c$N;"
   build_ready b$N $N.0
-  check "$point: the migrator dies there" wait_for 240 eval "! kill -0 $KILLED 2>/dev/null"
-  start_worker migrator
-  check "$point: a restarted migrator resumes and the deployment completes" \
-    wait_for 240 eq completed dep_state b$N
+  saga_crash_resumed migrator "$point" b$N
   check_eq "$point: each migration applied once" "1 1" \
     "$(applied_times 00${N}_add_c${N}_$RUN) $(applied_times 00${N}_drop_c${N}_$RUN)"
   check_eq "$point: each recorded once in the saga" \

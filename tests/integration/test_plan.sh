@@ -3,7 +3,9 @@
 # HAProxy it prints the blue-green path and every provider call, with the
 # weights read from HAProxy, and changes nothing (weights, deployments,
 # topics); a canary plan lists each step's weights; an unknown environment
-# exits 1; an environment on the plan provider completes a real deployment
+# exits 1; with a database, the migrations of a local release by name
+# (expand before traffic, contract after retirement), unknown for an s3://
+# one; an environment on the plan provider completes a real deployment
 # through the five workers, each provider call logged.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/saga_lib.sh"
@@ -53,6 +55,52 @@ printf '{"name": "%s", "provider": "plan", "database": {"engine": "mysql", "data
 "$BIN/cutover" env apply "$TMP/plan-db.json" >/dev/null 2>>"$LOGDIR/plan.log"
 check "a plan for an environment with a database goes through migrating" \
   eval '"$BIN/cutover" plan "$DENV" --json 2>>"$LOGDIR/plan.log" | jq -e "[.path[].state] | index(\"migrating\")" >/dev/null'
+
+# its migrations by name, read from a local release: expand before the new
+# color's first share, contract after the old color is retired
+mkdir -p "$TMP/mig/cutover" "$TMP/mig/db"
+echo 'ALTER TABLE orders ADD COLUMN note TEXT NULL;' > "$TMP/mig/db/0001_note.sql"
+echo 'ALTER TABLE orders DROP COLUMN legacy;' > "$TMP/mig/db/0002_legacy.sql"
+printf 'migrations:\n  - name: add-order-note\n    phase: expand\n    sql: db/0001_note.sql\n  - name: drop-legacy\n    phase: contract\n    sql: db/0002_legacy.sql\n' \
+  > "$TMP/mig/cutover/migrations.yml"
+tar -czf "$TMP/shop-3.0.tar.gz" -C "$TMP/mig" .
+MIG_SHA=$(sha256sum "$TMP/shop-3.0.tar.gz" | cut -d' ' -f1)
+# mig_calls ARTIFACT SHA - every call of DENV's plan of ARTIFACT, one per line
+mig_calls() {
+  "$BIN/cutover" plan "$DENV" --build b3 --version 3.0 --artifact "$1" --sha256 "$2" --json \
+    2>>"$LOGDIR/plan.log" | jq -r '.path[].calls[]'
+}
+# line_of PATTERN - the first line number of the calls in $MIG matching PATTERN (0: none)
+line_of() { grep -n -m1 -- "$1" <<< "$MIG" | cut -d: -f1 | grep . || echo 0; }
+MIG=$(mig_calls "file://$TMP/shop-3.0.tar.gz" "$MIG_SHA")
+check_eq "the plan names the expand migration read from the release" 1 \
+  "$(grep -cx 'migrate expand add-order-note: sql db/0001_note.sql' <<< "$MIG")"
+check_eq "and the contract migration" 1 \
+  "$(grep -cx 'migrate contract drop-legacy: sql db/0002_legacy.sql' <<< "$MIG")"
+check "expand comes before the new color's first share" \
+  test "$(line_of '^migrate expand')" -gt 0 -a "$(line_of '^migrate expand')" -lt "$(line_of '^set_weights blue=0 green=100')"
+check "contract comes after the old color is retired" \
+  test "$(line_of '^scale blue 0')" -gt 0 -a "$(line_of '^migrate contract')" -gt "$(line_of '^scale blue 0')"
+MIG=$(mig_calls "s3://shop-releases/shop-3.0.tar.gz" "$MIG_SHA")
+check "a release that is not local: its migrations are said to be unknown" \
+  grep -q '^migrate expand: unknown (s3://shop-releases/shop-3.0.tar.gz is not read' <<< "$MIG"
+MIG=$(mig_calls "$URI_2_0" "$SHA_2_0")
+check "a local release without cutover/migrations.yml has none" \
+  grep -qx 'migrate expand: none in the release' <<< "$MIG"
+check_eq "the plan provider without an aws object names no AWS call" 0 \
+  "$("$BIN/cutover" plan "$DENV" --json 2>>"$LOGDIR/plan.log" | jq '[.path[] | select(has("aws"))] | length')"
+
+# an environment with cache actions: each listed in the cache stage, the
+# command on the new color's instances through the provider
+CENV=$(unique_name plancache)
+jq -n --arg n "$CENV" '{name: $n, provider: "plan", capacity: 2, caches: [
+  {name: "objects", kind: "redis-prefix", host: "127.0.0.1", port: 6379, prefix: "shop:"},
+  {name: "opcache", kind: "command", on: "instances", command: "reload-fpm", timeout_seconds: 60},
+  {name: "pages", kind: "command", command: "purge-pages"}]}' > "$TMP/plan-cache.json"
+"$BIN/cutover" env apply "$TMP/plan-cache.json" >/dev/null 2>>"$LOGDIR/plan.log"
+check_eq "the cache stage lists each action in order" \
+  "flush cache objects: redis-prefix shop: on 127.0.0.1:6379 db 0 (SCAN + UNLINK)|command_start green timeout=60s: reload-fpm|command_poll green/cutover-plan-opcache (read: 2 succeeded)|flush cache pages: command on the host: purge-pages" \
+  "$("$BIN/cutover" plan "$CENV" --json 2>>"$LOGDIR/plan.log" | jq -r '.path[] | select(.state == "flushing-caches") | .calls | join("|")')"
 
 # an environment on the plan provider: a real deployment through the five workers
 PENV=$(unique_name planprov)

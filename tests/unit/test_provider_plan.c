@@ -1,6 +1,9 @@
 /*
  * test_provider_plan - the plan backend: found by name, records each call
- *	in order, answers reads from what it was last told, succeeds at once.
+ *	in order, answers reads from what it was last told, succeeds at once;
+ *	on a document with an "aws" object each call names its AWS calls and
+ *	the document's resources, and a cache flush without aws.cloudfront is
+ *	nothing to flush.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -99,6 +102,109 @@ static void test_polls_finish_at_once(void **state)
     provider_plan_ops.close(p);
 }
 
+/* AWS_DOC - an aws document: groups, listener, target groups, CodeDeploy, CloudFront */
+#define AWS_DOC(cloudfront)                                                                   \
+    "{\"name\":\"shop\",\"provider\":\"plan\",\"capacity\":2,"                               \
+    "\"preview\":{\"header\":\"X-Preview\"},\"aws\":{\"listener_arn\":\"L\","                \
+    "\"target_groups\":{\"blue\":\"TB\",\"green\":\"TG\"},"                                  \
+    "\"auto_scaling_groups\":{\"blue\":\"shop-blue\",\"green\":\"shop-green\"},"             \
+    "\"codedeploy\":{\"application\":\"shop\",\"deployment_groups\":{\"blue\":\"dg-b\","      \
+    "\"green\":\"dg-g\"}},\"capacity\":{\"max\":6}" cloudfront "}}"
+
+/* open_aws_plan - a plan state for the document text doc */
+static void *open_aws_plan(const char *doc)
+{
+    cJSON *config = cJSON_Parse(doc);
+    char err[256];
+    void *p = NULL;
+    assert_non_null(config);
+    assert_int_equal(provider_plan_ops.open("shop", config, &p, err, sizeof(err)), 0);
+    cJSON_Delete(config);
+    return p;
+}
+
+/* test_aws_calls_named - each call's AWS call names the document's resources */
+static void test_aws_calls_named(void **state)
+{
+    (void)state;
+    void *p = open_aws_plan(AWS_DOC(",\"cloudfront\":{\"distribution_id\":\"E1\","
+                                    "\"paths\":[\"/a/*\",\"/\"]}"));
+    char err[256], handle[128], url[256];
+    struct provider_release rel = {"d-1", "2.0", "s3://b/shop-2.0.zip", NULL};
+    struct provider_weights w = {90, 10};
+    provider_plan_ops.scale(p, COLOR_GREEN, 2, err, sizeof(err));
+    provider_plan_ops.deploy_start(p, COLOR_GREEN, &rel, handle, sizeof(handle), err,
+                                   sizeof(err));
+    provider_plan_ops.preview_open(p, COLOR_GREEN, "d-1", url, sizeof(url), err, sizeof(err));
+    provider_plan_ops.set_weights(p, &w, err, sizeof(err));
+    provider_plan_ops.cache_flush_start(p, "ref-1", handle, sizeof(handle), err, sizeof(err));
+    assert_string_equal(provider_plan_call(p, 0), "scale green 2");
+    assert_string_equal(provider_plan_aws_call(p, 0),
+                        "autoscaling:UpdateAutoScalingGroup shop-green MinSize=2"
+                        " DesiredCapacity=2 MaxSize=6");
+    assert_string_equal(provider_plan_aws_call(p, 1),
+                        "codedeploy:CreateDeployment application=shop deploymentGroupName=dg-g"
+                        " revision=s3://b/shop-2.0.zip");
+    assert_string_equal(provider_plan_aws_call(p, 2),
+                        "elasticloadbalancing:CreateRule L Priority=10 if X-Preview: green"
+                        " forward TG tag cutover-preview=d-1");
+    assert_string_equal(provider_plan_aws_call(p, 3),
+                        "elasticloadbalancing:ModifyListener L forward TB=90 TG=10");
+    assert_string_equal(handle, "ref-1");
+    assert_string_equal(provider_plan_aws_call(p, 4),
+                        "cloudfront:CreateInvalidation E1 Paths=/a/*,/ CallerReference=ref-1");
+    provider_plan_ops.close(p);
+}
+
+/* test_aws_without_cdn - an aws document without cloudfront has nothing to flush */
+static void test_aws_without_cdn(void **state)
+{
+    (void)state;
+    void *p = open_aws_plan(AWS_DOC(""));
+    char err[256], handle[128] = "x";
+    assert_int_equal(provider_plan_ops.cache_flush_start(p, "ref-1", handle, sizeof(handle),
+                                                         err, sizeof(err)), 0);
+    assert_string_equal(handle, "");
+    assert_null(provider_plan_aws_call(p, 0));
+    provider_plan_ops.close(p);
+}
+
+/* test_no_aws_names_nothing - without an "aws" object no call names an AWS call */
+static void test_no_aws_names_nothing(void **state)
+{
+    (void)state;
+    void *p = open_plan();
+    char err[256];
+    provider_plan_ops.scale(p, COLOR_GREEN, 2, err, sizeof(err));
+    provider_plan_note(p, "migrate expand a: sql a.sql");
+    assert_null(provider_plan_aws_call(p, 0));
+    assert_string_equal(provider_plan_call(p, 1), "migrate expand a: sql a.sql");
+    provider_plan_ops.close(p);
+}
+
+/* test_command_on_instances - every instance of the color succeeds; on aws, SendCommand */
+static void test_command_on_instances(void **state)
+{
+    (void)state;
+    void *p = open_aws_plan(AWS_DOC(""));
+    char err[256], handle[128];
+    struct provider_command_report rep;
+    int done = 0;
+    assert_int_equal(provider_plan_ops.command_start(p, COLOR_GREEN, "reload", 60, "ref-2",
+                                                     handle, sizeof(handle), err,
+                                                     sizeof(err)), 0);
+    assert_int_equal(provider_plan_ops.command_poll(p, handle, &rep, &done, err, sizeof(err)),
+                     0);
+    assert_int_equal(done, 1);
+    assert_int_equal(rep.count, 2);
+    assert_int_equal(rep.instances[1].state, COMMAND_SUCCEEDED);
+    assert_string_equal(provider_plan_call(p, 0), "command_start green timeout=60s: reload");
+    assert_non_null(strstr(provider_plan_aws_call(p, 0), "DescribeAutoScalingGroups shop-green"));
+    assert_non_null(strstr(provider_plan_aws_call(p, 0),
+                           "ssm:SendCommand DocumentName=AWS-RunShellScript"));
+    provider_plan_ops.close(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -106,6 +212,10 @@ int main(void)
         cmocka_unit_test(test_records_calls_in_order),
         cmocka_unit_test(test_reads_answer_what_was_told),
         cmocka_unit_test(test_polls_finish_at_once),
+        cmocka_unit_test(test_aws_calls_named),
+        cmocka_unit_test(test_aws_without_cdn),
+        cmocka_unit_test(test_no_aws_names_nothing),
+        cmocka_unit_test(test_command_on_instances),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

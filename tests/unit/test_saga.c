@@ -89,7 +89,7 @@ static bool state_equal(const struct saga_state *a, const struct saga_state *b)
     return a->state == b->state && a->epoch == b->epoch && a->new_color == b->new_color &&
            a->step == b->step && a->weight == b->weight && a->retiring == b->retiring &&
            a->approval_required == b->approval_required &&
-           a->database_stage == b->database_stage &&
+           a->database_stage == b->database_stage && a->cache_stage == b->cache_stage &&
            memcmp(&a->strategy.steps, &b->strategy.steps, sizeof(a->strategy.steps)) == 0 &&
            a->strategy.step_count == b->strategy.step_count &&
            a->strategy.kind == b->strategy.kind &&
@@ -150,6 +150,14 @@ static void check_transition(const struct saga_state *in, const struct saga_inpu
     /* expand migrations only at the start, before the new color exists */
     if (fx_index(out, SAGA_FX_MIGRATE_EXPAND) >= 0)
         assert_true(in->state == SAGA_RECEIVED && in->database_stage);
+    /* caches are flushed once, right after validation passed */
+    if (fx_index(out, SAGA_FX_FLUSH_CACHES) >= 0)
+        assert_true(in->state == SAGA_VALIDATING && in->cache_stage &&
+                    ev->kind == SAGA_IN_VALIDATION_PASSED &&
+                    out->next.state == SAGA_FLUSHING_CACHES);
+    /* with caches, no traffic moves before they are flushed */
+    if (in->cache_stage && in->state == SAGA_VALIDATING)
+        assert_false(weights || out->next.state == SAGA_AWAITING_APPROVAL);
     assert_false(weights && (in->state == SAGA_ROLLING_BACK || saga_is_terminal(out->next.state) ||
                              out->next.state == SAGA_ROLLING_BACK));
     if (weights)
@@ -261,7 +269,7 @@ static size_t sample_states(struct saga_state *samples, size_t max)
         for (size_t s = 0; s < COUNT(strategies); s++)
             for (int step = 0; step < 3; step++)
                 for (size_t w = 0; w < COUNT(weights); w++)
-                    for (int flags = 0; flags < 8; flags++) {
+                    for (int flags = 0; flags < 16; flags++) {
                         struct saga_state *st = &samples[n];
                         saga_state_init(st, &strategies[s], flags & 1, flags & 2);
                         st->state = (enum saga_state_kind)k;
@@ -270,13 +278,14 @@ static size_t sample_states(struct saga_state *samples, size_t max)
                         st->weight = weights[w];
                         st->retiring = (flags & 3) == 3;
                         st->database_stage = flags & 4;
+                        st->cache_stage = flags & 8;
                         if (step < (s == 0 ? 1 : strategies[s].step_count) && n + 1 < max)
                             n++;
                     }
     return n;
 }
 
-static struct saga_state samples[SAGA_STATE_COUNT * 5 * 3 * 5 * 8];
+static struct saga_state samples[SAGA_STATE_COUNT * 5 * 3 * 5 * 16];
 
 /* test_every_pair - every (state, input) pair has a defined, sound outcome */
 static void test_every_pair(void **unused)
@@ -886,6 +895,8 @@ static const enum saga_input_kind forward_inputs[SAGA_STATE_COUNT][4] = {
                          SAGA_IN_MIGRATION_FAILED },
     [SAGA_CONTRACTING] = { SAGA_IN_CONTRACTED, SAGA_IN_CONTRACT_FAILED, SAGA_IN_CONTRACTED,
                            SAGA_IN_ALARM },
+    [SAGA_FLUSHING_CACHES] = { SAGA_IN_CACHES_FLUSHED, SAGA_IN_CACHES_FLUSHED,
+                               SAGA_IN_CACHES_FLUSHED, SAGA_IN_CACHE_FLUSH_FAILED },
 };
 
 /* random_kind - a forward input three times in four, else any */
@@ -926,14 +937,18 @@ static void test_random_walks(void **unused)
 
         saga_state_init(&st, &s, rng_below(&x, 2), rng_below(&x, 2));
         st.database_stage = rng_below(&x, 2);
+        st.cache_stage = rng_below(&x, 2);
         for (int i = 0; i < 200 && !saga_is_terminal(st.state); i++) {
             struct saga_input ev = random_input(&x, &st);
             apply(&st, &ev, &out);
             reached[st.state]++;
         }
     }
-    for (int k = SAGA_SCALING; k < SAGA_STATE_COUNT; k++)
+    for (int k = SAGA_SCALING; k < SAGA_STATE_COUNT; k++) {
+        if (reached[k] == 0)
+            print_message("%s never reached\n", saga_state_name((enum saga_state_kind)k));
         assert_true(reached[k] > 0);
+    }
 }
 
 /* db_state - a received deployment of an environment with a database */
@@ -1091,6 +1106,113 @@ static void test_contract_failed_and_retry(void **unused)
     assert_int_equal(st.state, SAGA_COMPLETED);
 }
 
+/* to_flushing - a deployment of an environment with caches, up to flushing-caches */
+static void to_flushing(struct saga_state *st, bool approval, struct saga_outcome *out)
+{
+    struct saga_strategy s = strategy_canary(true, 2, 10, 60, 50, 60);
+
+    saga_state_init(st, &s, 1, approval);
+    st->cache_stage = true;
+    feed(st, SAGA_IN_START, out);
+    feed(st, SAGA_IN_SCALED, out);
+    feed(st, SAGA_IN_DEPLOYED, out);
+    feed(st, SAGA_IN_VALIDATION_PASSED, out);
+}
+
+/* test_cache_stage_happy_path - validated, then flushed, then the first weight */
+static void test_cache_stage_happy_path(void **unused)
+{
+    struct saga_state st;
+    struct saga_outcome out;
+
+    (void)unused;
+    to_flushing(&st, false, &out);
+    assert_int_equal(st.state, SAGA_FLUSHING_CACHES);
+    assert_true(fx_index(&out, SAGA_FX_FLUSH_CACHES) >= 0);
+    assert_int_equal(fx_arg(&out, SAGA_FX_START_STAGE_TIMER), SAGA_FLUSHING_CACHES);
+    assert_int_equal(fx_index(&out, SAGA_FX_SET_WEIGHTS), -1);
+    assert_int_equal(fx_index(&out, SAGA_FX_CLOSE_PREVIEW), -1);
+    assert_int_equal(st.weight, 0);
+    feed(&st, SAGA_IN_PROMOTE, &out);
+    assert_int_equal(out.verdict, SAGA_REJECT);
+    feed(&st, SAGA_IN_CACHES_FLUSHED, &out);
+    assert_int_equal(st.state, SAGA_SHIFTING);
+    assert_int_equal(fx_arg(&out, SAGA_FX_SET_WEIGHTS), 10);
+    assert_true(fx_index(&out, SAGA_FX_CLOSE_PREVIEW) >= 0);
+    assert_int_equal(fx_index(&out, SAGA_FX_FLUSH_CACHES), -1);
+    feed(&st, SAGA_IN_CACHES_FLUSHED, &out); /* a late duplicate */
+    assert_int_equal(out.verdict, SAGA_IGNORE);
+}
+
+/* test_cache_stage_before_approval - the flush runs before an approval is asked */
+static void test_cache_stage_before_approval(void **unused)
+{
+    struct saga_state st;
+    struct saga_outcome out;
+
+    (void)unused;
+    to_flushing(&st, true, &out);
+    assert_int_equal(st.state, SAGA_FLUSHING_CACHES);
+    feed(&st, SAGA_IN_APPROVED, &out);
+    assert_int_equal(out.verdict, SAGA_REJECT);
+    feed(&st, SAGA_IN_CACHES_FLUSHED, &out);
+    assert_int_equal(st.state, SAGA_AWAITING_APPROVAL);
+    assert_int_equal(fx_arg(&out, SAGA_FX_START_STAGE_TIMER), SAGA_AWAITING_APPROVAL);
+    feed(&st, SAGA_IN_APPROVED, &out);
+    assert_int_equal(st.state, SAGA_SHIFTING);
+}
+
+/* test_cache_flush_failed - a failed flush, and whatever ends a validation,
+ * ends before traffic moved: preview closed, new color to zero */
+static void test_cache_flush_failed(void **unused)
+{
+    const enum saga_input_kind enders[] = { SAGA_IN_CACHE_FLUSH_FAILED, SAGA_IN_ROLLBACK,
+                                            SAGA_IN_ABORT, SAGA_IN_ALARM, SAGA_IN_STAGE_TIMEOUT };
+
+    (void)unused;
+    for (size_t i = 0; i < COUNT(enders); i++) {
+        struct saga_state st;
+        struct saga_outcome out;
+        int64_t epoch;
+
+        to_flushing(&st, false, &out);
+        epoch = st.epoch;
+        feed(&st, enders[i], &out);
+        assert_int_equal(st.state, SAGA_FAILED);
+        assert_int_equal(st.epoch, epoch + 1);
+        assert_true(fx_index(&out, SAGA_FX_CLOSE_PREVIEW) >= 0);
+        assert_true(fx_index(&out, SAGA_FX_SCALE_NEW_TO_ZERO) >= 0);
+        assert_int_equal(fx_index(&out, SAGA_FX_SET_WEIGHTS), -1);
+        assert_int_equal(fx_index(&out, SAGA_FX_RESTORE_WEIGHTS), -1);
+    }
+}
+
+/* test_cache_stage_superseded - a newer build replaces a deployment flushing */
+static void test_cache_stage_superseded(void **unused)
+{
+    struct saga_state st;
+    struct saga_outcome out;
+
+    (void)unused;
+    to_flushing(&st, false, &out);
+    feed(&st, SAGA_IN_SUPERSEDE, &out);
+    assert_int_equal(st.state, SAGA_SUPERSEDED);
+    assert_true(fx_index(&out, SAGA_FX_SCALE_NEW_TO_ZERO) >= 0);
+}
+
+/* test_no_caches_no_stage - without caches validation goes straight on */
+static void test_no_caches_no_stage(void **unused)
+{
+    struct saga_state st;
+    struct saga_outcome out;
+    struct saga_strategy s = strategy_bluegreen();
+
+    (void)unused;
+    to_shifting(&st, &s, &out);
+    assert_int_equal(fx_index(&out, SAGA_FX_FLUSH_CACHES), -1);
+    assert_int_equal(fx_arg(&out, SAGA_FX_SET_WEIGHTS), 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1119,6 +1241,11 @@ int main(void)
         cmocka_unit_test(test_migration_failed),
         cmocka_unit_test(test_rollback_never_contracts),
         cmocka_unit_test(test_contract_failed_and_retry),
+        cmocka_unit_test(test_cache_stage_happy_path),
+        cmocka_unit_test(test_cache_stage_before_approval),
+        cmocka_unit_test(test_cache_flush_failed),
+        cmocka_unit_test(test_cache_stage_superseded),
+        cmocka_unit_test(test_no_caches_no_stage),
         cmocka_unit_test(test_random_walks),
     };
 

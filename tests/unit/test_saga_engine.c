@@ -508,6 +508,74 @@ static void test_contract_failed_retried(void **state)
     assert_int_equal(retry(fx), MIGRATION_RETRY_NOTHING);
 }
 
+/* pending_of - how many pending effects of kind the owner has */
+static long pending_of(struct fixture *fx, const char *kind, const char *owner)
+{
+    const char *params[] = {kind, owner};
+    PGresult *res = db_query(fx->s.db,
+                             "SELECT count(*) FROM effects WHERE kind = $1 AND owner = $2"
+                             " AND status = 'pending'",
+                             2, params);
+    long n;
+
+    assert_non_null(res);
+    n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return n;
+}
+
+/* test_cache_stage - with caches, validation passed flushes them first
+ * (the validator's effect, no weight asked); flushed, the traffic moves;
+ * a failed flush fails the deployment with the new color to zero */
+static void test_cache_stage(void **state)
+{
+    static const struct deployment_note note = {"test", NULL, "tests", NULL};
+    static const enum saga_input_kind forward[] = {SAGA_IN_SCALED, SAGA_IN_DEPLOYED,
+                                                   SAGA_IN_VALIDATION_PASSED};
+    struct fixture *fx = need_db(state);
+
+    assert_int_equal(db_exec(fx->s.db,
+                             "UPDATE environments SET config = config || '{\"caches\":"
+                             " [{\"name\": \"opcache\", \"kind\": \"command\","
+                             " \"command\": \"true\"}]}' WHERE name = 'shop'",
+                             0, NULL),
+                     0);
+    receive_build(fx, "b1");
+    for (size_t i = 0; i < sizeof(forward) / sizeof(forward[0]); i++)
+        apply_input(fx, "b1", (struct saga_input){.kind = forward[i], .epoch = -1}, &note);
+    assert_reason(fx, "b1", "flushing-caches", "");
+    assert_int_equal(pending_of(fx, "flush-caches", "validator"), 1);
+    assert_int_equal(query_long(fx->s.db, "SELECT count(*) FROM effects WHERE kind = $1",
+                                "set-weights"), 0);
+    apply_input(fx, "b1", (struct saga_input){.kind = SAGA_IN_CACHES_FLUSHED, .epoch = -1}, &note);
+    assert_reason(fx, "b1", "shifting", "");
+    assert_int_equal(pending_of(fx, "set-weights", "shifter"), 1);
+}
+
+/* test_cache_flush_failed - a failed flush ends before traffic moved */
+static void test_cache_flush_failed(void **state)
+{
+    static const struct deployment_note note = {"test", NULL, "tests", "cache opcache failed"};
+    static const enum saga_input_kind forward[] = {SAGA_IN_SCALED, SAGA_IN_DEPLOYED,
+                                                   SAGA_IN_VALIDATION_PASSED,
+                                                   SAGA_IN_CACHE_FLUSH_FAILED};
+    struct fixture *fx = need_db(state);
+
+    assert_int_equal(db_exec(fx->s.db,
+                             "UPDATE environments SET config = config || '{\"caches\":"
+                             " [{\"name\": \"cdn\", \"kind\": \"cloudfront\"}]}'"
+                             " WHERE name = 'shop'",
+                             0, NULL),
+                     0);
+    receive_build(fx, "b1");
+    for (size_t i = 0; i < sizeof(forward) / sizeof(forward[0]); i++)
+        apply_input(fx, "b1", (struct saga_input){.kind = forward[i], .epoch = -1}, &note);
+    assert_reason(fx, "b1", "failed", "cache opcache failed");
+    assert_int_equal(pending_of(fx, "scale-new-to-zero", "rollbacker"), 1);
+    assert_int_equal(query_long(fx->s.db, "SELECT count(*) FROM effects WHERE kind = $1",
+                                "set-weights"), 0);
+}
+
 /* A test on its own schema. */
 #define DB_TEST(t) cmocka_unit_test_setup_teardown(t, fixture_create, fixture_free)
 
@@ -525,6 +593,8 @@ int main(void)
         DB_TEST(test_health_recorded_when_changed),
         DB_TEST(test_database_stage_first),
         DB_TEST(test_contract_failed_retried),
+        DB_TEST(test_cache_stage),
+        DB_TEST(test_cache_flush_failed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,6 +70,7 @@ static const struct {
     [AWS_SERVICE_CLOUDFRONT] = { "cloudfront", "CLOUDFRONT", 1 },
     [AWS_SERVICE_S3] = { "s3", "S3", 0 },
     [AWS_SERVICE_CLOUDWATCH] = { "monitoring", "CLOUDWATCH", 0 },
+    [AWS_SERVICE_SSM] = { "ssm", "SSM", 0 },
 };
 
 /* Error codes the SDK's standard mode retries. */

@@ -17,10 +17,10 @@
  * DESCRIPTION
  *	Endpoints: https://<host>/ with host elasticloadbalancing.<region>.
  *	amazonaws.com, autoscaling..., codedeploy..., s3..., monitoring...
- *	(CloudWatch), and
+ *	(CloudWatch), ssm... (Systems Manager), and
  *	cloudfront.amazonaws.com (global, signed for us-east-1); .amazonaws.com.cn
  *	in the cn- regions. CUTOVER_AWS_ENDPOINT_URL_<SERVICE> (ELBV2,
- *	AUTOSCALING, CODEDEPLOY, CLOUDFRONT, S3, CLOUDWATCH) overrides one service,
+ *	AUTOSCALING, CODEDEPLOY, CLOUDFRONT, S3, CLOUDWATCH, SSM) overrides one service,
  *	CUTOVER_AWS_ENDPOINT_URL all of them (e.g. a moto server).
  *
  *	One call takes at most CUTOVER_AWS_TIMEOUT_MS in all, retries and
@@ -54,6 +54,7 @@ enum aws_service {
     AWS_SERVICE_CLOUDFRONT,
     AWS_SERVICE_S3,
     AWS_SERVICE_CLOUDWATCH,
+    AWS_SERVICE_SSM,
 };
 
 struct aws_error {

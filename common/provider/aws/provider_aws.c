@@ -17,7 +17,8 @@
  *	provider_aws_autoscaling.c (scale, health), provider_aws_codedeploy.c
  *	(deploy_start, deploy_poll, deploy_stop), provider_aws_elbv2.c
  *	(set_weights, get_weights, preview_open, preview_close) and
- *	provider_aws_cloudfront.c (cache_flush_start, cache_flush_poll).
+ *	provider_aws_cloudfront.c (cache_flush_start, cache_flush_poll),
+ *	provider_aws_ssm.c (command_start, command_poll: Run Command).
  *
  *	Every operation is one or a few API calls, each bounded by
  *	CUTOVER_AWS_TIMEOUT_MS; nothing waits for AWS to converge: callers
@@ -293,9 +294,10 @@ out:
     return rc;
 }
 
-/* provider_aws_json - one CodeDeploy call; the parsed JSON answer in *out */
-int provider_aws_json(struct aws_provider *p, const char *operation, const cJSON *request,
-                      cJSON **out, char *err, size_t err_len)
+/* provider_aws_json_call - one JSON 1.1 call; the parsed JSON answer in *out */
+int provider_aws_json_call(struct aws_provider *p, enum aws_service svc, const char *prefix,
+                           const char *operation, const cJSON *request, cJSON **out, char *err,
+                           size_t err_len)
 {
     char target[128], msg[768];
     struct aws_response r = { 0 };
@@ -303,13 +305,12 @@ int provider_aws_json(struct aws_provider *p, const char *operation, const cJSON
     int rc = -1;
 
     *out = NULL;
-    snprintf(target, sizeof(target), "%s%s", AWS_CODEDEPLOY_TARGET, operation);
+    snprintf(target, sizeof(target), "%s%s", prefix, operation);
     if (body == NULL) {
         snprintf(err, err_len, "%s: out of memory", operation);
         goto out;
     }
-    if (aws_client_json(p->client, AWS_SERVICE_CODEDEPLOY, target, body, &r, msg,
-                        sizeof(msg)) != 0) {
+    if (aws_client_json(p->client, svc, target, body, &r, msg, sizeof(msg)) != 0) {
         snprintf(err, err_len, "%s: %s", operation, msg);
         goto out;
     }
@@ -322,6 +323,14 @@ out:
     cJSON_free(body);
     aws_response_free(&r);
     return rc;
+}
+
+/* provider_aws_json - one CodeDeploy call; the parsed JSON answer in *out */
+int provider_aws_json(struct aws_provider *p, const char *operation, const cJSON *request,
+                      cJSON **out, char *err, size_t err_len)
+{
+    return provider_aws_json_call(p, AWS_SERVICE_CODEDEPLOY, AWS_CODEDEPLOY_TARGET, operation,
+                                  request, out, err, err_len);
 }
 
 /* provider_aws_xml_int - an integer element; def when absent or not a number */
@@ -352,4 +361,6 @@ const struct provider_ops provider_aws_ops = {
     .preview_close = provider_aws_preview_close,
     .cache_flush_start = provider_aws_cache_flush_start,
     .cache_flush_poll = provider_aws_cache_flush_poll,
+    .command_start = provider_aws_command_start,
+    .command_poll = provider_aws_command_poll,
 };

@@ -58,8 +58,8 @@ int provider_aws_scale(void *state, enum color c, int capacity, char *err, size_
     return rc;
 }
 
-/* id_listed - whether id is one of ids[0..n) */
-static int id_listed(char ids[][64], size_t n, const char *id)
+/* provider_aws_id_listed - whether id is one of ids[0..n) */
+int provider_aws_id_listed(char ids[][64], size_t n, const char *id)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(ids[i], id) == 0)
@@ -84,9 +84,29 @@ static void group_count(struct aws_xml *x, const struct aws_xml_node *group, cha
         out->running++;
         if (aws_xml_text(x, inst[i], "HealthStatus", status, sizeof(status)) == 0 &&
             strcmp(life, "InService") == 0 && strcmp(status, "Healthy") == 0 &&
-            id_listed(targets, ntargets, id))
+            provider_aws_id_listed(targets, ntargets, id))
             out->healthy++;
     }
+}
+
+/* provider_aws_group_describe - DescribeAutoScalingGroups of color c's
+ * group: the answer in *x (aws_xml_free it) and the group's node */
+int provider_aws_group_describe(struct aws_provider *p, enum color c, struct aws_xml **x,
+                                const struct aws_xml_node **group, char *err, size_t err_len)
+{
+    struct aws_query q;
+
+    *x = NULL;
+    aws_query_init(&q);
+    aws_query_add(&q, p->asg[c], "AutoScalingGroupNames.member.1");
+    if (provider_aws_query(p, AWS_SERVICE_AUTOSCALING, "DescribeAutoScalingGroups", &q, x, err,
+                           err_len) != 0)
+        return -1;
+    if (aws_xml_select(*x, NULL, "//AutoScalingGroups/member", group, 1) < 1) {
+        snprintf(err, err_len, "DescribeAutoScalingGroups: no group named %s", p->asg[c]);
+        return -1;
+    }
+    return 0;
 }
 
 /* provider_aws_health - desired, running and healthy instances of color c */
@@ -96,7 +116,6 @@ int provider_aws_health(void *state, enum color c, struct provider_health *out, 
     char targets[AWS_GROUP_MAX_INSTANCES][64];
     struct aws_provider *p = state;
     const struct aws_xml_node *group[1];
-    struct aws_query q;
     struct aws_xml *x = NULL;
     size_t ntargets = 0;
     int rc = -1;
@@ -105,15 +124,8 @@ int provider_aws_health(void *state, enum color c, struct provider_health *out, 
     if (provider_aws_target_healthy(p, c, targets, AWS_GROUP_MAX_INSTANCES, &ntargets, err,
                                     err_len) != 0)
         return -1;
-    aws_query_init(&q);
-    aws_query_add(&q, p->asg[c], "AutoScalingGroupNames.member.1");
-    if (provider_aws_query(p, AWS_SERVICE_AUTOSCALING, "DescribeAutoScalingGroups", &q, &x, err,
-                           err_len) != 0)
+    if (provider_aws_group_describe(p, c, &x, group, err, err_len) != 0)
         goto out;
-    if (aws_xml_select(x, NULL, "//AutoScalingGroups/member", group, 1) < 1) {
-        snprintf(err, err_len, "DescribeAutoScalingGroups: no group named %s", p->asg[c]);
-        goto out;
-    }
     out->desired = provider_aws_xml_int(x, group[0], "DesiredCapacity", 0);
     group_count(x, group[0], targets, ntargets, out);
     rc = 0;

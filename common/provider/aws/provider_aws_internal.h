@@ -116,6 +116,23 @@ int provider_aws_cache_flush_start(void *state, const char *reference, char *han
                                    size_t handle_len, char *err, size_t err_len);
 int provider_aws_cache_flush_poll(void *state, const char *handle, int *done, char *err,
                                   size_t err_len);
+/* provider_aws_id_listed - whether id is one of ids[0..n) */
+int provider_aws_id_listed(char ids[][64], size_t n, const char *id);
+/* provider_aws_group_describe - color c's Auto Scaling group described:
+ * the answer in *x (aws_xml_free it, also on failure) and the group's node */
+int provider_aws_group_describe(struct aws_provider *p, enum color c, struct aws_xml **x,
+                                const struct aws_xml_node **group, char *err, size_t err_len);
+int provider_aws_command_start(void *state, enum color c, const char *command, int timeout_s,
+                               const char *reference, char *handle, size_t handle_len, char *err,
+                               size_t err_len);
+int provider_aws_command_poll(void *state, const char *handle,
+                              struct provider_command_report *out, int *done, char *err,
+                              size_t err_len);
+/* provider_aws_json_call - one JSON 1.1 call of svc (target prefix: the
+ * API's, e.g. "AmazonSSM."); the parsed answer in *out */
+int provider_aws_json_call(struct aws_provider *p, enum aws_service svc, const char *prefix,
+                           const char *operation, const cJSON *request, cJSON **out, char *err,
+                           size_t err_len);
 /* provider_aws_target_healthy - ids of healthy targets in color c's target group */
 int provider_aws_target_healthy(struct aws_provider *p, enum color c, char ids[][64],
                                 size_t max, size_t *n, char *err, size_t err_len);

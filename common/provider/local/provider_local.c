@@ -82,6 +82,7 @@
  *	Changing base_port or max_instances moves the slots' ports: do it
  *	while no instance runs.
  */
+#include "provider/local/provider_local_command.h"
 #include "provider/local/provider_local_deploy.h"
 #include "provider/local/provider_local_haproxy.h"
 #include "provider/local/provider_local_slots.h"
@@ -282,4 +283,6 @@ const struct provider_ops provider_local_ops = {
     .get_weights = local_get_weights,
     .preview_open = local_preview_open,
     .preview_close = local_preview_close,
+    .command_start = local_command_start,
+    .command_poll = local_command_poll,
 };

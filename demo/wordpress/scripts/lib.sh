@@ -13,6 +13,7 @@
 SHARED_DIR=${CUTOVER_WORDPRESS_SHARED_DIR:-${CUTOVER_RUN_DIR:?CUTOVER_RUN_DIR unset}/wordpress}
 REDIS_PREFIX=${CUTOVER_WORDPRESS_REDIS_PREFIX:-cutover-shop:}
 FPM_SOCKET="$INSTANCE_DIR/php-fpm.sock"
+HEALTH_SOCKET="$INSTANCE_DIR/php-fpm-health.sock"
 
 # serving_user - the user of nginx's workers and PHP's pool: www-data when root
 serving_user() {
@@ -79,35 +80,44 @@ wordpress_env() {
     echo "CUTOVER_SHOP_COLOR=$COLOR"
 }
 
-# write_fpm_config - INSTANCE_DIR/php-fpm.conf (mode 600: it holds the password)
-write_fpm_config() {
-    local conf="$INSTANCE_DIR/php-fpm.conf" user line
+# fpm_pool NAME SOCKET CHILDREN - one pool of PHP-FPM's configuration, with
+# the environment WordPress reads
+fpm_pool() {
+    local user line
     user=$(serving_user)
-    (
-        umask 077
-        cat >"$conf.tmp" <<CONF
-[global]
-pid = $INSTANCE_DIR/php-fpm.pid
-error_log = $INSTANCE_DIR/php-fpm.log
-daemonize = no
+    cat <<CONF
 
-[shop]
+[$1]
 user = $user
 group = $user
-listen = $FPM_SOCKET
+listen = $2
 listen.owner = $user
 listen.group = $user
 listen.mode = 0660
 pm = static
-pm.max_children = 4
+pm.max_children = $3
 clear_env = yes
 catch_workers_output = yes
 php_admin_value[session.save_handler] = redis
 php_admin_value[session.save_path] = "tcp://${CUTOVER_REDIS_HOST:-127.0.0.1}:$CUTOVER_REDIS_PORT?prefix=${REDIS_PREFIX}session:"
 CONF
-        wordpress_env | while IFS= read -r line; do
-            printf 'env[%s] = "%s"\n' "${line%%=*}" "${line#*=}"
-        done >>"$conf.tmp"
+    wordpress_env | while IFS= read -r line; do
+        printf 'env[%s] = "%s"\n' "${line%%=*}" "${line#*=}"
+    done
+}
+
+# write_fpm_config - INSTANCE_DIR/php-fpm.conf (mode 600: it holds the
+# password): the shop's pool and the health page's own (scripts/health.php)
+write_fpm_config() {
+    local conf="$INSTANCE_DIR/php-fpm.conf"
+    (
+        umask 077
+        {
+            printf '[global]\npid = %s\nerror_log = %s\ndaemonize = no\n' \
+                "$INSTANCE_DIR/php-fpm.pid" "$INSTANCE_DIR/php-fpm.log"
+            fpm_pool shop "$FPM_SOCKET" 4
+            fpm_pool health "$HEALTH_SOCKET" 2
+        } >"$conf.tmp"
     )
     mv "$conf.tmp" "$conf"
 }
@@ -138,6 +148,12 @@ http {
         root $RELEASE_DIR;
         index index.php;
         location / { try_files \$uri \$uri/ /index.php?\$args; }
+        location ^~ /scripts/ { deny all; }
+        location = /shop/health {
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param SCRIPT_FILENAME $RELEASE_DIR/scripts/health.php;
+            fastcgi_pass unix:$HEALTH_SOCKET;
+        }
         location ~ \\.php\$ {
             include /etc/nginx/fastcgi_params;
             fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;

@@ -13,8 +13,14 @@
  *   POST /shop/cart       product=ID&quantity=N: adds to the session's cart
  *   GET  /shop/cart       the session's cart
  *   POST /shop/checkout   order_key=KEY[&note=TEXT]: stores the cart as one
- *                         order (a repeated key stores nothing twice)
+ *                         order (a repeated key stores nothing twice:
+ *                         the key is unique, a second submission of it,
+ *                         even a concurrent one, answers as the first)
  *   GET  /shop/orders/KEY the order stored under KEY
+ *   POST /shop/cache/KEY  value=TEXT: caches TEXT under KEY (wp_cache_set,
+ *                         group cutover-shop)
+ *   GET  /shop/cache/KEY  what the object cache holds under KEY (404: none);
+ *                         both colors share it (wp-content/object-cache.php)
  * A release built with --broken answers 500 to every checkout.
  * The table wp_cutover_shop_orders is made on activation; release 2's
  * expand migration adds its `note` column, which this code writes only
@@ -100,6 +106,15 @@ function cutover_shop_has_note_column()
     return $wpdb->get_var($wpdb->prepare("SHOW COLUMNS FROM $table LIKE %s", 'note')) !== null;
 }
 
+/* cutover_shop_order_stored - an order is stored under KEY (the unique key
+ * refuses a second one: a submission that loses the race finds the first) */
+function cutover_shop_order_stored($key)
+{
+    global $wpdb;
+    $table = cutover_shop_table();
+    return $wpdb->get_var($wpdb->prepare("SELECT id FROM $table WHERE order_key = %s", $key)) !== null;
+}
+
 /* cutover_shop_checkout - POST /shop/checkout: the cart becomes one order */
 function cutover_shop_checkout()
 {
@@ -124,8 +139,8 @@ function cutover_shop_checkout()
         $row['note'] = sanitize_text_field(wp_unslash($_POST['note']));
     }
     $table = cutover_shop_table();
-    $exists = $wpdb->get_var($wpdb->prepare("SELECT id FROM $table WHERE order_key = %s", $key));
-    if ($exists === null && $wpdb->insert($table, $row) === false) {
+    if (!cutover_shop_order_stored($key) && $wpdb->insert($table, $row) === false
+        && !cutover_shop_order_stored($key)) {
         cutover_shop_reply(500, ['error' => 'the order could not be stored']);
     }
     $cart = [];
@@ -142,6 +157,18 @@ function cutover_shop_order($key)
         cutover_shop_reply(404, ['error' => 'no such order']);
     }
     cutover_shop_reply(200, $order);
+}
+
+/* cutover_shop_cache - GET or POST /shop/cache/KEY: read or write the object cache */
+function cutover_shop_cache($key, $post)
+{
+    if ($post) {
+        $value = isset($_POST['value']) ? sanitize_text_field(wp_unslash($_POST['value'])) : '';
+        wp_cache_set($key, $value, 'cutover-shop');
+        cutover_shop_reply(200, ['key' => $key, 'value' => $value]);
+    }
+    $value = wp_cache_get($key, 'cutover-shop', true, $found);
+    cutover_shop_reply($found ? 200 : 404, $found ? ['key' => $key, 'value' => $value] : ['error' => 'not cached']);
 }
 
 /* cutover_shop_health - GET /shop/health: the database answers, the version */
@@ -170,6 +197,8 @@ function cutover_shop_route()
         cutover_shop_checkout();
     } elseif (preg_match('#^shop/orders/([a-z0-9_-]+)$#', $path, $m)) {
         cutover_shop_order($m[1]);
+    } elseif (preg_match('#^shop/cache/([a-z0-9_-]+)$#', $path, $m)) {
+        cutover_shop_cache($m[1], $post);
     }
 }
 add_action('parse_request', 'cutover_shop_route', 0);

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# bench_throughput - how many deployments and transitions per second the
+# saga's workers sustain, against pgbench running a transaction of the same
+# shape in the same run.
+#
+# usage: tests/bench/bench_throughput.sh   (BENCH_ENVS, default 100;
+#        BENCH_ROUNDS, default 3; BENCH_PGBENCH_SECONDS, default 10)
+#
+# The environments run on the plan provider, which answers every call at
+# once, so what is measured is cutover itself: the real Kafka broker and
+# PostgreSQL of the dev stack and one copy of each worker. Each round
+# publishes one blue-green build-ready per environment at once (kcat, one
+# batch) and waits until every deployment of the round is completed; the
+# transitions table counts what was done. The baseline is pgbench with the
+# workers' clients count running, for BENCH_PGBENCH_SECONDS, the skeleton
+# of one transition: an inbox insert, a state update, an outbox insert, in
+# tables made LIKE the real ones (and dropped after). Numbers, never
+# pass/fail.
+source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/saga_lib.sh"
+source "$TOP/tests/bench/bench_lib.sh"
+
+ENVS=${BENCH_ENVS:-100}
+ROUNDS=${BENCH_ROUNDS:-3}
+PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-10}
+RUN=$(unique_name tp)
+TMP=$(mktemp -d)
+trap 'stop_workers; sql "DROP TABLE IF EXISTS bench_inbox, bench_deployments, bench_outbox" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+
+# pgbench_tps CLIENTS - transactions per second of one transition's skeleton
+pgbench_tps() {
+  sql "DROP TABLE IF EXISTS bench_inbox, bench_deployments, bench_outbox;
+       CREATE TABLE bench_inbox (LIKE inbox INCLUDING ALL);
+       CREATE TABLE bench_outbox (LIKE outbox INCLUDING ALL);
+       CREATE TABLE bench_deployments (n integer PRIMARY KEY, state text NOT NULL, epoch bigint NOT NULL,
+                                       updated_at timestamptz NOT NULL DEFAULT now());
+       INSERT INTO bench_deployments (n, state, epoch) SELECT g, 'received', 1 FROM generate_series(1, $ENVS) g;" \
+    > /dev/null 2>&1
+  cat > "$TMP/transition.sql" <<EOF
+\set d random(1, $ENVS)
+BEGIN;
+INSERT INTO bench_inbox (source, id, type, subject, topic, partition, "offset", consumer)
+  VALUES ('bench', md5(random()::text), 'cutover.scaled', 'env-:d', 'scaled', 0, :d, 'scaler');
+UPDATE bench_deployments SET state = 'deploying', epoch = epoch + 1, updated_at = now() WHERE n = :d;
+INSERT INTO bench_outbox (topic, key, value)
+  VALUES ('deployment-status', 'env-:d', repeat('x', 600));
+COMMIT;
+EOF
+  pgbench -n -c "$1" -j 2 -T "$PGBENCH_SECONDS" -f "$TMP/transition.sql" "$CUTOVER_DATABASE_URL" 2>/dev/null |
+    sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1
+}
+
+use_test_prefix
+saga_release 1.0 > /dev/null
+plan_environments 1 "$ENVS" || { echo "bench_throughput: env apply failed" >&2; exit 1; }
+CUTOVER_ENVIRONMENTS="^$RUN-" start_saga_workers
+sleep 5 # the workers settle: subscribed, idle
+IDLE_RSS=$(workers_rss)
+START=$(date +%s%N)
+START_TRANSITIONS=$(run_transitions)
+BLUEGREEN='{"kind":"bluegreen","auto_promote":true}'
+for round in $(seq 1 "$ROUNDS"); do
+  publish_builds 1 "$ENVS" "r$round" "$BLUEGREEN"
+  wait_for 900 eq "$ENVS" run_deployments "r$round" completed ||
+    { echo "bench_throughput: round $round: $(run_deployments "r$round" completed) of $ENVS completed" >&2; exit 1; }
+done
+ELAPSED_MS=$((($(date +%s%N) - START) / 1000000))
+DONE=$(($(run_transitions) - START_TRANSITIONS))
+CPU_MS=$(workers_cpu_ms)
+BUSY_RSS=$(workers_rss)
+stop_workers
+TPS=$(pgbench_tps "${#SAGA_WORKERS[@]}")
+awk -v envs="$ENVS" -v rounds="$ROUNDS" -v ms="$ELAPSED_MS" -v tr="$DONE" -v pg="$TPS" -v clients="${#SAGA_WORKERS[@]}" -v cpu="$CPU_MS" 'BEGIN {
+  s = ms / 1000; rate = tr / s
+  printf "saga throughput on the plan provider (%d environments x %d rounds, one copy of each worker):\n", envs, rounds
+  printf "  %-46s %8.1f /s  (%d in %.1f s)\n", "deployments completed", envs * rounds / s, envs * rounds, s
+  printf "  %-46s %8.1f /s  (%d transitions)\n", "transitions", rate, tr
+  printf "  %-46s %8.2f ms  (%.1f s in all)\n", "workers'"'"' CPU time per transition", cpu / tr, cpu / 1000
+  printf "  %-46s %8.1f /s  (%d clients)\n", "baseline: pgbench, one transition'"'"'s skeleton", pg, clients
+  printf "  %-46s %8.2f\n", "ratio transitions / pgbench", rate / pg
+}'
+echo "  resident set of each worker, idle (KB):            $IDLE_RSS"
+echo "  resident set after $DONE transitions (KB): $BUSY_RSS"
