@@ -59,9 +59,25 @@ wp_env_caches() {
      command: "kill -USR2 \"$(cat \"$INSTANCE_DIR/php-fpm.pid\")\""}]'
 }
 
-# wp_env_scheduler - the scheduler settings of the environment (JSON) or
-# null: the place of the scheduler that runs WP-Cron on the live color
-wp_env_scheduler() { echo null; }
+# wp_env_scheduler - the scheduler settings of the environment (JSON):
+# cutover-scheduler asks the live color's first instance for wp-cron.php
+# every 5 s (both colors run with DISABLE_WP_CRON)
+wp_env_scheduler() {
+  jq -n '{command: "curl -fsS --max-time 20 -o /dev/null \"$CUTOVER_LIVE_URL/wp-cron.php?doing_wp_cron\"",
+          interval_seconds: 5, timeout_seconds: 60}'
+}
+
+# wp_start_workers - the six saga workers and cutover-scheduler (WP-Cron on the live color)
+wp_start_workers() {
+  start_saga_workers
+  start_worker scheduler
+}
+
+# cron_colors - the live colors the scheduler's runs went to, in order, repeats folded ("blue green")
+cron_colors() {
+  sql "SELECT color FROM scheduler_runs WHERE environment = :'v1' AND outcome = 'ok' ORDER BY id" "$ENV" |
+    uniq | paste -sd' ' -
+}
 
 # wp_env_json - the shop environment's document: the dev stack's MariaDB,
 # the checkout check through the preview route, caches and scheduler

@@ -20,6 +20,7 @@
 # 5. release 4.0 (another expand migration), held at its first canary step,
 #    is rolled back by an operator (cutover rollback): all traffic on green;
 #    while both colors serve, a value green caches is read by blue;
+#    WP-Cron (cutover-scheduler) ran on the live color only: blue, then green;
 # 6. the load generator saw not one failed request, and every order it
 #    placed is stored exactly once (demo/wordpress/check-orders), by both
 #    1.0 and 2.0.
@@ -80,7 +81,7 @@ wp_release_expand 4.0 gift_wrap
 wp_env_apply || { not_ok "env apply with a database section"; finish; }
 check_eq "before 2.0 the orders have no note" "" "$(columns "$ORDERS" | grep -o note)"
 gate_open all
-start_saga_workers
+wp_start_workers
 shop_load_start load
 check "the load generator places orders on 1.0" wait_for 120 gt 0 my \
   "SELECT count(*) FROM $ORDERS WHERE order_key LIKE '$RUN_ID-load-%' AND version = '1.0'"
@@ -101,8 +102,8 @@ check "the orders table has the note column" has_column note
 check_eq "green serves release 2.0 through the frontend" "2.0 green" \
   "$(served_field version) $(served_field color)"
 check "the front page is WordPress's on green" eval 'shop GET / | grep -q "<title>cutover shop"'
-check_eq "the flush emptied the object cache: the value blue cached is gone" "not cached" \
-  "$(shop GET /shop/cache/shared | jq -r .error)"
+check_eq "the flush emptied the object cache: the value blue cached is gone (404)" 404 \
+  "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$LISTEN/shop/cache/shared")"
 check "the cart filled on blue is still there on green" eval 'shop GET /shop/cart | jq -e ".cart[\"1\"] == 2"'
 check "the cart becomes an order on green, with a note" \
   eval 'shop POST /shop/checkout -d order_key=green1 -d note=gift | jq -e ".total_cents == 2400"'
@@ -148,6 +149,8 @@ echo "# load: $(shop_load_field load '"\(.sent) requests, \(.orders_placed) orde
 check_eq "not one request failed under load" 0 "$(shop_load_field load .failed)"
 check "the load generator placed orders" gt 0 shop_load_field load .orders_placed
 check "every order it placed is stored exactly once" orders_stored_once load
+check "WP-Cron ran on blue, then on green once 2.0 was promoted, never on the canary 4.0" \
+  wait_for 30 eq "blue green" cron_colors
 check_eq "its orders were taken by 1.0 and by 2.0" "1.0 2.0" \
   "$(my "SELECT group_concat(DISTINCT version ORDER BY version SEPARATOR ' ') FROM $ORDERS
          WHERE order_key LIKE '$RUN_ID-load-%' AND version IN ('1.0', '2.0')")"

@@ -56,7 +56,7 @@ saga_setup wpsoak
 trap 'wp_cleanup; rm -f "$DEPLOYMENTS"' EXIT
 wp_env_apply || { not_ok "env apply"; exit 1; }
 gate_open all
-start_saga_workers
+wp_start_workers
 
 # deployment_row BUILD KIND - the build's version, end state and duration, as a JSON line into DEPLOYMENTS
 deployment_row() {
@@ -100,18 +100,21 @@ enough_load() { [ "$(orders_so_far)" -ge "$ORDERS_WANTED" ] && [ $(($(orders_so_
 report_json() {
   local lg=$TMP/soak.json
   jq -n --slurpfile lg "$lg" --slurpfile deps "$DEPLOYMENTS" --argjson failures "$TEST_FAILURES" \
-    --argjson rollbacks "[$(IFS=,; echo "${ROLLBACKS[*]}")]" --arg stored "$STORED" '
+    --argjson rollbacks "[$(IFS=,; echo "${ROLLBACKS[*]}")]" --arg stored "$STORED" \
+    --arg cron "$(cron_colors)" --argjson flushes "$(sql "SELECT count(*) FROM deployment_caches c
+      JOIN deployments d ON d.id = c.deployment_id WHERE d.environment = :'v1' AND c.status = 'ok'" "$ENV")" '
     ($lg[0]) as $l
     | {part: "wordpress", passed: ($failures == 0 and $l.failed == 0), checks_failed: $failures,
        requests: $l.sent, failed: $l.failed, orders_placed: $l.orders_placed,
        orders_stored: ($stored | tonumber? // null), latency_ms: $l.latency_ms,
-       deployments: $deps, rollbacks_ms: $rollbacks}
+       deployments: $deps, rollbacks_ms: $rollbacks, cache_actions_ok: $flushes, cron_live_colors: $cron}
     | .summary = [
         "WordPress shop: \(.requests) requests (\(.failed) failed), \(.orders_placed) orders placed, \(.orders_stored) stored once",
         "latency p50 \(.latency_ms.p50) ms, p99 \(.latency_ms.p99) ms",
         "\([.deployments[] | select(.kind == "canary" and .end == "completed")] | length) canaries completed, \([.deployments[] | select(.kind == "rollback" and .end == "rolled-back")] | length) rolled back, each with a schema change",
         "deployment durations (s): \([.deployments[].duration_s] | map(tostring) | join(", "))",
-        "rollback times (ms, cutover rollback to the old weights): \(.rollbacks_ms | map(tostring) | join(", "))"]'
+        "rollback times (ms, cutover rollback to the old weights): \(.rollbacks_ms | map(tostring) | join(", "))",
+        "cache actions done before traffic moved: \(.cache_actions_ok); WP-Cron followed the live color: \(.cron_live_colors)"]'
 }
 
 shop_load_start soak "$RATE" 4
@@ -124,6 +127,7 @@ shop_load_stop soak
 STORED=$(orders_so_far)
 check_eq "not one request failed" 0 "$(shop_load_field soak .failed)"
 check "every order placed is stored exactly once" orders_stored_once soak
+check_eq "WP-Cron ran on the live color, which each promotion moved" $((ROUNDS + 1)) "$(wc -w <<< "$(cron_colors)")"
 report_json > "$SOAK_DIR/wordpress.json"
 cp "$TMP/soak.json" "$SOAK_DIR/wordpress-loadgen.json"
 check "the report is written" test -s "$SOAK_DIR/wordpress.json"
