@@ -5,7 +5,7 @@
  * SYNOPSIS
  *	cutover-loadgen --url URL --rate N (--duration S | --until-file F)
  *	                [--connections C] [--timeout-ms T] [--max-duration S]
- *	                [--report FILE]
+ *	                [--report FILE] [--latency-log FILE]
  *
  * DESCRIPTION
  *	Sends GET URL at a steady rate of N requests per second, spread over C
@@ -20,7 +20,12 @@
  *	flight (at most T ms) and prints a summary. --report writes the same
  *	summary as JSON: {"url", "rate", "elapsed_s", "sent", "ok", "failed",
  *	"errors": {"timeout", "connection", "status"}, "statuses": {"503": n},
- *	"responses": {"version 1 color blue": n, ...}}.
+ *	"responses": {"version 1 color blue": n, ...}, "latency_ms": {"p50", "p99",
+ *	"max"}} (latency: from sending a request to its end, answered or not).
+ *	--latency-log writes one line per finished request: the wall clock
+ *	when it was sent (milliseconds since the epoch), its latency in
+ *	microseconds and its status (0: no answer), so that a caller can cut
+ *	the run into time windows of its own.
  *
  *	Exit status: 0 when every request succeeded, 1 when any failed, 2 for
  *	bad usage or a setup failure.
@@ -44,6 +49,11 @@
 #define LG_MAX_STATUSES  16
 #define LG_LINE_LEN      128
 #define LG_TICK_MS       10
+#define LG_FINE_US       10       /* histogram: 10 us buckets below LG_FINE_MAX_US */
+#define LG_FINE_MAX_US   100000
+#define LG_COARSE_US     1000     /* then 1 ms buckets up to LG_COARSE_MAX_US */
+#define LG_COARSE_MAX_US 60000000
+#define LG_BUCKETS       (LG_FINE_MAX_US / LG_FINE_US + LG_COARSE_MAX_US / LG_COARSE_US + 1)
 
 struct lg_options {
     const char *url;
@@ -54,6 +64,7 @@ struct lg_options {
     long connections;
     long timeout_ms;
     const char *report;
+    const char *latency_log;
 };
 
 struct lg_count {
@@ -68,6 +79,15 @@ struct lg_stats {
     int line_count;
     struct lg_count statuses[LG_MAX_STATUSES + 1];
     int status_count;
+    long latency[LG_BUCKETS]; /* requests finished, by latency bucket */
+    long latency_max_us;
+};
+
+/* One request in flight: when it was sent. */
+struct lg_req {
+    struct lg *lg;
+    double sent_mono; /* monotonic seconds */
+    double sent_wall; /* seconds since the epoch */
 };
 
 struct lg {
@@ -81,6 +101,7 @@ struct lg {
     struct event *tick, *sigint, *sigterm;
     double started, stopped; /* seconds on the monotonic clock; stopped 0 while sending */
     struct lg_stats stats;
+    FILE *latency_log;
 };
 
 /* lg_now - monotonic seconds */
@@ -92,13 +113,23 @@ static double lg_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* lg_wall - seconds since the epoch */
+static double lg_wall(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* lg_usage - the command line, on stderr; returns 2 */
 static int lg_usage(const char *why)
 {
     if (why)
         fprintf(stderr, "cutover-loadgen: %s\n", why);
     fprintf(stderr, "usage: cutover-loadgen --url URL --rate N (--duration S | --until-file F)\n"
-                    "       [--connections C] [--timeout-ms T] [--max-duration S] [--report FILE]\n");
+                    "       [--connections C] [--timeout-ms T] [--max-duration S] [--report FILE]\n"
+                    "       [--latency-log FILE]\n");
     return 2;
 }
 
@@ -127,6 +158,8 @@ static int lg_parse_args(int argc, char **argv, struct lg_options *o)
             o->until_file = v;
         else if (strcmp(a, "--report") == 0)
             o->report = v;
+        else if (strcmp(a, "--latency-log") == 0)
+            o->latency_log = v;
         else if (strcmp(a, "--rate") == 0)
             bad = lg_long(v, 1, 10000, &o->rate);
         else if (strcmp(a, "--duration") == 0)
@@ -175,14 +208,50 @@ static void lg_first_line(struct evhttp_request *req, char *out)
     out[strcspn(out, "\r\n")] = '\0';
 }
 
+/* lg_bucket - the histogram bucket of a latency */
+static long lg_bucket(long us)
+{
+    if (us < LG_FINE_MAX_US)
+        return us / LG_FINE_US;
+    if (us >= LG_COARSE_MAX_US)
+        return LG_BUCKETS - 1;
+    return LG_FINE_MAX_US / LG_FINE_US + (us - LG_FINE_MAX_US) / LG_COARSE_US;
+}
+
+/* lg_bucket_ms - the upper bound of a bucket, in milliseconds */
+static double lg_bucket_ms(long b)
+{
+    long fine = LG_FINE_MAX_US / LG_FINE_US;
+
+    if (b < fine)
+        return (double)((b + 1) * LG_FINE_US) / 1000.0;
+    return (double)(LG_FINE_MAX_US + (b - fine + 1) * LG_COARSE_US) / 1000.0;
+}
+
+/* lg_latency - count one finished request's latency; log it with --latency-log */
+static void lg_latency(struct lg_req *r, int code)
+{
+    struct lg_stats *s = &r->lg->stats;
+    long us = (long)((lg_now() - r->sent_mono) * 1e6);
+
+    s->latency[lg_bucket(us)]++;
+    if (us > s->latency_max_us)
+        s->latency_max_us = us;
+    if (r->lg->latency_log)
+        fprintf(r->lg->latency_log, "%.0f %ld %d\n", r->sent_wall * 1000.0, us, code);
+}
+
 /* lg_response_cb - one request ended: a response, or NULL/0 for a failure */
 static void lg_response_cb(struct evhttp_request *req, void *arg)
 {
-    struct lg *lg = arg;
+    struct lg_req *r = arg;
+    struct lg *lg = r->lg;
     struct lg_stats *s = &lg->stats;
     int code = req ? evhttp_request_get_response_code(req) : 0;
     char line[LG_LINE_LEN];
 
+    lg_latency(r, code);
+    free(r);
     s->in_flight--;
     if (code >= 200 && code < 300) {
         s->ok++;
@@ -201,7 +270,7 @@ static void lg_response_cb(struct evhttp_request *req, void *arg)
 /* lg_error_cb - why a request failed without a response */
 static void lg_error_cb(enum evhttp_request_error err, void *arg)
 {
-    struct lg *lg = arg;
+    struct lg *lg = ((struct lg_req *)arg)->lg;
 
     if (err == EVREQ_HTTP_TIMEOUT)
         lg->stats.timeouts++;
@@ -213,16 +282,21 @@ static void lg_error_cb(enum evhttp_request_error err, void *arg)
 static void lg_send(struct lg *lg)
 {
     struct evhttp_connection *c = lg->conns[lg->next_conn++ % lg->opt.connections];
-    struct evhttp_request *req = evhttp_request_new(lg_response_cb, lg);
+    struct lg_req *r = malloc(sizeof(*r));
+    struct evhttp_request *req = r ? evhttp_request_new(lg_response_cb, r) : NULL;
 
-    if (req == NULL)
+    if (req == NULL) {
+        free(r);
         return;
+    }
+    *r = (struct lg_req){lg, lg_now(), lg_wall()};
     evhttp_request_set_error_cb(req, lg_error_cb);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Host", lg->host_header);
     lg->stats.sent++;
     lg->stats.in_flight++;
     if (evhttp_make_request(c, req, EVHTTP_REQ_GET, lg->path) != 0) {
         /* evhttp has freed req and called nothing: count it here */
+        free(r);
         lg->stats.in_flight--;
         lg->stats.failed++;
         lg->stats.conn_errors++;
@@ -304,6 +378,10 @@ static int lg_create(struct lg *lg)
         return -1;
     }
     port = evhttp_uri_get_port(lg->uri);
+    if (lg->opt.latency_log && (lg->latency_log = fopen(lg->opt.latency_log, "w")) == NULL) {
+        fprintf(stderr, "cutover-loadgen: cannot write %s\n", lg->opt.latency_log);
+        return -1;
+    }
     if ((lg->base = event_base_new()) == NULL)
         return -1;
     for (long i = 0; i < lg->opt.connections; i++) {
@@ -339,6 +417,8 @@ static void lg_free(struct lg *lg)
         event_base_free(lg->base);
     if (lg->uri)
         evhttp_uri_free(lg->uri);
+    if (lg->latency_log)
+        fclose(lg->latency_log);
 }
 
 /* lg_counts_json - a counter table as a JSON object */
@@ -350,6 +430,32 @@ static cJSON *lg_counts_json(const struct lg_count *table, int count, int max)
         cJSON_AddNumberToObject(obj, table[i].key, (double)table[i].n);
     if (table[max].n > 0)
         cJSON_AddNumberToObject(obj, table[max].key, (double)table[max].n);
+    return obj;
+}
+
+/* lg_percentile_ms - the latency below which fraction q of the finished requests fell */
+static double lg_percentile_ms(const struct lg_stats *s, double q)
+{
+    long total = 0, seen = 0;
+
+    for (long b = 0; b < LG_BUCKETS; b++)
+        total += s->latency[b];
+    for (long b = 0; b < LG_BUCKETS; b++) {
+        seen += s->latency[b];
+        if (total > 0 && (double)seen >= q * (double)total)
+            return lg_bucket_ms(b);
+    }
+    return 0;
+}
+
+/* lg_latency_json - p50, p99 and max of the finished requests, in milliseconds */
+static cJSON *lg_latency_json(const struct lg_stats *s)
+{
+    cJSON *obj = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(obj, "p50", lg_percentile_ms(s, 0.50));
+    cJSON_AddNumberToObject(obj, "p99", lg_percentile_ms(s, 0.99));
+    cJSON_AddNumberToObject(obj, "max", (double)s->latency_max_us / 1000.0);
     return obj;
 }
 
@@ -374,6 +480,7 @@ static cJSON *lg_summary_json(const struct lg *lg)
                           lg_counts_json(s->statuses, s->status_count, LG_MAX_STATUSES));
     cJSON_AddItemToObject(root, "responses",
                           lg_counts_json(s->lines, s->line_count, LG_MAX_LINES));
+    cJSON_AddItemToObject(root, "latency_ms", lg_latency_json(s));
     return root;
 }
 
