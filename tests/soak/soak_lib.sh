@@ -126,9 +126,15 @@ soak_haproxy_pid() {
 soak_haproxy_reload() {
   local old
   old=$(soak_haproxy_pid)
-  echo reload | socat - "UNIX-CONNECT:$CUTOVER_HAPROXY_MASTER_SOCKET" > /dev/null 2>&1 || return 1
+  wait_for 60 soak_haproxy_master_ask reload || return 1
   wait_for 60 soak_haproxy_pid_changed "$old" || return 1
   echo "$(date +%s%3N) $old $(soak_haproxy_pid)" >> "$1"
+}
+
+# soak_haproxy_master_ask COMMAND - one command to the master socket; false
+# while the master does not answer (it re-executes itself on each reload)
+soak_haproxy_master_ask() {
+  echo "$1" | socat - "UNIX-CONNECT:$CUTOVER_HAPROXY_MASTER_SOCKET" > /dev/null 2>&1
 }
 
 # soak_haproxy_pid_changed OLD - a worker other than OLD answers the Runtime API
