@@ -17,7 +17,7 @@
 # rollback ended rolled back with the old color's weights restored; the
 # weights survived each reload; the live color serves the last completed
 # release; no effect done twice. Reported (not asserted): latency p50/p99
-# in steady state (no deployment active), during shifts (first weight
+# in steady state (no deployment active, the workers' start-up left out), during shifts (first weight
 # change to promoted or rolled back) and at other times of a deployment,
 # the shift/steady p99 ratio (goal 1.2), each deployment's duration, each
 # rollback's time (the alarm, the command or the analysis verdict to
@@ -164,6 +164,16 @@ windows() {
        WHERE d.environment = :'v1' GROUP BY d.id" "$ENV" "$1" "$2" | grep -E '^[0-9]+ [0-9]+$'
 }
 
+# workers_ready - each of the six workers told cutoverd's log it started
+# (its Kafka and PostgreSQL set-up done)
+workers_ready() {
+  local name
+  for name in "${SAGA_WORKERS[@]}"; do
+    jq -Rr --arg w "$name" 'fromjson? | select(.worker == $w and (.msg | startswith("started:"))) | .msg' \
+      "$LOGDIR/soak-cutoverd.log" | grep -q . || return 1
+  done
+}
+
 # quiet - steady state: no deployment for QUIET_S seconds
 quiet() { sleep "$QUIET_S"; }
 
@@ -251,6 +261,7 @@ deployments_json() {
 report_json() {
   windows shifting promoted,rolled-back > "$RUN/shifts.windows"
   windows "" completed,rolled-back,failed,superseded > "$RUN/busy.windows"
+  echo "$WARM_T0 $WARM_T1" >> "$RUN/busy.windows"
   soak_latency_json "$RUN/latency.log" "$RUN/shifts.windows" "$RUN/busy.windows" > "$RUN/latency.json"
   deployments_json
   jq -n --slurpfile load "$RUN/load.json" --slurpfile lat "$RUN/latency.json" \
@@ -288,6 +299,9 @@ gate_open all
 echo "# soak: $CANARIES canaries, $ROLLBACKS rollbacks, at least $REQUESTS requests at $RATE/s"
 
 loadgen_start
+WARM_T0=$(now_ms)
+check "cutoverd's six workers are up" wait_for 180 workers_ready
+WARM_T1=$(now_ms)
 soak_killer_start "$SUP" "$RUN/kills.log" active_in_shift
 quiet
 for ((n = 1; n <= (CANARIES > ROLLBACKS ? CANARIES : ROLLBACKS); n++)); do
