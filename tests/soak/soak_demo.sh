@@ -17,8 +17,9 @@
 # rollback ended rolled back with the old color's weights restored; the
 # weights survived each reload; the live color serves the last completed
 # release; no effect done twice. Reported (not asserted): latency p50/p99
-# in steady state (no deployment active, the workers' start-up left out), during shifts (first weight
-# change to promoted or rolled back) and at other times of a deployment,
+# in steady state (no deployment active, the workers' start-up left
+# out), during shifts (first weight change to promoted or rolled back)
+# and at other times of a deployment,
 # the shift/steady p99 ratio (goal 1.2), each deployment's duration, each
 # rollback's time (the alarm, the command or the analysis verdict to
 # HAProxy reporting the old weights), the kills and the reloads. SOAK_SCALE
