@@ -50,7 +50,7 @@ SNS_DATA   := $(BUILD)/tests/data/sns
 # the private key files' fuzz harness replays throwaway keys made at build time (never committed)
 FUZZ_MADE  := $(BUILD)/tests/fuzz-made
 
-.PHONY: all test unit integration sanitize valgrind install demo demo-wordpress bench bootstrap clean fuzz
+.PHONY: all test unit integration sanitize valgrind install demo demo-wordpress bench soak bootstrap clean fuzz
 .SECONDARY: # keep the object files of tests and probes, so that a second make does nothing
 all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(PROBE_BIN) $(OPS_BIN) $(SNS_DATA)/test-ca.pem \
      $(FUZZ_REPLAY_BIN) $(FUZZ_MADE)/sshsig_private
@@ -174,6 +174,11 @@ demo-wordpress: bootstrap
 bench: bootstrap
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tests/bench/run
+
+# soak: the zero-downtime soak under load and faults (not part of test); SOAK_SCALE=0.1 for a quick run.
+soak: bootstrap
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/soak/run
 
 install: $(WORKER_BIN) $(DEMO_BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cutover/migrations \

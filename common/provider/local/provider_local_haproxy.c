@@ -99,6 +99,9 @@ static void cfg_render(const struct local_provider *p, struct cfg_buf *b)
     cfg_add(b, "frontend %s_front\n    bind 127.0.0.1:%d\n    mode http\n", n,
             p->cfg.listen_port);
     cfg_add(b, "    timeout client 30s\n");
+    /* on a reload the old worker answers an idle keep-alive connection's next request
+     * with "Connection: close" instead of closing it under a client about to send */
+    cfg_add(b, "    option idle-close-on-response\n");
     for (int c = COLOR_BLUE; c <= COLOR_GREEN; c++)
         cfg_add(b, "    use_backend %s_preview_%s if { req.hdr(%s) -i %s }\n", n,
                 color_name((enum color)c), p->cfg.preview_header, color_name((enum color)c));
