@@ -106,7 +106,22 @@ check_ends() {
   done < "$CHAOS_DIR/expected.tsv"
 }
 
-# check_effects - no effect done twice, none changed the provider twice, none left open
+# current_effects_open - effects of the soak, of their deployment's current epoch, not finished
+current_effects_open() {
+  sql "SELECT count(*) FROM effects e JOIN deployments d ON d.id = e.deployment_id
+       WHERE e.environment ~ :'v1' AND e.status IN ('pending', 'running') AND e.epoch = d.epoch" \
+    "$CUTOVER_ENVIRONMENTS"
+}
+
+# stale_effects - effects of an older epoch than their deployment's left open
+stale_effects() {
+  sql "SELECT count(*) FROM effects e JOIN deployments d ON d.id = e.deployment_id
+       WHERE e.environment ~ :'v1' AND e.status IN ('pending', 'running') AND e.epoch < d.epoch" \
+    "$CUTOVER_ENVIRONMENTS"
+}
+
+# check_effects - no effect done twice, none changed the provider twice, none
+# of a current epoch left open, no event unsent, no timer overdue
 check_effects() {
   local env
   for env in $(cut -f1 "$CHAOS_DIR/environments"); do
@@ -114,9 +129,9 @@ check_effects() {
     [ "$(effects_twice | paste -sd ' ')" == "0 0" ] ||
       violation effect-twice "$env" "$(sql "SELECT string_agg(kind || '@' || arg, ' ') FROM effects
         WHERE environment = :'v1' AND provider_calls > 1" "$env")"
-    [ "$(effects_open)" == 0 ] || violation drain "$env" "$(effects_open) effects open"
     [ "$(outbox_unsent)" == 0 ] || violation drain "$env" "$(outbox_unsent) events unsent"
   done
+  [ "$(current_effects_open)" == 0 ] || violation drain all "$(current_effects_open) effects open"
   [ "$(sql "SELECT count(*) FROM timers t JOIN deployments d ON d.id = t.deployment_id
             WHERE d.environment ~ :'v1' AND t.fired_at IS NULL AND t.cancelled_at IS NULL
             AND t.fire_at < now() - interval '60 seconds'" "$CUTOVER_ENVIRONMENTS")" == 0 ] ||
@@ -134,7 +149,7 @@ check_events() {
   local topic consumer missing
   for topic in green-scaled green-deployed green-validated shift-requested traffic-shifted deployment-status; do
     missing=$(comm -23 <(sql "SELECT value FROM outbox WHERE key ~ :'v1' AND topic = :'v2'" \
-                "$CUTOVER_ENVIRONMENTS" "${CUTOVER_TOPIC_PREFIX}$topic" | jq -r '"\(.source) \(.id)"' | sort -u) \
+                "$CUTOVER_ENVIRONMENTS" "$topic" | jq -r '"\(.source) \(.id)"' | sort -u) \
               <(topic_ids "$topic") | wc -l)
     [ "$missing" -eq 0 ] || violation event-lost all "$missing outbox events of $topic not on the topic"
   done

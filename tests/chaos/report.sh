@@ -45,7 +45,7 @@ report_json() {
     --argjson hang "$(tsv_json "$CHAOS_DIR/hang.tsv" environment started ended)" \
     --argjson violations "$(tsv_json "$CHAOS_DIR/violations.tsv" at invariant environment detail)" \
     --argjson recovery "$(slowest_recovery)" --argjson samples "$(wc -l < "$CHAOS_DIR/samples.log")" \
-    --argjson seconds "$CHAOS_SECONDS" --arg scale "$CHAOS_SCALE" --argjson timeouts "$(hang_timeouts)" '{
+    --argjson stale "$(stale_effects)" --argjson seconds "$CHAOS_SECONDS" --arg scale "$CHAOS_SCALE" --argjson timeouts "$(hang_timeouts)" '{
       scale: ($scale | tonumber), seconds: $seconds,
       environments: ($expected | map(.environment) | unique | length),
       deployments: ($expected | length),
@@ -56,7 +56,7 @@ report_json() {
       kills_by_point: ($kills | group_by(.worker + " " + .point) | map({(.[0].worker + " " + .[0].point): length}) | add // {}),
       restarts: $restarts, runtime_api_hang: ($hang | map(. + {provider_timeouts: $timeouts})),
       invariant_samples: $samples, violations: $violations, violation_count: ($violations | length),
-      slowest_recovery: $recovery}'
+      stale_effects_left_running: $stale, slowest_recovery: $recovery}'
 }
 
 # hang_timeouts - how many Runtime API commands the relay held unanswered
@@ -76,6 +76,7 @@ summary_md() {
     (.restarts | map("| \(.service) | \((.ended | tonumber) - (.started | tonumber) | . * 10 | round / 10) | \(.result) |") | join("\n")), "",
     "## Runtime API hang\n",
     (.runtime_api_hang | map("\(.environment) frozen \((.ended | tonumber) - (.started | tonumber) | round) s during a shift; \(.provider_timeouts) Runtime API calls got no answer (timed out)") | join("\n")), "",
+    "Effects of an older epoch left running by a killed worker (not performed, holding nothing): \(.stale_effects_left_running)\n",
     "## Slowest recovery\n\n\(.slowest_recovery.seconds) s to the next transition after \(.slowest_recovery.after)\n",
     (if .violation_count > 0 then "## Violations\n\n" + (.violations | map("- \(.invariant) \(.environment): \(.detail)") | join("\n")) else empty end)
   ' "$1"

@@ -38,7 +38,6 @@ chaos_env_json() {
   saga_env_json | jq --argjson approval "$1" '
     .timeouts = {scale: 600, deploy: 600, validate: 900}
     | .checks[1].timeout_seconds = 900
-    | .checks[0].retries = 20
     | if $approval == 1 then .approval = {required: true} else . end'
 }
 
