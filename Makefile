@@ -50,7 +50,7 @@ SNS_DATA   := $(BUILD)/tests/data/sns
 # the private key files' fuzz harness replays throwaway keys made at build time (never committed)
 FUZZ_MADE  := $(BUILD)/tests/fuzz-made
 
-.PHONY: all test unit integration sanitize valgrind install demo demo-wordpress bench soak bootstrap clean fuzz
+.PHONY: all test unit integration sanitize valgrind install demo demo-wordpress bench soak chaos bootstrap clean fuzz
 .SECONDARY: # keep the object files of tests and probes, so that a second make does nothing
 all: $(WORKER_BIN) $(DEMO_BIN) $(UNIT_BIN) $(PROBE_BIN) $(OPS_BIN) $(SNS_DATA)/test-ca.pem \
      $(FUZZ_REPLAY_BIN) $(FUZZ_MADE)/sshsig_private
@@ -179,6 +179,12 @@ bench: bootstrap
 soak: bootstrap
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tests/soak/run
+
+# chaos: the chaos soak (CHAOS_SCALE=0.1 for a tenth); report in .run/chaos/
+CHAOS_SCALE ?= 1
+chaos: bootstrap
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) CHAOS_SCALE=$(CHAOS_SCALE) tests/chaos/run
 
 install: $(WORKER_BIN) $(DEMO_BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cutover/migrations \

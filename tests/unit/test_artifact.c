@@ -260,6 +260,52 @@ static void test_unpack(void **state)
     assert_int_equal(artifact_unpack(tarball, dest, err, sizeof(err)), 0);
 }
 
+/* unpack_racer - a child: wait for the start byte on fd, unpack, exit 0 on success */
+static void unpack_racer(int fd, const char *tarball, const char *dest)
+{
+    char go, err[512];
+
+    if (read(fd, &go, 1) != 1)
+        _exit(2);
+    _exit(artifact_unpack(tarball, dest, err, sizeof(err)) == 0 ? 0 : 1);
+}
+
+/* test_unpack_concurrent - copies of a worker unpacking the same release at once
+ * (one whose effect lease ran out while it worked, and the copy that took the
+ * effect over) all succeed: the unpack that loses the rename to a completed
+ * one takes it as done */
+static void test_unpack_concurrent(void **state)
+{
+    struct fixture *fx = *state;
+    enum { RACERS = 6, ROUNDS = 10 };
+    char tarball[256], dest[256];
+    int failed = 0;
+
+    assert_int_equal(run("cd '%s' && mkdir -p app && for i in $(seq 200); do "
+                         "cp source.bin app/f$i; done && tar -czf r.tar.gz -C app .", fx->dir), 0);
+    snprintf(tarball, sizeof(tarball), "%s/r.tar.gz", fx->dir);
+    for (int round = 0; round < ROUNDS; round++) {
+        int go[2], status;
+
+        snprintf(dest, sizeof(dest), "%s/release%d", fx->dir, round);
+        assert_int_equal(pipe(go), 0);
+        for (int i = 0; i < RACERS; i++)
+            if (fork() == 0) {
+                close(go[1]);
+                unpack_racer(go[0], tarball, dest);
+            }
+        close(go[0]);
+        assert_int_equal(write(go[1], "gggggg", RACERS), RACERS);
+        close(go[1]);
+        for (int i = 0; i < RACERS; i++) {
+            assert_int_not_equal(wait(&status), -1);
+            failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+        }
+        assert_int_equal(count_entries(fx->dir, "release"), round + 1); /* no .tmp left */
+    }
+    assert_int_equal(failed, 0);
+}
+
 /* test_unpack_refuse - members that climb out or are absolute refuse the archive */
 static void test_unpack_refuse(void **state)
 {
@@ -306,6 +352,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fetch_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_http, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unpack, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unpack_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unpack_refuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unpack_errors, setup, teardown),
     };

@@ -576,14 +576,19 @@ int artifact_unpack(const char *tarball, const char *dest_dir, char *err, size_t
     if (artifact_tar_extract(tarball, mode, tmp, err, err_len) != 0 ||
         artifact_mark_done(tmp, tarball, err, err_len) != 0)
         goto out;
-    if (rename(tmp, dest_dir) != 0) {
-        artifact_err(err, err_len, "rename to %s: %s", dest_dir, strerror(errno));
-        goto out;
+    if (rename(tmp, dest_dir) == 0) {
+        log_info("unpacked %s into %s", tarball, dest_dir);
+        return 0;
     }
-    log_info("unpacked %s into %s", tarball, dest_dir);
-    result = 0;
+    /* another unpack of the same release (a copy of the worker that took over
+     * an effect whose lease ran out) completed first: its result is ours */
+    if ((errno == ENOTEMPTY || errno == EEXIST) && artifact_dir_state(dest_dir) == 1) {
+        log_info("%s was unpacked meanwhile by another process", dest_dir);
+        result = 0;
+    } else {
+        artifact_err(err, err_len, "rename to %s: %s", dest_dir, strerror(errno));
+    }
 out:
-    if (result != 0)
-        artifact_remove_tree(tmp);
+    artifact_remove_tree(tmp);
     return result;
 }

@@ -40,6 +40,8 @@
  *	(--no-same-owner) into a temporary directory beside dest_dir, a marker
  *	file ARTIFACT_UNPACK_MARKER is written in it, and it is renamed to
  *	dest_dir. A dest_dir that holds the marker is complete: nothing to do.
+ *	Processes unpacking into the same dest_dir at once all succeed: the
+ *	ones whose rename loses to a completed unpack take it as theirs.
  *	A dest_dir that exists, is not empty and has no marker is refused (it
  *	was not made by artifact_unpack). Symbolic links whose target is
  *	absolute or climbs with ".." are defused by GNU tar itself (it creates
