@@ -29,6 +29,12 @@
  *	environment stays cutoverd's own). A worker whose supervisor dies
  *	gets SIGTERM (PR_SET_PDEATHSIG), so no orphan outlives it.
  *
+ *	Each child gets CUTOVER_KAFKA_INSTANCE_ID, "HOST-PID-LABEL" (cutoverd's
+ *	pid; "scaler#2" as "scaler-2"): its Kafka consumer is a static member
+ *	of its group, so a worker restarted after a crash takes its partitions
+ *	back at once instead of waiting for the dead one's session to expire
+ *	(an alarm is not held up by a killed rollbacker).
+ *
  *	Metrics: with CUTOVER_METRICS_PORT_BASE set, the Nth worker (from 0,
  *	in the order of the slots: --workers order, copies in turn) gets
  *	CUTOVER_METRICS_ADDR=HOST:BASE+N, HOST being the host of cutoverd's
@@ -49,6 +55,7 @@
 #include "base/metrics.h"
 #include "io/httpd.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
@@ -417,11 +424,29 @@ static struct timeval supervisor_timeval(long ms)
     return tv;
 }
 
-/* slot_exec - in the child: default signals, die with the parent, its
- * own metrics address (or none), exec */
-static void slot_exec(const char *path, const char *metrics_addr, pid_t parent,
-                      const sigset_t *mask)
+/* slot_instance_id - the child's Kafka group.instance.id: host, cutoverd's
+ * pid and the slot's label ("scaler#2" as "scaler-2"), unique in its group,
+ * the same across the child's restarts (static membership: a restarted
+ * worker takes its partitions back at once) */
+static void slot_instance_id(const struct slot *s, pid_t parent, char *out, size_t len)
 {
+    char host[64] = "host";
+
+    gethostname(host, sizeof(host) - 1);
+    snprintf(out, len, "%s-%d-%s", host, (int)parent, s->label);
+    for (char *c = out; *c; c++) {
+        if (!isalnum((unsigned char)*c) && *c != '.' && *c != '-' && *c != '_')
+            *c = '-';
+    }
+}
+
+/* slot_exec - in the child: default signals, die with the parent, its
+ * own metrics address (or none) and Kafka instance id, exec */
+static void slot_exec(const char *path, const struct slot *s, pid_t parent, const sigset_t *mask)
+{
+    const char *metrics_addr = s->metrics_addr;
+    char instance_id[160];
+
     char *argv[] = {(char *)path, NULL};
     struct sigaction dfl;
 
@@ -437,6 +462,8 @@ static void slot_exec(const char *path, const char *metrics_addr, pid_t parent,
         setenv("CUTOVER_METRICS_ADDR", metrics_addr, 1);
     else
         unsetenv("CUTOVER_METRICS_ADDR");
+    slot_instance_id(s, parent, instance_id, sizeof(instance_id));
+    setenv("CUTOVER_KAFKA_INSTANCE_ID", instance_id, 1);
     execv(path, argv);
     _exit(127);
 }
@@ -458,7 +485,7 @@ static void slot_start(struct slot *s)
     sigprocmask(SIG_SETMASK, &all, &old);
     pid = fork();
     if (pid == 0)
-        slot_exec(path, s->metrics_addr, parent, &old);
+        slot_exec(path, s, parent, &old);
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {
         log_error("worker %s: fork: %s", s->label, strerror(errno));

@@ -105,6 +105,12 @@ const struct config_var config_vars[] = {
     B("CUTOVER_KAFKA_SSL_VERIFY", "true", "verify the Kafka broker's certificate"),
     I("CUTOVER_KAFKA_MAX_POLL_INTERVAL_MS", "300000", 10000, 86400000,
       "Kafka max.poll.interval.ms: a worker stuck this long in one record leaves its group"),
+    I("CUTOVER_KAFKA_SESSION_TIMEOUT_MS", "10000", 3000, 1800000,
+      "Kafka session.timeout.ms: a consumer silent this long loses its partitions"),
+    S("CUTOVER_KAFKA_INSTANCE_ID", NULL, CONFIG_PUBLIC,
+      "Kafka group.instance.id (static membership): a consumer restarted under the same name"
+      " takes its partitions back at once, not after the session timeout; cutoverd names"
+      " each child (host, its own pid, the worker's label)"),
     I("CUTOVER_DB_CONNECT_ATTEMPTS", "30", 1, 100000, "PostgreSQL connection attempts before giving up"),
     I("CUTOVER_DB_RETRY_MAX_MS", "5000", 10, 600000, "longest pause between PostgreSQL connection attempts"),
     I("CUTOVER_OUTBOX_SWEEP_MS", "1000", 10, 600000, "interval of the outbox sweeper"),

@@ -393,7 +393,10 @@ static rd_kafka_conf_t *kafka_consumer_conf(const char *group, char *err, size_t
         || kafka_conf_set(conf, "auto.offset.reset", "earliest", err, err_len) != 0
         || kafka_conf_set(conf, "partition.assignment.strategy", "range", err, err_len) != 0
         || kafka_conf_set(conf, "fetch.message.max.bytes", "16777216", err, err_len) != 0
-        || kafka_conf_set(conf, "session.timeout.ms", "10000", err, err_len) != 0
+        || kafka_conf_set(conf, "session.timeout.ms",
+                          config_get("CUTOVER_KAFKA_SESSION_TIMEOUT_MS"), err, err_len) != 0
+        || kafka_conf_optional(conf, "group.instance.id", "CUTOVER_KAFKA_INSTANCE_ID", err,
+                               err_len) != 0
         || kafka_conf_set(conf, "heartbeat.interval.ms", "1000", err, err_len) != 0
         || kafka_conf_set(conf, "max.poll.interval.ms",
                           config_get("CUTOVER_KAFKA_MAX_POLL_INTERVAL_MS"), err, err_len) != 0) {
