@@ -58,6 +58,14 @@ struct bench {
     size_t server_count;
 };
 
+/* A round's total and its parts (the parts from the database's clock). */
+#define BENCH_PARTS 3
+static const char *const bench_part_names[BENCH_PARTS] = {
+    "alarm published -> old color 100 %",
+    "  part: -> rollbacker's transaction",
+    "  part: -> weights restored in HAProxy",
+};
+
 /* A deployment as the rounds watch it. */
 struct bench_deployment {
     char id[37];
@@ -104,8 +112,9 @@ static double bench_report(const char *name, double *v, size_t n, double *p99)
 
 /* ---- events ------------------------------------------------------------- */
 
-/* bench_publish - one structured-mode event about the environment */
-static int bench_publish(struct bench *b, const char *topic, cJSON *data)
+/* bench_publish - one structured-mode event about the environment; its
+ * id into id (37 bytes) when id is not NULL */
+static int bench_publish(struct bench *b, const char *topic, cJSON *data, char *id)
 {
     struct cloud_event ev;
     char *value;
@@ -113,6 +122,8 @@ static int bench_publish(struct bench *b, const char *topic, cJSON *data)
 
     if (event_create(&ev, topic, BENCH_SOURCE, b->env, data) != 0)
         return -1;
+    if (id)
+        snprintf(id, 37, "%s", ev.id);
     value = event_encode(&ev);
     cloudevent_free(&ev);
     if (value == NULL)
@@ -151,11 +162,11 @@ static int bench_build_ready(struct bench *b, const char *build)
     cJSON_AddStringToObject(artifact, "sha256", b->artifact_sha);
     cJSON_AddItemToObject(data, "artifact", artifact);
     cJSON_AddItemToObject(data, "strategy", bench_canary_strategy());
-    return bench_publish(b, "build-ready", data);
+    return bench_publish(b, "build-ready", data, NULL);
 }
 
-/* bench_alarm - monitoring says ALARM */
-static int bench_alarm(struct bench *b)
+/* bench_alarm - monitoring says ALARM; the event's id into id */
+static int bench_alarm(struct bench *b, char *id)
 {
     cJSON *data = cJSON_CreateObject();
 
@@ -165,7 +176,7 @@ static int bench_alarm(struct bench *b)
     cJSON_AddStringToObject(data, "severity", "critical");
     cJSON_AddStringToObject(data, "reason", "benchmark");
     cJSON_AddStringToObject(data, "source", BENCH_SOURCE);
-    return bench_publish(b, "alarm-fired", data);
+    return bench_publish(b, "alarm-fired", data, id);
 }
 
 /* ---- HAProxy ------------------------------------------------------------ */
@@ -289,23 +300,62 @@ static int bench_wait(struct bench *b, const char *build, struct bench_deploymen
     return -1;
 }
 
-/* bench_round - one canary held at its step, then an alarm; the latency */
-static int bench_round(struct bench *b, int round, double *latency)
+/* bench_wall_ms - wall clock milliseconds (PostgreSQL's clock on this host) */
+static double bench_wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* bench_split - where a round's time went, from the database's clock: up
+ * to the start of the rollbacker's transaction (its inbox row: Kafka,
+ * decoding, checks), then the transaction, the effect's pick-up and the
+ * provider call */
+static int bench_split(struct bench *b, const char *alarm_id, double wall0, double wall1,
+                       double part[BENCH_PARTS])
+{
+    const char *params[] = {alarm_id};
+    PGresult *res = db_query(b->db,
+                             "SELECT extract(epoch FROM received_at) * 1000 FROM inbox"
+                             " WHERE source = '" BENCH_SOURCE "' AND id = $1"
+                             " AND consumer = 'rollbacker'",
+                             1, params);
+    int found = res && PQntuples(res) == 1;
+
+    if (found) {
+        double begun = strtod(PQgetvalue(res, 0, 0), NULL);
+
+        part[1] = begun - wall0;
+        part[2] = wall1 - begun;
+    }
+    PQclear(res);
+    return found ? 0 : -1;
+}
+
+/* bench_round - one canary held at its step, then an alarm; its total
+ * latency and parts (bench_part_names) */
+static int bench_round(struct bench *b, int round, double part[BENCH_PARTS])
 {
     struct bench_deployment d;
-    char build[64];
-    double t0;
+    char build[64], alarm_id[37];
+    double t0, wall0;
 
     memset(&d, 0, sizeof(d));
     snprintf(build, sizeof(build), "rb-%ld-%d", (long)getpid(), round);
     if (bench_build_ready(b, build) != 0 || bench_wait(b, build, &d, bench_at_step) != 0)
         return -1;
+    wall0 = bench_wall_ms();
     t0 = bench_ms();
-    if (bench_alarm(b) != 0)
+    if (bench_alarm(b, alarm_id) != 0)
         return -1;
-    if ((*latency = bench_until_restored(b, !d.new_color, t0)) < 0)
+    if ((part[0] = bench_until_restored(b, !d.new_color, t0)) < 0)
         return -1;
-    return bench_wait(b, build, &d, bench_rolled_back);
+    return bench_wait(b, build, &d, bench_rolled_back) == 0
+                   && bench_split(b, alarm_id, wall0, wall0 + part[0], part) == 0
+               ? 0
+               : -1;
 }
 
 /* ---- the floor ----------------------------------------------------------- */
@@ -533,14 +583,18 @@ static void bench_close(struct bench *b)
     config_free();
 }
 
-/* bench_rounds - every round; the last round's deployment in last */
+/* bench_rounds - every round, part k of round i in v[k * rounds + i]; the
+ * last round's deployment in last */
 static int bench_rounds(struct bench *b, double *v, long rounds, struct bench_deployment *last)
 {
+    double part[BENCH_PARTS];
     char build[64];
 
     for (long i = 0; i < rounds; i++) {
-        if (bench_round(b, (int)i, &v[i]) != 0)
+        if (bench_round(b, (int)i, part) != 0)
             return -1;
+        for (int k = 0; k < BENCH_PARTS; k++)
+            v[k * rounds + i] = part[k];
     }
     snprintf(build, sizeof(build), "rb-%ld-%ld", (long)getpid(), rounds - 1);
     return bench_deployment_read(b, build, last) == 1 ? 0 : -1;
@@ -549,14 +603,16 @@ static int bench_rounds(struct bench *b, double *v, long rounds, struct bench_de
 /* bench_run - the rounds, then the floor, then the ratio */
 static int bench_run(struct bench *b, long rounds)
 {
-    double *v = calloc((size_t)rounds, sizeof(*v)), p99, floor_ms;
+    double *v = calloc((size_t)rounds * BENCH_PARTS, sizeof(*v)), p99, ignored, floor_ms;
     struct bench_deployment last;
     int rc = -1;
 
     if (v == NULL || bench_rounds(b, v, rounds, &last) != 0)
         goto out;
     printf("rollback, %ld canaries held at 50 %% on the local stack:\n", rounds);
-    bench_report("alarm published -> old color 100 %", v, (size_t)rounds, &p99);
+    bench_report(bench_part_names[0], v, (size_t)rounds, &p99);
+    for (int k = 1; k < BENCH_PARTS; k++)
+        bench_report(bench_part_names[k], v + k * rounds, (size_t)rounds, &ignored);
     if (bench_floor(b, last.id, &floor_ms) != 0)
         goto out;
     printf("  %-40s %8.3f ms (the sum of the parts' p50)\n", "floor", floor_ms);
