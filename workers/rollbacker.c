@@ -71,6 +71,21 @@
 
 #define ROLLBACKER_REASON_MAX 512
 
+/* rollbacker_apply - apply req to its deployment, then claim in the same
+ * transaction the effect it wrote for the rollbacker (restore-weights), so
+ * that this process performs it right after the commit */
+static int rollbacker_apply(struct worker *w, const struct cloud_event *ev,
+                            const struct traffic_request *req, struct event_error *err)
+{
+    struct saga_ctx *ctx = saga_ctx_of(w);
+
+    if (traffic_request_apply(ctx, ev, req, err) != 0)
+        return -1;
+    if (effect_claim_now(ctx, ev->subject) < 0)
+        return event_error_set(err, EVENT_INTERNAL, "claiming the rollback's effect failed");
+    return 0;
+}
+
 /* rollbacker_alarm_fired - monitoring: ALARM rolls back, OK is recorded */
 static int rollbacker_alarm_fired(struct worker *w, const struct cloud_event *ev,
                                   struct event_error *err)
@@ -87,7 +102,7 @@ static int rollbacker_alarm_fired(struct worker *w, const struct cloud_event *ev
     snprintf(reason, sizeof(reason), "alarm %s %s (%s): %s",
              traffic_json_string(ev->data, "alarm"), state ? state : "?",
              traffic_json_string(ev->data, "severity"), traffic_json_string(ev->data, "reason"));
-    return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
+    return rollbacker_apply(w, ev, &req, err);
 }
 
 /* rollbacker_shift_requested - an operator's rollback, abort or drill; with
@@ -110,7 +125,7 @@ static int rollbacker_shift_requested(struct worker *w, const struct cloud_event
         log_info("%s: left to the %s", action, traffic_action_owner(action));
         return 0;
     }
-    return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
+    return rollbacker_apply(w, ev, &req, err);
 }
 
 /* rollbacker_failed_checks - "validation failed: name: detail; ..." (capped) */
@@ -149,7 +164,7 @@ static int rollbacker_green_validated(struct worker *w, const struct cloud_event
         return 0;
     }
     rollbacker_failed_checks(ev->data, reason, sizeof(reason));
-    return traffic_request_apply(saga_ctx_of(w), ev, &req, err);
+    return rollbacker_apply(w, ev, &req, err);
 }
 
 /* rollbacker_count_open - open effects of the kinds (a PostgreSQL array)
@@ -182,8 +197,11 @@ static int rollbacker_count_open(struct saga_ctx *ctx, const struct effect *e, c
     return count;
 }
 
-/* rollbacker_assert_weights - read the weights; set want again when they
- * differ; 0 when the load balancer holds want */
+/* rollbacker_assert_weights - set want when the load balancer does not
+ * hold it; on the effect's first step of its first try nothing of it has
+ * reached the provider yet, so the call goes out without reading first
+ * (the read costs a round trip on the rollback's way); 0 when the load
+ * balancer holds want */
 static int rollbacker_assert_weights(struct saga_ctx *ctx, struct effect *e,
                                      const struct provider_ops *ops, void *state,
                                      const struct provider_weights *want, char *err,
@@ -192,12 +210,15 @@ static int rollbacker_assert_weights(struct saga_ctx *ctx, struct effect *e,
     struct provider_weights got;
     int result;
 
-    if (ops->get_weights(state, &got, err, err_len) != 0)
-        return -1;
-    if (traffic_weights_equal(&got, want))
-        return 0;
-    log_info("weights are blue %d green %d: restoring blue %d green %d", got.blue, got.green,
-             want->blue, want->green);
+    if (e->attempts > 1 || e->handle[0] != '\0') {
+        if (ops->get_weights(state, &got, err, err_len) != 0)
+            return -1;
+        if (traffic_weights_equal(&got, want))
+            return 0;
+        log_info("weights are blue %d green %d: restoring blue %d green %d", got.blue,
+                 got.green, want->blue, want->green);
+    }
+    snprintf(e->handle, sizeof(e->handle), "blue=%d green=%d", want->blue, want->green);
     fault_point("rollbacker-restore-weights-before-call");
     effect_count_provider_call(ctx, e);
     result = traffic_weights_set(ops, state, want, err, err_len);

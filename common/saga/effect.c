@@ -28,6 +28,9 @@
 
 #define EFFECT_MAX_HELD 16
 
+/* What effect_confirm finds of a claim made inside a record's transaction. */
+enum { EFFECT_STALE = 0, EFFECT_MINE = 1, EFFECT_NOT_MINE = 2 };
+
 static struct effect effect_held[EFFECT_MAX_HELD];
 static size_t effect_held_count;
 
@@ -53,19 +56,25 @@ static const struct {
     {SAGA_FX_FLUSH_CACHES, "validator"},
 };
 
-static const char effect_claim_sql[] =
-    "UPDATE effects SET status = 'running', attempts = attempts + 1,"
-    " lease_until = now() + make_interval(secs => $2::double precision / 1000),"
-    " started_at = coalesce(started_at, now())"
-    " WHERE id = (SELECT e.id FROM effects e JOIN deployments d ON d.id = e.deployment_id"
-    "   WHERE e.owner = $1 AND e.epoch = d.epoch AND e.environment ~ $3"
-    "     AND (e.status = 'pending' OR (e.status = 'running' AND e.lease_until < now()))"
-    "     AND NOT EXISTS (SELECT 1 FROM effects p JOIN deployments pd ON pd.id = p.deployment_id"
-    "       WHERE p.environment = e.environment AND p.id < e.id"
-    "         AND p.status IN ('pending', 'running') AND p.epoch = pd.epoch)"
-    "   ORDER BY e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED)"
-    " RETURNING id, deployment_id, environment, epoch, kind, arg, attempts,"
-    " coalesce(handle, ''), coalesce(result::text, '')";
+/* The claim: this worker's next effect, in id order within an environment;
+ * environment_match narrows it further. lease_until comes back as the
+ * claim's token (see effect_claim_now). */
+#define EFFECT_CLAIM_SQL(environment_match)                                                        \
+    "UPDATE effects SET status = 'running', attempts = attempts + 1,"                             \
+    " lease_until = now() + make_interval(secs => $2::double precision / 1000),"                  \
+    " started_at = coalesce(started_at, now())"                                                    \
+    " WHERE id = (SELECT e.id FROM effects e JOIN deployments d ON d.id = e.deployment_id"        \
+    "   WHERE e.owner = $1 AND e.epoch = d.epoch AND e.environment ~ $3" environment_match         \
+    "     AND (e.status = 'pending' OR (e.status = 'running' AND e.lease_until < now()))"         \
+    "     AND NOT EXISTS (SELECT 1 FROM effects p JOIN deployments pd ON pd.id = p.deployment_id" \
+    "       WHERE p.environment = e.environment AND p.id < e.id"                                   \
+    "         AND p.status IN ('pending', 'running') AND p.epoch = pd.epoch)"                      \
+    "   ORDER BY e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED)"                                        \
+    " RETURNING id, deployment_id, environment, epoch, kind, arg, attempts,"                       \
+    " coalesce(handle, ''), coalesce(result::text, ''), lease_until::text"
+
+static const char effect_claim_sql[] = EFFECT_CLAIM_SQL("");
+static const char effect_claim_here_sql[] = EFFECT_CLAIM_SQL(" AND e.environment = $4");
 
 static const char *const effect_kind_label[] = {"kind"};
 
@@ -168,20 +177,25 @@ static const char *effect_lease_ms(char *buf, size_t len)
     return buf;
 }
 
-/* effect_claim - the next claimable effect of this worker; 1, 0 none, -1 error */
-static int effect_claim(struct saga_ctx *ctx, struct effect *e)
+/* effect_claim - the next claimable effect of this worker (of environment
+ * only, when not NULL), its lease in token; 1, 0 none, -1 error */
+static int effect_claim(struct saga_ctx *ctx, const char *environment, struct effect *e,
+                        char *token, size_t token_len)
 {
     char lease[32];
     const char *params[] = {ctx->worker, effect_lease_ms(lease, sizeof(lease)),
-                            config_get("CUTOVER_ENVIRONMENTS")};
-    PGresult *res = db_query(ctx->db, effect_claim_sql, 3, params);
+                            config_get("CUTOVER_ENVIRONMENTS"), environment};
+    PGresult *res = environment ? db_query(ctx->db, effect_claim_here_sql, 4, params)
+                                : db_query(ctx->db, effect_claim_sql, 3, params);
     int claimed;
 
     if (res == NULL)
         return -1;
     claimed = PQntuples(res) == 1;
-    if (claimed)
+    if (claimed) {
         effect_fill(res, e);
+        snprintf(token, token_len, "%s", PQgetvalue(res, 0, 9));
+    }
     PQclear(res);
     return claimed;
 }
@@ -273,15 +287,45 @@ static effect_step_fn effect_handler_find(const struct effect_handler *handlers,
     return NULL;
 }
 
+/* effect_confirm - whether a claim made inside a record's transaction
+ * holds now: EFFECT_MINE (that transaction committed and e is current;
+ * from now on e is held as any claim), EFFECT_STALE (committed, but its
+ * epoch has gone), EFFECT_NOT_MINE (the transaction rolled back, or the
+ * lease ran out and another process took e), -1 on error */
+static int effect_confirm(struct saga_ctx *ctx, struct effect *e)
+{
+    char id[32], epoch[24];
+    const char *params[] = {effect_id_text(e, id, sizeof(id)), e->claim_token, epoch};
+    PGresult *res;
+    int verdict = EFFECT_NOT_MINE;
+
+    snprintf(epoch, sizeof(epoch), "%lld", (long long)e->epoch);
+    res = db_query(ctx->db,
+                   "SELECT e.status = 'running' AND e.lease_until = $2::timestamptz,"
+                   " d.epoch = $3::bigint FROM effects e JOIN deployments d"
+                   " ON d.id = e.deployment_id WHERE e.id = $1",
+                   3, params);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+        verdict = strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? EFFECT_MINE : EFFECT_STALE;
+        e->claim_token[0] = '\0';
+    }
+    PQclear(res);
+    return verdict;
+}
+
 /* effect_step_one - step one held effect; 1 when it is still held after */
 static int effect_step_one(struct saga_ctx *ctx, struct effect *e, effect_step_fn step)
 {
-    int current = effect_current(ctx, e);
+    int current = e->claim_token[0] ? effect_confirm(ctx, e) : effect_current(ctx, e);
     enum effect_step status;
 
     if (current < 0)
         return 1;
-    if (current == 0 || step == NULL) {
+    if (current == EFFECT_NOT_MINE)
+        return 0;
+    if (current == EFFECT_STALE || step == NULL) {
         if (step == NULL)
             log_error("no step for effect %s", saga_effect_name(e->kind));
         effect_cancel(ctx, e);
@@ -299,16 +343,19 @@ static int effect_step_one(struct saga_ctx *ctx, struct effect *e, effect_step_f
     return 1;
 }
 
-/* effect_step_held - step every held effect, keeping those still waiting */
+/* effect_step_held - step the held effects (only those claimed inside a
+ * record's transaction and not confirmed yet, when unconfirmed_only),
+ * keeping those still waiting */
 static void effect_step_held(struct saga_ctx *ctx, const struct effect_handler *handlers,
-                             size_t count)
+                             size_t count, int unconfirmed_only)
 {
     size_t kept = 0;
 
     for (size_t i = 0; i < effect_held_count; i++) {
         struct effect *e = &effect_held[i];
 
-        if (effect_step_one(ctx, e, effect_handler_find(handlers, count, e->kind))) {
+        if ((unconfirmed_only && e->claim_token[0] == '\0')
+            || effect_step_one(ctx, e, effect_handler_find(handlers, count, e->kind))) {
             effect_held[kept++] = *e;
             continue;
         }
@@ -317,19 +364,53 @@ static void effect_step_held(struct saga_ctx *ctx, const struct effect_handler *
     effect_held_count = kept;
 }
 
+/* effect_claimed - log and count a claim */
+static void effect_claimed(const struct effect *e, const char *how)
+{
+    log_info("claimed effect %s %lld (attempt %d)%s", saga_effect_name(e->kind),
+             (long long)e->id, e->attempts, how);
+    effect_count("cutover_effect_attempts_total",
+                 "Effects claimed to be performed (first tries and retries), by kind.", e);
+}
+
+/* effect_claim_now - inside the caller's transaction, claim this worker's
+ * next effect of environment (the one the transaction just wrote) and hold
+ * it, unconfirmed, first in line; 1 claimed, 0 none, -1 error */
+int effect_claim_now(struct saga_ctx *ctx, const char *environment)
+{
+    struct effect e;
+    int claimed;
+
+    if (effect_held_count >= EFFECT_MAX_HELD)
+        return 0;
+    claimed = effect_claim(ctx, environment, &e, e.claim_token, sizeof(e.claim_token));
+    if (claimed != 1)
+        return claimed;
+    effect_claimed(&e, " in the transaction that wrote it");
+    memmove(&effect_held[1], &effect_held[0], effect_held_count * sizeof(effect_held[0]));
+    effect_held[0] = e;
+    effect_held_count++;
+    return 1;
+}
+
+/* effect_run_claimed - step at once what effect_claim_now claimed */
+void effect_run_claimed(struct saga_ctx *ctx, const struct effect_handler *handlers,
+                        size_t count)
+{
+    effect_step_held(ctx, handlers, count, 1);
+}
+
 /* effect_run - step what is held, then claim and step what is new */
 void effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, size_t count)
 {
-    effect_step_held(ctx, handlers, count);
+    effect_step_held(ctx, handlers, count, 0);
     while (effect_held_count < EFFECT_MAX_HELD) {
         struct effect *e = &effect_held[effect_held_count];
 
-        if (effect_claim(ctx, e) != 1)
+        if (effect_claim(ctx, NULL, e, e->claim_token, sizeof(e->claim_token)) != 1)
             break;
-        log_info("claimed effect %s %lld (attempt %d)", saga_effect_name(e->kind),
-                 (long long)e->id, e->attempts);
-        effect_count("cutover_effect_attempts_total",
-                     "Effects claimed to be performed (first tries and retries), by kind.", e);
+        e->claim_token[0] = '\0'; /* a claim of its own: committed already */
+        effect_claimed(e, "");
         if (effect_step_one(ctx, e, effect_handler_find(handlers, count, e->kind)))
             effect_held_count++;
         else

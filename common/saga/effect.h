@@ -24,6 +24,16 @@
  *	and another copy claims the effect and steps it again from its
  *	recorded handle: every step must be safe to repeat.
  *
+ *	A worker may also claim an effect inside the very transaction that
+ *	writes it (effect_claim_now: the write-ahead row is there, running,
+ *	under a lease) and perform it right after the commit, before timers
+ *	and other held effects (effect_run_claimed). The claim is held
+ *	unconfirmed until a query sees the lease it set: when that
+ *	transaction rolled back, or the lease ran out first and another
+ *	process took the effect, it is dropped without a step. A process
+ *	killed in between leaves the row running: another copy claims it when
+ *	the lease (CUTOVER_EFFECT_LEASE_MS) runs out.
+ *
  *	Which worker performs which effect kind is one table (effect.c,
  *	effect_owner); effect_owners_check() holds a worker's handlers
  *	against it.
@@ -52,6 +62,8 @@ struct effect {
     char error[512];  /* set by a step that fails */
     char note[256];   /* set by a step: a line for the history when it finishes */
     int64_t started_ms; /* when this process first stepped it (monotonic ms) */
+    char claim_token[48]; /* a claim made inside a record's transaction, until its
+                           * commit is confirmed (the lease it set); "" otherwise */
 };
 
 typedef enum effect_step (*effect_step_fn)(struct saga_ctx *ctx, struct effect *e);
@@ -84,7 +96,15 @@ void effect_count_provider_call(struct saga_ctx *ctx, const struct effect *e);
 int effect_finish(struct saga_ctx *ctx, struct effect *e, enum effect_step status,
                   const struct saga_input *in, const char *topic, cJSON *data);
 
+/* effect_claim_now - inside a record's transaction, claim this worker's
+ * next effect of environment (the one the transaction wrote: the
+ * rollbacker's restore-weights) so that this process performs it right
+ * after the commit (effect_run_claimed); 1 claimed, 0 none, -1 error */
+int effect_claim_now(struct saga_ctx *ctx, const char *environment);
+
 /* Run by the saga's tick in a worker process (saga_worker.h). */
+void effect_run_claimed(struct saga_ctx *ctx, const struct effect_handler *handlers,
+                        size_t count);
 void effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, size_t count);
 void effect_timers_fire(struct saga_ctx *ctx);
 /* effect_shutdown - hand back held effects and close the providers */

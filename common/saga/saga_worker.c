@@ -46,7 +46,8 @@ void saga_tick_start(struct worker *w, const void *arg)
         log_panic("saga_tick_start: %s", why);
 }
 
-/* saga_tick_fire - fire due timers, then step the worker's effects */
+/* saga_tick_fire - step what the last record's transaction claimed, fire
+ * due timers, then step the worker's effects */
 void saga_tick_fire(struct worker *w, const void *arg)
 {
     const struct saga_effects *fx = arg;
@@ -54,6 +55,7 @@ void saga_tick_fire(struct worker *w, const void *arg)
 
     if (!db_ok(ctx->db))
         return;
+    effect_run_claimed(ctx, fx->handlers, fx->count);
     effect_timers_fire(ctx);
     effect_run(ctx, fx->handlers, fx->count);
 }

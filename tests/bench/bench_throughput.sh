@@ -4,7 +4,7 @@
 # shape in the same run.
 #
 # usage: tests/bench/bench_throughput.sh   (BENCH_ENVS, default 100;
-#        BENCH_ROUNDS, default 3; BENCH_PGBENCH_SECONDS, default 10)
+#        BENCH_THROUGHPUT_ROUNDS, default 3; BENCH_PGBENCH_SECONDS, default 10)
 #
 # The environments run on the plan provider, which answers every call at
 # once, so what is measured is cutover itself: the real Kafka broker and
@@ -21,7 +21,7 @@ source "$TOP/tests/saga_lib.sh"
 source "$TOP/tests/bench/bench_lib.sh"
 
 ENVS=${BENCH_ENVS:-100}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_THROUGHPUT_ROUNDS:-3}
 PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-10}
 RUN=$(unique_name tp)
 TMP=$(mktemp -d)

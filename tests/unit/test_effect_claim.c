@@ -1,0 +1,192 @@
+/*
+ * test_effect_claim - an effect claimed inside the transaction that wrote
+ *                     it (effect_claim_now), against a real PostgreSQL:
+ *                     performed at once after the commit, exactly once;
+ *                     never performed when that transaction rolled back
+ *                     (the effect stays for whoever claims it next); left
+ *                     alone when its lease ran out and another process
+ *                     took it first.
+ *
+ * DESCRIPTION
+ *	Needs CUTOVER_DATABASE_URL (ops/devstack env gives it); without it
+ *	the tests are skipped. Each test applies cutover's migrations in a
+ *	schema of its own (db_schema.h) and writes the rows a rollback
+ *	leaves: a deployment rolling back and its restore-weights effect. The
+ *	step only counts its calls: what is under test is who gets to call it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "base/share.h"
+#include "io/migrate.h"
+#include "saga/effect.h"
+
+#include "db_schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEPLOYMENT_ID "5b0f5f3e-8c1a-4d55-9a35-0d6c1b6b2a11"
+
+static int steps; /* calls of count_step */
+
+/* The database and the rollbacker's context; db is NULL without a database. */
+static struct db_schema schema;
+static struct saga_ctx ctx;
+
+/* count_step - the effect's step: count the call, done */
+static enum effect_step count_step(struct saga_ctx *c, struct effect *e)
+{
+    (void)c;
+    (void)e;
+    steps++;
+    return EFFECT_DONE;
+}
+
+static const struct effect_handler handlers[] = {{SAGA_FX_RESTORE_WEIGHTS, count_step}};
+
+/* sql - one statement that must succeed */
+static void sql(const char *statement)
+{
+    assert_int_equal(db_exec(schema.db, statement, 0, NULL), 0);
+}
+
+/* setup - cutover's schema, an environment, a deployment rolling back */
+static int setup(void **state)
+{
+    char dir[4096], err[512];
+
+    (void)state;
+    steps = 0;
+    if (db_schema_open(&schema, "test_effect_claim") != 0)
+        return 0;
+    assert_int_equal(share_path("migrations", dir, sizeof(dir)), 0);
+    assert_int_equal(migrate_run(schema.db, dir, err, sizeof(err)), 0);
+    sql("INSERT INTO environments (name, provider, config) VALUES ('shop', 'local', '{}')");
+    sql("INSERT INTO deployments (id, environment, build_id, version, artifact, request,"
+        " state, epoch, new_color) VALUES ('" DEPLOYMENT_ID "', 'shop', '7', '2.0', '{}',"
+        " '{}', 'rolling-back', 2, 'green')");
+    ctx = (struct saga_ctx){schema.db, "rollbacker", NULL, NULL, NULL};
+    return 0;
+}
+
+/* teardown - hand back what is held, drop the schema */
+static int teardown(void **state)
+{
+    (void)state;
+    if (schema.db)
+        effect_shutdown(&ctx);
+    db_schema_close(&schema);
+    return 0;
+}
+
+/* write_effect - the restore-weights row the rollback's transaction writes */
+static void write_effect(void)
+{
+    sql("INSERT INTO effects (deployment_id, environment, epoch, kind, arg, owner)"
+        " VALUES ('" DEPLOYMENT_ID "', 'shop', 2, 'restore-weights', 0, 'rollbacker')");
+}
+
+/* effect_row - "status attempts" of the effect */
+static void effect_row(char *out, size_t len)
+{
+    PGresult *res = db_query(schema.db, "SELECT status || ' ' || attempts FROM effects", 0, NULL);
+
+    assert_non_null(res);
+    assert_int_equal(PQntuples(res), 1);
+    snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+}
+
+/* claim_in_transaction - a transaction that (when write) writes the effect,
+ * claims one, then commits (when commit) or rolls back; the claim's result */
+static int claim_in_transaction(int write, int commit)
+{
+    int claimed;
+
+    if (schema.db == NULL)
+        skip();
+    assert_int_equal(db_begin(schema.db), 0);
+    if (write)
+        write_effect();
+    claimed = effect_claim_now(&ctx, "shop");
+    assert_int_equal(commit ? db_commit(schema.db) : db_rollback(schema.db), 0);
+    return claimed;
+}
+
+/* the transaction that writes the effect claims it (running, attempt 1);
+ * after the commit the claimed step runs at once, and once only */
+static void test_claimed_and_committed(void **state)
+{
+    char row[64];
+
+    (void)state;
+    assert_int_equal(claim_in_transaction(1, 1), 1);
+    effect_row(row, sizeof(row));
+    assert_string_equal(row, "running 1");
+    effect_run_claimed(&ctx, handlers, 1);
+    assert_int_equal(steps, 1);
+    effect_run_claimed(&ctx, handlers, 1);
+    effect_run(&ctx, handlers, 1);
+    assert_int_equal(steps, 1);
+}
+
+/* a claim whose transaction rolled back is dropped unstepped; the effect
+ * is still pending and the next claim performs it, once */
+static void test_claimed_and_rolled_back(void **state)
+{
+    char row[64];
+
+    (void)state;
+    if (schema.db)
+        write_effect();
+    assert_int_equal(claim_in_transaction(0, 0), 1);
+    effect_run_claimed(&ctx, handlers, 1);
+    assert_int_equal(steps, 0);
+    effect_row(row, sizeof(row));
+    assert_string_equal(row, "pending 0");
+    effect_run(&ctx, handlers, 1);
+    assert_int_equal(steps, 1);
+}
+
+/* when the lease ran out and another process claimed the effect before
+ * this one stepped it, this one leaves it alone */
+static void test_taken_by_another(void **state)
+{
+    char row[64];
+
+    (void)state;
+    assert_int_equal(claim_in_transaction(1, 1), 1);
+    sql("UPDATE effects SET attempts = attempts + 1, lease_until = now() + interval '1 minute'");
+    effect_run_claimed(&ctx, handlers, 1);
+    assert_int_equal(steps, 0);
+    effect_row(row, sizeof(row));
+    assert_string_equal(row, "running 2");
+}
+
+/* nothing of this worker's to claim: nothing held */
+static void test_nothing_to_claim(void **state)
+{
+    (void)state;
+    assert_int_equal(claim_in_transaction(0, 1), 0);
+    effect_run_claimed(&ctx, handlers, 1);
+    assert_int_equal(steps, 0);
+}
+
+#define DB_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        DB_TEST(test_claimed_and_committed),
+        DB_TEST(test_claimed_and_rolled_back),
+        DB_TEST(test_taken_by_another),
+        DB_TEST(test_nothing_to_claim),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
