@@ -163,7 +163,7 @@ static int ssm_command_instances(struct aws_provider *p, enum color c, const cha
         return -1;
     for (size_t i = 0; i < nsent; i++)
         if (provider_aws_id_listed(group, ngroup, sent[i]))
-            snprintf(ids[(*n)++], 64, "%s", sent[i]);
+            memcpy(ids[(*n)++], sent[i], sizeof(sent[i]));
     return 0;
 }
 
