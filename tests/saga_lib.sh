@@ -90,9 +90,10 @@ saga_setup() {
   saga_release 1.0
   saga_env_json > "$TMP/env.json"
   "$BIN/cutover" env apply "$TMP/env.json" > /dev/null || { not_ok "env apply"; exit 1; }
-  # the seed waited for blue's health; a reading here may come right after someone
-  # else's HAProxy reload, which shows a server down until its next check
-  "$BIN/cutover" env seed "$ENV" --timeout 30 >>"$LOGDIR/saga_seed.log" 2>&1 &&
+  # the seed waits for blue's health (90 s: a loaded machine starts slowly); a
+  # reading here may come right after someone else's HAProxy reload, which
+  # shows a server down until its next check
+  "$BIN/cutover" env seed "$ENV" --timeout 90 >>"$LOGDIR/saga_seed.log" 2>&1 &&
     wait_for 10 eq "2 2 2" probe health blue ||
     { not_ok "cutover env seed: blue serves 1.0" "$(probe health blue)"; exit 1; }
 }
