@@ -146,12 +146,15 @@ static void worker_run_tick_cb(evutil_socket_t fd, short what, void *arg)
         t->tick->fire(t->w, t->tick->arg);
 }
 
-/* worker_kick - fire the ticks that run after each handled record now */
+/* worker_kick - fire the ticks that run after each handled record now,
+ * through their one-shot events: activating the persistent timer itself
+ * would move its next deadline one interval further on each kick, and a
+ * burst of records would silence the periodic tick for as long */
 void worker_kick(struct worker *w)
 {
     for (size_t i = 0; i < w->spec->tick_count; i++) {
-        if (w->spec->ticks[i].after_each_record && w->ev_ticks[i])
-            event_active(w->ev_ticks[i], EV_TIMEOUT, 0);
+        if (w->ev_kicks[i])
+            event_active(w->ev_kicks[i], EV_TIMEOUT, 0);
     }
 }
 
@@ -178,6 +181,9 @@ static void worker_ticks_stop(struct worker *w)
             tick->stop(w, tick->arg);
         event_free(w->ev_ticks[i]);
         w->ev_ticks[i] = NULL;
+        if (w->ev_kicks[i])
+            event_free(w->ev_kicks[i]);
+        w->ev_kicks[i] = NULL;
     }
 }
 
@@ -198,6 +204,10 @@ static void worker_events(struct worker *w)
         worker_tick_args[i].tick = &w->spec->ticks[i];
         w->ev_ticks[i] = worker_every(w, config_get_int(w->spec->ticks[i].interval_var),
                                       worker_run_tick_cb, &worker_tick_args[i]);
+        if (w->spec->ticks[i].after_each_record
+            && (w->ev_kicks[i] = event_new(w->base, -1, 0, worker_run_tick_cb,
+                                           &worker_tick_args[i])) == NULL)
+            log_fatal("tick set-up failed");
     }
 }
 

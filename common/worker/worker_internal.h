@@ -28,6 +28,7 @@ struct worker {
     struct event *ev_sweep;
     struct event *ev_retry;
     struct event *ev_ticks[WORKER_MAX_TICKS];
+    struct event *ev_kicks[WORKER_MAX_TICKS]; /* one-shot: a tick run now, its timer untouched */
     char source[256];
     long max_event_bytes;
     long retry_delay_ms;
