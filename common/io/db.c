@@ -51,11 +51,15 @@
 #define DB_BACKOFF_START_MS 100
 #define DB_ERROR_MAX        512
 
+#define DB_MAX_CHANNELS 4
+
 struct db {
     PGconn *conn;
     char sqlstate[6];
     char error[DB_ERROR_MAX];
     int transient;
+    char channels[DB_MAX_CHANNELS][64]; /* LISTENed to, again after a reconnect */
+    size_t channel_count;
 };
 
 /* Seconds: a statement on a near server takes well under a millisecond. */
@@ -212,6 +216,64 @@ int db_ok(struct db *db)
     return db && db->conn && PQstatus(db->conn) == CONNECTION_OK;
 }
 
+/* db_listen_one - LISTEN on channel: an identifier, which no statement
+ * parameter can carry, so it is quoted by libpq */
+static int db_listen_one(struct db *db, const char *channel)
+{
+    char *quoted = PQescapeIdentifier(db->conn, channel, strlen(channel));
+    char sql[128];
+
+    if (quoted == NULL)
+        return -1;
+    snprintf(sql, sizeof(sql), "LISTEN %s", quoted);
+    PQfreemem(quoted);
+    return db_exec(db, sql, 0, NULL);
+}
+
+/* db_relisten - LISTEN again on every channel (a new session) */
+static int db_relisten(struct db *db)
+{
+    for (size_t i = 0; i < db->channel_count; i++) {
+        if (db_listen_one(db, db->channels[i]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* db_listen - LISTEN on channel, now and after every reconnect; 0 or -1 */
+int db_listen(struct db *db, const char *channel)
+{
+    if (db->channel_count >= DB_MAX_CHANNELS || strlen(channel) >= sizeof(db->channels[0]))
+        return -1;
+    snprintf(db->channels[db->channel_count], sizeof(db->channels[0]), "%s", channel);
+    db->channel_count++;
+    return db_listen_one(db, channel);
+}
+
+/* db_notified - take the notifications waiting: how many carry payload
+ * or "*", which is for every listener (any when NULL); -1 when the
+ * connection is broken */
+int db_notified(struct db *db, const char *payload)
+{
+    PGnotify *n;
+    int count = 0;
+
+    if (!db_ok(db) || PQconsumeInput(db->conn) == 0)
+        return -1;
+    while ((n = PQnotifies(db->conn)) != NULL) {
+        if (payload == NULL || strcmp(n->extra, payload) == 0 || strcmp(n->extra, "*") == 0)
+            count++;
+        PQfreemem(n);
+    }
+    return count;
+}
+
+/* db_socket - the connection's socket; -1 when none */
+int db_socket(struct db *db)
+{
+    return db && db->conn ? PQsocket(db->conn) : -1;
+}
+
 /* db_reconnect - reset a broken connection with backoff; 0 or -1 */
 int db_reconnect(struct db *db)
 {
@@ -221,7 +283,7 @@ int db_reconnect(struct db *db)
         if (attempt > 1)
             db_backoff(attempt);
         PQreset(db->conn);
-        if (PQstatus(db->conn) == CONNECTION_OK) {
+        if (PQstatus(db->conn) == CONNECTION_OK && db_relisten(db) == 0) {
             db_clear_error(db);
             log_info("database connection re-established after %d attempt(s)", attempt);
             return 0;

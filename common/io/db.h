@@ -17,6 +17,12 @@
  *	db_reconnect() re-establishes a broken connection with jittered
  *	exponential backoff (bounded) and returns -1 only when the configured
  *	number of attempts is exhausted.
+ *
+ *	db_listen() subscribes the connection to a notification channel, again
+ *	after each reconnect. Notifications arrive on db_socket() between
+ *	statements and are read along with any statement's reply: a caller
+ *	that waits on the socket calls db_notified() when it is readable and
+ *	after its own statements.
  */
 #ifndef CUTOVER_DB_H
 #define CUTOVER_DB_H
@@ -36,6 +42,15 @@ int db_ok(struct db *db); /* connection usable */
 PGresult *db_query(struct db *db, const char *sql, int nparams, const char *const *params);
 /* db_exec - a statement whose rows are not needed; 0 or -1 */
 int db_exec(struct db *db, const char *sql, int nparams, const char *const *params);
+
+/* db_listen - LISTEN on channel (an identifier), now and after every
+ * reconnect; 0 or -1 */
+int db_listen(struct db *db, const char *channel);
+/* db_notified - read what the server sent and take the notifications
+ * waiting: how many carry payload or "*" (any payload when NULL); -1 when
+ * the connection is broken */
+int db_notified(struct db *db, const char *payload);
+int db_socket(struct db *db); /* the connection's socket, -1 when none */
 
 int db_begin(struct db *db);
 int db_commit(struct db *db);

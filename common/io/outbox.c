@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #define OUTBOX_BATCH "200"
+#define OUTBOX_SOON_MAX_MS 512 /* outbox_publish_soon's last delay; the sweeper after it */
 
 /* Seconds: a delivery takes milliseconds; the sweeper resends after a second or more. */
 static const double outbox_latency_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -22,6 +23,8 @@ struct outbox {
     struct db *db;
     struct kafka_producer *producer;
     unsigned pending;
+    struct event *ev_soon; /* outbox_publish_soon's next claim */
+    long soon_ms;          /* its delay, doubled at each empty claim */
 };
 
 static const char outbox_claim_sql[] =
@@ -50,16 +53,23 @@ static struct metric_family *outbox_metric_failures(void)
                            NULL, 0);
 }
 
+static void outbox_soon_cb(evutil_socket_t fd, short what, void *arg);
+
 /* outbox_create - a publisher of db's outbox through producer */
-struct outbox *outbox_create(struct db *db, struct kafka_producer *producer)
+struct outbox *outbox_create(struct db *db, struct kafka_producer *producer,
+                             struct event_base *base)
 {
     struct outbox *o = calloc(1, sizeof(*o));
 
     outbox_metric_latency();
     outbox_metric_failures();
-    if (o) {
-        o->db = db;
-        o->producer = producer;
+    if (o == NULL)
+        return NULL;
+    o->db = db;
+    o->producer = producer;
+    if ((o->ev_soon = evtimer_new(base, outbox_soon_cb, o)) == NULL) {
+        free(o);
+        return NULL;
     }
     return o;
 }
@@ -67,6 +77,9 @@ struct outbox *outbox_create(struct db *db, struct kafka_producer *producer)
 /* outbox_free - release the publisher */
 void outbox_free(struct outbox *o)
 {
+    if (o == NULL)
+        return;
+    event_free(o->ev_soon);
     free(o);
 }
 
@@ -138,6 +151,39 @@ int outbox_publish(struct outbox *o)
     sent = outbox_send_rows(o, res);
     PQclear(res);
     return sent;
+}
+
+/* outbox_soon_again - claim again after the current delay, doubled next
+ * time; past OUTBOX_SOON_MAX_MS the sweeper takes over */
+static void outbox_soon_again(struct outbox *o)
+{
+    struct timeval delay = {0, o->soon_ms * 1000};
+
+    if (o->soon_ms > OUTBOX_SOON_MAX_MS)
+        return;
+    event_add(o->ev_soon, &delay);
+    o->soon_ms *= 2;
+}
+
+/* outbox_soon_cb - a claim after a commit whose rows were held back */
+static void outbox_soon_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct outbox *o = arg;
+
+    (void)fd;
+    (void)what;
+    if (outbox_publish(o) == 0)
+        outbox_soon_again(o);
+}
+
+/* outbox_publish_soon - publish what a commit just wrote, claiming again
+ * shortly while an older open transaction holds it back */
+void outbox_publish_soon(struct outbox *o)
+{
+    if (outbox_publish(o) != 0)
+        return;
+    o->soon_ms = 1;
+    outbox_soon_again(o);
 }
 
 /* outbox_delivered - mark a row sent once the broker acknowledged it */

@@ -3,7 +3,8 @@
  *
  * SYNOPSIS
  *	outbox_add(db, "green-scaled", environment, value);	(inside a transaction)
- *	outbox_publish(outbox);		(after commit; also on the sweeper's timer)
+ *	outbox_publish_soon(outbox);	(after a commit that wrote rows)
+ *	outbox_publish(outbox);		(on the sweeper's timer)
  *
  * DESCRIPTION
  *	A row is published only once its transaction is behind every snapshot
@@ -13,6 +14,12 @@
  *	send the same row at the same time; a delivery report marks the row
  *	sent. After a crash, the lease runs out and the sweeper sends the row
  *	again: delivery is at least once, and consumers dedupe by (source, id).
+ *
+ *	Right after a commit, a transaction that began earlier and is still
+ *	open holds the new rows back. outbox_publish_soon() therefore claims
+ *	again after 1, 2, 4 ... ms while it finds nothing, for about half a
+ *	second in all (OUTBOX_SOON_MAX_MS), so that a follow-up event does not
+ *	wait for the sweeper.
  *
  *	Metrics: cutover_outbox_publish_latency_seconds, from a row's insert
  *	to the broker's acknowledgement, and cutover_outbox_delivery_failures_total;
@@ -24,14 +31,23 @@
 #include "io/db.h"
 #include "io/kafka.h"
 
+#include <event2/event.h>
+
 struct outbox;
 
-struct outbox *outbox_create(struct db *db, struct kafka_producer *producer);
+/* outbox_create - a publisher of db's outbox through producer; base runs
+ * outbox_publish_soon's retries */
+struct outbox *outbox_create(struct db *db, struct kafka_producer *producer,
+                             struct event_base *base);
 void outbox_free(struct outbox *o);
 
 int outbox_add(struct db *db, const char *topic, const char *key, const char *value);
 /* outbox_publish - send what is committed and unclaimed; the number sent or -1 */
 int outbox_publish(struct outbox *o);
+/* outbox_publish_soon - outbox_publish after a commit that wrote rows;
+ * while it sends nothing (held back by an older open transaction), again
+ * after a doubling delay */
+void outbox_publish_soon(struct outbox *o);
 /* outbox_delivered - the producer's delivery report for a row */
 void outbox_delivered(struct outbox *o, rd_kafka_resp_err_t err, void *opaque);
 /* outbox_pending - rows sent and not yet acknowledged */

@@ -400,8 +400,9 @@ void effect_run_claimed(struct saga_ctx *ctx, const struct effect_handler *handl
     effect_step_held(ctx, handlers, count, 1);
 }
 
-/* effect_run - step what is held, then claim and step what is new */
-void effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, size_t count)
+/* effect_run - step what is held, then claim and step what is new; how
+ * many are held after */
+size_t effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, size_t count)
 {
     effect_step_held(ctx, handlers, count, 0);
     while (effect_held_count < EFFECT_MAX_HELD) {
@@ -417,6 +418,7 @@ void effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, siz
             cJSON_Delete(e->result);
     }
     metrics_set(effect_metric_held(), (double)effect_held_count, NULL);
+    return effect_held_count;
 }
 
 /* effect_release_all - hand held effects back at once (graceful stop) */

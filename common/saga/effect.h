@@ -105,7 +105,9 @@ int effect_claim_now(struct saga_ctx *ctx, const char *environment);
 /* Run by the saga's tick in a worker process (saga_worker.h). */
 void effect_run_claimed(struct saga_ctx *ctx, const struct effect_handler *handlers,
                         size_t count);
-void effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, size_t count);
+/* effect_run - step what is held, then claim and step what is new; the
+ * number of effects held after (waits in progress) */
+size_t effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, size_t count);
 void effect_timers_fire(struct saga_ctx *ctx);
 /* effect_shutdown - hand back held effects and close the providers */
 void effect_shutdown(struct saga_ctx *ctx);

@@ -5,12 +5,17 @@
  */
 #include "saga/saga_worker.h"
 
+#include "base/config.h"
 #include "base/log.h"
 #include "saga/analysis.h"
 #include "saga/guard.h"
 #include "saga/health.h"
 
+#define SAGA_WAIT_FIRST_MS 5 /* a wait in progress is stepped again this soon, then later */
+
 static struct saga_ctx saga_worker_ctx;
+static size_t saga_held;     /* effects held after the last tick */
+static long saga_wait_ms;    /* when the held ones are stepped again; 0 when none */
 
 /* saga_worker_emit_cb - the worker's outbox as the saga's sink */
 static int saga_worker_emit_cb(void *sink, const char *topic, const char *environment,
@@ -36,7 +41,9 @@ struct saga_ctx *saga_ctx_of(struct worker *w)
     return &saga_worker_ctx;
 }
 
-/* saga_tick_start - the worker's steps must match the table of owners */
+/* saga_tick_start - the worker's steps must match the table of owners;
+ * the database wakes the worker when an effect of its becomes claimable
+ * (migration 0016) */
 void saga_tick_start(struct worker *w, const void *arg)
 {
     const struct saga_effects *fx = arg;
@@ -44,6 +51,24 @@ void saga_tick_start(struct worker *w, const void *arg)
 
     if (effect_owners_check(worker_name(w), fx->handlers, fx->count, why, sizeof(why)) != 0)
         log_panic("saga_tick_start: %s", why);
+    worker_wake_on(w, SAGA_EFFECTS_CHANNEL);
+}
+
+/* saga_wait_again - step waits in progress again soon: after
+ * SAGA_WAIT_FIRST_MS when a new one is held, then twice as long each time,
+ * until the poll's interval takes over; many waits end at their next step
+ * (a read-back, a flush that completed) */
+static void saga_wait_again(struct worker *w, size_t held)
+{
+    if (held == 0)
+        saga_wait_ms = 0;
+    else if (held > saga_held || saga_wait_ms == 0)
+        saga_wait_ms = SAGA_WAIT_FIRST_MS;
+    else
+        saga_wait_ms *= 2;
+    saga_held = held;
+    if (saga_wait_ms > 0 && saga_wait_ms < config_get_int("CUTOVER_TIMER_POLL_MS"))
+        worker_kick_after(w, saga_wait_ms);
 }
 
 /* saga_tick_fire - step what the last record's transaction claimed, fire
@@ -57,7 +82,7 @@ void saga_tick_fire(struct worker *w, const void *arg)
         return;
     effect_run_claimed(ctx, fx->handlers, fx->count);
     effect_timers_fire(ctx);
-    effect_run(ctx, fx->handlers, fx->count);
+    saga_wait_again(w, effect_run(ctx, fx->handlers, fx->count));
 }
 
 const struct saga_check saga_guard_check = {guard_check};

@@ -21,9 +21,13 @@
  *	skeleton's own tick hooks. At start the tick checks the worker's
  *	effect steps against the one table of owners (effect_owners_check)
  *	and stops the process on a mismatch: an effect nobody performs would
- *	stall every deployment. It then fires on CUTOVER_TIMER_POLL_MS and
- *	right after each handled record; at shutdown it hands held effects
- *	back and closes the providers.
+ *	stall every deployment. It then fires right after each handled record,
+ *	whenever the database notifies SAGA_EFFECTS_CHANNEL with the worker's
+ *	name (an effect of its became claimable: written, its predecessor
+ *	ended, or handed back) or with "*" (a timer armed already due;
+ *	migration 0016), and on CUTOVER_TIMER_POLL_MS for timers that come due
+ *	later and for a notification lost with a connection; at shutdown
+ *	it hands held effects back and closes the providers.
  *
  *	The rollbacker's periodic checks (SAGA_GUARD_TICK, SAGA_HEALTH_TICK)
  *	and the validator's (SAGA_ANALYSIS_TICK) each run one function of the
@@ -40,6 +44,9 @@
 #include "worker/worker.h"
 
 #include <stddef.h>
+
+/* The channel on which the database names the worker to wake. */
+#define SAGA_EFFECTS_CHANNEL "cutover_effects"
 
 /* The effect steps of one worker. */
 struct saga_effects {

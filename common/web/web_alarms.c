@@ -56,8 +56,6 @@
 #define WEB_ALARM_REASON_MAX 4096 /* alarm-fired's reason: at most this many characters */
 #define WEB_ALARM_NAME_MAX   256
 #define WEB_SEVERITY_MAX     32
-#define WEB_PUBLISH_RETRY_MS 10 /* publish again after a commit held back by an older one */
-#define WEB_PUBLISH_RETRIES  50
 
 /* What one request's alarms came to. */
 struct web_tally {
@@ -132,33 +130,6 @@ static void web_sweep_cb(evutil_socket_t fd, short what, void *arg)
         outbox_publish(w->outbox);
 }
 
-/* web_soon_cb - publish again what an older open transaction held back
- * (the outbox sends a row only once its transaction is behind every
- * snapshot), every WEB_PUBLISH_RETRY_MS for at most WEB_PUBLISH_RETRIES:
- * an alarm should not wait for the sweeper */
-static void web_soon_cb(evutil_socket_t fd, short what, void *arg)
-{
-    struct web *w = arg;
-    struct timeval again = {0, WEB_PUBLISH_RETRY_MS * 1000};
-
-    (void)fd;
-    (void)what;
-    if (web_db(w) != NULL && outbox_publish(w->outbox) == 0 && --w->soon_left > 0)
-        event_add(w->ev_soon, &again);
-}
-
-/* web_publish - send the alarms just committed; when an older transaction
- * holds them back, try again shortly */
-static void web_publish(struct web *w)
-{
-    struct timeval soon = {0, WEB_PUBLISH_RETRY_MS * 1000};
-
-    if (outbox_publish(w->outbox) != 0)
-        return;
-    w->soon_left = WEB_PUBLISH_RETRIES;
-    event_add(w->ev_soon, &soon);
-}
-
 /* web_delivery_cb - the producer's delivery report */
 static void web_delivery_cb(rd_kafka_resp_err_t err, void *opaque, void *arg)
 {
@@ -203,10 +174,9 @@ int web_alarms_start(struct web *w, struct event_base *base, char *err, size_t e
     w->producer = kafka_producer_create(base, web_delivery_cb, w, err, err_len);
     if (w->producer == NULL)
         return -1;
-    w->outbox = outbox_create(w->db, w->producer);
+    w->outbox = outbox_create(w->db, w->producer, base);
     w->ev_sweep = event_new(base, -1, EV_PERSIST, web_sweep_cb, w);
-    w->ev_soon = evtimer_new(base, web_soon_cb, w);
-    if (w->outbox == NULL || w->ev_sweep == NULL || w->ev_soon == NULL ||
+    if (w->outbox == NULL || w->ev_sweep == NULL ||
         event_add(w->ev_sweep, &every) != 0)
         return web_fail(err, err_len, "outbox publisher set-up failed");
     return 0;
@@ -248,8 +218,6 @@ void web_alarms_stop(struct web *w)
         log_warn("shutdown: alarm deliveries still pending; a sweeper sends them");
     if (w->ev_sweep)
         event_free(w->ev_sweep);
-    if (w->ev_soon)
-        event_free(w->ev_soon);
     outbox_free(w->outbox);
     kafka_producer_free(w->producer);
     web_receiver_free(&w->alertmanager);
@@ -761,7 +729,7 @@ void web_alarms_commit(struct web *w, struct evhttp_request *req, const struct w
     }
     tally.ignored = batch->ignored;
     if (tally.published > 0)
-        web_publish(w);
+        outbox_publish_soon(w->outbox);
     web_alarms_accept(req, r, &tally);
 }
 

@@ -96,8 +96,6 @@ struct web {
     struct kafka_producer *producer;   /* the alarms' events, through the outbox */
     struct outbox *outbox;
     struct event *ev_sweep;            /* republishes what is committed and unsent */
-    struct event *ev_soon;             /* retries a publish an older transaction held back */
-    int soon_left;                     /* retries left for the last alarms written */
     struct web_receiver alertmanager, eventbridge, sns;
     struct web_sns sns_policy;
     struct event_signer *signer;       /* CUTOVER_WEB_SIGN_KEY, read once; NULL: unsigned */

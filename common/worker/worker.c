@@ -86,6 +86,55 @@ static void worker_signal_cb(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(w->base, NULL);
 }
 
+/* worker_wake_cb - the listener's socket is readable: kick the ticks when
+ * a notification names this worker; a broken listener waits for the
+ * sweeper */
+static void worker_wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    int named = db_notified(w->listener, w->spec->name);
+
+    (void)fd;
+    (void)what;
+    if (named < 0)
+        event_del(w->ev_wake);
+    else if (named > 0)
+        worker_kick(w);
+}
+
+/* worker_wake_arm - watch the listener's current socket */
+static void worker_wake_arm(struct worker *w)
+{
+    if (w->ev_wake)
+        event_free(w->ev_wake);
+    w->ev_wake = event_new(w->base, db_socket(w->listener), EV_READ | EV_PERSIST, worker_wake_cb, w);
+    if (w->ev_wake == NULL || event_add(w->ev_wake, NULL) != 0)
+        log_fatal("wake-up set-up failed");
+}
+
+/* worker_wake_on - LISTEN on channel on a connection of its own; a
+ * notification naming this worker kicks its ticks */
+void worker_wake_on(struct worker *w, const char *channel)
+{
+    w->listener = db_connect(config_get("CUTOVER_DATABASE_URL"));
+    if (w->listener == NULL || db_listen(w->listener, channel) != 0)
+        log_fatal("database: cannot listen on %s", channel);
+    worker_wake_arm(w);
+}
+
+/* worker_db_recover - reconnect what broke: the database connection (exits
+ * after the configured attempts, so that the supervisor restarts us) and
+ * the listener, whose missed notifications one kick makes up for */
+void worker_db_recover(struct worker *w)
+{
+    if (!db_ok(w->db) && db_reconnect(w->db) != 0)
+        log_fatal("database unreachable: giving up so that the supervisor restarts us");
+    if (w->listener && !db_ok(w->listener) && db_reconnect(w->listener) == 0) {
+        worker_wake_arm(w);
+        worker_kick(w);
+    }
+}
+
 /* worker_sweep_cb - republish what is committed and unsent */
 static void worker_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -93,8 +142,7 @@ static void worker_sweep_cb(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
-    if (!db_ok(w->db) && db_reconnect(w->db) != 0)
-        log_fatal("database unreachable: giving up so that the supervisor restarts us");
+    worker_db_recover(w);
     outbox_publish(w->outbox);
 }
 
@@ -158,6 +206,22 @@ void worker_kick(struct worker *w)
     }
 }
 
+/* worker_kick_later_cb - worker_kick_after's time has come */
+static void worker_kick_later_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    worker_kick(arg);
+}
+
+/* worker_kick_after - kick the after-record ticks in ms milliseconds */
+void worker_kick_after(struct worker *w, long ms)
+{
+    struct timeval delay = {ms / 1000, (ms % 1000) * 1000};
+
+    event_add(w->ev_kick_later, &delay);
+}
+
 /* worker_ticks_start - the ticks' start hooks, before the loop */
 static void worker_ticks_start(struct worker *w)
 {
@@ -197,6 +261,9 @@ static void worker_events(struct worker *w)
         log_fatal("signal set-up failed");
     w->ev_sweep = worker_every(w, config_get_int("CUTOVER_OUTBOX_SWEEP_MS"), worker_sweep_cb, w);
     w->ev_retry = evtimer_new(w->base, worker_retry_cb, w);
+    w->ev_kick_later = evtimer_new(w->base, worker_kick_later_cb, w);
+    if (w->ev_retry == NULL || w->ev_kick_later == NULL)
+        log_fatal("timer set-up failed");
     if (w->spec->tick_count > WORKER_MAX_TICKS)
         log_panic("worker_events: %zu ticks, at most %d", w->spec->tick_count, WORKER_MAX_TICKS);
     for (size_t i = 0; i < w->spec->tick_count; i++) {
@@ -260,7 +327,9 @@ static void worker_open(struct worker *w)
     w->producer = kafka_producer_create(w->base, worker_delivery_cb, w, err, sizeof(err));
     if (w->producer == NULL)
         log_fatal("kafka producer: %s", err);
-    w->outbox = outbox_create(w->db, w->producer);
+    w->outbox = outbox_create(w->db, w->producer, w->base);
+    if (w->outbox == NULL)
+        log_fatal("outbox publisher set-up failed");
     if (topic_count == 0)
         return; /* a worker of ticks alone (the migrator's effects): nothing to consume */
     snprintf(group, sizeof(group), "%s-%s", config_get("CUTOVER_GROUP_PREFIX"), w->spec->name);
@@ -280,8 +349,13 @@ static void worker_close(struct worker *w)
     if (w->producer && kafka_producer_flush(w->producer, (int)grace) != 0)
         log_warn("shutdown: deliveries still pending; the sweeper of the next start sends them");
     worker_ticks_stop(w);
+    if (w->ev_wake)
+        event_free(w->ev_wake);
+    db_close(w->listener);
     if (w->ev_retry)
         event_free(w->ev_retry);
+    if (w->ev_kick_later)
+        event_free(w->ev_kick_later);
     if (w->ev_sweep)
         event_free(w->ev_sweep);
     if (w->ev_sigint)
@@ -359,11 +433,16 @@ int worker_emit(struct worker *w, const char *topic, const char *environment, cJ
         return -1;
     rc = outbox_add(w->db, topic, environment, value);
     free(value);
+    if (rc == 0)
+        w->emitted++;
     return rc;
 }
 
-/* worker_publish - publish committed outbox rows now */
+/* worker_publish - after a commit: publish the rows it wrote now */
 void worker_publish(struct worker *w)
 {
-    outbox_publish(w->outbox);
+    if (w->emitted == 0)
+        return;
+    w->emitted = 0;
+    outbox_publish_soon(w->outbox);
 }

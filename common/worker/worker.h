@@ -78,6 +78,14 @@ struct worker_spec {
 
 int worker_main(int argc, char **argv, const struct worker_spec *spec);
 
+/* worker_wake_on - LISTEN on channel through a connection of its own and
+ * run the ticks that run after each record (worker_kick) whenever a
+ * notification there carries this worker's name or "*": work another
+ * process committed for it, without waiting for the tick's interval */
+void worker_wake_on(struct worker *w, const char *channel);
+/* worker_kick_after - run the ticks that run after each record in ms
+ * milliseconds (again: the later call wins) */
+void worker_kick_after(struct worker *w, long ms);
 struct db *worker_db(struct worker *w);
 struct event_base *worker_base(struct worker *w);
 const char *worker_name(const struct worker *w);

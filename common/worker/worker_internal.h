@@ -29,6 +29,10 @@ struct worker {
     struct event *ev_retry;
     struct event *ev_ticks[WORKER_MAX_TICKS];
     struct event *ev_kicks[WORKER_MAX_TICKS]; /* one-shot: a tick run now, its timer untouched */
+    unsigned emitted;     /* outbox rows written since the last publish */
+    struct event *ev_kick_later; /* worker_kick_after */
+    struct db *listener;  /* a connection of its own for worker_wake_on; NULL when none */
+    struct event *ev_wake; /* the listener's socket readable */
     char source[256];
     long max_event_bytes;
     long retry_delay_ms;
@@ -44,6 +48,9 @@ struct worker {
 int worker_record_cb(rd_kafka_message_t *msg, void *arg);
 /* worker_kick - fire the ticks that run after each handled record now */
 void worker_kick(struct worker *w);
+/* worker_db_recover - reconnect the database connection (exits when it
+ * cannot) and the listener of worker_wake_on when they broke */
+void worker_db_recover(struct worker *w);
 
 /* worker_metrics.c: the worker's metrics and their server */
 void worker_metrics_start(struct worker *w);

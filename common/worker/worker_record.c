@@ -251,8 +251,10 @@ static int record_dead_letter(struct worker *w, const struct event_record *rec,
         encoded = event_encode(&dl);
         cloudevent_free(&dl);
     }
-    if (encoded && outbox_add(w->db, "dead-letter", key, encoded) == 0)
+    if (encoded && outbox_add(w->db, "dead-letter", key, encoded) == 0) {
+        w->emitted++;
         rc = 0;
+    }
     free(encoded);
     return rc;
 }
@@ -314,8 +316,7 @@ static int worker_record_retry_later(struct worker *w)
     struct timeval delay = {w->retry_delay_ms / 1000, (w->retry_delay_ms % 1000) * 1000};
 
     w->retried++;
-    if (!db_ok(w->db) && db_reconnect(w->db) != 0)
-        log_fatal("database unreachable: giving up so that the supervisor restarts us");
+    worker_db_recover(w);
     evtimer_add(w->ev_retry, &delay);
     w->retry_delay_ms = w->retry_delay_ms * 2 > 5000 ? 5000 : w->retry_delay_ms * 2;
     return -1;
@@ -356,7 +357,7 @@ int worker_record_cb(rd_kafka_message_t *msg, void *arg)
         w->handled++;
     fault_point("after-commit");
     kafka_consumer_store(w->consumer, msg);
-    outbox_publish(w->outbox);
+    worker_publish(w);
     worker_kick(w);
     return 0;
 }
