@@ -586,29 +586,25 @@ out:
     return NULL;
 }
 
+static const struct record_header kafka_structured = {
+    "content-type", "application/cloudevents+json", sizeof("application/cloudevents+json") - 1};
+
 /* kafka_producer_send - queue one structured-mode record for a cutover topic */
 int kafka_producer_send(struct kafka_producer *p, const char *topic, const char *key,
                         const void *value, size_t value_len, void *opaque)
 {
-    const struct record_header structured = {"content-type", "application/cloudevents+json",
-                                             strlen("application/cloudevents+json")};
-
-    return kafka_producer_send_headers(p, topic, key, value, value_len, &structured, 1, opaque);
+    return kafka_producer_send_headers(p, topic, key, value, value_len, &kafka_structured, 1,
+                                       opaque);
 }
 
-/* kafka_producer_send_headers - queue one record with these headers for a cutover topic */
-int kafka_producer_send_headers(struct kafka_producer *p, const char *topic, const char *key,
-                                const void *value, size_t value_len,
-                                const struct record_header *hdrs, size_t count, void *opaque)
+/* kafka_produce - queue one record with these headers for a topic named in full */
+static int kafka_produce(struct kafka_producer *p, const char *full, const char *key,
+                         const void *value, size_t value_len, const struct record_header *hdrs,
+                         size_t count, void *opaque)
 {
-    char full[256];
     rd_kafka_headers_t *headers = rd_kafka_headers_new(count);
     rd_kafka_resp_err_t rc;
 
-    if (kafka_topic_full(topic, full, sizeof(full)) != 0) {
-        rd_kafka_headers_destroy(headers);
-        return -1;
-    }
     for (size_t i = 0; i < count; i++)
         rd_kafka_header_add(headers, hdrs[i].name, -1, hdrs[i].value, (ssize_t)hdrs[i].value_len);
     rc = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(full), RD_KAFKA_V_KEY(key, strlen(key)),
@@ -622,6 +618,26 @@ int kafka_producer_send_headers(struct kafka_producer *p, const char *topic, con
         return -1;
     }
     return 0;
+}
+
+/* kafka_producer_send_headers - queue one record with these headers for a cutover topic */
+int kafka_producer_send_headers(struct kafka_producer *p, const char *topic, const char *key,
+                                const void *value, size_t value_len,
+                                const struct record_header *hdrs, size_t count, void *opaque)
+{
+    char full[256];
+
+    if (kafka_topic_full(topic, full, sizeof(full)) != 0)
+        return -1;
+    return kafka_produce(p, full, key, value, value_len, hdrs, count, opaque);
+}
+
+/* kafka_producer_send_full - queue one structured-mode record for a topic
+ * named in full (its prefix included) */
+int kafka_producer_send_full(struct kafka_producer *p, const char *full, const char *key,
+                             const void *value, size_t value_len, void *opaque)
+{
+    return kafka_produce(p, full, key, value, value_len, &kafka_structured, 1, opaque);
 }
 
 /* kafka_producer_flush - wait for outstanding deliveries */

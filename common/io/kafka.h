@@ -66,6 +66,9 @@ int kafka_producer_send(struct kafka_producer *p, const char *topic, const char 
 int kafka_producer_send_headers(struct kafka_producer *p, const char *topic, const char *key,
                                 const void *value, size_t value_len,
                                 const struct record_header *hdrs, size_t count, void *opaque);
+/* kafka_producer_send_full - kafka_producer_send to a topic named in full */
+int kafka_producer_send_full(struct kafka_producer *p, const char *full, const char *key,
+                             const void *value, size_t value_len, void *opaque);
 int kafka_producer_flush(struct kafka_producer *p, int timeout_ms);
 void kafka_producer_free(struct kafka_producer *p);
 

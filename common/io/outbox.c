@@ -34,7 +34,7 @@ static const char outbox_claim_sql[] =
     "     AND txid < pg_snapshot_xmin(pg_current_snapshot())"
     "     AND (lease_until IS NULL OR lease_until < now())"
     "   ORDER BY txid, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
-    " RETURNING id, topic, key, value, txid::text AS txid";
+    " RETURNING id, topic, key, value, txid::text AS txid, coalesce(full_topic, '')";
 
 /* outbox_metric_latency - cutover_outbox_publish_latency_seconds */
 static struct metric_family *outbox_metric_latency(void)
@@ -83,12 +83,17 @@ void outbox_free(struct outbox *o)
     free(o);
 }
 
-/* outbox_add - one row, inside the caller's transaction */
+/* outbox_add - one row, inside the caller's transaction, naming its topic
+ * in full: whichever process publishes it sends it there */
 int outbox_add(struct db *db, const char *topic, const char *key, const char *value)
 {
-    const char *params[] = {topic, key, value};
+    char full[256];
+    const char *params[] = {topic, key, value, full};
 
-    return db_exec(db, "INSERT INTO outbox (topic, key, value) VALUES ($1, $2, $3)", 3, params);
+    if (kafka_topic_full(topic, full, sizeof(full)) != 0)
+        return -1;
+    return db_exec(db, "INSERT INTO outbox (topic, key, value, full_topic) VALUES ($1, $2, $3, $4)",
+                   4, params);
 }
 
 struct outbox_row {
@@ -107,6 +112,20 @@ static int outbox_row_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* outbox_send_row - produce claimed row r to the topic its writer named;
+ * a row written before full_topic existed goes to this process's topic */
+static int outbox_send_row(struct outbox *o, PGresult *res, int r, int64_t id)
+{
+    const char *full = PQgetvalue(res, r, 5), *key = PQgetvalue(res, r, 2);
+    const char *value = PQgetvalue(res, r, 3);
+    size_t len = (size_t)PQgetlength(res, r, 3);
+    void *opaque = (void *)(intptr_t)id;
+
+    if (full[0] != '\0')
+        return kafka_producer_send_full(o->producer, full, key, value, len, opaque);
+    return kafka_producer_send(o->producer, PQgetvalue(res, r, 1), key, value, len, opaque);
+}
+
 /* outbox_send_rows - produce claimed rows in commit order */
 static int outbox_send_rows(struct outbox *o, PGresult *res)
 {
@@ -123,11 +142,7 @@ static int outbox_send_rows(struct outbox *o, PGresult *res)
     qsort(rows, (size_t)n, sizeof(*rows), outbox_row_cmp);
     for (int i = 0; i < n; i++) {
         int r = rows[i].index;
-        const char *value = PQgetvalue(res, r, 3);
-
-        if (kafka_producer_send(o->producer, PQgetvalue(res, r, 1), PQgetvalue(res, r, 2), value,
-                                (size_t)PQgetlength(res, r, 3), (void *)(intptr_t)rows[i].id)
-            == 0) {
+        if (outbox_send_row(o, res, r, rows[i].id) == 0) {
             o->pending++;
             sent++;
         }

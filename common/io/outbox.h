@@ -12,7 +12,10 @@
  *	a later commit never overtakes an earlier one. Rows are claimed with a
  *	short lease (FOR UPDATE SKIP LOCKED) so that several processes do not
  *	send the same row at the same time; a delivery report marks the row
- *	sent. After a crash, the lease runs out and the sweeper sends the row
+ *	sent. A row names its topic in full, with the writer's topic prefix,
+ *	so that a process of another installation sharing the database sends
+ *	it where its writer meant (migration 0017). After a crash, the lease
+ *	runs out and the sweeper sends the row
  *	again: delivery is at least once, and consumers dedupe by (source, id).
  *
  *	Right after a commit, a transaction that began earlier and is still
