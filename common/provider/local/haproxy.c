@@ -266,6 +266,33 @@ int haproxy_set_weight(const char *socket_path, const char *backend, const char 
     return command_expect(socket_path, cmd, NULL, err, err_len);
 }
 
+/* haproxy_set_weights - several servers' weights in one connection */
+int haproxy_set_weights(const char *socket_path, const char *backend,
+                        const struct haproxy_weight *weights, size_t n, char *err, size_t err_len)
+{
+    char cmd[HAPROXY_LINE_MAX - 1];
+    size_t used = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int len;
+
+        if (check_names(backend, weights[i].server, err, err_len) != 0)
+            return -1;
+        if (weights[i].weight < 0 || weights[i].weight > HAPROXY_WEIGHT_MAX) {
+            snprintf(err, err_len, "weight %d out of 0..%d", weights[i].weight, HAPROXY_WEIGHT_MAX);
+            return -1;
+        }
+        len = snprintf(cmd + used, sizeof(cmd) - used, "%sset server %s/%s weight %d",
+                       i ? ";" : "", backend, weights[i].server, weights[i].weight);
+        if (len < 0 || (size_t)len >= sizeof(cmd) - used) {
+            snprintf(err, err_len, "haproxy: %zu weights do not fit one command line", n);
+            return -1;
+        }
+        used += (size_t)len;
+    }
+    return n ? command_expect(socket_path, cmd, NULL, err, err_len) : 0;
+}
+
 /* haproxy_get_weight - a server's current weight ("get weight": "10 (initial 0)") */
 int haproxy_get_weight(const char *socket_path, const char *backend, const char *server,
                        int *weight, char *err, size_t err_len)

@@ -75,6 +75,17 @@ int haproxy_command(const char *socket_path, const char *command, char **out, ch
 
 int haproxy_set_weight(const char *socket_path, const char *backend, const char *server,
                        int weight, char *err, size_t err_len);
+
+/* One server's weight in haproxy_set_weights. */
+struct haproxy_weight {
+    char server[32];
+    int weight;
+};
+
+/* haproxy_set_weights - several servers of backend in one connection, in
+ * the order given ("cmd;cmd": HAProxy runs them one after the other) */
+int haproxy_set_weights(const char *socket_path, const char *backend,
+                        const struct haproxy_weight *weights, size_t n, char *err, size_t err_len);
 int haproxy_get_weight(const char *socket_path, const char *backend, const char *server,
                        int *weight, char *err, size_t err_len);
 int haproxy_set_addr(const char *socket_path, const char *backend, const char *server,

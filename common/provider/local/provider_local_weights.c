@@ -77,54 +77,67 @@ out:
     return rc;
 }
 
-/* enabled_count - how many of color c's main servers take traffic (server_serves) */
-static int enabled_count(const struct local_provider *p, enum color c, char *err,
-                         size_t err_len)
+/* enabled_counts - how many of each color's main servers take traffic
+ * (server_serves), from one read of the server list */
+static int enabled_counts(const struct local_provider *p, int count[2], char *err,
+                          size_t err_len)
 {
     struct haproxy_server *sv = calloc(HAPROXY_SERVERS_MAX, sizeof(*sv));
     size_t n;
     enum color sc;
-    int count = -1;
+    int rc = -1;
 
     if (sv == NULL || local_servers_read(p, sv, &n, err, err_len) != 0)
         goto out;
-    count = 0;
+    count[COLOR_BLUE] = count[COLOR_GREEN] = 0;
     for (size_t k = 0; k < n; k++)
-        if (server_color(sv[k].name, &sc) == 0 && sc == c && server_serves(&sv[k]))
-            count++;
+        if (server_color(sv[k].name, &sc) == 0 && server_serves(&sv[k]))
+            count[sc]++;
+    rc = 0;
 out:
     free(sv);
-    return count;
+    return rc;
+}
+
+/* weights_add - weight for every main server of color c onto list */
+static size_t weights_add(const struct local_provider *p, enum color c, int weight,
+                          struct haproxy_weight *list, size_t n)
+{
+    for (int i = 0; i < p->cfg.max_instances; i++, n++) {
+        local_server_name(c, i, list[n].server, sizeof(list[n].server));
+        list[n].weight = weight;
+    }
+    return n;
 }
 
 /* color_weight_set - the same weight on every main server of color c */
 static int color_weight_set(const struct local_provider *p, enum color c, int weight,
                             char *err, size_t err_len)
 {
-    char name[32];
+    struct haproxy_weight list[LOCAL_SLOTS_MAX];
 
-    for (int i = 0; i < p->cfg.max_instances; i++) {
-        local_server_name(c, i, name, sizeof(name));
-        if (haproxy_set_weight(p->sock, p->cfg.name, name, weight, err, err_len) != 0)
-            return -1;
-    }
-    return 0;
+    return haproxy_set_weights(p->sock, p->cfg.name, list, weights_add(p, c, weight, list, 0),
+                               err, err_len);
 }
 
-/* weights_apply - per-server weights for each color from the shares */
+/* weights_apply - per-server weights for each color from the shares, in
+ * one command line: the heavier color first, so that no moment leaves
+ * every server at weight 0 */
 static int weights_apply(const struct local_provider *p, const struct provider_weights *w,
                          char *err, size_t err_len)
 {
     int share[2] = { w->blue, w->green }, count[2], weight[2];
+    struct haproxy_weight list[2 * LOCAL_SLOTS_MAX];
+    enum color first;
+    size_t n;
 
-    for (int c = COLOR_BLUE; c <= COLOR_GREEN; c++)
-        if ((count[c] = enabled_count(p, (enum color)c, err, err_len)) < 0)
-            return -1;
+    if (enabled_counts(p, count, err, err_len) != 0)
+        return -1;
     haproxy_weights_for_shares(share, count, weight);
-    for (int c = COLOR_BLUE; c <= COLOR_GREEN; c++)
-        if (color_weight_set(p, (enum color)c, weight[c], err, err_len) != 0)
-            return -1;
-    return 0;
+    first = weight[COLOR_GREEN] > weight[COLOR_BLUE] ? COLOR_GREEN : COLOR_BLUE;
+    n = weights_add(p, first, weight[first], list, 0);
+    n = weights_add(p, color_other(first), weight[color_other(first)], list, n);
+    return haproxy_set_weights(p->sock, p->cfg.name, list, n, err, err_len);
 }
 
 /* ---- the recorded shares ------------------------------------------------ */
@@ -173,13 +186,13 @@ static int weights_record(const struct local_provider *p, const struct provider_
 static int color_serves(const struct local_provider *p, enum color c, char *err,
                         size_t err_len)
 {
-    int enabled;
+    int count[2];
 
     if (local_desired_get(p, c) > 0)
         return 1;
-    if ((enabled = enabled_count(p, c, err, err_len)) < 0)
+    if (enabled_counts(p, count, err, err_len) != 0)
         return -1;
-    return enabled > 0;
+    return count[c] > 0;
 }
 
 /* local_scale_weights - the shares a scale of c to capacity keeps: set_weights()' record;
