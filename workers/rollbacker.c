@@ -220,9 +220,10 @@ static int rollbacker_assert_weights(struct saga_ctx *ctx, struct effect *e,
     }
     snprintf(e->handle, sizeof(e->handle), "blue=%d green=%d", want->blue, want->green);
     fault_point("rollbacker-restore-weights-before-call");
-    effect_count_provider_call(ctx, e);
     result = traffic_weights_set(ops, state, want, err, err_len);
     fault_point("rollbacker-restore-weights-after-call");
+    if (result == 0) /* counted after the call, as every weight change: off the rollback's way */
+        effect_count_provider_call(ctx, e);
     return result;
 }
 

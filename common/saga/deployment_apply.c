@@ -92,18 +92,17 @@ static int deployment_timer_add(struct saga_ctx *ctx, const struct deployment *d
                    6, params);
 }
 
-/* deployment_cancel_timers - every timer armed so far, and a running analysis */
+/* deployment_cancel_timers - every timer armed so far, and a running
+ * analysis, in one statement (a data-modifying WITH runs whether or not
+ * the query reads it): one round trip on every transition's way */
 static int deployment_cancel_timers(struct saga_ctx *ctx, const struct deployment *d)
 {
     const char *params[] = {d->id};
 
-    if (db_exec(ctx->db,
-                "UPDATE analyses SET status = 'cancelled', finished_at = now()"
-                " WHERE deployment_id = $1::uuid AND status = 'running'",
-                1, params) != 0)
-        return -1;
     return db_exec(ctx->db,
-                   "UPDATE timers SET cancelled_at = now() WHERE deployment_id = $1::uuid"
+                   "WITH analyses_cancelled AS (UPDATE analyses SET status = 'cancelled',"
+                   " finished_at = now() WHERE deployment_id = $1::uuid AND status = 'running')"
+                   " UPDATE timers SET cancelled_at = now() WHERE deployment_id = $1::uuid"
                    " AND fired_at IS NULL AND cancelled_at IS NULL",
                    1, params);
 }

@@ -595,6 +595,8 @@ static int bench_rounds(struct bench *b, double *v, long rounds, struct bench_de
             return -1;
         for (int k = 0; k < BENCH_PARTS; k++)
             v[k * rounds + i] = part[k];
+        fprintf(stderr, "round %ld: %.3f ms (to the transaction %.3f, after it %.3f)\n", i,
+                part[0], part[1], part[2]);
     }
     snprintf(build, sizeof(build), "rb-%ld-%ld", (long)getpid(), rounds - 1);
     return bench_deployment_read(b, build, last) == 1 ? 0 : -1;
