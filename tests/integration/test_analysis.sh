@@ -88,7 +88,16 @@ check "cutover history shows the measurements" \
   eval '"$BIN/cutover" history "$ENV" | grep -q "analysis of step 0: error-rate #1"'
 loadgen_stop bad
 
-# 2. a healthy release, compared with the old color
+# 2. a healthy release, compared with the old color. Green served 2.0's
+# 500s moments ago, and a query's range over green counts whatever green
+# served in it: the next canary on green starts once they left the 10 s
+# window, as an operator would wait before trying again
+green_500s() {
+  curl -fsS "$PROM_URL/api/v1/query" --data-urlencode \
+    'query=sum(increase(demo_http_requests_total{code="500",color="green"}[10s])) or vector(0)' |
+    jq -r '.data.result[0].value[1] | tonumber | floor'
+}
+check "green's 500s leave the query's window" wait_for 60 eq 0 green_500s
 loadgen_start good
 build_ready a2 3.0 "$(gated 8 ',"baseline":{"max_increase":0.05}')"
 check "the healthy release is received" wait_for 60 has_deployment a2
