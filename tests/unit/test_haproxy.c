@@ -286,6 +286,14 @@ static int op_set_weight(const char *sock, char *err, size_t err_len)
     return haproxy_set_weight(sock, "shop", "blue1", 42, err, err_len);
 }
 
+/* op_set_weights - the operation under test: green first, then blue to 0 */
+static int op_set_weights(const char *sock, char *err, size_t err_len)
+{
+    const struct haproxy_weight w[] = {{"green1", 256}, {"green2", 256}, {"blue1", 0}};
+
+    return haproxy_set_weights(sock, "shop", w, 3, err, err_len);
+}
+
 /* op_get_weight - the operation under test: read shop/green2's weight, expect 64 */
 static int op_get_weight(const char *sock, char *err, size_t err_len)
 {
@@ -310,6 +318,13 @@ static void test_commands_on_the_wire(void **state)
     assert_int_equal(fake_api_run("\n", op_set_weight, got, sizeof(got), err, sizeof(err)), 0);
     assert_string_equal(got, "set server shop/blue1 weight 42\n");
     assert_int_equal(fake_api_run("No such server.\n\n", op_set_weight, got, sizeof(got), err,
+                                  sizeof(err)), -1);
+    assert_non_null(strstr(err, "No such server."));
+    assert_int_equal(fake_api_run("\n\n\n", op_set_weights, got, sizeof(got), err, sizeof(err)),
+                     0);
+    assert_string_equal(got, "set server shop/green1 weight 256;set server shop/green2 weight 256;"
+                             "set server shop/blue1 weight 0\n");
+    assert_int_equal(fake_api_run("\nNo such server.\n\n", op_set_weights, got, sizeof(got), err,
                                   sizeof(err)), -1);
     assert_non_null(strstr(err, "No such server."));
     assert_int_equal(fake_api_run("64 (initial 0)\n\n", op_get_weight, got, sizeof(got), err,

@@ -254,16 +254,13 @@ static int check_names(const char *backend, const char *server, char *err, size_
 int haproxy_set_weight(const char *socket_path, const char *backend, const char *server,
                        int weight, char *err, size_t err_len)
 {
-    char cmd[256];
+    struct haproxy_weight one = {.weight = weight};
 
-    if (check_names(backend, server, err, err_len) != 0)
-        return -1;
-    if (weight < 0 || weight > HAPROXY_WEIGHT_MAX) {
-        snprintf(err, err_len, "weight %d out of 0..%d", weight, HAPROXY_WEIGHT_MAX);
+    if (snprintf(one.server, sizeof(one.server), "%s", server) >= (int)sizeof(one.server)) {
+        snprintf(err, err_len, "invalid haproxy backend or server name");
         return -1;
     }
-    snprintf(cmd, sizeof(cmd), "set server %s/%s weight %d", backend, server, weight);
-    return command_expect(socket_path, cmd, NULL, err, err_len);
+    return haproxy_set_weights(socket_path, backend, &one, 1, err, err_len);
 }
 
 /* haproxy_set_weights - several servers' weights in one connection */
