@@ -12,6 +12,7 @@
 #include "worker/worker_audit.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,6 +391,7 @@ int worker_main(int argc, char **argv, const struct worker_spec *spec)
     worker_open(&w);
     worker_metrics_start(&w);
     worker_ticks_start(&w);
+    malloc_trim(0); /* what the start-up freed (schemas checked, patterns compiled) goes back */
     log_info("started: source %s", w.source);
     if (event_base_dispatch(w.base) != 0 || !w.stopping)
         log_fatal("left the event loop unexpectedly");
