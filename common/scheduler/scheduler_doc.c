@@ -91,12 +91,16 @@ int scheduler_doc_parse(const cJSON *config, struct scheduler_doc *doc, char *er
     return cJSON_IsFalse(enabled) ? 0 : 1;
 }
 
-/* scheduler_doc_int - an integer member of obj, or -1 */
-static int scheduler_doc_int(const cJSON *obj, const char *name)
+/* scheduler_doc_port_int - a member of obj that is a number from 0 to
+ * 65535 (a port, a count of slots), or -1: a stored document is read as
+ * it is, and a larger number would not fit an int */
+static int scheduler_doc_port_int(const cJSON *obj, const char *name)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
 
-    return cJSON_IsNumber(item) ? (int)item->valuedouble : -1;
+    if (!cJSON_IsNumber(item) || !(item->valuedouble >= 0 && item->valuedouble <= 65535))
+        return -1;
+    return (int)item->valuedouble;
 }
 
 /* scheduler_target_of - the first instance of color on the local provider */
@@ -105,8 +109,8 @@ int scheduler_target_of(const cJSON *config, const char *color, struct scheduler
     const cJSON *provider = cJSON_GetObjectItemCaseSensitive(config, "provider");
     const cJSON *local = cJSON_GetObjectItemCaseSensitive(config, "local");
     int index = strcmp(color, "blue") == 0 ? 0 : strcmp(color, "green") == 0 ? 1 : -1;
-    int base = scheduler_doc_int(local, "base_port");
-    int slots = scheduler_doc_int(local, "max_instances");
+    int base = scheduler_doc_port_int(local, "base_port");
+    int slots = scheduler_doc_port_int(local, "max_instances");
 
     memset(t, 0, sizeof(*t));
     if (index < 0)

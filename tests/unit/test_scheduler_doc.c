@@ -156,6 +156,21 @@ static void test_target_elsewhere(void **state)
     assert_int_equal(t.port, 0);
 }
 
+/* test_target_out_of_range - a stored number past an int (found by
+ * fuzz_environment) gives no address instead of an undefined conversion */
+static void test_target_out_of_range(void **state)
+{
+    struct scheduler_target t;
+
+    (void)state;
+    assert_int_equal(target_of("{\"provider\": \"local\", \"local\": {\"base_port\": 9e10,"
+                               " \"max_instances\": 4}}", "blue", &t), 0);
+    assert_int_equal(t.port, 0);
+    assert_int_equal(target_of("{\"provider\": \"local\", \"local\": {\"base_port\": 9000,"
+                               " \"max_instances\": -1e300}}", "green", &t), 0);
+    assert_int_equal(t.port, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +181,7 @@ int main(void)
         cmocka_unit_test(test_command_too_long),
         cmocka_unit_test(test_target_local),
         cmocka_unit_test(test_target_elsewhere),
+        cmocka_unit_test(test_target_out_of_range),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
