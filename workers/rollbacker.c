@@ -259,17 +259,29 @@ static enum effect_step rollbacker_restore_weights_step(struct saga_ctx *ctx, st
     return effect_finish(ctx, e, EFFECT_DONE, NULL, NULL, NULL) == 0 ? EFFECT_DONE : EFFECT_WAIT;
 }
 
-/* rollbacker_scale_to_zero - ask for zero instances; after a restart (the
- * intent is in the handle) only when the provider does not show it yet */
+/* rollbacker_scale_to_zero - ask for zero instances, once per attempt (the
+ * handle names the attempt that asked). A later attempt asks again unless
+ * the provider shows none asked for and none running: the call it finds
+ * recorded may have been cut short (the local provider records the count
+ * before it stops each slot), and asking again converges */
 static int rollbacker_scale_to_zero(struct saga_ctx *ctx, struct effect *e,
                                     const struct provider_ops *ops, void *state, enum color c,
                                     char *err, size_t err_len)
 {
     struct provider_health h;
+    int asked_in = 0;
 
-    if (e->handle[0] != '\0' && ops->health(state, c, &h, err, err_len) == 0 && h.desired == 0)
-        return 0;
-    snprintf(e->handle, sizeof(e->handle), "%s=0", color_name(c));
+    if (e->handle[0] != '\0') {
+        if (sscanf(e->handle, "%*[a-z]=0 attempt=%d", &asked_in) == 1 && asked_in == e->attempts)
+            return 0;
+        if (ops->health(state, c, &h, err, err_len) != 0)
+            return -1;
+        if (h.desired == 0 && h.running == 0)
+            return 0;
+        log_info("%s: an earlier attempt asked for 0 and %d instance(s) still run: asking again",
+                 color_name(c), h.running);
+    }
+    snprintf(e->handle, sizeof(e->handle), "%s=0 attempt=%d", color_name(c), e->attempts);
     if (effect_record(ctx, e) != 0)
         return -1;
     fault_point("rollbacker-scale-new-to-zero-before-call");

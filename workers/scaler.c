@@ -60,7 +60,8 @@ static enum effect_step scaler_scale(struct saga_ctx *ctx, struct effect *e,
 
     if (stage_result_int(e, "scaled", 0))
         return EFFECT_DONE;
-    if (e->attempts > 1 && ops->health(p, c, &h, err, sizeof(err)) == 0 && h.desired == capacity) {
+    if (e->attempts > 1 && ops->health(p, c, &h, err, sizeof(err)) == 0 && h.desired == capacity
+        && h.running == capacity) { /* asked for and there: a call cut short asks again */
         log_info("%s already asked for %d: the call before a restart landed", color_name(c),
                  capacity);
         stage_result_set(e, "scaled", 1);

@@ -22,6 +22,7 @@
  */
 #include "provider/local/provider_local_slots.h"
 
+#include "base/fault.h"
 #include "base/log.h"
 #include "provider/local/appspec.h"
 #include "provider/local/artifact.h"
@@ -449,6 +450,7 @@ int local_scale(void *state, enum color c, int capacity, char *err, size_t err_l
         if (local_slot_enable(p, c, i, err, err_len) != 0)
             return -1;
     }
+    fault_point("local-scale-before-retire"); /* the count recorded, slots still running */
     for (int i = capacity; i < p->cfg.max_instances; i++)
         if (slot_retire(p, c, i, err, err_len) != 0)
             return -1;
