@@ -80,11 +80,14 @@ cron_colors() {
 }
 
 # wp_env_json - the shop environment's document: the dev stack's MariaDB,
-# the checkout check through the preview route, caches and scheduler
+# the checkout check through the preview route, caches and scheduler. The
+# checkout check is tried 4 times (retries 3, with backoff): /shop/health
+# has a PHP-FPM pool of its own, so it passes while the shop's own pool of
+# a color just deployed may still answer 502 for a moment
 wp_env_json() {
   saga_env_with_database | jq --arg check "$TOP/demo/wordpress/check-checkout" \
     --argjson caches "$(wp_env_caches)" --argjson scheduler "$(wp_env_scheduler)" '
-    .checks += [{name: "checkout", kind: "command", timeout_seconds: 30, command: $check}]
+    .checks += [{name: "checkout", kind: "command", timeout_seconds: 30, retries: 3, command: $check}]
     | if $caches == null then . else .caches = $caches end
     | if $scheduler == null then . else .scheduler = $scheduler end'
 }
