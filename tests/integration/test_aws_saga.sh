@@ -110,6 +110,7 @@ invalidated_before_shift() {
 
 # sampler_start - record the listener's weights while a deployment runs
 sampler_start() {
+  rm -f "$TMP/listener_sampler.out" # the last run's samples must not pass for this one's first
   helper listener_sampler --env "$TMP/env.json" --endpoint "$MOTO" --interval 0.1
   SAMPLER=$LAST_HELPER
   wait_for 20 test -s "$TMP/listener_sampler.out"
