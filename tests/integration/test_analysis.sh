@@ -92,12 +92,13 @@ loadgen_stop bad
 # 500s moments ago, and a query's range over green counts whatever green
 # served in it: the next canary on green starts once they left the 10 s
 # window, as an operator would wait before trying again
-green_500s() {
+# in_window SELECTOR - how many requests the 10 s query window holds (floor)
+in_window() {
   curl -fsS "$PROM_URL/api/v1/query" --data-urlencode \
-    'query=sum(increase(demo_http_requests_total{code="500",color="green"}[10s])) or vector(0)' |
+    "query=sum(increase(demo_http_requests_total{$1}[10s])) or vector(0)" |
     jq -r '.data.result[0].value[1] | tonumber | floor'
 }
-check "green's 500s leave the query's window" wait_for 60 eq 0 green_500s
+check "green's 500s leave the query's window" wait_for 60 eq 0 in_window 'code="500",color="green"'
 loadgen_start good
 build_ready a2 3.0 "$(gated 8 ',"baseline":{"max_increase":0.05}')"
 check "the healthy release is received" wait_for 60 has_deployment a2
@@ -113,7 +114,9 @@ check "the measurements name the old color's value" test 1 -le \
           AND reason LIKE '%old color %'" "$A2")"
 loadgen_stop good
 
-# 3. no traffic: inconclusive, paused, never passed
+# 3. no traffic: inconclusive, paused, never passed (once the last
+# requests left the query's 10 s window)
+check "the last requests leave the query's window" wait_for 60 eq 0 in_window ''
 build_ready a3 4.0 "$(gated 6)"
 check "the next release is received" wait_for 60 has_deployment a3
 A3=$(dep_id a3)
