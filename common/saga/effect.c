@@ -177,6 +177,22 @@ static const char *effect_lease_ms(char *buf, size_t len)
     return buf;
 }
 
+/* effect_sweep_superseded - effects of an older epoch than their
+ * deployment's whose holder's lease ran out (the holder was killed) end
+ * cancelled: the claim only takes current-epoch effects, so nobody else
+ * would ever finish them; 0, -1 error */
+static int effect_sweep_superseded(struct saga_ctx *ctx)
+{
+    const char *params[] = {ctx->worker, config_get("CUTOVER_ENVIRONMENTS")};
+
+    return db_exec(ctx->db,
+                   "UPDATE effects e SET status = 'cancelled', finished_at = now()"
+                   " FROM deployments d WHERE d.id = e.deployment_id"
+                   " AND e.owner = $1 AND e.environment ~ $2 AND e.epoch < d.epoch"
+                   " AND e.status = 'running' AND e.lease_until < now()",
+                   2, params);
+}
+
 /* effect_claim - the next claimable effect of this worker (of environment
  * only, when not NULL), its lease in token; 1, 0 none, -1 error */
 static int effect_claim(struct saga_ctx *ctx, const char *environment, struct effect *e,
@@ -405,6 +421,7 @@ void effect_run_claimed(struct saga_ctx *ctx, const struct effect_handler *handl
 size_t effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, size_t count)
 {
     effect_step_held(ctx, handlers, count, 0);
+    effect_sweep_superseded(ctx);
     while (effect_held_count < EFFECT_MAX_HELD) {
         struct effect *e = &effect_held[effect_held_count];
 

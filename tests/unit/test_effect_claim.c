@@ -5,7 +5,8 @@
  *                     never performed when that transaction rolled back
  *                     (the effect stays for whoever claims it next); left
  *                     alone when its lease ran out and another process
- *                     took it first.
+ *                     took it first; a superseded effect abandoned by a
+ *                     killed holder ends cancelled.
  *
  * DESCRIPTION
  *	Needs CUTOVER_DATABASE_URL (ops/devstack env gives it); without it
@@ -177,6 +178,24 @@ static void test_nothing_to_claim(void **state)
     assert_int_equal(steps, 0);
 }
 
+/* a superseded effect (older epoch) left running by a killed holder whose
+ * lease ran out ends cancelled at the next run, never stepped */
+static void test_superseded_and_abandoned(void **state)
+{
+    char row[64];
+
+    (void)state;
+    if (schema.db == NULL)
+        skip();
+    sql("INSERT INTO effects (deployment_id, environment, epoch, kind, arg, owner, status,"
+        " attempts, lease_until) VALUES ('" DEPLOYMENT_ID "', 'shop', 1, 'restore-weights',"
+        " 0, 'rollbacker', 'running', 1, now() - interval '1 second')");
+    effect_run(&ctx, handlers, 1);
+    assert_int_equal(steps, 0);
+    effect_row(row, sizeof(row));
+    assert_string_equal(row, "cancelled 1");
+}
+
 #define DB_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -186,6 +205,7 @@ int main(void)
         DB_TEST(test_claimed_and_rolled_back),
         DB_TEST(test_taken_by_another),
         DB_TEST(test_nothing_to_claim),
+        DB_TEST(test_superseded_and_abandoned),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
