@@ -58,7 +58,7 @@ static const struct {
 
 /* The claim: this worker's next effect, in id order within an environment;
  * environment_match narrows it further. lease_until comes back as the
- * claim's token (see effect_claim_now). */
+ * lease this process holds (see effect.h). */
 #define EFFECT_CLAIM_SQL(environment_match)                                                        \
     "UPDATE effects SET status = 'running', attempts = attempts + 1,"                             \
     " lease_until = now() + make_interval(secs => $2::double precision / 1000),"                  \
@@ -194,9 +194,8 @@ static int effect_sweep_superseded(struct saga_ctx *ctx)
 }
 
 /* effect_claim - the next claimable effect of this worker (of environment
- * only, when not NULL), its lease in token; 1, 0 none, -1 error */
-static int effect_claim(struct saga_ctx *ctx, const char *environment, struct effect *e,
-                        char *token, size_t token_len)
+ * only, when not NULL), with the lease it holds; 1, 0 none, -1 error */
+static int effect_claim(struct saga_ctx *ctx, const char *environment, struct effect *e)
 {
     char lease[32];
     const char *params[] = {ctx->worker, effect_lease_ms(lease, sizeof(lease)),
@@ -210,7 +209,7 @@ static int effect_claim(struct saga_ctx *ctx, const char *environment, struct ef
     claimed = PQntuples(res) == 1;
     if (claimed) {
         effect_fill(res, e);
-        snprintf(token, token_len, "%s", PQgetvalue(res, 0, 9));
+        snprintf(e->lease, sizeof(e->lease), "%s", PQgetvalue(res, 0, 9));
     }
     PQclear(res);
     return claimed;
@@ -223,19 +222,60 @@ const char *effect_id_text(const struct effect *e, char *buf, size_t len)
     return buf;
 }
 
-/* effect_current - e's epoch is still its deployment's */
+/* effect_holding - whether this process holds e: EFFECT_MINE (the row
+ * carries the lease it set last, and e's epoch is its deployment's),
+ * EFFECT_STALE (held, but its epoch has gone), EFFECT_NOT_MINE (another
+ * process's lease is there, or e ended; for a claim made inside a
+ * record's transaction: that transaction rolled back), -1 on error */
+static int effect_holding(struct saga_ctx *ctx, const struct effect *e)
+{
+    char id[32], epoch[24];
+    const char *params[] = {effect_id_text(e, id, sizeof(id)), e->lease, epoch};
+    PGresult *res;
+    int verdict = EFFECT_NOT_MINE;
+
+    snprintf(epoch, sizeof(epoch), "%lld", (long long)e->epoch);
+    res = db_query(ctx->db,
+                   "SELECT e.status = 'running' AND e.lease_until = $2::timestamptz,"
+                   " d.epoch = $3::bigint FROM effects e JOIN deployments d"
+                   " ON d.id = e.deployment_id WHERE e.id = $1",
+                   3, params);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+        verdict = strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? EFFECT_MINE : EFFECT_STALE;
+    PQclear(res);
+    return verdict;
+}
+
+/* effect_current - this process holds e and its epoch is current */
 int effect_current(struct saga_ctx *ctx, const struct effect *e)
 {
-    const char *params[] = {e->deployment_id};
-    PGresult *res = db_query(ctx->db, "SELECT epoch FROM deployments WHERE id = $1::uuid",
-                             1, params);
-    int current;
+    int holding = effect_holding(ctx, e);
+
+    return holding < 0 ? -1 : holding == EFFECT_MINE;
+}
+
+/* effect_lease_update - run an UPDATE of e's row that sets a new lease
+ * where the row still carries e's (its last parameter) and returns
+ * lease_until::text; keep the new lease: 1, 0 e is not held here any
+ * more, -1 error */
+static int effect_lease_update(struct saga_ctx *ctx, struct effect *e, const char *sql,
+                               int nparams, const char *const *params)
+{
+    PGresult *res = db_query(ctx->db, sql, nparams, params);
+    int kept;
 
     if (res == NULL)
         return -1;
-    current = PQntuples(res) == 1 && strtoll(PQgetvalue(res, 0, 0), NULL, 10) == e->epoch;
+    kept = PQntuples(res) == 1;
+    if (kept)
+        snprintf(e->lease, sizeof(e->lease), "%s", PQgetvalue(res, 0, 0));
+    else
+        log_warn("effect %s %lld was taken over by another process: dropped here",
+                 saga_effect_name(e->kind), (long long)e->id);
     PQclear(res);
-    return current;
+    return kept;
 }
 
 /* effect_record - save a step's handle and result, renewing the lease */
@@ -244,28 +284,32 @@ int effect_record(struct saga_ctx *ctx, struct effect *e)
     char id[32], lease[32];
     char *result = e->result ? cJSON_PrintUnformatted(e->result) : NULL;
     const char *params[] = {effect_id_text(e, id, sizeof(id)), e->handle, result,
-                            effect_lease_ms(lease, sizeof(lease))};
-    int rc = db_exec(ctx->db,
-                     "UPDATE effects SET handle = nullif($2, ''), result = $3::jsonb,"
-                     " lease_until = now() + make_interval(secs => $4::double precision / 1000)"
-                     " WHERE id = $1 AND status = 'running'",
-                     4, params);
+                            effect_lease_ms(lease, sizeof(lease)), e->lease};
+    int kept = effect_lease_update(
+        ctx, e,
+        "UPDATE effects SET handle = nullif($2, ''), result = $3::jsonb,"
+        " lease_until = now() + make_interval(secs => $4::double precision / 1000)"
+        " WHERE id = $1 AND status = 'running' AND lease_until = $5::timestamptz"
+        " RETURNING lease_until::text",
+        5, params);
 
     free(result);
-    return rc;
+    return kept == 1 ? 0 : -1;
 }
 
-/* effect_renew - keep holding a wait in progress */
-static void effect_renew(struct saga_ctx *ctx, const struct effect *e)
+/* effect_renew - keep holding a wait in progress; 1, 0 lost, -1 error */
+static int effect_renew(struct saga_ctx *ctx, struct effect *e)
 {
     char id[32], lease[32];
     const char *params[] = {effect_id_text(e, id, sizeof(id)),
-                            effect_lease_ms(lease, sizeof(lease))};
+                            effect_lease_ms(lease, sizeof(lease)), e->lease};
 
-    db_exec(ctx->db,
-            "UPDATE effects SET lease_until = now() + make_interval(secs => $2::double precision"
-            " / 1000) WHERE id = $1 AND status = 'running'",
-            2, params);
+    return effect_lease_update(
+        ctx, e,
+        "UPDATE effects SET lease_until = now() + make_interval(secs => $2::double precision"
+        " / 1000) WHERE id = $1 AND status = 'running' AND lease_until = $3::timestamptz"
+        " RETURNING lease_until::text",
+        3, params);
 }
 
 /* effect_count_provider_call - one provider call, counted in the log */
@@ -282,14 +326,14 @@ void effect_count_provider_call(struct saga_ctx *ctx, const struct effect *e)
 static void effect_cancel(struct saga_ctx *ctx, const struct effect *e)
 {
     char id[32];
-    const char *params[] = {effect_id_text(e, id, sizeof(id))};
+    const char *params[] = {effect_id_text(e, id, sizeof(id)), e->lease};
 
     log_info("effect %s %lld is stale (epoch %lld): dropped", saga_effect_name(e->kind),
              (long long)e->id, (long long)e->epoch);
     db_exec(ctx->db,
             "UPDATE effects SET status = 'cancelled', finished_at = now()"
-            " WHERE id = $1 AND status = 'running'",
-            1, params);
+            " WHERE id = $1 AND status = 'running' AND lease_until = $2::timestamptz",
+            2, params);
 }
 
 /* effect_handler_find - the step of a kind */
@@ -303,42 +347,15 @@ static effect_step_fn effect_handler_find(const struct effect_handler *handlers,
     return NULL;
 }
 
-/* effect_confirm - whether a claim made inside a record's transaction
- * holds now: EFFECT_MINE (that transaction committed and e is current;
- * from now on e is held as any claim), EFFECT_STALE (committed, but its
- * epoch has gone), EFFECT_NOT_MINE (the transaction rolled back, or the
- * lease ran out and another process took e), -1 on error */
-static int effect_confirm(struct saga_ctx *ctx, struct effect *e)
-{
-    char id[32], epoch[24];
-    const char *params[] = {effect_id_text(e, id, sizeof(id)), e->claim_token, epoch};
-    PGresult *res;
-    int verdict = EFFECT_NOT_MINE;
-
-    snprintf(epoch, sizeof(epoch), "%lld", (long long)e->epoch);
-    res = db_query(ctx->db,
-                   "SELECT e.status = 'running' AND e.lease_until = $2::timestamptz,"
-                   " d.epoch = $3::bigint FROM effects e JOIN deployments d"
-                   " ON d.id = e.deployment_id WHERE e.id = $1",
-                   3, params);
-    if (res == NULL)
-        return -1;
-    if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
-        verdict = strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? EFFECT_MINE : EFFECT_STALE;
-        e->claim_token[0] = '\0';
-    }
-    PQclear(res);
-    return verdict;
-}
-
 /* effect_step_one - step one held effect; 1 when it is still held after */
 static int effect_step_one(struct saga_ctx *ctx, struct effect *e, effect_step_fn step)
 {
-    int current = e->claim_token[0] ? effect_confirm(ctx, e) : effect_current(ctx, e);
+    int current = effect_holding(ctx, e);
     enum effect_step status;
 
     if (current < 0)
         return 1;
+    e->unconfirmed = 0; /* a query saw the commit, or it never comes */
     if (current == EFFECT_NOT_MINE)
         return 0;
     if (current == EFFECT_STALE || step == NULL) {
@@ -355,8 +372,7 @@ static int effect_step_one(struct saga_ctx *ctx, struct effect *e, effect_step_f
                      "Effect steps that ended in failure, by kind.", e);
     if (status != EFFECT_WAIT)
         return 0;
-    effect_renew(ctx, e);
-    return 1;
+    return effect_renew(ctx, e) != 0;
 }
 
 /* effect_step_held - step the held effects (only those claimed inside a
@@ -370,7 +386,7 @@ static void effect_step_held(struct saga_ctx *ctx, const struct effect_handler *
     for (size_t i = 0; i < effect_held_count; i++) {
         struct effect *e = &effect_held[i];
 
-        if ((unconfirmed_only && e->claim_token[0] == '\0')
+        if ((unconfirmed_only && !e->unconfirmed)
             || effect_step_one(ctx, e, effect_handler_find(handlers, count, e->kind))) {
             effect_held[kept++] = *e;
             continue;
@@ -399,9 +415,10 @@ int effect_claim_now(struct saga_ctx *ctx, const char *environment)
 
     if (effect_held_count >= EFFECT_MAX_HELD)
         return 0;
-    claimed = effect_claim(ctx, environment, &e, e.claim_token, sizeof(e.claim_token));
+    claimed = effect_claim(ctx, environment, &e);
     if (claimed != 1)
         return claimed;
+    e.unconfirmed = 1;
     effect_claimed(&e, " in the transaction that wrote it");
     memmove(&effect_held[1], &effect_held[0], effect_held_count * sizeof(effect_held[0]));
     effect_held[0] = e;
@@ -425,9 +442,8 @@ size_t effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, s
     while (effect_held_count < EFFECT_MAX_HELD) {
         struct effect *e = &effect_held[effect_held_count];
 
-        if (effect_claim(ctx, NULL, e, e->claim_token, sizeof(e->claim_token)) != 1)
-            break;
-        e->claim_token[0] = '\0'; /* a claim of its own: committed already */
+        if (effect_claim(ctx, NULL, e) != 1)
+            break; /* a claim of its own: committed already */
         effect_claimed(e, "");
         if (effect_step_one(ctx, e, effect_handler_find(handlers, count, e->kind)))
             effect_held_count++;
@@ -443,9 +459,13 @@ void effect_release_all(struct saga_ctx *ctx)
 {
     for (size_t i = 0; i < effect_held_count; i++) {
         char id[32];
-        const char *params[] = {effect_id_text(&effect_held[i], id, sizeof(id))};
+        const char *params[] = {effect_id_text(&effect_held[i], id, sizeof(id)),
+                                effect_held[i].lease};
 
-        db_exec(ctx->db, "UPDATE effects SET lease_until = now() WHERE id = $1", 1, params);
+        db_exec(ctx->db,
+                "UPDATE effects SET lease_until = now() WHERE id = $1"
+                " AND lease_until = $2::timestamptz",
+                2, params);
         cJSON_Delete(effect_held[i].result);
     }
     effect_held_count = 0;

@@ -24,6 +24,14 @@
  *	and another copy claims the effect and steps it again from its
  *	recorded handle: every step must be safe to repeat.
  *
+ *	The lease is also who holds the effect. Each claim, renewal and
+ *	record sets a new lease_until, and the process keeps the value it set
+ *	(e->lease); every later step, renewal, record, finish and hand-back
+ *	is made only while the row still carries that value. A process that
+ *	was cut off longer than its lease (a database restart, a long stop)
+ *	finds another copy's lease there and drops the effect without
+ *	stepping it again: one effect is never stepped by two processes.
+ *
  *	A worker may also claim an effect inside the very transaction that
  *	writes it (effect_claim_now: the write-ahead row is there, running,
  *	under a lease) and perform it right after the commit, before timers
@@ -62,8 +70,9 @@ struct effect {
     char error[512];  /* set by a step that fails */
     char note[256];   /* set by a step: a line for the history when it finishes */
     int64_t started_ms; /* when this process first stepped it (monotonic ms) */
-    char claim_token[48]; /* a claim made inside a record's transaction, until its
-                           * commit is confirmed (the lease it set); "" otherwise */
+    char lease[48];       /* lease_until as this process last set it: who holds e */
+    int unconfirmed;      /* claimed inside a record's transaction whose commit
+                           * no query has seen yet */
 };
 
 typedef enum effect_step (*effect_step_fn)(struct saga_ctx *ctx, struct effect *e);
@@ -80,9 +89,11 @@ const char *effect_owner(enum saga_effect_kind kind); /* worker name, or NULL: b
 int effect_owners_check(const char *worker, const struct effect_handler *handlers, size_t count,
                         char *why, size_t why_len);
 
-/* effect_current - 1 when e's epoch is still its deployment's, 0 stale, -1 error */
+/* effect_current - 1 when this process still holds e (its lease) and e's
+ * epoch is still its deployment's; 0 stale or taken over, -1 error */
 int effect_current(struct saga_ctx *ctx, const struct effect *e);
-/* effect_record - save the handle/result of a step in progress (renews the lease) */
+/* effect_record - save the handle/result of a step in progress (renews the
+ * lease); -1 on error or when e is no longer held by this process */
 int effect_record(struct saga_ctx *ctx, struct effect *e);
 /* effect_count_provider_call - count one provider call in the log (the
  * chaos tests read it: no effect happens twice) */

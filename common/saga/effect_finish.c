@@ -10,18 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* effect_mark - the effect's final status; 1 marked, 0 no longer ours, -1 error */
+/* effect_mark - the effect's final status, while this process holds it
+ * (its lease); 1 marked, 0 no longer ours, -1 error */
 static int effect_mark(struct saga_ctx *ctx, const struct effect *e, enum effect_step status)
 {
     char id[32];
     char *result = e->result ? cJSON_PrintUnformatted(e->result) : NULL;
     const char *params[] = {effect_id_text(e, id, sizeof(id)),
-                            status == EFFECT_DONE ? "done" : "failed", result, e->error};
+                            status == EFFECT_DONE ? "done" : "failed", result, e->error,
+                            e->lease};
     PGresult *res = db_query(ctx->db,
                              "UPDATE effects SET status = $2, result = coalesce($3::jsonb, result),"
                              " error = nullif($4, ''), finished_at = now()"
-                             " WHERE id = $1 AND status = 'running' RETURNING id",
-                             4, params);
+                             " WHERE id = $1 AND status = 'running'"
+                             " AND lease_until = $5::timestamptz RETURNING id",
+                             5, params);
     int marked = res ? PQntuples(res) == 1 : -1;
 
     free(result);

@@ -6,7 +6,10 @@
  *                     (the effect stays for whoever claims it next); left
  *                     alone when its lease ran out and another process
  *                     took it first; a superseded effect abandoned by a
- *                     killed holder ends cancelled.
+ *                     killed holder ends cancelled; a wait in progress
+ *                     whose lease another process took over (this one
+ *                     cut off longer than its lease) is never stepped,
+ *                     renewed or finished here again.
  *
  * DESCRIPTION
  *	Needs CUTOVER_DATABASE_URL (ops/devstack env gives it); without it
@@ -49,6 +52,17 @@ static enum effect_step count_step(struct saga_ctx *c, struct effect *e)
 }
 
 static const struct effect_handler handlers[] = {{SAGA_FX_RESTORE_WEIGHTS, count_step}};
+
+/* wait_step - a wait in progress: count the call, call again */
+static enum effect_step wait_step(struct saga_ctx *c, struct effect *e)
+{
+    (void)c;
+    (void)e;
+    steps++;
+    return EFFECT_WAIT;
+}
+
+static const struct effect_handler waiting[] = {{SAGA_FX_RESTORE_WEIGHTS, wait_step}};
 
 /* sql - one statement that must succeed */
 static void sql(const char *statement)
@@ -196,6 +210,33 @@ static void test_superseded_and_abandoned(void **state)
     assert_string_equal(row, "cancelled 1");
 }
 
+/* a wait in progress held here whose lease ran out while this process was
+ * cut off, and which another process claimed: the next run here neither
+ * steps it, nor renews the other's lease, nor finishes it */
+static void test_wait_taken_over(void **state)
+{
+    char row[64];
+    PGresult *res;
+
+    (void)state;
+    if (schema.db == NULL)
+        skip();
+    write_effect();
+    assert_int_equal(effect_run(&ctx, waiting, 1), 1);
+    assert_int_equal(steps, 1);
+    sql("UPDATE effects SET attempts = attempts + 1,"
+        " lease_until = timestamptz '2100-01-01 00:00:00+00'");
+    assert_int_equal(effect_run(&ctx, waiting, 1), 0);
+    assert_int_equal(steps, 1);
+    effect_row(row, sizeof(row));
+    assert_string_equal(row, "running 2");
+    res = db_query(schema.db, "SELECT lease_until = timestamptz '2100-01-01 00:00:00+00'"
+                              " FROM effects", 0, NULL);
+    assert_non_null(res);
+    assert_string_equal(PQgetvalue(res, 0, 0), "t");
+    PQclear(res);
+}
+
 #define DB_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -206,6 +247,7 @@ int main(void)
         DB_TEST(test_taken_by_another),
         DB_TEST(test_nothing_to_claim),
         DB_TEST(test_superseded_and_abandoned),
+        DB_TEST(test_wait_taken_over),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
