@@ -1,11 +1,13 @@
 /*
- * clock - the monotonic clock in milliseconds and seconds, and the one sleep
- *         (see clock.h).
+ * clock - the monotonic clock in milliseconds and seconds, the one sleep,
+ *         and the deadline of outside calls (see clock.h).
  */
 #include "base/clock.h"
 
 #include <errno.h>
 #include <time.h>
+
+static int64_t clock_call_deadline; /* 0: outside calls keep their own timeouts */
 
 /* clock_mono_ms - CLOCK_MONOTONIC in milliseconds */
 int64_t clock_mono_ms(void)
@@ -32,4 +34,17 @@ void clock_sleep_ms(long ms)
 
     while (ms > 0 && nanosleep(&left, &left) != 0 && errno == EINTR)
         ;
+}
+
+/* clock_call_deadline_set - outside calls end by deadline_ms; 0 lifts it */
+void clock_call_deadline_set(int64_t deadline_ms)
+{
+    clock_call_deadline = deadline_ms;
+}
+
+/* clock_call_deadline_clip - the earlier of deadline_ms and the call deadline */
+int64_t clock_call_deadline_clip(int64_t deadline_ms)
+{
+    return clock_call_deadline > 0 && clock_call_deadline < deadline_ms ? clock_call_deadline
+                                                                      : deadline_ms;
 }

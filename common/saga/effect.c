@@ -33,6 +33,7 @@ enum { EFFECT_STALE = 0, EFFECT_MINE = 1, EFFECT_NOT_MINE = 2 };
 
 static struct effect effect_held[EFFECT_MAX_HELD];
 static size_t effect_held_count;
+static const struct effect *effect_stepping; /* the effect whose step runs now */
 
 static const struct {
     enum saga_effect_kind kind;
@@ -193,10 +194,18 @@ static int effect_sweep_superseded(struct saga_ctx *ctx)
                    2, params);
 }
 
+/* effect_lease_ends - when a lease set by a query sent at sent_ms runs
+ * out at the earliest, on this process's clock */
+static int64_t effect_lease_ends(int64_t sent_ms)
+{
+    return sent_ms + config_get_int("CUTOVER_EFFECT_LEASE_MS");
+}
+
 /* effect_claim - the next claimable effect of this worker (of environment
  * only, when not NULL), with the lease it holds; 1, 0 none, -1 error */
 static int effect_claim(struct saga_ctx *ctx, const char *environment, struct effect *e)
 {
+    int64_t sent_ms = clock_mono_ms();
     char lease[32];
     const char *params[] = {ctx->worker, effect_lease_ms(lease, sizeof(lease)),
                             config_get("CUTOVER_ENVIRONMENTS"), environment};
@@ -210,6 +219,7 @@ static int effect_claim(struct saga_ctx *ctx, const char *environment, struct ef
     if (claimed) {
         effect_fill(res, e);
         snprintf(e->lease, sizeof(e->lease), "%s", PQgetvalue(res, 0, 9));
+        e->lease_ends_ms = effect_lease_ends(sent_ms);
     }
     PQclear(res);
     return claimed;
@@ -256,6 +266,14 @@ int effect_current(struct saga_ctx *ctx, const struct effect *e)
     return holding < 0 ? -1 : holding == EFFECT_MINE;
 }
 
+/* effect_call_deadline - the step's outside calls end a tenth of the
+ * lease before it runs out (the margin covers the two clocks, and a claim
+ * whose lease was set at its transaction's start) */
+static void effect_call_deadline(const struct effect *e)
+{
+    clock_call_deadline_set(e->lease_ends_ms - config_get_int("CUTOVER_EFFECT_LEASE_MS") / 10);
+}
+
 /* effect_lease_update - run an UPDATE of e's row that sets a new lease
  * where the row still carries e's (its last parameter) and returns
  * lease_until::text; keep the new lease: 1, 0 e is not held here any
@@ -263,15 +281,17 @@ int effect_current(struct saga_ctx *ctx, const struct effect *e)
 static int effect_lease_update(struct saga_ctx *ctx, struct effect *e, const char *sql,
                                int nparams, const char *const *params)
 {
+    int64_t sent_ms = clock_mono_ms();
     PGresult *res = db_query(ctx->db, sql, nparams, params);
     int kept;
 
     if (res == NULL)
         return -1;
     kept = PQntuples(res) == 1;
-    if (kept)
+    if (kept) {
         snprintf(e->lease, sizeof(e->lease), "%s", PQgetvalue(res, 0, 0));
-    else
+        e->lease_ends_ms = effect_lease_ends(sent_ms);
+    } else
         log_warn("effect %s %lld was taken over by another process: dropped here",
                  saga_effect_name(e->kind), (long long)e->id);
     PQclear(res);
@@ -294,6 +314,8 @@ int effect_record(struct saga_ctx *ctx, struct effect *e)
         5, params);
 
     free(result);
+    if (kept == 1 && effect_stepping == e)
+        effect_call_deadline(e);
     return kept == 1 ? 0 : -1;
 }
 
@@ -365,7 +387,11 @@ static int effect_step_one(struct saga_ctx *ctx, struct effect *e, effect_step_f
         return 0;
     }
     log_context_set(e->environment, e->deployment_id, NULL);
+    effect_stepping = e;
+    effect_call_deadline(e);
     status = step(ctx, e);
+    clock_call_deadline_set(0);
+    effect_stepping = NULL;
     log_context_clear();
     if (status == EFFECT_FAILED)
         effect_count("cutover_effect_failures_total",

@@ -31,6 +31,11 @@
  *	was cut off longer than its lease (a database restart, a long stop)
  *	finds another copy's lease there and drops the effect without
  *	stepping it again: one effect is never stepped by two processes.
+ *	While a step runs, every call to the outside it makes must end a
+ *	tenth of the lease before the lease runs out (clock_call_deadline_set,
+ *	base/clock.h): a provider call that hangs (HAProxy's Runtime API
+ *	stuck) fails before another copy may take the effect, and is tried
+ *	again on the next tick under a renewed lease.
  *
  *	A worker may also claim an effect inside the very transaction that
  *	writes it (effect_claim_now: the write-ahead row is there, running,
@@ -71,6 +76,7 @@ struct effect {
     char note[256];   /* set by a step: a line for the history when it finishes */
     int64_t started_ms; /* when this process first stepped it (monotonic ms) */
     char lease[48];       /* lease_until as this process last set it: who holds e */
+    int64_t lease_ends_ms;  /* clock_mono_ms by which that lease runs out at the earliest */
     int unconfirmed;      /* claimed inside a record's transaction whose commit
                            * no query has seen yet */
 };

@@ -9,7 +9,8 @@
  *                     killed holder ends cancelled; a wait in progress
  *                     whose lease another process took over (this one
  *                     cut off longer than its lease) is never stepped,
- *                     renewed or finished here again.
+ *                     renewed or finished here again; while a step runs,
+ *                     outside calls end before its lease does.
  *
  * DESCRIPTION
  *	Needs CUTOVER_DATABASE_URL (ops/devstack env gives it); without it
@@ -24,6 +25,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "base/clock.h"
+#include "base/config.h"
 #include "base/share.h"
 #include "io/migrate.h"
 #include "saga/effect.h"
@@ -63,6 +66,18 @@ static enum effect_step wait_step(struct saga_ctx *c, struct effect *e)
 }
 
 static const struct effect_handler waiting[] = {{SAGA_FX_RESTORE_WEIGHTS, wait_step}};
+
+static int64_t step_deadline; /* the call deadline deadline_step saw */
+
+/* deadline_step - note the deadline of outside calls during the step */
+static enum effect_step deadline_step(struct saga_ctx *c, struct effect *e)
+{
+    (void)c;
+    (void)e;
+    steps++;
+    step_deadline = clock_call_deadline_clip(INT64_MAX);
+    return EFFECT_DONE;
+}
 
 /* sql - one statement that must succeed */
 static void sql(const char *statement)
@@ -237,6 +252,24 @@ static void test_wait_taken_over(void **state)
     PQclear(res);
 }
 
+/* outside calls made by a step end before the step's lease runs out (a
+ * tenth of it earlier); after the step they keep their own timeouts */
+static void test_step_call_deadline(void **state)
+{
+    static const struct effect_handler noting[] = {{SAGA_FX_RESTORE_WEIGHTS, deadline_step}};
+    int64_t before = clock_mono_ms(), lease_ms = config_get_int("CUTOVER_EFFECT_LEASE_MS");
+
+    (void)state;
+    if (schema.db == NULL)
+        skip();
+    write_effect();
+    effect_run(&ctx, noting, 1);
+    assert_int_equal(steps, 1);
+    assert_true(step_deadline >= before + lease_ms - lease_ms / 10);
+    assert_true(step_deadline <= clock_mono_ms() + lease_ms - lease_ms / 10);
+    assert_true(clock_call_deadline_clip(INT64_MAX) == INT64_MAX);
+}
+
 #define DB_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -248,6 +281,7 @@ int main(void)
         DB_TEST(test_nothing_to_claim),
         DB_TEST(test_superseded_and_abandoned),
         DB_TEST(test_wait_taken_over),
+        DB_TEST(test_step_call_deadline),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

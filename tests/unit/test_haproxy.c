@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "provider/local/haproxy.h"
 
 static const char servers_state_sample[] =
@@ -228,6 +229,8 @@ static void test_name_valid(void **state)
     assert_true(haproxy_name_valid(long_name));
 }
 
+static unsigned fake_api_delay_ms; /* how long the fake API thinks before it answers */
+
 /* fake_api_serve - the fake Runtime API: one connection, report the line, answer, close */
 static void fake_api_serve(int listener, int report_fd, const char *answer)
 {
@@ -243,6 +246,7 @@ static void fake_api_serve(int listener, int report_fd, const char *answer)
         if (memchr(line, '\n', (size_t)got) != NULL)
             break;
     }
+    clock_sleep_ms(fake_api_delay_ms);
     if (write(report_fd, line, (size_t)got) != got || write(fd, answer, strlen(answer)) < 0)
         _exit(1);
     close(fd);
@@ -334,6 +338,27 @@ static void test_commands_on_the_wire(void **state)
     assert_string_equal(got, "set server shop/green1 state maint\n");
 }
 
+/* test_call_deadline - a command ends by the call deadline: an answer that
+ * comes later than it (but well within HAPROXY_TIMEOUT_MS) fails the
+ * command; without a deadline the same answer is taken */
+static void test_call_deadline(void **state)
+{
+    char got[512], err[256];
+
+    (void)state;
+    fake_api_delay_ms = 1000;
+    clock_call_deadline_set(clock_mono_ms() + 100);
+    assert_int_equal(fake_api_run("\n", op_set_weight, got, sizeof(got), err, sizeof(err)), -1);
+    clock_call_deadline_set(0);
+    assert_int_equal(fake_api_run("\n", op_set_weight, got, sizeof(got), err, sizeof(err)), 0);
+    fake_api_delay_ms = 0;
+    clock_call_deadline_set(clock_mono_ms() - 1);
+    assert_int_equal(haproxy_set_weight("/nonexistent.sock", "shop", "blue1", 1, err,
+                                        sizeof(err)), -1);
+    assert_non_null(strstr(err, "deadline"));
+    clock_call_deadline_set(0);
+}
+
 /* test_refuses_bad_names_offline - nothing is sent for a hostile name */
 static void test_refuses_bad_names_offline(void **state)
 {
@@ -368,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_name_valid),
         cmocka_unit_test(test_commands_on_the_wire),
         cmocka_unit_test(test_refuses_bad_names_offline),
+        cmocka_unit_test(test_call_deadline),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -418,7 +418,7 @@ int aws_client_request(struct aws_client *c, enum aws_service svc, const char *m
                        struct aws_response *resp, char *err, size_t err_len)
 {
     struct aws_http_call call = { svc, method, path, query, headers, header_count, body, body_len };
-    long long deadline = clock_mono_ms() + c->timeout_ms;
+    long long deadline = clock_call_deadline_clip(clock_mono_ms() + c->timeout_ms);
 
     memset(resp, 0, sizeof(*resp));
     buf_init(&resp->body, AWS_HTTP_MAX_BODY);

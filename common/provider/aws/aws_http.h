@@ -24,7 +24,8 @@
  *	CUTOVER_AWS_ENDPOINT_URL all of them (e.g. a moto server).
  *
  *	One call takes at most CUTOVER_AWS_TIMEOUT_MS in all, retries and
- *	waits included. It is tried up to CUTOVER_AWS_MAX_ATTEMPTS times when
+ *	waits included, and ends by the call deadline (base/clock.h) when
+ *	that comes first. It is tried up to CUTOVER_AWS_MAX_ATTEMPTS times when
  *	the failure is a throttling code, HTTP 500/502/503/504/429, a
  *	transient code (RequestTimeout...), or a connection error; never on
  *	validation or authentication errors. Between attempts it waits a

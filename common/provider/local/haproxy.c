@@ -6,7 +6,8 @@
  *
  * DESCRIPTION
  *	One connection per command: connect, write the command line, read
- *	until EOF, all within HAPROXY_TIMEOUT_MS, at most HAPROXY_RESPONSE_MAX
+ *	until EOF, all within HAPROXY_TIMEOUT_MS (or by the call deadline,
+ *	base/clock.h, when that comes first), at most HAPROXY_RESPONSE_MAX
  *	bytes. A refused connect is tried again until then: the master
  *	refuses connections while a reload (anyone's) re-executes it. The
  *	typed helpers check names, format the command and read
@@ -182,11 +183,15 @@ static char *recv_all(int fd, long long deadline, char *err, size_t err_len)
 int haproxy_command(const char *socket_path, const char *command, char **out, char *err,
                     size_t err_len)
 {
-    long long deadline = clock_mono_ms() + HAPROXY_TIMEOUT_MS;
+    long long deadline = clock_call_deadline_clip(clock_mono_ms() + HAPROXY_TIMEOUT_MS);
     char line[HAPROXY_LINE_MAX];
     int fd, rc = -1;
 
     *out = NULL;
+    if (deadline <= clock_mono_ms()) {
+        snprintf(err, err_len, "no time left for a command: the call's deadline has passed");
+        return -1;
+    }
     if (socket_path == NULL || strchr(command, '\n') != NULL) {
         snprintf(err, err_len, "haproxy_command: no socket, or a newline in the command");
         return -1;
