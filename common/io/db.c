@@ -19,7 +19,15 @@
  *	password masked. The connection carries application_name (the
  *	program name) so that pg_stat_activity shows who is who.
  *
- *	Every statement goes through PQexecParams. A failure is logged once
+ *	Every statement is parameterized. A statement with parameters is
+ *	prepared on its first use on a connection and executed by name after
+ *	(up to DB_PREPARED_MAX of them per connection; more run unprepared):
+ *	the server parses and plans it once, not on every round trip. The
+ *	statements are the program's own text, so there are few. A new
+ *	connection (a reconnect: its backend pid changes) starts again with
+ *	none. A statement the server no longer knows or whose cached plan it
+ *	refuses (a migration changed a table under it) is failed as
+ *	transient once, and every statement is prepared again after. A failure is logged once
  *	at warn with its SQLSTATE and remembered: db_last_sqlstate(),
  *	db_last_error(), and db_transient(), which is true when a retry may
  *	succeed (connection lost, server shutting down or starting, too many
@@ -42,6 +50,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +61,20 @@
 #define DB_ERROR_MAX        512
 
 #define DB_MAX_CHANNELS 4
+#define DB_PREPARED_MAX 256
+
+/* A statement prepared on the connection, by its text. */
+struct db_prepared {
+    uint64_t hash;
+    char *sql;
+};
 
 struct db {
     PGconn *conn;
+    struct db_prepared prepared[DB_PREPARED_MAX]; /* named cutover_<generation>_<index> */
+    size_t prepared_count;
+    unsigned prepared_generation;
+    int prepared_backend; /* the backend pid they were prepared on */
     char sqlstate[6];
     char error[DB_ERROR_MAX];
     int transient;
@@ -195,11 +215,21 @@ struct db *db_connect(const char *url)
     return NULL;
 }
 
+/* db_prepared_forget - prepare every statement again, under new names */
+static void db_prepared_forget(struct db *db)
+{
+    for (size_t i = 0; i < db->prepared_count; i++)
+        free(db->prepared[i].sql);
+    db->prepared_count = 0;
+    db->prepared_generation++;
+}
+
 /* db_close - disconnect and free */
 void db_close(struct db *db)
 {
     if (db == NULL)
         return;
+    db_prepared_forget(db);
     PQfinish(db->conn);
     free(db);
 }
@@ -311,6 +341,81 @@ static void db_record_failure(struct db *db, const PGresult *res)
              db->transient, db->error);
 }
 
+/* db_statement_hash - FNV-1a of a statement's text */
+static uint64_t db_statement_hash(const char *sql)
+{
+    uint64_t h = 14695981039346656037ULL;
+
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+/* db_prepared_name - the server's name of prepared statement i */
+static void db_prepared_name(const struct db *db, size_t i, char *name, size_t len)
+{
+    snprintf(name, len, "cutover_%u_%zu", db->prepared_generation, i);
+}
+
+/* db_prepare - sql's prepared statement on this connection, prepared now
+ * when it is new: its name into name; 1, 0 run it unprepared (no
+ * parameters, or the table is full), or NULL res set to the failure */
+static int db_prepare(struct db *db, const char *sql, int nparams, char *name, size_t len,
+                      PGresult **failure)
+{
+    uint64_t hash = db_statement_hash(sql);
+    PGresult *res;
+    char *copy;
+
+    if (PQbackendPID(db->conn) != db->prepared_backend) {
+        db_prepared_forget(db);
+        db->prepared_backend = PQbackendPID(db->conn);
+    }
+    for (size_t i = 0; i < db->prepared_count; i++)
+        if (db->prepared[i].hash == hash && strcmp(db->prepared[i].sql, sql) == 0) {
+            db_prepared_name(db, i, name, len);
+            return 1;
+        }
+    if (nparams == 0 || db->prepared_count == DB_PREPARED_MAX || (copy = strdup(sql)) == NULL)
+        return 0;
+    db_prepared_name(db, db->prepared_count, name, len);
+    res = PQprepare(db->conn, name, sql, nparams, NULL);
+    if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        free(copy);
+        *failure = res;
+        return -1;
+    }
+    PQclear(res);
+    db->prepared[db->prepared_count++] = (struct db_prepared){hash, copy};
+    return 1;
+}
+
+/* db_run - sql prepared (or not, see db_prepare) and executed */
+static PGresult *db_run(struct db *db, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *failure = NULL;
+    char name[48];
+
+    switch (db_prepare(db, sql, nparams, name, sizeof(name), &failure)) {
+    case 1:
+        return PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+    case 0:
+        return PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    default:
+        return failure;
+    }
+}
+
+/* db_plan_lost - a prepared statement the server dropped (26000) or whose
+ * plan a change of its tables invalidated (0A000): prepare all again */
+static void db_plan_lost(struct db *db)
+{
+    if (strcmp(db->sqlstate, "26000") != 0 && strcmp(db->sqlstate, "0A000") != 0)
+        return;
+    db_prepared_forget(db);
+    db->transient = 1;
+}
+
 /* db_query - one parameterized statement, timed; its result or NULL (logged) */
 PGresult *db_query(struct db *db, const char *sql, int nparams, const char *const *params)
 {
@@ -323,13 +428,14 @@ PGresult *db_query(struct db *db, const char *sql, int nparams, const char *cons
         return NULL;
     }
     double start = clock_mono_seconds();
-    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    PGresult *res = db_run(db, sql, nparams, params);
     ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     metrics_observe(db_metric_duration(), clock_mono_seconds() - start, NULL);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
         return res;
     metrics_add(db_metric_errors(), 1, NULL);
     db_record_failure(db, res);
+    db_plan_lost(db);
     PQclear(res);
     return NULL;
 }

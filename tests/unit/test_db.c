@@ -226,6 +226,77 @@ static void test_syntax_error(void **state)
     assert_string_equal(db_last_sqlstate(fx->db), "");
 }
 
+/* prepared_count - how many of the session's prepared statements have text sql */
+static long prepared_count(struct db *db, const char *sql)
+{
+    const char *params[] = {sql};
+    PGresult *res = db_query(db, "SELECT count(*) FROM pg_prepared_statements"
+                                 " WHERE statement = $1", 1, params);
+    long n;
+
+    assert_non_null(res);
+    n = atol(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n;
+}
+
+/* add_one - SELECT $1 + 1 through db_query */
+static long add_one(struct db *db, const char *value)
+{
+    const char *params[] = {value};
+    PGresult *res = db_query(db, "SELECT $1::int + 1", 1, params);
+    long n;
+
+    assert_non_null(res);
+    n = atol(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n;
+}
+
+/* test_prepared - a statement with parameters is prepared once per
+ * connection and reused; after a reconnect it is prepared again; a
+ * syntax error in one is the statement's error */
+static void test_prepared(void **state)
+{
+    struct fixture *fx = need_db(state);
+    const char *params[] = {"1"};
+
+    assert_int_equal(add_one(fx->db, "1"), 2);
+    assert_int_equal(add_one(fx->db, "41"), 42);
+    assert_int_equal(prepared_count(fx->db, "SELECT $1::int + 1"), 1);
+    assert_null(db_query(fx->db, "SELECT pg_terminate_backend(pg_backend_pid())", 0, NULL));
+    assert_int_equal(db_reconnect(fx->db), 0);
+    assert_int_equal(prepared_count(fx->db, "SELECT $1::int + 1"), 0);
+    assert_int_equal(add_one(fx->db, "2"), 3);
+    assert_int_equal(prepared_count(fx->db, "SELECT $1::int + 1"), 1);
+    assert_null(db_query(fx->db, "SELEC $1", 1, params));
+    assert_string_equal(db_last_sqlstate(fx->db), "42601");
+    assert_false(db_transient(fx->db));
+}
+
+/* test_plan_invalidated - a table changed under a prepared statement
+ * whose result it changes: that one use fails as transient, the next
+ * prepares it again and succeeds */
+static void test_plan_invalidated(void **state)
+{
+    struct fixture *fx = need_db(state);
+    const char *params[] = {"1"};
+    PGresult *res;
+
+    assert_int_equal(db_exec(fx->db, "CREATE TABLE t_plan (a int)", 0, NULL), 0);
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_plan VALUES ($1)", 1, params), 0);
+    res = db_query(fx->db, "SELECT * FROM t_plan WHERE a = $1", 1, params);
+    assert_non_null(res);
+    PQclear(res);
+    assert_int_equal(db_exec(fx->db, "ALTER TABLE t_plan ADD COLUMN b int", 0, NULL), 0);
+    assert_null(db_query(fx->db, "SELECT * FROM t_plan WHERE a = $1", 1, params));
+    assert_true(db_transient(fx->db));
+    res = db_query(fx->db, "SELECT * FROM t_plan WHERE a = $1", 1, params);
+    assert_non_null(res);
+    assert_int_equal(PQnfields(res), 2);
+    PQclear(res);
+}
+
 /* test_transaction - rollback undoes, commit keeps */
 static void test_transaction(void **state)
 {
@@ -298,6 +369,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_syntax_error, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_transaction, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_terminated, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_prepared, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_plan_invalidated, fixture_create, fixture_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
