@@ -4,6 +4,7 @@
  *
  * SYNOPSIS
  *	cutover-demo-app --port P --version V --color C [--broken] [--error-rate PCT]
+ *	                 [--pid-file PATH]
  *
  * DESCRIPTION
  *	A small HTTP server on 127.0.0.1:P (libevent's evhttp).
@@ -16,6 +17,13 @@
  *	GET /metrics serves the requests to / in the Prometheus text format:
  *	demo_http_requests_total{code,version,color}. Anything else is 404. SIGTERM or SIGINT stop it gracefully: it stops
  *	accepting, lets requests in flight finish, and exits 0.
+ *
+ *	--pid-file PATH: once it listens, it writes its pid to PATH (a rename,
+ *	so a reader never sees half a file). The process that holds the port
+ *	is therefore always the one the file names: a start whose hook was
+ *	killed right after it launched the application still leaves the file,
+ *	and a second start that finds the port taken exits without touching
+ *	it.
  */
 #include <event2/event.h>
 #include <event2/http.h>
@@ -26,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct app {
     int port;
@@ -33,6 +42,7 @@ struct app {
     const char *color;
     int broken;
     int error_rate;     /* percent of GET / answered 500 */
+    const char *pid_file; /* written once listening; NULL: none */
     unsigned long served; /* GET / so far: picks which ones fail */
     unsigned long ok_count, error_count;
     struct event_base *base;
@@ -44,7 +54,7 @@ struct app {
 static void app_usage(void)
 {
     fprintf(stderr, "usage: cutover-demo-app --port P --version V --color C [--broken]"
-                    " [--error-rate PCT]\n");
+                    " [--error-rate PCT] [--pid-file PATH]\n");
 }
 
 /* app_parse_args - the command line into app; -1 on a bad one */
@@ -62,6 +72,8 @@ static int app_parse_args(int argc, char **argv, struct app *app)
             app->color = argv[++i];
         else if (strcmp(argv[i], "--error-rate") == 0 && next)
             app->error_rate = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--pid-file") == 0 && next)
+            app->pid_file = argv[++i];
         else
             return -1;
     }
@@ -158,6 +170,24 @@ static void app_signal_cb(evutil_socket_t sig, short events, void *arg)
     event_base_loopexit(app->base, &grace);
 }
 
+/* app_write_pid - this process's pid into path, through a rename; 0 or -1 */
+static int app_write_pid(const char *path)
+{
+    char tmp[4096];
+    FILE *f;
+    int ok;
+
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= sizeof(tmp) ||
+        (f = fopen(tmp, "w")) == NULL)
+        return -1;
+    ok = fprintf(f, "%ld\n", (long)getpid()) > 0;
+    ok = fclose(f) == 0 && ok;
+    if (ok && rename(tmp, path) == 0)
+        return 0;
+    unlink(tmp);
+    return -1;
+}
+
 /* app_run - serve until a signal; 0 on a clean stop */
 static int app_run(struct app *app)
 {
@@ -178,6 +208,10 @@ static int app_run(struct app *app)
     if (sigterm == NULL || sigint == NULL || evsignal_add(sigterm, NULL) != 0 ||
         evsignal_add(sigint, NULL) != 0)
         goto out;
+    if (app->pid_file && app_write_pid(app->pid_file) != 0) {
+        fprintf(stderr, "cutover-demo-app: cannot write %s\n", app->pid_file);
+        goto out;
+    }
     fprintf(stderr, "cutover-demo-app: version %s color %s on 127.0.0.1:%d%s, error rate %d %%\n",
             app->version, app->color, app->port, app->broken ? " (broken)" : "", app->error_rate);
     rc = event_base_dispatch(app->base) < 0 ? 1 : 0;
