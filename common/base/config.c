@@ -3,8 +3,6 @@
  *
  * SYNOPSIS
  *	#include "base/config.h"
-
-#include "base/buf.h"
  *
  *	if (config_load(err, sizeof(err)) != 0) log_fatal("%s", err);
  *	const char *url = config_get("CUTOVER_DATABASE_URL");

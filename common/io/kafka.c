@@ -133,17 +133,17 @@ static int kafka_credentials_read(char *user, size_t user_len, char *password,
     const char *dir = config_get("CUTOVER_KAFKA_CREDENTIALS_DIR");
     char path[4096];
     struct buf file;
-    int rc = -1, read;
+    int rc = -1, loaded;
 
     if (dir == NULL || *dir == '\0')
         return 1;
     snprintf(path, sizeof(path), "%s/%s", dir, log_worker_name());
     buf_init(&file, user_len + password_len + 4); /* both lines, each with a CR LF */
-    read = buf_read_file(&file, path);
-    if (read != 0 && errno != EFBIG)
+    loaded = buf_read_file(&file, path);
+    if (loaded != 0 && errno != EFBIG)
         snprintf(err, err_len, "CUTOVER_KAFKA_CREDENTIALS_DIR: %s: %s", path, strerror(errno));
-    else if (read != 0 || kafka_credentials_parse(file.data ? file.data : "", file.len, user,
-                                                  user_len, password, password_len) != 0)
+    else if (loaded != 0 || kafka_credentials_parse(file.data ? file.data : "", file.len, user,
+                                                    user_len, password, password_len) != 0)
         snprintf(err, err_len,
                  "CUTOVER_KAFKA_CREDENTIALS_DIR: %s: not a user name line and a password line", path);
     else
