@@ -45,24 +45,34 @@ MYSQL *appdb_connect(const struct appdb_config *cfg, char *err, size_t err_len)
     return my;
 }
 
-/* appdb_stmt_run - prepare sql, bind n string params and execute; the statement, or NULL */
-static MYSQL_STMT *appdb_stmt_run(MYSQL *my, const char *sql, unsigned n,
-                                  const char *const *params, char *err, size_t err_len)
+/* appdb_bind_text - bind one string parameter */
+void appdb_bind_text(MYSQL_BIND *bind, const char *text)
+{
+    memset(bind, 0, sizeof(*bind));
+    bind->buffer_type = MYSQL_TYPE_STRING;
+    bind->buffer = (void *)text;
+    bind->buffer_length = (unsigned long)strlen(text);
+}
+
+/* appdb_bind_int - bind one integer parameter (MYSQL_TYPE_LONGLONG) */
+void appdb_bind_int(MYSQL_BIND *bind, const long long *value)
+{
+    memset(bind, 0, sizeof(*bind));
+    bind->buffer_type = MYSQL_TYPE_LONGLONG;
+    bind->buffer = (void *)value;
+}
+
+/* appdb_stmt_bound - prepare sql, bind n parameters and execute; the statement, or NULL */
+static MYSQL_STMT *appdb_stmt_bound(MYSQL *my, const char *sql, unsigned n, MYSQL_BIND *bind,
+                                    char *err, size_t err_len)
 {
     MYSQL_STMT *st = mysql_stmt_init(my);
-    MYSQL_BIND bind[8];
 
-    if (st == NULL || n > 8) {
+    if (st == NULL || n > APPDB_PARAMS_MAX) {
         appdb_err(err, err_len, "mysql: cannot prepare a statement");
         if (st)
             mysql_stmt_close(st);
         return NULL;
-    }
-    memset(bind, 0, sizeof(bind));
-    for (unsigned i = 0; i < n; i++) {
-        bind[i].buffer_type = MYSQL_TYPE_STRING;
-        bind[i].buffer = (void *)params[i];
-        bind[i].buffer_length = (unsigned long)strlen(params[i]);
     }
     if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0 ||
         (n > 0 && mysql_stmt_bind_param(st, bind) != 0) || mysql_stmt_execute(st) != 0) {
@@ -71,6 +81,17 @@ static MYSQL_STMT *appdb_stmt_run(MYSQL *my, const char *sql, unsigned n,
         return NULL;
     }
     return st;
+}
+
+/* appdb_stmt_run - prepare sql, bind n string params and execute; the statement, or NULL */
+static MYSQL_STMT *appdb_stmt_run(MYSQL *my, const char *sql, unsigned n,
+                                  const char *const *params, char *err, size_t err_len)
+{
+    MYSQL_BIND bind[APPDB_PARAMS_MAX];
+
+    for (unsigned i = 0; i < n && i < APPDB_PARAMS_MAX; i++)
+        appdb_bind_text(&bind[i], params[i]);
+    return appdb_stmt_bound(my, sql, n, bind, err, err_len);
 }
 
 int appdb_exec_params(MYSQL *my, const char *sql, unsigned n, const char *const *params,
@@ -98,10 +119,11 @@ static void appdb_row_bind(MYSQL_BIND *bind, char (*row)[APPDB_VALUE_MAX], my_bo
     }
 }
 
-int appdb_query_row(MYSQL *my, const char *sql, unsigned n, const char *const *params,
-                    char (*row)[APPDB_VALUE_MAX], unsigned columns, char *err, size_t err_len)
+/* appdb_query_row_stmt - the first row of an executed statement st (NULL: it failed)
+ * as strings; st is closed. 1, 0 for no row, -1 */
+static int appdb_query_row_stmt(MYSQL_STMT *st, char (*row)[APPDB_VALUE_MAX], unsigned columns,
+                                char *err, size_t err_len)
 {
-    MYSQL_STMT *st = appdb_stmt_run(my, sql, n, params, err, err_len);
     MYSQL_BIND bind[8];
     my_bool nulls[8];
     unsigned long lengths[8];
@@ -126,4 +148,21 @@ int appdb_query_row(MYSQL *my, const char *sql, unsigned n, const char *const *p
     if (rc == 1)
         return appdb_err(err, err_len, "mysql: fetch failed");
     return 1; /* 0 or MYSQL_DATA_TRUNCATED: the row is there, capped */
+}
+
+/* appdb_query_row - the first row of sql run with n string parameters */
+int appdb_query_row(MYSQL *my, const char *sql, unsigned n, const char *const *params,
+                    char (*row)[APPDB_VALUE_MAX], unsigned columns, char *err, size_t err_len)
+{
+    return appdb_query_row_stmt(appdb_stmt_run(my, sql, n, params, err, err_len), row, columns,
+                                err, err_len);
+}
+
+/* appdb_query_row_bound - the first row of sql run with n parameters the caller bound */
+int appdb_query_row_bound(MYSQL *my, const char *sql, unsigned n, MYSQL_BIND *bind,
+                          char (*row)[APPDB_VALUE_MAX], unsigned columns, char *err,
+                          size_t err_len)
+{
+    return appdb_query_row_stmt(appdb_stmt_bound(my, sql, n, bind, err, err_len), row, columns,
+                                err, err_len);
 }

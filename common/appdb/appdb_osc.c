@@ -7,6 +7,7 @@
 #include "validate/sql_lex.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,18 +41,20 @@ void appdb_alter_free(struct appdb_alter *a)
     a->clauses = NULL;
 }
 
-/* appdb_rows_exact - COUNT(*) capped at cap + 1 rows; MySQL binds no
- * identifier, so the table's name must pass appdb_identifier_ok first */
+/* appdb_rows_exact - COUNT(*) capped at cap + 1 rows (the cap bound as a parameter);
+ * MySQL binds no identifier, so the table's name must pass appdb_identifier_ok first */
 static long long appdb_rows_exact(MYSQL *my, const char *table, long long cap, char *err,
                                   size_t err_len)
 {
     char sql[512], row[1][APPDB_VALUE_MAX];
+    long long limit = cap < LLONG_MAX ? cap + 1 : cap;
+    MYSQL_BIND bind[1];
 
     if (!appdb_identifier_ok(table))
         return appdb_err(err, err_len, "not a plain table name: %.64s", table);
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM (SELECT 1 FROM `%s` LIMIT %lld) AS capped",
-             table, cap + 1);
-    if (appdb_query_row(my, sql, 0, NULL, row, 1, err, err_len) != 1)
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM (SELECT 1 FROM `%s` LIMIT ?) AS capped", table);
+    appdb_bind_int(&bind[0], &limit);
+    if (appdb_query_row_bound(my, sql, 1, bind, row, 1, err, err_len) != 1)
         return -1;
     return atoll(row[0]);
 }

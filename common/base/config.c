@@ -39,6 +39,7 @@
  */
 #include "base/config.h"
 
+#include "base/buf.h"
 #include "base/log.h"
 
 #include <errno.h>
@@ -453,31 +454,47 @@ int config_get_bool(const char *name)
     return b;
 }
 
+/* config_secret_parse - the secret in a file's bytes */
+int config_secret_parse(const char *data, size_t size, char *out, size_t out_len,
+                        const char **why)
+{
+    while (size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r'))
+        size--;
+    *why = size == 0                          ? "the file is empty"
+           : size >= out_len                  ? "longer than the longest secret"
+           : memchr(data, '\0', size) != NULL ? "holds a NUL byte"
+                                              : NULL;
+    if (out_len > 0)
+        out[0] = '\0';
+    if (*why != NULL)
+        return -1;
+    memmove(out, data, size);
+    out[size] = '\0';
+    return 0;
+}
+
 /* config_read_secret - the secret in the file path (var names it in
- * errors), trailing newlines dropped; 0 or -1 with err (never the content) */
+ * errors): read whole, up to the secret and a CR LF, then parsed; 0 or -1
+ * with err (never the content) */
 static int config_read_secret(const char *var, const char *path, char *out, size_t out_len,
                               char *err, size_t err_len)
 {
-    FILE *f = fopen(path, "r");
-    size_t n;
+    struct buf file;
+    const char *why = NULL;
+    int rc = -1;
 
-    if (f == NULL) {
-        snprintf(err, err_len, "%s=%s: %s", var, path, strerror(errno));
-        return -1;
+    buf_init(&file, out_len + 2);
+    if (buf_read_file(&file, path) != 0)
+        why = errno == EFBIG ? "longer than the longest secret" : strerror(errno);
+    else
+        rc = config_secret_parse(file.data ? file.data : "", file.len, out, out_len, &why);
+    buf_free(&file);
+    if (rc != 0) {
+        snprintf(err, err_len, "%s=%s: %s", var, path, why);
+        if (out_len > 0)
+            out[0] = '\0';
     }
-    n = fread(out, 1, out_len, f);
-    fclose(f);
-    while (n > 0 && n < out_len && (out[n - 1] == '\n' || out[n - 1] == '\r'))
-        n--;
-    if (n == 0 || n >= out_len || memchr(out, '\0', n) != NULL) {
-        snprintf(err, err_len, "%s=%s: %s", var, path,
-                 n == 0 ? "the file is empty" : n >= out_len ? "longer than the longest secret"
-                                                            : "holds a NUL byte");
-        out[0] = '\0';
-        return -1;
-    }
-    out[n] = '\0';
-    return 0;
+    return rc;
 }
 
 /* config_get_secret - a secret from name, or from the file name_FILE names */

@@ -61,6 +61,12 @@ void config_usage(FILE *out); /* the table as help text */
  * or the file cannot be read, is empty or too long (err never holds the
  * secret) */
 int config_get_secret(const char *name, char *out, size_t out_len, char *err, size_t err_len);
+/* config_secret_parse - the secret in a secret file's bytes (size of them),
+ * trailing CRs and LFs dropped, into out: 0, or -1 with why (a static
+ * phrase that never holds the secret) when it is empty, does not fit out
+ * or holds a NUL byte; out may be data */
+int config_secret_parse(const char *data, size_t size, char *out, size_t out_len,
+                        const char **why);
 /* config_mask_url - copy url to out with its password replaced by "****" */
 void config_mask_url(const char *url, char *out, size_t out_len);
 void config_free(void);

@@ -22,6 +22,7 @@
  */
 #include "io/kafka.h"
 
+#include "base/buf.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "base/metrics.h"
@@ -83,18 +84,43 @@ static int kafka_conf_optional(rd_kafka_conf_t *conf, const char *name, const ch
     return kafka_conf_set(conf, name, value, err, err_len);
 }
 
-/* kafka_credentials_line - the next line of f, newline dropped, into out;
- * -1 when missing, empty or too long */
-static int kafka_credentials_line(FILE *f, char *out, size_t out_len)
+/* kafka_credentials_line - the line that starts *at (one CR before its LF dropped)
+ * into out, *at moved past it; -1 when missing, empty, too long or holding a
+ * NUL or a CR */
+static int kafka_credentials_line(const char **at, const char *end, char *out, size_t out_len)
 {
+    const char *lf = memchr(*at, '\n', (size_t)(end - *at));
+    const char *stop = lf ? lf : end;
     size_t n;
 
-    if (fgets(out, (int)out_len, f) == NULL)
+    if (stop > *at && stop[-1] == '\r')
+        stop--;
+    n = (size_t)(stop - *at);
+    if (n == 0 || n >= out_len || memchr(*at, '\0', n) != NULL || memchr(*at, '\r', n) != NULL)
         return -1;
-    n = strcspn(out, "\r\n");
-    if (n == 0 || (out[n] == '\0' && !feof(f)))
-        return -1;
+    memcpy(out, *at, n);
     out[n] = '\0';
+    *at = lf ? lf + 1 : end;
+    return 0;
+}
+
+/* kafka_credentials_parse - a credentials file's bytes: a user name line and a password line */
+int kafka_credentials_parse(const char *data, size_t size, char *user, size_t user_len,
+                            char *password, size_t password_len)
+{
+    const char *at = data, *end = data + size;
+    int rc = kafka_credentials_line(&at, end, user, user_len) == 0
+                     && kafka_credentials_line(&at, end, password, password_len) == 0
+                 ? 0
+                 : -1;
+
+    while (rc == 0 && at < end && (*at == '\r' || *at == '\n'))
+        at++; /* blank lines may end the file; anything else may not */
+    if (rc != 0 || at < end) {
+        if (password_len > 0)
+            explicit_bzero(password, password_len);
+        return -1;
+    }
     return 0;
 }
 
@@ -106,24 +132,23 @@ static int kafka_credentials_read(char *user, size_t user_len, char *password,
 {
     const char *dir = config_get("CUTOVER_KAFKA_CREDENTIALS_DIR");
     char path[4096];
-    FILE *f;
-    int rc;
+    struct buf file;
+    int rc = -1, loaded;
 
     if (dir == NULL || *dir == '\0')
         return 1;
     snprintf(path, sizeof(path), "%s/%s", dir, log_worker_name());
-    if ((f = fopen(path, "r")) == NULL) {
+    buf_init(&file, user_len + password_len + 4); /* both lines, each with a CR LF */
+    loaded = buf_read_file(&file, path);
+    if (loaded != 0 && errno != EFBIG)
         snprintf(err, err_len, "CUTOVER_KAFKA_CREDENTIALS_DIR: %s: %s", path, strerror(errno));
-        return -1;
-    }
-    rc = kafka_credentials_line(f, user, user_len) == 0
-                 && kafka_credentials_line(f, password, password_len) == 0
-             ? 0
-             : -1;
-    fclose(f);
-    if (rc != 0)
+    else if (loaded != 0 || kafka_credentials_parse(file.data ? file.data : "", file.len, user,
+                                                    user_len, password, password_len) != 0)
         snprintf(err, err_len,
                  "CUTOVER_KAFKA_CREDENTIALS_DIR: %s: not a user name line and a password line", path);
+    else
+        rc = 0;
+    buf_free(&file);
     return rc;
 }
 

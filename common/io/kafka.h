@@ -81,6 +81,13 @@ int kafka_topics_create(const char *const *topics, size_t topic_count, int parti
 int kafka_sasl_credentials(char *user, size_t user_len, char *password, size_t password_len,
                            char *err, size_t err_len);
 
+/* kafka_credentials_parse - a credentials file's bytes (size of them): a user
+ * name line and a password line (LF or CR LF; blank lines may follow), each
+ * non-empty, without NUL or CR and shorter than its buffer; 0, or -1 with
+ * the password buffer wiped */
+int kafka_credentials_parse(const char *data, size_t size, char *user, size_t user_len,
+                            char *password, size_t password_len);
+
 /* kafka_topic_full - prefix + name into out; kafka_topic_short - strip the prefix */
 int kafka_topic_full(const char *name, char *out, size_t out_len);
 const char *kafka_topic_short(const char *full);

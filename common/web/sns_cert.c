@@ -125,7 +125,7 @@ int sns_https_get(CURLU *url, const struct sns_policy *p, struct buf *body, long
 }
 
 /* sns_cert_valid_now - whether now is within the certificate's validity period */
-static int sns_cert_valid_now(X509 *cert, char *err, size_t err_len)
+int sns_cert_valid_now(X509 *cert, char *err, size_t err_len)
 {
     if (X509_cmp_current_time(X509_get0_notBefore(cert)) >= 0) {
         snprintf(err, err_len, "certificate not valid yet");
@@ -138,27 +138,34 @@ static int sns_cert_valid_now(X509 *cert, char *err, size_t err_len)
     return 1;
 }
 
+/* sns_cert_parse - the first PEM X.509 certificate in pem (len bytes), or NULL with err */
+X509 *sns_cert_parse(const char *pem, size_t len, char *err, size_t err_len)
+{
+    BIO *bio = NULL;
+    X509 *cert = NULL;
+
+    if (len > SNS_CERT_MAX_BYTES || !(bio = BIO_new_mem_buf(pem, (int)len)) ||
+        !(cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
+        snprintf(err, err_len, "certificate: not a PEM X.509 certificate");
+    ERR_clear_error();
+    BIO_free(bio);
+    return cert;
+}
+
 /* sns_cert_fetch - download and parse the certificate at u */
 static X509 *sns_cert_fetch(CURLU *u, const struct sns_policy *p, char *err, size_t err_len)
 {
     struct buf body;
-    BIO *bio = NULL;
     X509 *cert = NULL;
     long status;
 
     buf_init(&body, SNS_CERT_MAX_BYTES);
     if (sns_https_get(u, p, &body, &status, err, err_len) != 0)
-        goto out;
-    if (status != 200) {
+        ERR_clear_error();
+    else if (status != 200)
         snprintf(err, err_len, "certificate fetch: HTTP %ld", status);
-        goto out;
-    }
-    if (!(bio = BIO_new_mem_buf(body.data, (int)body.len)) ||
-        !(cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
-        snprintf(err, err_len, "certificate: not a PEM X.509 certificate");
-out:
-    ERR_clear_error();
-    BIO_free(bio);
+    else
+        cert = sns_cert_parse(body.data ? body.data : "", body.len, err, err_len);
     buf_free(&body);
     return cert;
 }

@@ -297,6 +297,26 @@ static void test_get_secret(void **state)
     assert_non_null(strstr(err, "No such file"));
 }
 
+/* test_secret_parse - config_secret_parse: CR LF dropped, a secret that just
+ * fits, and what does not serve (too long, a NUL inside, only newlines) */
+static void test_secret_parse(void **state)
+{
+    char out[8];
+    const char *why = NULL;
+
+    (void)state;
+    assert_int_equal(config_secret_parse("1234567\r\n", 9, out, sizeof(out), &why), 0);
+    assert_string_equal(out, "1234567");
+    assert_null(why);
+    assert_int_equal(config_secret_parse("12345678", 8, out, sizeof(out), &why), -1);
+    assert_string_equal(why, "longer than the longest secret");
+    assert_string_equal(out, "");
+    assert_int_equal(config_secret_parse("ab\0cd", 5, out, sizeof(out), &why), -1);
+    assert_string_equal(why, "holds a NUL byte");
+    assert_int_equal(config_secret_parse("\r\n\n", 3, out, sizeof(out), &why), -1);
+    assert_string_equal(why, "the file is empty");
+}
+
 /* test_print_masks_conninfo - a password= keyword in a conninfo string */
 static void test_print_masks_conninfo(void **state)
 {
@@ -403,6 +423,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_print_masks_secrets, clean_env, clean_env),
         cmocka_unit_test_setup_teardown(test_print_masks_receiver_secrets, clean_env, clean_env),
         cmocka_unit_test_setup_teardown(test_get_secret, clean_env, clean_env),
+        cmocka_unit_test(test_secret_parse),
         cmocka_unit_test_setup_teardown(test_print_masks_conninfo, clean_env, clean_env),
         cmocka_unit_test_setup_teardown(test_mask_url, clean_env, clean_env),
         cmocka_unit_test_setup_teardown(test_unknown_warns, clean_env, clean_env),

@@ -157,6 +157,31 @@ static void test_bad_files(void **state)
     }
 }
 
+/* test_parse_bytes - kafka_credentials_parse: CR LF lines and blank lines after
+ * them pass; a third line, a NUL or a CR inside a line, a missing password
+ * are refused and the password buffer is left wiped */
+static void test_parse_bytes(void **state)
+{
+    static const char good[] = "cutover-web\r\nweb-secret\r\n\n";
+    static const struct { const char *text; size_t size; } bad[] = {
+        { "u\np\nthird\n", 12 }, { "u\np\0w\n", 7 }, { "u\rx\np\n", 7 }, { "u\n", 2 },
+        { "u\n\n", 3 },
+    };
+    char user[64], password[64];
+
+    (void)state;
+    assert_int_equal(kafka_credentials_parse(good, sizeof(good) - 1, user, sizeof(user), password,
+                                             sizeof(password)), 0);
+    assert_string_equal(user, "cutover-web");
+    assert_string_equal(password, "web-secret");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(password, 'x', sizeof(password));
+        assert_int_equal(kafka_credentials_parse(bad[i].text, bad[i].size, user, sizeof(user),
+                                                 password, sizeof(password)), -1);
+        assert_int_equal(password[0], 0);
+    }
+}
+
 /* main - run the tests */
 int main(void)
 {
@@ -166,6 +191,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+        cmocka_unit_test(test_parse_bytes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
