@@ -91,11 +91,16 @@ held_at_half() {
     reached "$1" $CHAOS_TERMINAL
 }
 
-# settle BUILD - wait until BUILD is terminal; log how long it took
+# settle BUILD - wait until BUILD is terminal; log its end and how long it
+# took (the end read again until it answers: PostgreSQL may be restarting)
 settle() {
-  local t0=$SECONDS
+  local t0=$SECONDS state=""
   wait_for "${CHAOS_WAIT:-900}" reached "$1" $CHAOS_TERMINAL
-  printf '%s\t%s\t%s\t%s\n' "$ENV" "$1" "$(dep_state "$1")" $((SECONDS - t0)) >> "$CHAOS_DIR/settled.tsv"
+  for _ in $(seq 60); do
+    state=$(dep_state "$1" 2>/dev/null) && [ -n "$state" ] && break
+    sleep 1
+  done
+  printf '%s\t%s\t%s\t%s\n' "$ENV" "$1" "$state" $((SECONDS - t0)) >> "$CHAOS_DIR/settled.tsv"
 }
 
 # version_next - alternate 2.0 and 3.0, so that each completed deployment changes what is served
