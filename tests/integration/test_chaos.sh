@@ -19,7 +19,11 @@ use_test_prefix
 export CUTOVER_EFFECT_LEASE_MS=3000
 BAKE=1
 saga_setup chaos
-saga_release 9.0 --broken
+# the broken release's deployment stays in progress until its round ends
+# ($GATES/deploy-9.0), so that the abort always finds it under way
+mkdir -p "$TMP/hold"
+echo "$GATES/deploy-9.0" > "$TMP/hold/hold-deploy"
+saga_release 9.0 --broken --with "$TMP/hold"
 missing=$(saga_workers_missing | tr '\n' ' ')
 [ -z "$missing" ] || not_ok "all five workers are built" "missing: $missing"
 gate_open all
@@ -135,10 +139,12 @@ run_scenario() {
         round_check "$scenario" "$build" completed
         LAST_VERSION=$version ;;
       failed)
+        rm -f "$GATES/deploy-9.0"
         build_ready "$build" 9.0
         wait_for 120 deploying "$build" || not_ok "$build deploys"
         shift_requested abort "$(dep_id "$build")"
-        round_check "$scenario" "$build" failed ;;
+        round_check "$scenario" "$build" failed
+        gate_open deploy-9.0 ;; # a hook a killed deployer left waiting ends
       rollback)
         version=2.$ROUND
         saga_release "$version"
