@@ -146,6 +146,7 @@ check_eq "green serves 2.0 through the frontend" "2.0 green" \
 # 6. the load generator's view: nothing failed, every order stored once
 shop_load_stop load
 echo "# load: $(shop_load_field load '"\(.sent) requests, \(.orders_placed) orders, p50 \(.latency_ms.p50) ms, p99 \(.latency_ms.p99) ms"')"
+echo "# load errors: $(shop_load_field load '.errors | tojson') statuses: $(shop_load_field load '.statuses | tojson')"
 check_eq "not one request failed under load" 0 "$(shop_load_field load .failed)"
 check "the load generator placed orders" gt 0 shop_load_field load .orders_placed
 check "every order it placed is stored exactly once" orders_stored_once load
