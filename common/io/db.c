@@ -25,13 +25,14 @@
  *	the server parses and plans it once, not on every round trip. The
  *	statements are the program's own text, so there are few. A new
  *	connection (a reconnect: its backend pid changes) starts again with
- *	none. A statement the server no longer knows or whose cached plan it
- *	refuses (a migration changed a table under it) is failed as
- *	transient once, and every statement is prepared again after. A failure is logged once
- *	at warn with its SQLSTATE and remembered: db_last_sqlstate(),
- *	db_last_error(), and db_transient(), which is true when a retry may
- *	succeed (connection lost, server shutting down or starting, too many
- *	connections, serialization failure, deadlock).
+ *	none. A prepared statement the server no longer knows or whose cached
+ *	plan it refuses (a migration changed a table under it) is failed as
+ *	transient once, and every statement is prepared again after.
+ *
+ *	A failure is logged once at warn with its SQLSTATE and remembered:
+ *	db_last_sqlstate(), db_last_error(), and db_transient(), which is
+ *	true when a retry may succeed (connection lost, server shutting down
+ *	or starting, too many connections, serialization failure, deadlock).
  *
  *	db_exec_script() is the one way to run unparameterized text: the
  *	migration files shipped with cutover (migrate.c).
@@ -75,6 +76,7 @@ struct db {
     size_t prepared_count;
     unsigned prepared_generation;
     int prepared_backend; /* the backend pid they were prepared on */
+    int ran_prepared;     /* the last statement ran by name */
     char sqlstate[6];
     char error[DB_ERROR_MAX];
     int transient;
@@ -359,7 +361,7 @@ static void db_prepared_name(const struct db *db, size_t i, char *name, size_t l
 
 /* db_prepare - sql's prepared statement on this connection, prepared now
  * when it is new: its name into name; 1, 0 run it unprepared (no
- * parameters, or the table is full), or NULL res set to the failure */
+ * parameters, or the table is full), -1 with *failure the server's answer */
 static int db_prepare(struct db *db, const char *sql, int nparams, char *name, size_t len,
                       PGresult **failure)
 {
@@ -396,8 +398,10 @@ static PGresult *db_run(struct db *db, const char *sql, int nparams, const char 
     PGresult *failure = NULL;
     char name[48];
 
+    db->ran_prepared = 0;
     switch (db_prepare(db, sql, nparams, name, sizeof(name), &failure)) {
     case 1:
+        db->ran_prepared = 1;
         return PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
     case 0:
         return PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
@@ -410,7 +414,8 @@ static PGresult *db_run(struct db *db, const char *sql, int nparams, const char 
  * plan a change of its tables invalidated (0A000): prepare all again */
 static void db_plan_lost(struct db *db)
 {
-    if (strcmp(db->sqlstate, "26000") != 0 && strcmp(db->sqlstate, "0A000") != 0)
+    if (!db->ran_prepared ||
+        (strcmp(db->sqlstate, "26000") != 0 && strcmp(db->sqlstate, "0A000") != 0))
         return;
     db_prepared_forget(db);
     db->transient = 1;
