@@ -4,16 +4,8 @@
 # an error rate may fail the next request). Whether the release is
 # healthy is the validator's question (the environment's checks, through
 # the preview route), so a broken release installs and then fails validation.
-# A release built --with a hold-deploy file (tests) waits first until the
-# file that it names exists.
 set -euo pipefail
 
-if [ -e "$RELEASE_DIR/hold-deploy" ]; then
-    # tests: the deployment stays in progress until the file named here exists
-    # (the hook's timeout still bounds it)
-    hold=$(cat "$RELEASE_DIR/hold-deploy")
-    until [ -e "$hold" ]; do sleep 0.1; done
-fi
 if [ -e "$RELEASE_DIR/failing-hook" ]; then
     echo "this release fails its ValidateService hook on purpose"
     exit 1

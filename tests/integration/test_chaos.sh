@@ -20,9 +20,13 @@ export CUTOVER_EFFECT_LEASE_MS=3000
 BAKE=1
 saga_setup chaos
 # the broken release's deployment stays in progress until its round ends
-# ($GATES/deploy-9.0), so that the abort always finds it under way
-mkdir -p "$TMP/hold"
-echo "$GATES/deploy-9.0" > "$TMP/hold/hold-deploy"
+# ($GATES/deploy-9.0), so that the abort always finds it under way: its
+# ValidateService hook waits for that file, then validates as the demo's does
+mkdir -p "$TMP/hold/scripts"
+cp "$TOP/demo/scripts/validate_service.sh" "$TMP/hold/scripts/validate_service_demo.sh"
+printf '#!/bin/bash\nuntil [ -e %q ]; do sleep 0.1; done\nexec "$RELEASE_DIR/scripts/validate_service_demo.sh"\n' \
+  "$GATES/deploy-9.0" > "$TMP/hold/scripts/validate_service.sh"
+chmod 0755 "$TMP/hold/scripts/"*.sh
 saga_release 9.0 --broken --with "$TMP/hold"
 missing=$(saga_workers_missing | tr '\n' ' ')
 [ -z "$missing" ] || not_ok "all five workers are built" "missing: $missing"
