@@ -51,6 +51,7 @@
  */
 #include "base/clock.h"
 #include "base/config.h"
+#include "base/lean.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "io/httpd.h"
@@ -804,6 +805,7 @@ int main(int argc, char **argv)
     struct supervisor sup;
     int status;
 
+    lean_exec(argv); /* fewer resident pages: see base/lean.h */
     memset(&sup, 0, sizeof(sup));
     log_init("cutoverd");
     if ((status = supervisor_setup(&sup, argc, argv)) >= 0) {

@@ -20,6 +20,7 @@
  *	cutoverd does for its children with CUTOVER_METRICS_PORT_BASE).
  */
 #include "base/config.h"
+#include "base/lean.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/share.h"
@@ -123,6 +124,7 @@ int main(int argc, char **argv)
     struct web_main m = {0};
     int check = 0, status;
 
+    lean_exec(argv); /* fewer resident pages: see base/lean.h */
     log_init("web");
     if ((status = web_arguments(argc, argv, &check)) >= 0
         || (status = config_start("cutover-web", check)) >= 0) {

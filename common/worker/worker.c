@@ -6,6 +6,7 @@
 #include "worker/worker_internal.h"
 
 #include "base/config.h"
+#include "base/lean.h"
 #include "base/log.h"
 #include "base/share.h"
 #include "io/migrate.h"
@@ -376,6 +377,7 @@ int worker_main(int argc, char **argv, const struct worker_spec *spec)
     struct worker w;
     int check = 0, status;
 
+    lean_exec(argv); /* fewer resident pages: see base/lean.h */
     memset(&w, 0, sizeof(w));
     w.spec = spec;
     log_init(spec->name);
