@@ -452,6 +452,31 @@ static int kafka_subscribe(rd_kafka_t *rk, const char *const *topics, size_t top
     return 0;
 }
 
+/* kafka_new - rd_kafka_new with Cyrus SASL's plugins left unloaded.
+ * librdkafka initializes Cyrus SASL with the first client it makes, and
+ * Cyrus loads every plugin in its directory (eight here, with Berkeley DB
+ * for sasldb): about 0.4 MB of resident pages. librdkafka needs Cyrus only
+ * for GSSAPI, which cutover's configuration does not offer (PLAIN and
+ * SCRAM are librdkafka's own), so the first client is made with SASL_PATH
+ * naming no directory. Cyrus reads the variable during that call only; it
+ * is removed right after, before any process cutover starts could inherit
+ * it. A SASL_PATH set by the user is left alone. */
+static rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *err,
+                             size_t err_len)
+{
+    static int sasl_initialized;
+    int hide_plugins = !sasl_initialized && getenv("SASL_PATH") == NULL;
+    rd_kafka_t *rk;
+
+    if (hide_plugins && setenv("SASL_PATH", "/dev/null", 1) != 0)
+        hide_plugins = 0;
+    rk = rd_kafka_new(type, conf, err, err_len);
+    if (hide_plugins)
+        unsetenv("SASL_PATH");
+    sasl_initialized = 1;
+    return rk;
+}
+
 /* kafka_consumer_create - a subscribed consumer delivering into the loop */
 struct kafka_consumer *kafka_consumer_create(struct event_base *base, const char *group,
                                              const char *const *topics, size_t topic_count,
@@ -467,7 +492,7 @@ struct kafka_consumer *kafka_consumer_create(struct event_base *base, const char
     c->fd = -1;
     c->cb = cb;
     c->arg = arg;
-    c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, err_len);
+    c->rk = kafka_new(RD_KAFKA_CONSUMER, conf, err, err_len);
     if (c->rk == NULL)
         goto out;
     conf = NULL;
@@ -591,7 +616,7 @@ struct kafka_producer *kafka_producer_create(struct event_base *base, kafka_deli
     p->fd = -1;
     p->cb = cb;
     p->arg = arg;
-    p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, err_len);
+    p->rk = kafka_new(RD_KAFKA_PRODUCER, conf, err, err_len);
     if (p->rk == NULL)
         goto out;
     conf = NULL;
@@ -757,7 +782,7 @@ int kafka_topics_create(const char *const *topics, size_t topic_count, int parti
                         int replication, char *err, size_t err_len)
 {
     rd_kafka_conf_t *conf = kafka_conf_common(err, err_len);
-    rd_kafka_t *rk = conf ? rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, err_len) : NULL;
+    rd_kafka_t *rk = conf ? kafka_new(RD_KAFKA_PRODUCER, conf, err, err_len) : NULL;
     rd_kafka_NewTopic_t *list[32];
     size_t n = 0;
     int rc = -1;
