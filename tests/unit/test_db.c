@@ -334,6 +334,50 @@ static void test_terminated(void **state)
     assert_int_equal(query_long(fx->db, "SELECT 3"), 3);
 }
 
+/* gssencmode_of - the gssencmode a new connection to url was made with */
+static char *gssencmode_of(const char *url)
+{
+    struct db *db = db_connect(url);
+    char *mode = NULL;
+
+    assert_non_null(db);
+    PQconninfoOption *options = PQconninfo(db_conn(db));
+    for (PQconninfoOption *o = options; o && o->keyword; o++) {
+        if (strcmp(o->keyword, "gssencmode") == 0 && o->val)
+            mode = strdup(o->val);
+    }
+    PQconninfoFree(options);
+    db_close(db);
+    assert_non_null(mode);
+    return mode;
+}
+
+/* expect_gssencmode - a connection to url uses gssencmode want */
+static void expect_gssencmode(const char *url, const char *want)
+{
+    char *mode = gssencmode_of(url);
+
+    assert_string_equal(mode, want);
+    free(mode);
+}
+
+/* test_gssencmode - off by default; the URL's parameter or PGGSSENCMODE wins */
+static void test_gssencmode(void **state)
+{
+    const char *url = getenv("CUTOVER_DATABASE_URL");
+    char with[1024];
+
+    need_db(state);
+    unsetenv("PGGSSENCMODE");
+    expect_gssencmode(url, "disable");
+    snprintf(with, sizeof(with), "%s%sgssencmode=prefer", url,
+             strncmp(url, "postgres", 8) != 0 ? " " : strchr(url, '?') ? "&" : "?");
+    expect_gssencmode(with, "prefer");
+    setenv("PGGSSENCMODE", "prefer", 1);
+    expect_gssencmode(url, "prefer");
+    unsetenv("PGGSSENCMODE");
+}
+
 /* test_connect_gives_up - bounded attempts, password never logged */
 static void test_connect_gives_up(void **state)
 {
@@ -371,6 +415,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_terminated, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_prepared, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_plan_invalidated, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_gssencmode, fixture_create, fixture_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
