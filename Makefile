@@ -16,14 +16,17 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
 
-PKGS     := rdkafka libcurl libcjson libpq openssl libevent yaml-0.1 libxml-2.0 libmariadb hiredis
+PKGS     := rdkafka libcurl libcjson libpq openssl libevent yaml-0.1 libmariadb hiredis
+# built against these packages' headers only: the library is loaded when first
+# needed (libxml-2.0: common/provider/aws/xml_lib.h)
+LOADED_PKGS := libxml-2.0
 CC       ?= cc
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Werror
 OPT      ?= -O2 -g
 # VERSION: what cutover_build_info{version} reports (the git description at build time)
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
-CPPFLAGS += -D_GNU_SOURCE -Icommon $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CPPFLAGS += -D_GNU_SOURCE -Icommon $(shell pkg-config --cflags $(PKGS) $(LOADED_PKGS) 2>/dev/null)
 CFLAGS   += $(WARN) $(OPT) $(EXTRA_CFLAGS)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 LDFLAGS  += $(EXTRA_LDFLAGS)

@@ -3,7 +3,8 @@
 # GnuTLS's implicit initialization off from its first instruction
 # (base/lean.h: started again with GNUTLS_NO_IMPLICIT_INIT=1), none of
 # Cyrus SASL's plugins loaded (io/kafka.c: kafka_new), no libxml2, ICU or
-# libstdc++ mapped (the aws provider reads XML with its own parser); and a
+# libstdc++ mapped (the aws provider loads libxml2 when it first meets XML:
+# provider/aws/xml_lib.h); and a
 # GNUTLS_NO_IMPLICIT_INIT or SASL_PATH that the user set is left alone.
 # The resident sets themselves are figures: tests/bench/bench_memory.sh.
 source "$(dirname "$0")/../lib.sh"

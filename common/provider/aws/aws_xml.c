@@ -7,18 +7,17 @@
  */
 #include "provider/aws/aws_xml.h"
 
+#include "provider/aws/xml_lib.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xpath.h>
 
 #define AWS_XML_MAX_PATH 512
 
 /* The parsed document. */
 struct aws_xml {
+    const struct xml_lib *lib;
     xmlDocPtr doc;
     xmlXPathContextPtr xpath;
 };
@@ -26,13 +25,17 @@ struct aws_xml {
 /* aws_xml_parse - parse a response body; NULL with err when it is not XML */
 struct aws_xml *aws_xml_parse(const char *data, size_t len, char *err, size_t err_len)
 {
-    struct aws_xml *x = calloc(1, sizeof(*x));
+    const struct xml_lib *lib = xml_lib(err, err_len);
+    struct aws_xml *x = lib ? calloc(1, sizeof(*x)) : NULL;
 
+    if (lib == NULL)
+        return NULL;
     if (!x || len > (size_t)0x7fffffff)
         goto out;
-    x->doc = xmlReadMemory(data, (int)len, NULL, NULL,
-                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (x->doc && (x->xpath = xmlXPathNewContext(x->doc)))
+    x->lib = lib;
+    x->doc = lib->read_memory(data, (int)len, NULL, NULL,
+                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (x->doc && (x->xpath = lib->xpath_new_context(x->doc)))
         return x;
 out:
     snprintf(err, err_len, "aws: response is not well-formed XML");
@@ -45,8 +48,10 @@ void aws_xml_free(struct aws_xml *x)
 {
     if (!x)
         return;
-    xmlXPathFreeContext(x->xpath);
-    xmlFreeDoc(x->doc);
+    if (x->lib) {
+        x->lib->xpath_free_context(x->xpath);
+        x->lib->free_doc(x->doc);
+    }
     free(x);
 }
 
@@ -79,7 +84,7 @@ static xmlXPathObjectPtr aws_xml_eval(struct aws_xml *x, const struct aws_xml_no
     if (!x || aws_xml_expr(path, expr, sizeof(expr)) != 0)
         return NULL;
     x->xpath->node = ctx ? (xmlNodePtr)ctx : (xmlNodePtr)x->doc;
-    return xmlXPathEvalExpression((const xmlChar *)expr, x->xpath);
+    return x->lib->xpath_eval_expression((const xmlChar *)expr, x->xpath);
 }
 
 /* aws_xml_select - the elements at path, up to max; how many matched */
@@ -94,7 +99,7 @@ int aws_xml_select(struct aws_xml *x, const struct aws_xml_node *ctx, const char
     n = r->nodesetval ? r->nodesetval->nodeNr : 0;
     for (int i = 0; i < n && (size_t)i < max; i++)
         out[i] = (const struct aws_xml_node *)r->nodesetval->nodeTab[i];
-    xmlXPathFreeObject(r);
+    x->lib->xpath_free_object(r);
     return n;
 }
 
@@ -108,12 +113,12 @@ int aws_xml_text(struct aws_xml *x, const struct aws_xml_node *ctx, const char *
 
     if (aws_xml_select(x, ctx, path, &node, 1) < 1)
         return -1;
-    text = xmlNodeGetContent((xmlNodePtr)node);
+    text = x->lib->node_get_content((xmlNodePtr)node);
     if (text && strlen((const char *)text) < out_len) {
         memcpy(out, text, strlen((const char *)text) + 1);
         result = 0;
     }
-    xmlFree(text);
+    x->lib->free(text);
     return result;
 }
 

@@ -21,7 +21,8 @@
  *	and returns how many matched in all (-1 on a bad path). Handles live
  *	as long as the document.
  *
- *	libxml2 (pkg-config libxml-2.0) does the parsing.
+ *	libxml2 does the parsing, loaded on the first parse (xml_lib.h);
+ *	when it cannot be loaded, aws_xml_parse() fails and err says why.
  */
 #ifndef CUTOVER_AWS_XML_H
 #define CUTOVER_AWS_XML_H

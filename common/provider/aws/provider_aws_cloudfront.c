@@ -15,7 +15,7 @@
  *
  *	start() is CreateInvalidation (POST /2020-05-31/distribution/<id>/
  *	invalidation, an InvalidationBatch document built with libxml2, which
- *	escapes the paths). The reference is the batch's CallerReference:
+ *	escapes the paths; loaded on first use, xml_lib.h). The reference is the batch's CallerReference:
  *	CloudFront answers a second request with the same reference and
  *	paths with the first invalidation, so a retry after a crash starts
  *	nothing new. poll() is GetInvalidation; done when its Status is
@@ -23,7 +23,8 @@
  */
 #include "provider/aws/provider_aws_internal.h"
 
-#include <libxml/tree.h>
+#include "provider/aws/xml_lib.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -31,10 +32,11 @@
 #define CLOUDFRONT_API "/2020-05-31"
 #define CLOUDFRONT_NS "http://cloudfront.amazonaws.com/doc/2020-05-31/"
 
-/* cloudfront_batch - the InvalidationBatch document; xmlFree() it; NULL when out of memory */
-static xmlChar *cloudfront_batch(const cJSON *paths, const char *reference, int *len)
+/* cloudfront_batch - the InvalidationBatch document; xml->free() it; NULL when out of memory */
+static xmlChar *cloudfront_batch(const struct xml_lib *xml, const cJSON *paths,
+                                 const char *reference, int *len)
 {
-    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlDocPtr doc = xml->new_doc(BAD_CAST "1.0");
     xmlNodePtr batch, list, items;
     const cJSON *path;
     char quantity[16];
@@ -42,18 +44,18 @@ static xmlChar *cloudfront_batch(const cJSON *paths, const char *reference, int 
 
     if (doc == NULL)
         return NULL;
-    batch = xmlNewDocNode(doc, NULL, BAD_CAST "InvalidationBatch", NULL);
-    xmlDocSetRootElement(doc, batch);
-    xmlSetNs(batch, xmlNewNs(batch, BAD_CAST CLOUDFRONT_NS, NULL));
-    list = xmlNewChild(batch, NULL, BAD_CAST "Paths", NULL);
+    batch = xml->new_doc_node(doc, NULL, BAD_CAST "InvalidationBatch", NULL);
+    xml->doc_set_root_element(doc, batch);
+    xml->set_ns(batch, xml->new_ns(batch, BAD_CAST CLOUDFRONT_NS, NULL));
+    list = xml->new_child(batch, NULL, BAD_CAST "Paths", NULL);
     snprintf(quantity, sizeof(quantity), "%d", cJSON_GetArraySize(paths));
-    xmlNewTextChild(list, NULL, BAD_CAST "Quantity", BAD_CAST quantity);
-    items = xmlNewChild(list, NULL, BAD_CAST "Items", NULL);
+    xml->new_text_child(list, NULL, BAD_CAST "Quantity", BAD_CAST quantity);
+    items = xml->new_child(list, NULL, BAD_CAST "Items", NULL);
     cJSON_ArrayForEach(path, paths)
-        xmlNewTextChild(items, NULL, BAD_CAST "Path", BAD_CAST path->valuestring);
-    xmlNewTextChild(batch, NULL, BAD_CAST "CallerReference", BAD_CAST reference);
-    xmlDocDumpMemoryEnc(doc, &out, len, "UTF-8");
-    xmlFreeDoc(doc);
+        xml->new_text_child(items, NULL, BAD_CAST "Path", BAD_CAST path->valuestring);
+    xml->new_text_child(batch, NULL, BAD_CAST "CallerReference", BAD_CAST reference);
+    xml->doc_dump_memory_enc(doc, &out, len, "UTF-8");
+    xml->free_doc(doc);
     return out;
 }
 
@@ -96,14 +98,19 @@ int provider_aws_cache_flush_start(void *state, const char *reference, char *han
                                    size_t handle_len, char *err, size_t err_len)
 {
     struct aws_provider *p = state;
-    char path[128], status[32];
+    char path[128], status[32], why[256];
+    const struct xml_lib *xml;
     xmlChar *body;
     int body_len = 0, rc;
 
     handle[0] = '\0';
     if (p->cloudfront_distribution[0] == '\0')
         return 0;
-    if ((body = cloudfront_batch(p->cloudfront_paths, reference, &body_len)) == NULL) {
+    if ((xml = xml_lib(why, sizeof(why))) == NULL) {
+        snprintf(err, err_len, "CreateInvalidation: %s", why);
+        return -1;
+    }
+    if ((body = cloudfront_batch(xml, p->cloudfront_paths, reference, &body_len)) == NULL) {
         snprintf(err, err_len, "CreateInvalidation: out of memory");
         return -1;
     }
@@ -111,7 +118,7 @@ int provider_aws_cache_flush_start(void *state, const char *reference, char *han
              p->cloudfront_distribution);
     rc = cloudfront_call(p, "CreateInvalidation", "POST", path, body, body_len, handle,
                          handle_len, status, sizeof(status), err, err_len);
-    xmlFree(body);
+    xml->free(body);
     return rc;
 }
 
