@@ -99,18 +99,22 @@ static int effect_timer_fire_one(struct saga_ctx *ctx)
 }
 
 /* effect_timers_due - whether a timer of this worker's environments is
- * due: one statement outside any transaction (the partial index timers_due
- * answers it), so that the many ticks with nothing due cost no more */
+ * due: one statement outside any transaction, so that the many ticks with
+ * nothing due cost no more. The order by fire_at makes the partial index
+ * timers_due answer it: asked as EXISTS, PostgreSQL, which cannot know
+ * that a timer is always either fired or cancelled in the end, expected
+ * thousands of open ones and read the whole table instead (3.7 ms at
+ * 46,600 timers, on every tick of every worker; 0.02 ms this way). */
 static int effect_timers_due(struct saga_ctx *ctx)
 {
     const char *params[] = {config_get("CUTOVER_ENVIRONMENTS")};
     PGresult *res = db_query(ctx->db,
-                             "SELECT EXISTS (SELECT 1 FROM timers t JOIN deployments d"
+                             "SELECT 1 FROM timers t JOIN deployments d"
                              " ON d.id = t.deployment_id WHERE d.environment ~ $1"
                              " AND t.fired_at IS NULL AND t.cancelled_at IS NULL"
-                             " AND t.fire_at <= now())",
+                             " AND t.fire_at <= now() ORDER BY t.fire_at LIMIT 1",
                              1, params);
-    int due = res && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    int due = res && PQntuples(res) == 1;
 
     if (res)
         PQclear(res);
