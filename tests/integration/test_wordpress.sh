@@ -23,7 +23,10 @@
 #    WP-Cron (cutover-scheduler) ran on the live color only: blue, then green;
 # 6. the load generator saw not one failed request, and every order it
 #    placed is stored exactly once (demo/wordpress/check-orders), by both
-#    1.0 and 2.0.
+#    1.0 and 2.0;
+# 7. an ApplicationStart run again on green-1, whose port its instance
+#    holds, leaves the slot's pid file naming that instance (an instance
+#    writes its own pid once nginx listens).
 # Skips, loudly, only when the Debian packages (ops/bootstrap) are missing.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/saga_lib.sh"
@@ -157,4 +160,17 @@ check_eq "its orders were taken by 1.0 and by 2.0" "1.0 2.0" \
          WHERE order_key LIKE '$RUN_ID-load-%' AND version IN ('1.0', '2.0')")"
 check "checkout works on green" eval \
   'shop POST /shop/cart -d product=2 >/dev/null && shop POST /shop/checkout -d order_key=green2 >/dev/null && [ "$(orders_with green2)" = 1 ]'
+
+# 7. a start on a slot whose port is taken: last, since it replaces the
+#    running instance's PHP-FPM socket
+SLOT=$CUTOVER_RUN_DIR/local/$ENV/green-1
+RUNNING=$(cat "$SLOT/pid")
+check "green-1's pid file names a running instance" kill -0 "$RUNNING"
+SECOND=$(env PORT="$(sed -n 's/^ *listen [0-9.]*:\([0-9]*\).*/\1/p' "$SLOT/nginx.conf" | head -1)" \
+  COLOR=green VERSION=2.0 INSTANCE_DIR="$SLOT" RELEASE_DIR="$(readlink -f "$SLOT/current")" \
+  LIFECYCLE_EVENT=ApplicationStart bash "$SLOT/current/scripts/application_start.sh" 2>>"$LOGDIR/test_wordpress.log" |
+  sed -n 's/.* pid \([0-9]*\)$/\1/p')
+check "a second instance was started on green-1" test -n "$SECOND"
+check "it exits: its nginx cannot listen on the taken port" wait_for 30 eq 1 eval "kill -0 ${SECOND:-0} 2>/dev/null; echo \$?"
+check_eq "green-1's pid file still names the instance on the port" "$RUNNING" "$(cat "$SLOT/pid")"
 finish
