@@ -29,11 +29,16 @@
  *	environment stays cutoverd's own). A worker whose supervisor dies
  *	gets SIGTERM (PR_SET_PDEATHSIG), so no orphan outlives it.
  *
- *	Each child gets CUTOVER_KAFKA_INSTANCE_ID, "HOST-PID-LABEL" (cutoverd's
- *	pid; "scaler#2" as "scaler-2"): its Kafka consumer is a static member
- *	of its group, so a worker restarted after a crash takes its partitions
- *	back at once instead of waiting for the dead one's session to expire
- *	(an alarm is not held up by a killed rollbacker).
+ *	Each child gets CUTOVER_KAFKA_INSTANCE_ID, "HOST-TAG-LABEL" ("scaler#2"
+ *	as "scaler-2"): its Kafka consumer is a static member of its group, so
+ *	a worker restarted after a crash takes its partitions back at once
+ *	instead of waiting for the dead one's session to expire (an alarm is
+ *	not held up by a killed rollbacker). TAG names the run directory while
+ *	cutoverd holds CUTOVER_RUN_DIR/cutoverd.lock (its device and inode, in
+ *	hexadecimal): a cutoverd started again after a crash, or restarted,
+ *	gives its workers the same ids, and they too take their partitions
+ *	back at once. A second cutoverd of the same directory finds the lock
+ *	taken and uses its pid as TAG.
  *
  *	Metrics: with CUTOVER_METRICS_PORT_BASE set, the Nth worker (from 0,
  *	in the order of the slots: --workers order, copies in turn) gets
@@ -65,6 +70,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -114,6 +121,7 @@ struct supervisor {
     long restart_min_ms, restart_max_ms, stable_ms, grace_ms;
     struct httpd *httpd;        /* cutoverd's own /metrics; NULL when not asked for */
     char targets_path[PATH_MAX]; /* the metrics targets file written; "" when none */
+    char instance_tag[40];       /* the middle of the children's Kafka instance ids */
 };
 
 struct supervisor_options {
@@ -425,16 +433,41 @@ static struct timeval supervisor_timeval(long ms)
     return tv;
 }
 
-/* slot_instance_id - the child's Kafka group.instance.id: host, cutoverd's
- * pid and the slot's label ("scaler#2" as "scaler-2"), unique in its group,
- * the same across the child's restarts (static membership: a restarted
- * worker takes its partitions back at once) */
-static void slot_instance_id(const struct slot *s, pid_t parent, char *out, size_t len)
+/* supervisor_instance_tag - the run directory's lock, held until cutoverd
+ * exits (the descriptor is never closed; children do not inherit it), and
+ * the tag it gives; cutoverd's pid as the tag when another holds it */
+static void supervisor_instance_tag(struct supervisor *sup)
+{
+    const char *dir = config_get("CUTOVER_RUN_DIR");
+    char path[PATH_MAX];
+    struct stat st;
+    int fd = -1;
+
+    snprintf(sup->instance_tag, sizeof(sup->instance_tag), "%d", (int)getpid());
+    mkdir(dir, 0755);
+    if (snprintf(path, sizeof(path), "%s/cutoverd.lock", dir) >= (int)sizeof(path)
+        || (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0
+        || flock(fd, LOCK_EX | LOCK_NB) != 0 || fstat(fd, &st) != 0) {
+        log_warn("%s: %s: the workers' Kafka instance ids carry cutoverd's pid", path,
+                 errno == EWOULDBLOCK ? "another cutoverd holds it" : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    snprintf(sup->instance_tag, sizeof(sup->instance_tag), "%llx-%llx",
+             (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+}
+
+/* slot_instance_id - the child's Kafka group.instance.id: host, the
+ * supervisor's tag and the slot's label ("scaler#2" as "scaler-2"), unique
+ * in its group, the same across the child's restarts (static membership: a
+ * restarted worker takes its partitions back at once) */
+static void slot_instance_id(const struct slot *s, char *out, size_t len)
 {
     char host[64] = "host";
 
     gethostname(host, sizeof(host) - 1);
-    snprintf(out, len, "%s-%d-%s", host, (int)parent, s->label);
+    snprintf(out, len, "%s-%s-%s", host, s->sup->instance_tag, s->label);
     for (char *c = out; *c; c++) {
         if (!isalnum((unsigned char)*c) && *c != '.' && *c != '-' && *c != '_')
             *c = '-';
@@ -463,7 +496,7 @@ static void slot_exec(const char *path, const struct slot *s, pid_t parent, cons
         setenv("CUTOVER_METRICS_ADDR", metrics_addr, 1);
     else
         unsetenv("CUTOVER_METRICS_ADDR");
-    slot_instance_id(s, parent, instance_id, sizeof(instance_id));
+    slot_instance_id(s, instance_id, sizeof(instance_id));
     setenv("CUTOVER_KAFKA_INSTANCE_ID", instance_id, 1);
     execv(path, argv);
     _exit(127);
@@ -813,6 +846,7 @@ int main(int argc, char **argv)
         return status;
     }
     supervisor_events(&sup);
+    supervisor_instance_tag(&sup);
     supervisor_metrics_start(&sup);
     log_info("supervising %zu workers from %s: restart pause %ld..%ld ms, stable after %ld ms, "
              "stop grace %ld ms", sup.slot_count, sup.bin_dir, sup.restart_min_ms,
