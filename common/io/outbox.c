@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define OUTBOX_BATCH "200"
+#define OUTBOX_BATCH 200u
 #define OUTBOX_SOON_MAX_MS 512 /* outbox_publish_soon's last delay; the sweeper after it */
 
 /* Seconds: a delivery takes milliseconds; the sweeper resends after a second or more. */
@@ -151,13 +151,19 @@ static int outbox_send_rows(struct outbox *o, PGresult *res)
     return sent;
 }
 
-/* outbox_publish - claim committed rows and hand them to the producer */
+/* outbox_publish - claim committed rows, as many as the room left under
+ * OUTBOX_PENDING_MAX allows, and hand them to the producer */
 int outbox_publish(struct outbox *o)
 {
-    const char *params[] = {OUTBOX_BATCH};
+    unsigned room = o->pending < OUTBOX_PENDING_MAX ? OUTBOX_PENDING_MAX - o->pending : 0;
+    char limit[16];
+    const char *params[] = {limit};
     PGresult *res;
     int sent;
 
+    if (room == 0)
+        return 0;
+    snprintf(limit, sizeof(limit), "%u", room < OUTBOX_BATCH ? room : OUTBOX_BATCH);
     if (!db_ok(o->db))
         return -1;
     res = db_query(o->db, outbox_claim_sql, 1, params);

@@ -24,6 +24,16 @@
  *	second in all (OUTBOX_SOON_MAX_MS), so that a follow-up event does not
  *	wait for the sweeper.
  *
+ *	A publisher with OUTBOX_PENDING_MAX rows handed to the producer and
+ *	not yet acknowledged claims no more until reports come back: rows it
+ *	cannot send at once stay unclaimed for another process or for later.
+ *	Without that bound, a burst (thousands of deployments at once, on a
+ *	loaded machine) made publishers claim faster than the broker
+ *	acknowledged: the producer's queue filled ("Queue full"), claimed rows
+ *	outlived their leases unsent or unacknowledged and were sent again by
+ *	other processes, and every duplicate a worker received became a
+ *	dead-letter row, more to publish.
+ *
  *	Metrics: cutover_outbox_publish_latency_seconds, from a row's insert
  *	to the broker's acknowledgement, and cutover_outbox_delivery_failures_total;
  *	outbox_backlog() reads what is still unsent, for a collector.
@@ -36,6 +46,8 @@
 
 #include <event2/event.h>
 
+#define OUTBOX_PENDING_MAX 2000
+
 struct outbox;
 
 /* outbox_create - a publisher of db's outbox through producer; base runs
@@ -45,7 +57,8 @@ struct outbox *outbox_create(struct db *db, struct kafka_producer *producer,
 void outbox_free(struct outbox *o);
 
 int outbox_add(struct db *db, const char *topic, const char *key, const char *value);
-/* outbox_publish - send what is committed and unclaimed; the number sent or -1 */
+/* outbox_publish - send what is committed and unclaimed; the number sent
+ * (0 while OUTBOX_PENDING_MAX rows await acknowledgement) or -1 */
 int outbox_publish(struct outbox *o);
 /* outbox_publish_soon - outbox_publish after a commit that wrote rows;
  * while it sends nothing (held back by an older open transaction), again
