@@ -14,7 +14,8 @@
  *	HAProxy's Runtime API socket ("get weight backend/server") in a tight
  *	loop until they are all 0 and the old color has all the traffic:
  *	"alarm published -> old color at 100 %". The round ends when the
- *	deployment is rolled back.
+ *	deployment is rolled back. A first round warms up and is printed
+ *	apart, not counted (see bench_rounds).
  *
  *	The floor, with the workers' own client code and settings (io/kafka.c,
  *	io/db.c, provider/local/haproxy.c): a Kafka produce -> consume round
@@ -583,13 +584,20 @@ static void bench_close(struct bench *b)
     config_free();
 }
 
-/* bench_rounds - every round, part k of round i in v[k * rounds + i]; the
- * last round's deployment in last */
+/* bench_rounds - a warm-up round, printed and not counted (the harness's
+ * producer looks up the alarm topic with its first record, and the
+ * rollbacker's fetch of it and statements are cold: up to a second that
+ * no later alarm pays), then every round, part k of round i in
+ * v[k * rounds + i]; the last round's deployment in last */
 static int bench_rounds(struct bench *b, double *v, long rounds, struct bench_deployment *last)
 {
     double part[BENCH_PARTS];
     char build[64];
 
+    if (bench_round(b, (int)rounds, part) != 0)
+        return -1;
+    printf("warm-up round, not counted: %.3f ms (to the transaction %.3f, after it %.3f)\n",
+           part[0], part[1], part[2]);
     for (long i = 0; i < rounds; i++) {
         if (bench_round(b, (int)i, part) != 0)
             return -1;
