@@ -584,10 +584,10 @@ static void bench_close(struct bench *b)
     config_free();
 }
 
-/* bench_rounds - a warm-up round, printed and not counted (the harness's
- * producer looks up the alarm topic with its first record, and the
- * rollbacker's fetch of it and statements are cold: up to a second that
- * no later alarm pays), then every round, part k of round i in
+/* bench_rounds - a warm-up round, printed and not counted (about a
+ * second before the rollbacker's transaction that no later alarm pays:
+ * this producer's first record to the alarm topic, the rollbacker's first
+ * fetch of it), then every round, part k of round i in
  * v[k * rounds + i]; the last round's deployment in last */
 static int bench_rounds(struct bench *b, double *v, long rounds, struct bench_deployment *last)
 {
