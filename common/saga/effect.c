@@ -32,6 +32,7 @@
 enum { EFFECT_STALE = 0, EFFECT_MINE = 1, EFFECT_NOT_MINE = 2 };
 
 static struct effect effect_held[EFFECT_MAX_HELD];
+static int effect_cut_short; /* the last effect_run stopped at EFFECT_CLAIMS_PER_RUN */
 static size_t effect_held_count;
 static const struct effect *effect_stepping; /* the effect whose step runs now */
 
@@ -459,15 +460,22 @@ void effect_run_claimed(struct saga_ctx *ctx, const struct effect_handler *handl
     effect_step_held(ctx, handlers, count, 1);
 }
 
-/* effect_run - step what is held, then claim and step what is new; how
- * many are held after */
+/* effect_run - step what is held, then claim and step what is new, up
+ * to EFFECT_CLAIMS_PER_RUN claims; how many are held after */
 size_t effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, size_t count)
 {
+    int claims = 0;
+
     effect_step_held(ctx, handlers, count, 0);
     effect_sweep_superseded(ctx);
+    effect_cut_short = 0;
     while (effect_held_count < EFFECT_MAX_HELD) {
         struct effect *e = &effect_held[effect_held_count];
 
+        if (claims++ == EFFECT_CLAIMS_PER_RUN) {
+            effect_cut_short = 1;
+            break;
+        }
         if (effect_claim(ctx, NULL, e) != 1)
             break; /* a claim of its own: committed already */
         effect_claimed(e, "");
@@ -478,6 +486,12 @@ size_t effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, s
     }
     metrics_set(effect_metric_held(), (double)effect_held_count, NULL);
     return effect_held_count;
+}
+
+/* effect_run_cut_short - the last effect_run stopped at its bound */
+int effect_run_cut_short(void)
+{
+    return effect_cut_short;
 }
 
 /* effect_release_all - hand held effects back at once (graceful stop) */

@@ -113,6 +113,8 @@ void effect_count_provider_call(struct saga_ctx *ctx, const struct effect *e);
 int effect_finish(struct saga_ctx *ctx, struct effect *e, enum effect_step status,
                   const struct saga_input *in, const char *topic, cJSON *data);
 
+#define EFFECT_CLAIMS_PER_RUN 32
+
 /* effect_claim_now - inside a record's transaction, claim this worker's
  * next effect of environment (the one the transaction wrote: the
  * rollbacker's restore-weights) so that this process performs it right
@@ -122,9 +124,17 @@ int effect_claim_now(struct saga_ctx *ctx, const char *environment);
 /* Run by the saga's tick in a worker process (saga_worker.h). */
 void effect_run_claimed(struct saga_ctx *ctx, const struct effect_handler *handlers,
                         size_t count);
-/* effect_run - step what is held, then claim and step what is new; the
- * number of effects held after (waits in progress) */
+/* effect_run - step what is held, then claim and step what is new, at
+ * most EFFECT_CLAIMS_PER_RUN of them; the number of effects held after
+ * (waits in progress) */
 size_t effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, size_t count);
+/* effect_run_cut_short - whether the last effect_run stopped at
+ * EFFECT_CLAIMS_PER_RUN claims, more effects perhaps claimable: the
+ * caller runs again soon, after its event loop has served its I/O (the
+ * producer's delivery reports, the consumer). Unbounded, a burst of
+ * thousands of instant effects kept the loop away from them for minutes:
+ * outbox rows outlived their leases unacknowledged and were sent again. */
+int effect_run_cut_short(void);
 void effect_timers_fire(struct saga_ctx *ctx);
 /* effect_shutdown - hand back held effects and close the providers */
 void effect_shutdown(struct saga_ctx *ctx);

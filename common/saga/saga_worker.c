@@ -83,6 +83,8 @@ void saga_tick_fire(struct worker *w, const void *arg)
     effect_run_claimed(ctx, fx->handlers, fx->count);
     effect_timers_fire(ctx);
     saga_wait_again(w, effect_run(ctx, fx->handlers, fx->count));
+    if (effect_run_cut_short())
+        worker_kick_after(w, 0); /* the rest after the loop's I/O */
 }
 
 const struct saga_check saga_guard_check = {guard_check};

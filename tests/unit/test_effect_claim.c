@@ -270,6 +270,35 @@ static void test_step_call_deadline(void **state)
     assert_true(clock_call_deadline_clip(INT64_MAX) == INT64_MAX);
 }
 
+/* a run claims at most EFFECT_CLAIMS_PER_RUN effects and says it was cut
+ * short; the next run takes the rest (effects of one environment run in
+ * order, so each of these is in an environment of its own) */
+static void test_run_bounded(void **state)
+{
+    char statement[512];
+
+    (void)state;
+    if (schema.db == NULL)
+        skip();
+    snprintf(statement, sizeof(statement),
+             "INSERT INTO environments (name, provider, config)"
+             " SELECT 'shop-' || i, 'local', '{}' FROM generate_series(1, %d) i",
+             EFFECT_CLAIMS_PER_RUN + 3);
+    sql(statement);
+    snprintf(statement, sizeof(statement),
+             "INSERT INTO effects (deployment_id, environment, epoch, kind, arg, owner)"
+             " SELECT '" DEPLOYMENT_ID "', 'shop-' || i, 2, 'restore-weights', 0, 'rollbacker'"
+             " FROM generate_series(1, %d) i",
+             EFFECT_CLAIMS_PER_RUN + 3);
+    sql(statement);
+    effect_run(&ctx, handlers, 1);
+    assert_int_equal(steps, EFFECT_CLAIMS_PER_RUN);
+    assert_true(effect_run_cut_short());
+    effect_run(&ctx, handlers, 1);
+    assert_int_equal(steps, EFFECT_CLAIMS_PER_RUN + 3);
+    assert_false(effect_run_cut_short());
+}
+
 #define DB_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -282,6 +311,7 @@ int main(void)
         DB_TEST(test_superseded_and_abandoned),
         DB_TEST(test_wait_taken_over),
         DB_TEST(test_step_call_deadline),
+        DB_TEST(test_run_bounded),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
