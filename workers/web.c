@@ -26,6 +26,7 @@
 #include "base/share.h"
 #include "io/db.h"
 #include "io/httpd.h"
+#include "io/loop.h"
 #include "io/migrate.h"
 #include "web/web.h"
 
@@ -87,8 +88,8 @@ static void web_open(struct web_main *m)
     char err[512], dir[4096];
     const char *addr = config_get("CUTOVER_WEB_ADDR");
 
-    if ((m->base = event_base_new()) == NULL)
-        log_fatal("event_base_new failed");
+    if ((m->base = loop_new()) == NULL)
+        log_fatal("loop_new failed");
     m->ev_sigterm = evsignal_new(m->base, SIGTERM, web_signal_cb, m->base);
     m->ev_sigint = evsignal_new(m->base, SIGINT, web_signal_cb, m->base);
     if (m->ev_sigterm == NULL || m->ev_sigint == NULL || evsignal_add(m->ev_sigterm, NULL) != 0

@@ -9,6 +9,7 @@
 #include "base/lean.h"
 #include "base/log.h"
 #include "base/share.h"
+#include "io/loop.h"
 #include "io/migrate.h"
 #include "worker/worker_audit.h"
 
@@ -386,9 +387,9 @@ int worker_main(int argc, char **argv, const struct worker_spec *spec)
         config_free();
         return status;
     }
-    w.base = event_base_new();
+    w.base = loop_new();
     if (w.base == NULL)
-        log_fatal("event_base_new failed");
+        log_fatal("loop_new failed");
     worker_events(&w);
     worker_open(&w);
     worker_metrics_start(&w);
