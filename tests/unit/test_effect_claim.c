@@ -275,22 +275,24 @@ static void test_step_call_deadline(void **state)
  * order, so each of these is in an environment of its own) */
 static void test_run_bounded(void **state)
 {
-    char statement[512];
+    char many[16];
+    const char *params[] = {many};
 
     (void)state;
     if (schema.db == NULL)
         skip();
-    snprintf(statement, sizeof(statement),
-             "INSERT INTO environments (name, provider, config)"
-             " SELECT 'shop-' || i, 'local', '{}' FROM generate_series(1, %d) i",
-             EFFECT_CLAIMS_PER_RUN + 3);
-    sql(statement);
-    snprintf(statement, sizeof(statement),
-             "INSERT INTO effects (deployment_id, environment, epoch, kind, arg, owner)"
-             " SELECT '" DEPLOYMENT_ID "', 'shop-' || i, 2, 'restore-weights', 0, 'rollbacker'"
-             " FROM generate_series(1, %d) i",
-             EFFECT_CLAIMS_PER_RUN + 3);
-    sql(statement);
+    snprintf(many, sizeof(many), "%d", EFFECT_CLAIMS_PER_RUN + 3);
+    assert_int_equal(db_exec(schema.db,
+                             "INSERT INTO environments (name, provider, config)"
+                             " SELECT 'shop-' || i, 'local', '{}' FROM generate_series(1, $1::int) i",
+                             1, params),
+                     0);
+    assert_int_equal(db_exec(schema.db,
+                             "INSERT INTO effects (deployment_id, environment, epoch, kind, arg, owner)"
+                             " SELECT '" DEPLOYMENT_ID "', 'shop-' || i, 2, 'restore-weights', 0,"
+                             " 'rollbacker' FROM generate_series(1, $1::int) i",
+                             1, params),
+                     0);
     effect_run(&ctx, handlers, 1);
     assert_int_equal(steps, EFFECT_CLAIMS_PER_RUN);
     assert_true(effect_run_cut_short());
