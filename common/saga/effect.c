@@ -58,25 +58,35 @@ static const struct {
     {SAGA_FX_FLUSH_CACHES, "validator"},
 };
 
-/* The claim: this worker's next effect, in id order within an environment;
- * environment_match narrows it further. lease_until comes back as the
- * lease this process holds (see effect.h). */
-#define EFFECT_CLAIM_SQL(environment_match)                                                        \
+/* The claim: this worker's next effect, in id order within an
+ * environment, among those matching claimable; lease_until comes back as
+ * the lease this process holds (see effect.h). */
+#define EFFECT_NEXT(claimable)                                                                    \
+    "(SELECT e.id FROM effects e JOIN deployments d ON d.id = e.deployment_id"                     \
+    " WHERE e.owner = $1 AND e.epoch = d.epoch AND e.environment ~ $3 AND " claimable              \
+    "   AND NOT EXISTS (SELECT 1 FROM effects p JOIN deployments pd ON pd.id = p.deployment_id"   \
+    "     WHERE p.environment = e.environment AND p.id < e.id"                                     \
+    "       AND p.status IN ('pending', 'running') AND p.epoch = pd.epoch)"                        \
+    " ORDER BY e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED)"
+#define EFFECT_CLAIM_SQL(next)                                                                     \
     "UPDATE effects SET status = 'running', attempts = attempts + 1,"                             \
     " lease_until = now() + make_interval(secs => $2::double precision / 1000),"                  \
-    " started_at = coalesce(started_at, now())"                                                    \
-    " WHERE id = (SELECT e.id FROM effects e JOIN deployments d ON d.id = e.deployment_id"        \
-    "   WHERE e.owner = $1 AND e.epoch = d.epoch AND e.environment ~ $3" environment_match         \
-    "     AND (e.status = 'pending' OR (e.status = 'running' AND e.lease_until < now()))"         \
-    "     AND NOT EXISTS (SELECT 1 FROM effects p JOIN deployments pd ON pd.id = p.deployment_id" \
-    "       WHERE p.environment = e.environment AND p.id < e.id"                                   \
-    "         AND p.status IN ('pending', 'running') AND p.epoch = pd.epoch)"                      \
-    "   ORDER BY e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED)"                                        \
+    " started_at = coalesce(started_at, now()) WHERE id = " next                                   \
     " RETURNING id, deployment_id, environment, epoch, kind, arg, attempts,"                       \
     " coalesce(handle, ''), coalesce(result::text, ''), lease_until::text"
+#define EFFECT_LEASE_OUT "e.status = 'running' AND e.lease_until < now()"
+#define EFFECT_PENDING "e.status = 'pending'"
 
-static const char effect_claim_sql[] = EFFECT_CLAIM_SQL("");
-static const char effect_claim_here_sql[] = EFFECT_CLAIM_SQL(" AND e.environment = $4");
+/* Any environment: an effect whose lease ran out first (its holder died),
+ * else the first pending one. Two subqueries, each answered in id order
+ * by an index of its own status (migration 0019): one condition with OR
+ * would send PostgreSQL down the primary key, through every effect ever
+ * recorded. coalesce runs the second only when the first finds none. */
+static const char effect_claim_sql[] = EFFECT_CLAIM_SQL(
+    "coalesce(" EFFECT_NEXT(EFFECT_LEASE_OUT) ", " EFFECT_NEXT(EFFECT_PENDING) ")");
+/* One environment: its few open effects, by environment (effects_open). */
+static const char effect_claim_here_sql[] = EFFECT_CLAIM_SQL(EFFECT_NEXT(
+    "e.environment = $4 AND (" EFFECT_PENDING " OR (" EFFECT_LEASE_OUT "))"));
 
 static const char *const effect_kind_label[] = {"kind"};
 

@@ -10,7 +10,10 @@
  *                     whose lease another process took over (this one
  *                     cut off longer than its lease) is never stepped,
  *                     renewed or finished here again; while a step runs,
- *                     outside calls end before its lease does.
+ *                     outside calls end before its lease does; an
+ *                     effect whose holder died is taken before pending
+ *                     ones; a claim reads the open effects, not the
+ *                     table's history.
  *
  * DESCRIPTION
  *	Needs CUTOVER_DATABASE_URL (ops/devstack env gives it); without it
@@ -65,6 +68,20 @@ static enum effect_step wait_step(struct saga_ctx *c, struct effect *e)
     return EFFECT_WAIT;
 }
 
+static char stepped[64]; /* environments note_step saw, in order */
+
+/* note_step - the effect's step: note its environment, done */
+static enum effect_step note_step(struct saga_ctx *c, struct effect *e)
+{
+    (void)c;
+    steps++;
+    assert_true(strlen(stepped) + strlen(e->environment) + 2 <= sizeof(stepped));
+    if (*stepped)
+        strcat(stepped, " ");
+    strcat(stepped, e->environment);
+    return EFFECT_DONE;
+}
+
 static const struct effect_handler waiting[] = {{SAGA_FX_RESTORE_WEIGHTS, wait_step}};
 
 static int64_t step_deadline; /* the call deadline deadline_step saw */
@@ -92,6 +109,7 @@ static int setup(void **state)
 
     (void)state;
     steps = 0;
+    stepped[0] = '\0';
     if (db_schema_open(&schema, "test_effect_claim") != 0)
         return 0;
     assert_int_equal(share_path("migrations", dir, sizeof(dir)), 0);
@@ -301,6 +319,87 @@ static void test_run_bounded(void **state)
     assert_false(effect_run_cut_short());
 }
 
+/* an effect whose holder died (its lease ran out) is taken again before
+ * any pending one, older ones included */
+static void test_lease_out_first(void **state)
+{
+    static const struct effect_handler noting[] = {{SAGA_FX_RESTORE_WEIGHTS, note_step}};
+
+    (void)state;
+    if (schema.db == NULL)
+        skip();
+    sql("INSERT INTO environments (name, provider, config) VALUES ('cafe', 'local', '{}')");
+    sql("INSERT INTO effects (deployment_id, environment, epoch, kind, owner) VALUES ('"
+        DEPLOYMENT_ID "', 'cafe', 2, 'restore-weights', 'rollbacker')");
+    sql("INSERT INTO effects (deployment_id, environment, epoch, kind, owner, status, attempts,"
+        " lease_until) VALUES ('" DEPLOYMENT_ID "', 'shop', 2, 'restore-weights', 'rollbacker',"
+        " 'running', 1, now() - interval '1 second')");
+    effect_run(&ctx, noting, 1);
+    assert_string_equal(stepped, "shop cafe");
+}
+
+/* effects_rows_read - rows of effects read so far by this session's
+ * scans (sequential, and heap fetches of index scans, filtered out or
+ * not), as PostgreSQL's statistics count them */
+static long long effects_rows_read(void)
+{
+    PGresult *res;
+    long long rows;
+
+    sql("SELECT pg_stat_force_next_flush()"); /* flushed once this statement ends */
+    sql("SELECT pg_stat_clear_snapshot()");
+    res = db_query(schema.db,
+                   "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)"
+                   " FROM pg_stat_user_tables WHERE relid = 'effects'::regclass",
+                   0, NULL);
+    assert_non_null(res);
+    assert_int_equal(PQntuples(res), 1);
+    rows = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return rows;
+}
+
+/* with a long history of done effects, and a backlog of pending ones
+ * that are the newest (a burst of deployments after days of them), each
+ * claim still reads a handful of rows: PostgreSQL, its statistics up to
+ * date, must not walk the history in id order to the first pending one */
+static void test_claim_skips_history(void **state)
+{
+    const char *history[] = {"40000"}, *backlog[] = {"5000"};
+    long long before, read;
+
+    (void)state;
+    if (schema.db == NULL)
+        skip();
+    assert_int_equal(db_exec(schema.db,
+                             "INSERT INTO effects (deployment_id, environment, epoch, kind, owner,"
+                             " status) SELECT '" DEPLOYMENT_ID "', 'shop', 2, 'restore-weights',"
+                             " (ARRAY['rollbacker', 'shifter'])[i % 2 + 1], 'done'"
+                             " FROM generate_series(1, $1::int) i",
+                             1, history),
+                     0);
+    assert_int_equal(db_exec(schema.db,
+                             "INSERT INTO environments (name, provider, config)"
+                             " SELECT 'shop-' || i, 'local', '{}' FROM generate_series(1, $1::int) i",
+                             1, backlog),
+                     0);
+    assert_int_equal(db_exec(schema.db,
+                             "INSERT INTO effects (deployment_id, environment, epoch, kind, owner)"
+                             " SELECT '" DEPLOYMENT_ID "', 'shop-' || i, 2, 'restore-weights',"
+                             " 'rollbacker' FROM generate_series(1, $1::int) i",
+                             1, backlog),
+                     0);
+    sql("ANALYZE effects");
+    before = effects_rows_read();
+    effect_run(&ctx, handlers, 1);
+    read = effects_rows_read() - before;
+    assert_int_equal(steps, EFFECT_CLAIMS_PER_RUN);
+    printf("# %lld rows of effects read for %d claims\n", read, EFFECT_CLAIMS_PER_RUN);
+    /* about 18 rows a claim: the claim's, the step's and the finish's;
+     * walking the history costs its 40,000 a claim, the backlog 5,000 a run */
+    assert_true(read < 1000);
+}
+
 #define DB_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -314,6 +413,8 @@ int main(void)
         DB_TEST(test_wait_taken_over),
         DB_TEST(test_step_call_deadline),
         DB_TEST(test_run_bounded),
+        DB_TEST(test_lease_out_first),
+        DB_TEST(test_claim_skips_history),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
