@@ -82,6 +82,8 @@ struct db {
     int transient;
     char channels[DB_MAX_CHANNELS][64]; /* LISTENed to, again after a reconnect */
     size_t channel_count;
+    uint64_t transaction;      /* serial of the last db_begin on this handle */
+    uint64_t last_committed;   /* serial of the last transaction whose COMMIT succeeded */
 };
 
 /* Seconds: a statement on a near server takes well under a millisecond. */
@@ -465,7 +467,23 @@ int db_exec(struct db *db, const char *sql, int nparams, const char *const *para
 /* db_begin - start a transaction */
 int db_begin(struct db *db)
 {
+    db->transaction++;
     return db_exec(db, "BEGIN", 0, NULL);
+}
+
+/* db_transaction - the serial of the transaction begun last (see
+ * db_committed) */
+uint64_t db_transaction(const struct db *db)
+{
+    return db->transaction;
+}
+
+/* db_committed - whether the transaction of serial transaction is known to
+ * have committed: its COMMIT came back as such. 0 also when the answer was
+ * lost (the connection broke): the caller must then ask the database. */
+int db_committed(const struct db *db, uint64_t transaction)
+{
+    return transaction != 0 && db->last_committed == transaction;
 }
 
 /* db_commit - commit; -1 when the server rolled back instead */
@@ -483,6 +501,7 @@ int db_commit(struct db *db)
         log_warn("database %s", db->error);
         return -1;
     }
+    db->last_committed = db->transaction;
     return 0;
 }
 

@@ -29,6 +29,7 @@
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct db;
 
@@ -54,6 +55,8 @@ int db_socket(struct db *db); /* the connection's socket, -1 when none */
 
 int db_begin(struct db *db);
 int db_commit(struct db *db);
+uint64_t db_transaction(const struct db *db);
+int db_committed(const struct db *db, uint64_t transaction);
 int db_rollback(struct db *db);
 
 int db_transient(struct db *db);        /* the last failure may succeed on retry */

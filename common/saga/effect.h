@@ -43,7 +43,9 @@
  *	and other held effects (effect_run_claimed). The claim is held
  *	unconfirmed until a query sees the lease it set: when that
  *	transaction rolled back, or the lease ran out first and another
- *	process took the effect, it is dropped without a step. A process
+ *	process took the effect, it is dropped without a step. When this
+ *	process saw that transaction's COMMIT succeed (db_committed) and the
+ *	lease still holds, no query is needed: the claim is stepped at once. A process
  *	killed in between leaves the row running: another copy claims it when
  *	the lease (CUTOVER_EFFECT_LEASE_MS) runs out.
  *
@@ -79,6 +81,7 @@ struct effect {
     int64_t lease_ends_ms;  /* clock_mono_ms by which that lease runs out at the earliest */
     int unconfirmed;      /* claimed inside a record's transaction whose commit
                            * no query has seen yet */
+    uint64_t transaction; /* that transaction (db_transaction), 0 otherwise */
 };
 
 typedef enum effect_step (*effect_step_fn)(struct saga_ctx *ctx, struct effect *e);
