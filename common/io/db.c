@@ -84,6 +84,7 @@ struct db {
     size_t channel_count;
     uint64_t transaction;      /* serial of the last db_begin on this handle */
     uint64_t last_committed;   /* serial of the last transaction whose COMMIT succeeded */
+    int begin_deferred;        /* db_begin's BEGIN goes out with the next statement */
 };
 
 /* Seconds: a statement on a near server takes well under a millisecond. */
@@ -323,6 +324,7 @@ int db_reconnect(struct db *db)
         if (attempt > 1)
             db_backoff(attempt);
         PQreset(db->conn);
+        db->begin_deferred = 0; /* a new session is in no transaction */
         if (PQstatus(db->conn) == CONNECTION_OK && db_relisten(db) == 0) {
             db_clear_error(db);
             log_info("database connection re-established after %d attempt(s)", attempt);
@@ -367,15 +369,11 @@ static void db_prepared_name(const struct db *db, size_t i, char *name, size_t l
     snprintf(name, len, "cutover_%u_%zu", db->prepared_generation, i);
 }
 
-/* db_prepare - sql's prepared statement on this connection, prepared now
- * when it is new: its name into name; 1, 0 run it unprepared (no
- * parameters, or the table is full), -1 with *failure the server's answer */
-static int db_prepare(struct db *db, const char *sql, int nparams, char *name, size_t len,
-                      PGresult **failure)
+/* db_prepared_lookup - whether sql is prepared on this connection: its
+ * name into name */
+static int db_prepared_lookup(struct db *db, const char *sql, char *name, size_t len)
 {
     uint64_t hash = db_statement_hash(sql);
-    PGresult *res;
-    char *copy;
 
     if (PQbackendPID(db->conn) != db->prepared_backend) {
         db_prepared_forget(db);
@@ -386,6 +384,20 @@ static int db_prepare(struct db *db, const char *sql, int nparams, char *name, s
             db_prepared_name(db, i, name, len);
             return 1;
         }
+    return 0;
+}
+
+/* db_prepare - sql's prepared statement on this connection, prepared now
+ * when it is new: its name into name; 1, 0 run it unprepared (no
+ * parameters, or the table is full), -1 with *failure the server's answer */
+static int db_prepare(struct db *db, const char *sql, int nparams, char *name, size_t len,
+                      PGresult **failure)
+{
+    PGresult *res;
+    char *copy;
+
+    if (db_prepared_lookup(db, sql, name, len))
+        return 1;
     if (nparams == 0 || db->prepared_count == DB_PREPARED_MAX || (copy = strdup(sql)) == NULL)
         return 0;
     db_prepared_name(db, db->prepared_count, name, len);
@@ -396,26 +408,97 @@ static int db_prepare(struct db *db, const char *sql, int nparams, char *name, s
         return -1;
     }
     PQclear(res);
-    db->prepared[db->prepared_count++] = (struct db_prepared){hash, copy};
+    db->prepared[db->prepared_count++] = (struct db_prepared){db_statement_hash(sql), copy};
     return 1;
 }
 
-/* db_run - sql prepared (or not, see db_prepare) and executed */
+/* db_send - queue a statement (by name when prepared) in the pipeline */
+static int db_send(struct db *db, const char *statement, int nparams, const char *const *params)
+{
+    return db->ran_prepared
+               ? PQsendQueryPrepared(db->conn, statement, nparams, params, NULL, NULL, 0)
+               : PQsendQueryParams(db->conn, statement, nparams, NULL, params, NULL, NULL, 0);
+}
+
+/* db_pipeline_result - the next result of a pipeline and the NULL that
+ * ends it; NULL when there is none */
+static PGresult *db_pipeline_result(struct db *db)
+{
+    PGresult *res = PQgetResult(db->conn), *end;
+
+    if (res != NULL && (end = PQgetResult(db->conn)) != NULL)
+        PQclear(end); /* not expected: one result per statement */
+    return res;
+}
+
+/* db_run_with_begin - BEGIN and the statement in one round trip (libpq's
+ * pipeline mode); the statement's result, or BEGIN's when BEGIN failed */
+static PGresult *db_run_with_begin(struct db *db, const char *statement, int nparams,
+                                   const char *const *params)
+{
+    PGresult *begin, *res = NULL, *sync;
+
+    if (PQenterPipelineMode(db->conn) != 1)
+        return NULL;
+    if (PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1
+        && db_send(db, statement, nparams, params) == 1 && PQpipelineSync(db->conn) == 1) {
+        begin = db_pipeline_result(db);
+        res = db_pipeline_result(db);
+        sync = PQgetResult(db->conn); /* PGRES_PIPELINE_SYNC */
+        PQclear(sync);
+        if (PQresultStatus(begin) != PGRES_COMMAND_OK) {
+            PQclear(res);
+            res = begin;
+        } else
+            PQclear(begin);
+    }
+    if (PQexitPipelineMode(db->conn) != 1) {
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+/* db_begin_now - send a deferred BEGIN on its own; 0 or -1 */
+static int db_begin_now(struct db *db)
+{
+    if (!db->begin_deferred)
+        return 0;
+    db->begin_deferred = 0;
+    return db_exec(db, "BEGIN", 0, NULL);
+}
+
+/* db_run - sql prepared (or not, see db_prepare) and executed, after a
+ * deferred BEGIN in the same round trip. A statement new to the
+ * connection is prepared inside the transaction, BEGIN sent first: its
+ * failure fails the transaction, as the statement's own would. */
 static PGresult *db_run(struct db *db, const char *sql, int nparams, const char *const *params)
 {
     PGresult *failure = NULL;
     char name[48];
+    const char *statement = name;
+    int begin;
 
     db->ran_prepared = 0;
+    if (db->begin_deferred && nparams > 0 && !db_prepared_lookup(db, sql, name, sizeof(name))
+        && db_begin_now(db) != 0)
+        return NULL;
+    begin = db->begin_deferred;
+    db->begin_deferred = 0;
     switch (db_prepare(db, sql, nparams, name, sizeof(name), &failure)) {
     case 1:
         db->ran_prepared = 1;
-        return PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+        break;
     case 0:
-        return PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+        statement = sql;
+        break;
     default:
         return failure;
     }
+    if (begin)
+        return db_run_with_begin(db, statement, nparams, params);
+    return db->ran_prepared ? PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0)
+                            : PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 }
 
 /* db_plan_lost - a prepared statement the server dropped (26000) or whose
@@ -464,11 +547,13 @@ int db_exec(struct db *db, const char *sql, int nparams, const char *const *para
     return 0;
 }
 
-/* db_begin - start a transaction */
+/* db_begin - start a transaction: its BEGIN goes out with the next
+ * statement, in the same round trip */
 int db_begin(struct db *db)
 {
     db->transaction++;
-    return db_exec(db, "BEGIN", 0, NULL);
+    db->begin_deferred = 1;
+    return 0;
 }
 
 /* db_transaction - the serial of the transaction begun last (see
@@ -489,7 +574,14 @@ int db_committed(const struct db *db, uint64_t transaction)
 /* db_commit - commit; -1 when the server rolled back instead */
 int db_commit(struct db *db)
 {
-    PGresult *res = db_query(db, "COMMIT", 0, NULL);
+    PGresult *res;
+
+    if (db->begin_deferred) { /* nothing was sent: nothing to commit */
+        db->begin_deferred = 0;
+        db->last_committed = db->transaction;
+        return 0;
+    }
+    res = db_query(db, "COMMIT", 0, NULL);
 
     if (res == NULL)
         return -1;
@@ -508,6 +600,10 @@ int db_commit(struct db *db)
 /* db_rollback - abandon the transaction */
 int db_rollback(struct db *db)
 {
+    if (db->begin_deferred) {
+        db->begin_deferred = 0;
+        return 0;
+    }
     return db_exec(db, "ROLLBACK", 0, NULL);
 }
 
@@ -534,8 +630,13 @@ int db_exec_script(struct db *db, const char *text)
 {
     /* PQexec only here: the text is a fixed file shipped with cutover (a migration), and
      * PQexecParams cannot run several statements. */
-    PGresult *res = PQexec(db->conn, text);
-    ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    PGresult *res;
+    ExecStatusType status;
+
+    if (db_begin_now(db) != 0)
+        return -1;
+    res = PQexec(db->conn, text);
+    status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) {
         PQclear(res);

@@ -18,6 +18,11 @@
  *	exponential backoff (bounded) and returns -1 only when the configured
  *	number of attempts is exhausted.
  *
+ *	db_begin() sends nothing: its BEGIN goes out with the transaction's
+ *	first statement, in one round trip (libpq's pipeline mode). A
+ *	transaction with no statement commits or rolls back without a word
+ *	to the server.
+ *
  *	db_listen() subscribes the connection to a notification channel, again
  *	after each reconnect. Notifications arrive on db_socket() between
  *	statements and are read along with any statement's reply: a caller

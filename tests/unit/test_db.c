@@ -318,6 +318,63 @@ static void test_transaction(void **state)
     assert_int_equal(query_long(fx->db, "SELECT sum(id) FROM t_tx"), 2);
 }
 
+/* session_state - the state pg_stat_activity shows for backend pid, as
+ * another session sees it */
+static void session_state(struct db *peer, const char *pid, char *out, size_t len)
+{
+    const char *params[] = {pid};
+    PGresult *res = db_query(peer, "SELECT state FROM pg_stat_activity WHERE pid = $1::int", 1,
+                             params);
+
+    assert_non_null(res);
+    assert_int_equal(PQntuples(res), 1);
+    snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+}
+
+/* test_begin_deferred - db_begin sends nothing: its BEGIN goes out with
+ * the transaction's first statement (one round trip), which runs inside
+ * the transaction; a transaction without statements commits and rolls
+ * back without a word to the server; a script runs inside it too; a
+ * first statement that fails to prepare fails the transaction */
+static void test_begin_deferred(void **state)
+{
+    struct fixture *fx = need_db(state);
+    struct db *peer = db_connect(getenv("CUTOVER_DATABASE_URL"));
+    char pid[16], seen[64];
+    const char *params[] = {"4"};
+
+    assert_non_null(peer);
+    snprintf(pid, sizeof(pid), "%ld", query_long(fx->db, "SELECT pg_backend_pid()"));
+    assert_int_equal(db_exec(fx->db, "CREATE TABLE t_tx (id int)", 0, NULL), 0);
+    assert_int_equal(db_begin(fx->db), 0);
+    session_state(peer, pid, seen, sizeof(seen));
+    assert_string_equal(seen, "idle");
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES (1)", 0, NULL), 0);
+    session_state(peer, pid, seen, sizeof(seen));
+    assert_string_equal(seen, "idle in transaction");
+    assert_int_equal(db_rollback(fx->db), 0);
+    assert_int_equal(db_begin(fx->db), 0);
+    assert_int_equal(db_commit(fx->db), 0);
+    assert_int_equal(db_begin(fx->db), 0);
+    assert_int_equal(db_rollback(fx->db), 0);
+    session_state(peer, pid, seen, sizeof(seen));
+    assert_string_equal(seen, "idle");
+    assert_int_equal(db_begin(fx->db), 0);
+    assert_int_equal(db_exec_script(fx->db, "INSERT INTO t_tx VALUES (2); INSERT INTO t_tx VALUES (3);"), 0);
+    assert_int_equal(db_rollback(fx->db), 0);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM t_tx"), 0);
+    assert_int_equal(db_begin(fx->db), 0);
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES ('x')", 0, NULL), -1);
+    assert_int_equal(db_commit(fx->db), -1); /* the first statement failed: ROLLBACK */
+    assert_int_equal(db_begin(fx->db), 0);
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES ($1::int) RETURNIN", 1, params), -1);
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES (5)", 0, NULL), -1);
+    assert_int_equal(db_commit(fx->db), -1);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM t_tx"), 0);
+    db_close(peer);
+}
+
 /* test_terminated - a killed backend is transient and reconnect recovers */
 static void test_terminated(void **state)
 {
@@ -412,6 +469,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_query_params, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_syntax_error, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_transaction, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_begin_deferred, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_terminated, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_prepared, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_plan_invalidated, fixture_create, fixture_free),
