@@ -71,8 +71,19 @@ static void saga_wait_again(struct worker *w, size_t held)
         worker_kick_after(w, saga_wait_ms);
 }
 
-/* saga_tick_fire - step what the last record's transaction claimed, fire
- * due timers, then step the worker's effects */
+/* saga_tick_committed - step at once what the record's transaction
+ * claimed (the rollbacker's restore-weights): before the events it wrote
+ * are published, before anything else the loop has to do */
+void saga_tick_committed(struct worker *w, const void *arg)
+{
+    const struct saga_effects *fx = arg;
+    struct saga_ctx *ctx = saga_ctx_of(w);
+
+    if (db_ok(ctx->db))
+        effect_run_claimed(ctx, fx->handlers, fx->count);
+}
+
+/* saga_tick_fire - fire due timers, then step the worker's effects */
 void saga_tick_fire(struct worker *w, const void *arg)
 {
     const struct saga_effects *fx = arg;
@@ -80,7 +91,6 @@ void saga_tick_fire(struct worker *w, const void *arg)
 
     if (!db_ok(ctx->db))
         return;
-    effect_run_claimed(ctx, fx->handlers, fx->count);
     effect_timers_fire(ctx);
     saga_wait_again(w, effect_run(ctx, fx->handlers, fx->count));
     if (effect_run_cut_short())

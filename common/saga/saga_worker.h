@@ -27,7 +27,10 @@
  *	ended, or handed back) or with "*" (a timer armed already due;
  *	migration 0016), and on CUTOVER_TIMER_POLL_MS for timers that come due
  *	later and for a notification lost with a connection; at shutdown
- *	it hands held effects back and closes the providers.
+ *	it hands held effects back and closes the providers. An effect that a
+ *	record's transaction claimed for this process (effect_claim_now: the
+ *	rollbacker's restore-weights) is stepped by the tick's committed hook,
+ *	right after the commit and before the record's events are published.
  *
  *	The rollbacker's periodic checks (SAGA_GUARD_TICK, SAGA_HEALTH_TICK)
  *	and the validator's (SAGA_ANALYSIS_TICK) each run one function of the
@@ -60,7 +63,7 @@ struct saga_effects {
     {                                                                                              \
         .name = "saga", .interval_var = "CUTOVER_TIMER_POLL_MS", .fire = saga_tick_fire,           \
         .arg = (effects), .start = saga_tick_start, .stop = saga_tick_stop,                        \
-        .after_each_record = 1,                                                                    \
+        .after_each_record = 1, .committed = saga_tick_committed,                                  \
     }
 
 /* A periodic check that needs only the saga's context (its tick's arg). */
@@ -94,6 +97,7 @@ struct saga_ctx *saga_ctx_of(struct worker *w);
 /* The tick's hooks (arg: const struct saga_effects *). */
 void saga_tick_start(struct worker *w, const void *arg);
 void saga_tick_fire(struct worker *w, const void *arg);
+void saga_tick_committed(struct worker *w, const void *arg);
 void saga_tick_stop(struct worker *w, const void *arg);
 /* saga_check_fire - run a check (arg: const struct saga_check *) */
 void saga_check_fire(struct worker *w, const void *arg);

@@ -209,6 +209,15 @@ void worker_kick(struct worker *w)
     }
 }
 
+/* worker_ticks_committed - the ticks' committed hooks, after a record's commit */
+void worker_ticks_committed(struct worker *w)
+{
+    for (size_t i = 0; i < w->spec->tick_count; i++) {
+        if (w->spec->ticks[i].committed)
+            w->spec->ticks[i].committed(w, w->spec->ticks[i].arg);
+    }
+}
+
 /* worker_kick_later_cb - worker_kick_after's time has come */
 static void worker_kick_later_cb(evutil_socket_t fd, short what, void *arg)
 {

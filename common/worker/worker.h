@@ -65,6 +65,10 @@ struct worker_tick {
     /* stop - at shutdown, while the database is still open; may be NULL */
     void (*stop)(struct worker *w, const void *arg);
     int after_each_record; /* also fire right after each handled record */
+    /* committed - right after each record's transaction committed, before
+     * the events it wrote are published and before any other callback:
+     * work that transaction claimed for this very process; may be NULL */
+    void (*committed)(struct worker *w, const void *arg);
 };
 
 struct worker_spec {

@@ -48,6 +48,8 @@ struct worker {
 int worker_record_cb(rd_kafka_message_t *msg, void *arg);
 /* worker_kick - fire the ticks that run after each handled record now */
 void worker_kick(struct worker *w);
+/* worker_ticks_committed - run the ticks' committed hooks at once */
+void worker_ticks_committed(struct worker *w);
 /* worker_db_recover - reconnect the database connection (exits when it
  * cannot) and the listener of worker_wake_on when they broke */
 void worker_db_recover(struct worker *w);

@@ -357,6 +357,7 @@ int worker_record_cb(rd_kafka_message_t *msg, void *arg)
         w->handled++;
     fault_point("after-commit");
     kafka_consumer_store(w->consumer, msg);
+    worker_ticks_committed(w);
     worker_publish(w);
     worker_kick(w);
     return 0;
