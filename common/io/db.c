@@ -34,6 +34,11 @@
  *	true when a retry may succeed (connection lost, server shutting down
  *	or starting, too many connections, serialization failure, deadlock).
  *
+ *	Inside a transaction, BEGIN and the db_exec() writes wait in a queue
+ *	(db_queue.c) and go out with the next statement that needs an answer,
+ *	or with COMMIT: one round trip for all of them. A statement new to the
+ *	connection is prepared once what is queued has been sent.
+ *
  *	db_exec_script() is the one way to run unparameterized text: the
  *	migration files shipped with cutover (migrate.c).
  *
@@ -41,7 +46,7 @@
  *	cutover_db_query_duration_seconds, each failure into
  *	cutover_db_query_errors_total.
  */
-#include "io/db.h"
+#include "io/db_internal.h"
 
 #include "base/clock.h"
 #include "base/config.h"
@@ -59,33 +64,6 @@
 #include <unistd.h>
 
 #define DB_BACKOFF_START_MS 100
-#define DB_ERROR_MAX        512
-
-#define DB_MAX_CHANNELS 4
-#define DB_PREPARED_MAX 256
-
-/* A statement prepared on the connection, by its text. */
-struct db_prepared {
-    uint64_t hash;
-    char *sql;
-};
-
-struct db {
-    PGconn *conn;
-    struct db_prepared prepared[DB_PREPARED_MAX]; /* named cutover_<generation>_<index> */
-    size_t prepared_count;
-    unsigned prepared_generation;
-    int prepared_backend; /* the backend pid they were prepared on */
-    int ran_prepared;     /* the last statement ran by name */
-    char sqlstate[6];
-    char error[DB_ERROR_MAX];
-    int transient;
-    char channels[DB_MAX_CHANNELS][64]; /* LISTENed to, again after a reconnect */
-    size_t channel_count;
-    uint64_t transaction;      /* serial of the last db_begin on this handle */
-    uint64_t last_committed;   /* serial of the last transaction whose COMMIT succeeded */
-    int begin_deferred;        /* db_begin's BEGIN goes out with the next statement */
-};
 
 /* Seconds: a statement on a near server takes well under a millisecond. */
 static const double db_query_buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -241,6 +219,7 @@ void db_close(struct db *db)
     if (db == NULL)
         return;
     db_prepared_forget(db);
+    db_queue_clear(db);
     PQfinish(db->conn);
     free(db);
 }
@@ -324,7 +303,8 @@ int db_reconnect(struct db *db)
         if (attempt > 1)
             db_backoff(attempt);
         PQreset(db->conn);
-        db->begin_deferred = 0; /* a new session is in no transaction */
+        db_queue_clear(db); /* a new session is in no transaction */
+        db->in_transaction = 0;
         if (PQstatus(db->conn) == CONNECTION_OK && db_relisten(db) == 0) {
             db_clear_error(db);
             log_info("database connection re-established after %d attempt(s)", attempt);
@@ -412,93 +392,54 @@ static int db_prepare(struct db *db, const char *sql, int nparams, char *name, s
     return 1;
 }
 
-/* db_send - queue a statement (by name when prepared) in the pipeline */
-static int db_send(struct db *db, const char *statement, int nparams, const char *const *params)
+/* db_queue_flush - send what is queued on its own; 0 or -1 with
+ * *failure the failed statement's result (NULL: the connection failed) */
+static int db_queue_flush(struct db *db, PGresult **failure)
 {
-    return db->ran_prepared
-               ? PQsendQueryPrepared(db->conn, statement, nparams, params, NULL, NULL, 0)
-               : PQsendQueryParams(db->conn, statement, nparams, NULL, params, NULL, NULL, 0);
-}
+    PGresult *res;
+    ExecStatusType status;
 
-/* db_pipeline_result - the next result of a pipeline and the NULL that
- * ends it; NULL when there is none */
-static PGresult *db_pipeline_result(struct db *db)
-{
-    PGresult *res = PQgetResult(db->conn), *end;
-
-    if (res != NULL && (end = PQgetResult(db->conn)) != NULL)
-        PQclear(end); /* not expected: one result per statement */
-    return res;
-}
-
-/* db_run_with_begin - BEGIN and the statement in one round trip (libpq's
- * pipeline mode); the statement's result, or BEGIN's when BEGIN failed */
-static PGresult *db_run_with_begin(struct db *db, const char *statement, int nparams,
-                                   const char *const *params)
-{
-    PGresult *begin, *res = NULL, *sync;
-
-    if (PQenterPipelineMode(db->conn) != 1)
-        return NULL;
-    if (PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1
-        && db_send(db, statement, nparams, params) == 1 && PQpipelineSync(db->conn) == 1) {
-        begin = db_pipeline_result(db);
-        res = db_pipeline_result(db);
-        sync = PQgetResult(db->conn); /* PGRES_PIPELINE_SYNC */
-        PQclear(sync);
-        if (PQresultStatus(begin) != PGRES_COMMAND_OK) {
-            PQclear(res);
-            res = begin;
-        } else
-            PQclear(begin);
-    }
-    if (PQexitPipelineMode(db->conn) != 1) {
-        PQclear(res);
-        return NULL;
-    }
-    return res;
-}
-
-/* db_begin_now - send a deferred BEGIN on its own; 0 or -1 */
-static int db_begin_now(struct db *db)
-{
-    if (!db->begin_deferred)
+    if (db->queued == 0)
         return 0;
-    db->begin_deferred = 0;
-    return db_exec(db, "BEGIN", 0, NULL);
+    res = db_queue_run(db, NULL, 0, 0, NULL);
+    status = PQresultStatus(res);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+        PQclear(res);
+        return 0;
+    }
+    *failure = res;
+    return -1;
 }
 
-/* db_run - sql prepared (or not, see db_prepare) and executed, after a
- * deferred BEGIN in the same round trip. A statement new to the
- * connection is prepared inside the transaction, BEGIN sent first: its
- * failure fails the transaction, as the statement's own would. */
+/* db_run - sql prepared (or not, see db_prepare) and executed, after what
+ * is queued, in the same round trip. A statement new to the connection
+ * is prepared after what is queued was sent (BEGIN first): its failure
+ * fails the transaction, as the statement's own would. */
 static PGresult *db_run(struct db *db, const char *sql, int nparams, const char *const *params)
 {
     PGresult *failure = NULL;
     char name[48];
-    const char *statement = name;
-    int begin;
+    int prepared;
 
-    db->ran_prepared = 0;
-    if (db->begin_deferred && nparams > 0 && !db_prepared_lookup(db, sql, name, sizeof(name))
-        && db_begin_now(db) != 0)
-        return NULL;
-    begin = db->begin_deferred;
-    db->begin_deferred = 0;
+    if (db->queued > 0 && nparams > 0 && !db_prepared_lookup(db, sql, name, sizeof(name))
+        && db_queue_flush(db, &failure) != 0)
+        return failure;
     switch (db_prepare(db, sql, nparams, name, sizeof(name), &failure)) {
     case 1:
-        db->ran_prepared = 1;
+        prepared = 1;
         break;
     case 0:
-        statement = sql;
+        prepared = 0;
         break;
     default:
+        db->ran_prepared = 0;
         return failure;
     }
-    if (begin)
-        return db_run_with_begin(db, statement, nparams, params);
-    return db->ran_prepared ? PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0)
-                            : PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    db->ran_prepared = prepared;
+    if (db->queued > 0)
+        return db_queue_run(db, prepared ? name : sql, prepared, nparams, params);
+    return prepared ? PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0)
+                    : PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 }
 
 /* db_plan_lost - a prepared statement the server dropped (26000) or whose
@@ -536,10 +477,32 @@ PGresult *db_query(struct db *db, const char *sql, int nparams, const char *cons
     return NULL;
 }
 
-/* db_exec - a statement whose rows are not needed; 0 or -1 */
+/* db_exec_queued - inside a transaction, queue a statement already
+ * prepared on the connection (or one without parameters, run unprepared)
+ * for the next round trip; 0, -1 when it must go out now */
+static int db_exec_queued(struct db *db, const char *sql, int nparams, const char *const *params)
+{
+    char name[48];
+
+    if (!db->in_transaction || !db_ok(db))
+        return -1;
+    if (nparams == 0)
+        return db_queue_add(db, sql, 0, 0, params);
+    if (!db_prepared_lookup(db, sql, name, sizeof(name)))
+        return -1;
+    return db_queue_add(db, name, 1, nparams, params);
+}
+
+/* db_exec - a statement whose rows are not needed; 0 or -1. Inside a
+ * transaction it waits for the next round trip (db_queue.c): its failure
+ * then shows at the next statement or at COMMIT, which rolls back. */
 int db_exec(struct db *db, const char *sql, int nparams, const char *const *params)
 {
-    PGresult *res = db_query(db, sql, nparams, params);
+    PGresult *res;
+
+    if (db_exec_queued(db, sql, nparams, params) == 0)
+        return 0;
+    res = db_query(db, sql, nparams, params);
 
     if (res == NULL)
         return -1;
@@ -552,8 +515,23 @@ int db_exec(struct db *db, const char *sql, int nparams, const char *const *para
 int db_begin(struct db *db)
 {
     db->transaction++;
-    db->begin_deferred = 1;
+    db_queue_clear(db);
+    if (db_queue_add(db, "BEGIN", 0, 0, NULL) != 0)
+        return db_exec(db, "BEGIN", 0, NULL);
+    db->in_transaction = 1;
+    db->begin_queued = 1;
     return 0;
+}
+
+/* db_transaction_end - after COMMIT or ROLLBACK: nothing queued; a
+ * statement that failed in a pipeline left the transaction open and
+ * aborted (the COMMIT after it never ran): roll it back */
+static void db_transaction_end(struct db *db)
+{
+    db->in_transaction = 0;
+    db_queue_clear(db);
+    if (db_ok(db) && PQtransactionStatus(db->conn) == PQTRANS_INERROR)
+        PQclear(PQexecParams(db->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0));
 }
 
 /* db_transaction - the serial of the transaction begun last (see
@@ -576,12 +554,13 @@ int db_commit(struct db *db)
 {
     PGresult *res;
 
-    if (db->begin_deferred) { /* nothing was sent: nothing to commit */
-        db->begin_deferred = 0;
+    if (db->begin_queued && db->queued == 1) { /* BEGIN alone: nothing to commit */
+        db_transaction_end(db);
         db->last_committed = db->transaction;
         return 0;
     }
     res = db_query(db, "COMMIT", 0, NULL);
+    db_transaction_end(db);
 
     if (res == NULL)
         return -1;
@@ -600,11 +579,11 @@ int db_commit(struct db *db)
 /* db_rollback - abandon the transaction */
 int db_rollback(struct db *db)
 {
-    if (db->begin_deferred) {
-        db->begin_deferred = 0;
-        return 0;
-    }
-    return db_exec(db, "ROLLBACK", 0, NULL);
+    int sent = !db->begin_queued;
+
+    db->in_transaction = 0;
+    db_queue_clear(db);
+    return sent ? db_exec(db, "ROLLBACK", 0, NULL) : 0;
 }
 
 /* db_transient - whether the last failure may succeed on retry */
@@ -633,8 +612,11 @@ int db_exec_script(struct db *db, const char *text)
     PGresult *res;
     ExecStatusType status;
 
-    if (db_begin_now(db) != 0)
+    if (db_queue_flush(db, &res) != 0) {
+        db_record_failure(db, res);
+        PQclear(res);
         return -1;
+    }
     res = PQexec(db->conn, text);
     status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 

@@ -18,10 +18,13 @@
  *	exponential backoff (bounded) and returns -1 only when the configured
  *	number of attempts is exhausted.
  *
- *	db_begin() sends nothing: its BEGIN goes out with the transaction's
- *	first statement, in one round trip (libpq's pipeline mode). A
- *	transaction with no statement commits or rolls back without a word
- *	to the server.
+ *	db_begin() sends nothing: its BEGIN, and the transaction's db_exec()
+ *	writes, go out with its next statement that needs an answer
+ *	(db_query) or with COMMIT, in one round trip (libpq's pipeline mode,
+ *	db_queue.c). A queued write's failure shows there, as the transaction
+ *	failing: the statement returns NULL, or db_commit() -1 with nothing
+ *	kept. A transaction with no statement commits or rolls back without a
+ *	word to the server.
  *
  *	db_listen() subscribes the connection to a notification channel, again
  *	after each reconnect. Notifications arrive on db_socket() between

@@ -185,7 +185,7 @@ static int migrate_apply_one(struct db *db, const char *dir, const char *name, c
         || db_commit(db) != 0) {
         snprintf(err, err_len, "migration %s failed: %s", name, db_last_error(db));
         if (db_ok(db))
-            db_exec(db, "ROLLBACK", 0, NULL);
+            db_rollback(db);
         goto out;
     }
     log_info("migration %s applied", name);

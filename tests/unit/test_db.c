@@ -189,9 +189,9 @@ static void test_migrate_failure(void **state)
     assert_non_null(strstr(err, "0002_broken.sql"));
     assert_non_null(strstr(err, "no_such_column"));
     assert_int_equal(query_long(fx->db, "SELECT count(*) FROM schema_migrations"), 1);
-    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM pg_tables WHERE tablename = 't_partial'"), 0);
-    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM pg_tables WHERE tablename = 't_after'"), 0);
-    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM pg_tables WHERE tablename = 't_first'"), 1);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM pg_tables WHERE tablename = 't_partial' AND schemaname = current_schema()"), 0);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM pg_tables WHERE tablename = 't_after' AND schemaname = current_schema()"), 0);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM pg_tables WHERE tablename = 't_first' AND schemaname = current_schema()"), 1);
     assert_int_equal(query_long(fx->db, "SELECT 1"), 1); /* the session is usable, not stuck in a failed transaction */
 }
 
@@ -312,8 +312,9 @@ static void test_transaction(void **state)
     assert_int_equal(query_long(fx->db, "SELECT sum(id) FROM t_tx"), 2);
     assert_int_equal(db_begin(fx->db), 0);
     assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES (4)", 0, NULL), 0);
-    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES ('x')", 0, NULL), -1);
-    assert_int_equal(db_commit(fx->db), -1); /* the server answers ROLLBACK */
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES ('x')", 0, NULL), 0); /* queued */
+    assert_int_equal(db_commit(fx->db), -1); /* it fails there: nothing of it is kept */
+    assert_string_equal(db_last_sqlstate(fx->db), "22P02");
     assert_false(db_transient(fx->db));
     assert_int_equal(query_long(fx->db, "SELECT sum(id) FROM t_tx"), 2);
 }
@@ -332,11 +333,12 @@ static void session_state(struct db *peer, const char *pid, char *out, size_t le
     PQclear(res);
 }
 
-/* test_begin_deferred - db_begin sends nothing: its BEGIN goes out with
- * the transaction's first statement (one round trip), which runs inside
- * the transaction; a transaction without statements commits and rolls
- * back without a word to the server; a script runs inside it too; a
- * first statement that fails to prepare fails the transaction */
+/* test_begin_deferred - db_begin sends nothing, nor do the writes after
+ * it (db_exec): they go out with the transaction's first statement that
+ * needs an answer (one round trip), which sees them; a failed write shows
+ * there; a transaction without statements commits and rolls back without
+ * a word to the server; a script runs inside it too; a statement that
+ * fails to prepare fails the transaction */
 static void test_begin_deferred(void **state)
 {
     struct fixture *fx = need_db(state);
@@ -352,8 +354,16 @@ static void test_begin_deferred(void **state)
     assert_string_equal(seen, "idle");
     assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES (1)", 0, NULL), 0);
     session_state(peer, pid, seen, sizeof(seen));
+    assert_string_equal(seen, "idle");
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM t_tx"), 1);
+    session_state(peer, pid, seen, sizeof(seen));
     assert_string_equal(seen, "idle in transaction");
     assert_int_equal(db_rollback(fx->db), 0);
+    assert_int_equal(db_begin(fx->db), 0);
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES ('y')", 0, NULL), 0);
+    assert_null(db_query(fx->db, "SELECT count(*) FROM t_tx", 0, NULL));
+    assert_string_equal(db_last_sqlstate(fx->db), "22P02");
+    assert_int_equal(db_commit(fx->db), -1);
     assert_int_equal(db_begin(fx->db), 0);
     assert_int_equal(db_commit(fx->db), 0);
     assert_int_equal(db_begin(fx->db), 0);
@@ -365,13 +375,15 @@ static void test_begin_deferred(void **state)
     assert_int_equal(db_rollback(fx->db), 0);
     assert_int_equal(query_long(fx->db, "SELECT count(*) FROM t_tx"), 0);
     assert_int_equal(db_begin(fx->db), 0);
-    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES ('x')", 0, NULL), -1);
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES ('x')", 0, NULL), 0);
     assert_int_equal(db_commit(fx->db), -1); /* the first statement failed: ROLLBACK */
     assert_int_equal(db_begin(fx->db), 0);
     assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES ($1::int) RETURNIN", 1, params), -1);
-    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES (5)", 0, NULL), -1);
+    assert_int_equal(db_exec(fx->db, "INSERT INTO t_tx VALUES (5)", 0, NULL), 0);
     assert_int_equal(db_commit(fx->db), -1);
     assert_int_equal(query_long(fx->db, "SELECT count(*) FROM t_tx"), 0);
+    session_state(peer, pid, seen, sizeof(seen));
+    assert_string_equal(seen, "idle");
     db_close(peer);
 }
 
