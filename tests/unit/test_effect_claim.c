@@ -316,18 +316,12 @@ static void test_step_call_deadline(void **state)
     assert_true(clock_call_deadline_clip(INT64_MAX) == INT64_MAX);
 }
 
-/* a run claims at most EFFECT_CLAIMS_PER_RUN effects and says it was cut
- * short; the next run takes the rest (effects of one environment run in
- * order, so each of these is in an environment of its own) */
-static void test_run_bounded(void **state)
+/* write_effects_apart - count pending restore-weights effects, each in an
+ * environment of its own (shop-1, shop-2, ...) */
+static void write_effects_apart(const char *count)
 {
-    char many[16];
-    const char *params[] = {many};
+    const char *params[] = {count};
 
-    (void)state;
-    if (schema.db == NULL)
-        skip();
-    snprintf(many, sizeof(many), "%d", EFFECT_CLAIMS_PER_RUN + 3);
     assert_int_equal(db_exec(schema.db,
                              "INSERT INTO environments (name, provider, config)"
                              " SELECT 'shop-' || i, 'local', '{}' FROM generate_series(1, $1::int) i",
@@ -339,6 +333,20 @@ static void test_run_bounded(void **state)
                              " 'rollbacker' FROM generate_series(1, $1::int) i",
                              1, params),
                      0);
+}
+
+/* a run claims at most EFFECT_CLAIMS_PER_RUN effects and says it was cut
+ * short; the next run takes the rest (effects of one environment run in
+ * order, so each of these is in an environment of its own) */
+static void test_run_bounded(void **state)
+{
+    char many[16];
+
+    (void)state;
+    if (schema.db == NULL)
+        skip();
+    snprintf(many, sizeof(many), "%d", EFFECT_CLAIMS_PER_RUN + 3);
+    write_effects_apart(many);
     effect_run(&ctx, handlers, 1);
     assert_int_equal(steps, EFFECT_CLAIMS_PER_RUN);
     assert_true(effect_run_cut_short());
@@ -393,7 +401,7 @@ static long long effects_rows_read(void)
  * date, must not walk the history in id order to the first pending one */
 static void test_claim_skips_history(void **state)
 {
-    const char *history[] = {"40000"}, *backlog[] = {"5000"};
+    const char *history[] = {"40000"};
     long long before, read;
 
     (void)state;
@@ -406,17 +414,7 @@ static void test_claim_skips_history(void **state)
                              " FROM generate_series(1, $1::int) i",
                              1, history),
                      0);
-    assert_int_equal(db_exec(schema.db,
-                             "INSERT INTO environments (name, provider, config)"
-                             " SELECT 'shop-' || i, 'local', '{}' FROM generate_series(1, $1::int) i",
-                             1, backlog),
-                     0);
-    assert_int_equal(db_exec(schema.db,
-                             "INSERT INTO effects (deployment_id, environment, epoch, kind, owner)"
-                             " SELECT '" DEPLOYMENT_ID "', 'shop-' || i, 2, 'restore-weights',"
-                             " 'rollbacker' FROM generate_series(1, $1::int) i",
-                             1, backlog),
-                     0);
+    write_effects_apart("5000"); /* the backlog */
     sql("ANALYZE effects");
     before = effects_rows_read();
     effect_run(&ctx, handlers, 1);
