@@ -117,6 +117,7 @@ int effect_finish(struct saga_ctx *ctx, struct effect *e, enum effect_step statu
                   const struct saga_input *in, const char *topic, cJSON *data);
 
 #define EFFECT_CLAIMS_PER_RUN 32
+#define EFFECT_TIMERS_PER_TICK 32
 
 /* effect_claim_now - inside a record's transaction, claim this worker's
  * next effect of environment (the one the transaction wrote: the
@@ -138,7 +139,10 @@ size_t effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, s
  * thousands of instant effects kept the loop away from them for minutes:
  * outbox rows outlived their leases unacknowledged and were sent again. */
 int effect_run_cut_short(void);
-void effect_timers_fire(struct saga_ctx *ctx);
+/* effect_timers_fire - fire the due timers of the worker's environments,
+ * at most EFFECT_TIMERS_PER_TICK; 1 when it stopped there, more perhaps
+ * due: the caller runs again soon, as after effect_run_cut_short */
+int effect_timers_fire(struct saga_ctx *ctx);
 /* effect_shutdown - hand back held effects and close the providers */
 void effect_shutdown(struct saga_ctx *ctx);
 

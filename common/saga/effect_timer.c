@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EFFECT_TIMERS_PER_TICK 32
-
 /* The due timers of this worker's environments ($1), in fire_at order: the
  * partial index timers_due walks them. PostgreSQL cannot know that a timer
  * ends either fired or cancelled, so it expects thousands of open ones;
@@ -123,15 +121,17 @@ static int effect_timers_due(struct saga_ctx *ctx)
     return due;
 }
 
-/* effect_timers_fire - fire what is due (a bounded number per tick) */
-void effect_timers_fire(struct saga_ctx *ctx)
+/* effect_timers_fire - fire what is due, at most EFFECT_TIMERS_PER_TICK;
+ * 1 when it stopped there (more may be due), else 0 */
+int effect_timers_fire(struct saga_ctx *ctx)
 {
     int fired = 0;
 
     if (!effect_timers_due(ctx))
-        return;
+        return 0;
     while (fired < EFFECT_TIMERS_PER_TICK && effect_timer_fire_one(ctx) == 1)
         fired++;
     if (fired)
         saga_publish(ctx);
+    return fired == EFFECT_TIMERS_PER_TICK;
 }

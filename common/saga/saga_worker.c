@@ -89,11 +89,13 @@ void saga_tick_fire(struct worker *w, const void *arg)
     const struct saga_effects *fx = arg;
     struct saga_ctx *ctx = saga_ctx_of(w);
 
+    int timers_left;
+
     if (!db_ok(ctx->db))
         return;
-    effect_timers_fire(ctx);
+    timers_left = effect_timers_fire(ctx);
     saga_wait_again(w, effect_run(ctx, fx->handlers, fx->count));
-    if (effect_run_cut_short())
+    if (timers_left || effect_run_cut_short())
         worker_kick_after(w, 0); /* the rest after the loop's I/O */
 }
 
