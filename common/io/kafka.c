@@ -585,21 +585,24 @@ static void kafka_producer_read_cb(evutil_socket_t fd, short what, void *arg)
  * a record goes to the broker at once instead of waiting for others to
  * share its batch (librdkafka's default waits 5 ms, which an alarm's way to
  * the rollbacker paid in full); under load records still batch while a
- * request is in flight. message.timeout.ms 25 s, shorter than an outbox
- * row's 30 s lease (io/outbox.c): a row's delivery ends, acknowledged or
- * failed, before another process may claim the row and send it again */
+ * request is in flight. message.timeout.ms KAFKA_MESSAGE_TIMEOUT_MS,
+ * shorter than an outbox row's lease (OUTBOX_LEASE_MS): a row's delivery
+ * ends, acknowledged or failed, before another process may claim the row
+ * and send it again */
 static rd_kafka_conf_t *kafka_producer_conf(struct kafka_producer *p, char *err, size_t err_len)
 {
     rd_kafka_conf_t *conf = kafka_conf_common(err, err_len);
+    char timeout[16];
 
     if (conf == NULL)
         return NULL;
+    snprintf(timeout, sizeof(timeout), "%d", KAFKA_MESSAGE_TIMEOUT_MS);
     rd_kafka_conf_set_opaque(conf, p);
     rd_kafka_conf_set_dr_msg_cb(conf, kafka_dr_cb);
     if (kafka_conf_set(conf, "enable.idempotence", "true", err, err_len) != 0
         || kafka_conf_set(conf, "linger.ms", "0", err, err_len) != 0
         || kafka_conf_set(conf, "message.max.bytes", "16777216", err, err_len) != 0
-        || kafka_conf_set(conf, "message.timeout.ms", "25000", err, err_len) != 0) {
+        || kafka_conf_set(conf, "message.timeout.ms", timeout, err, err_len) != 0) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }

@@ -40,6 +40,10 @@
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
 
+/* The producer's message.timeout.ms: how long one record's delivery may
+ * take, acknowledged or failed (the outbox's lease is longer, outbox.h). */
+#define KAFKA_MESSAGE_TIMEOUT_MS 25000
+
 struct kafka_consumer;
 struct kafka_producer;
 

@@ -28,7 +28,7 @@ struct outbox {
 };
 
 static const char outbox_claim_sql[] =
-    "UPDATE outbox SET lease_until = now() + interval '30 seconds'"
+    "UPDATE outbox SET lease_until = now() + make_interval(secs => $2::double precision / 1000)"
     " WHERE id IN (SELECT id FROM outbox"
     "   WHERE sent_at IS NULL"
     "     AND txid < pg_snapshot_xmin(pg_current_snapshot())"
@@ -156,17 +156,18 @@ static int outbox_send_rows(struct outbox *o, PGresult *res)
 int outbox_publish(struct outbox *o)
 {
     unsigned room = o->pending < OUTBOX_PENDING_MAX ? OUTBOX_PENDING_MAX - o->pending : 0;
-    char limit[16];
-    const char *params[] = {limit};
+    char limit[16], lease[16];
+    const char *params[] = {limit, lease};
     PGresult *res;
     int sent;
 
     if (room == 0)
         return 0;
     snprintf(limit, sizeof(limit), "%u", room < OUTBOX_BATCH ? room : OUTBOX_BATCH);
+    snprintf(lease, sizeof(lease), "%d", OUTBOX_LEASE_MS);
     if (!db_ok(o->db))
         return -1;
-    res = db_query(o->db, outbox_claim_sql, 1, params);
+    res = db_query(o->db, outbox_claim_sql, 2, params);
     if (res == NULL)
         return -1;
     sent = outbox_send_rows(o, res);

@@ -47,6 +47,11 @@
 #include <event2/event.h>
 
 #define OUTBOX_PENDING_MAX 2000
+/* A claimed row's lease: longer than one delivery may take, so that no
+ * other process claims a row while its delivery can still succeed. */
+#define OUTBOX_LEASE_MS (KAFKA_MESSAGE_TIMEOUT_MS + 5000)
+_Static_assert(OUTBOX_LEASE_MS > KAFKA_MESSAGE_TIMEOUT_MS,
+               "an outbox row's lease outlasts its delivery");
 
 struct outbox;
 
