@@ -516,21 +516,24 @@ int db_begin(struct db *db)
 {
     db->transaction++;
     db_queue_clear(db);
+    db->in_transaction = 0;
     if (db_queue_add(db, "BEGIN", 0, 0, NULL) != 0)
-        return db_exec(db, "BEGIN", 0, NULL);
+        return db_exec(db, "BEGIN", 0, NULL); /* out of memory: at once */
     db->in_transaction = 1;
     db->begin_queued = 1;
     return 0;
 }
 
-/* db_transaction_end - after COMMIT or ROLLBACK: nothing queued; a
- * statement that failed in a pipeline left the transaction open and
- * aborted (the COMMIT after it never ran): roll it back */
+/* db_transaction_end - after a COMMIT: nothing queued; a transaction
+ * still open means the COMMIT never ran (a statement before it failed in
+ * the pipeline, or the pipeline could not be sent): roll it back */
 static void db_transaction_end(struct db *db)
 {
+    PGTransactionStatusType status = db_ok(db) ? PQtransactionStatus(db->conn) : PQTRANS_UNKNOWN;
+
     db->in_transaction = 0;
     db_queue_clear(db);
-    if (db_ok(db) && PQtransactionStatus(db->conn) == PQTRANS_INERROR)
+    if (status == PQTRANS_INERROR || status == PQTRANS_INTRANS)
         PQclear(PQexecParams(db->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0));
 }
 
