@@ -88,7 +88,6 @@ void saga_tick_fire(struct worker *w, const void *arg)
 {
     const struct saga_effects *fx = arg;
     struct saga_ctx *ctx = saga_ctx_of(w);
-
     int timers_left;
 
     if (!db_ok(ctx->db))
