@@ -29,12 +29,15 @@ static void db_queued_free(struct db_queued *q)
 int db_queue_add(struct db *db, const char *statement, int prepared, int nparams,
                  const char *const *params)
 {
-    struct db_queued *q = &db->queue[db->queued];
+    struct db_queued *q;
 
     if (db->queued == DB_QUEUE_MAX)
         return -1;
+    q = &db->queue[db->queued];
     *q = (struct db_queued){strdup(statement), prepared, 0, NULL};
-    if (q->statement == NULL || (nparams > 0 && (q->params = calloc((size_t)nparams, sizeof(char *))) == NULL)) {
+    if (nparams > 0)
+        q->params = calloc((size_t)nparams, sizeof(char *));
+    if (q->statement == NULL || (nparams > 0 && q->params == NULL)) {
         db_queued_free(q);
         return -1;
     }

@@ -387,6 +387,32 @@ static void test_begin_deferred(void **state)
     db_close(peer);
 }
 
+/* test_queue_overflow - a transaction of more writes than the queue holds
+ * keeps them all, in order, and a rollback keeps none */
+static void test_queue_overflow(void **state)
+{
+    struct fixture *fx = need_db(state);
+    char value[16];
+    const char *params[] = {value};
+
+    assert_int_equal(db_exec(fx->db, "CREATE TABLE t_many (n int PRIMARY KEY, prev int)", 0, NULL), 0);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(db_begin(fx->db), 0);
+        for (int i = 1; i <= 100; i++) {
+            snprintf(value, sizeof(value), "%d", i);
+            assert_int_equal(db_exec(fx->db,
+                                     "INSERT INTO t_many SELECT $1::int, (SELECT max(n) FROM t_many)",
+                                     1, params),
+                             0);
+        }
+        assert_int_equal(round == 0 ? db_rollback(fx->db) : db_commit(fx->db), 0);
+    }
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM t_many"), 100);
+    assert_int_equal(query_long(fx->db, "SELECT count(*) FROM t_many WHERE prev IS DISTINCT FROM"
+                                        " (CASE WHEN n > 1 THEN n - 1 END)"),
+                     0);
+}
+
 /* test_terminated - a killed backend is transient and reconnect recovers */
 static void test_terminated(void **state)
 {
@@ -482,6 +508,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_syntax_error, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_transaction, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_begin_deferred, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_queue_overflow, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_terminated, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_prepared, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_plan_invalidated, fixture_create, fixture_free),
