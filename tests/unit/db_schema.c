@@ -65,3 +65,24 @@ void db_schema_close(struct db_schema *s)
     db_close(s->db);
     s->db = NULL;
 }
+
+/* db_schema_rows_read - rows of table read by this session's scans so far */
+long long db_schema_rows_read(struct db_schema *s, const char *table)
+{
+    const char *params[] = {table};
+    PGresult *res;
+    long long rows;
+
+    /* this session's counts, flushed once this statement ends */
+    assert_int_equal(db_exec(s->db, "SELECT pg_stat_force_next_flush()", 0, NULL), 0);
+    assert_int_equal(db_exec(s->db, "SELECT pg_stat_clear_snapshot()", 0, NULL), 0);
+    res = db_query(s->db,
+                   "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)"
+                   " FROM pg_stat_user_tables WHERE relid = $1::regclass",
+                   1, params);
+    assert_non_null(res);
+    assert_int_equal(PQntuples(res), 1);
+    rows = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return rows;
+}

@@ -6,6 +6,7 @@
  *	struct db_schema s;
  *	if (db_schema_open(&s, "test_db") != 0) skip();	(no database configured)
  *	... s.db, with search_path = s.name ...
+ *	db_schema_rows_read(&s, "effects");		(rows its scans read)
  *	db_schema_close(&s);				(drops the schema)
  *
  * DESCRIPTION
@@ -32,5 +33,10 @@ int db_schema_open(struct db_schema *s, const char *prefix);
 int db_schema_use(struct db *db, const char *name);
 /* db_schema_close - drop the schema and disconnect */
 void db_schema_close(struct db_schema *s);
+/* db_schema_rows_read - rows of table read so far by this session's
+ * scans (sequential, and heap fetches of index scans, filtered out or
+ * not), as PostgreSQL's statistics count them: how a test bounds what a
+ * statement reads */
+long long db_schema_rows_read(struct db_schema *s, const char *table);
 
 #endif

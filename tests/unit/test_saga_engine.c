@@ -6,7 +6,8 @@
  *                    of finished states, SQL against C; each color's
  *                    health recorded only when it changed; and the
  *                    database stage (migrating first, a failed contract
- *                    retried).
+ *                    retried); a transition's timer cancel reads its
+ *                    own timers.
  *
  * DESCRIPTION
  *	Needs CUTOVER_DATABASE_URL (ops/devstack env gives it); without it
@@ -298,6 +299,43 @@ static void test_abort_reason(void **state)
     receive_build(fx, "b1");
     apply_input(fx, "b1", (struct saga_input){.kind = SAGA_IN_ABORT}, &abort);
     assert_reason(fx, "b1", "failed", "abort requested by carol");
+}
+
+/* sql_ok - one statement that must succeed */
+static void sql_ok(struct fixture *fx, const char *statement)
+{
+    assert_int_equal(db_exec(fx->s.db, statement, 0, NULL), 0);
+}
+
+#define OTHER_DEPLOYMENT "5b0f5f3e-8c1a-4d55-9a35-0d6c1b6b2a11"
+
+/* A transition cancels its deployment's open timers, and reads those
+ * alone: thousands of other deployments' timers open (a burst in flight,
+ * written after the statistics were taken) are not read to find them. */
+static void test_timer_cancel_reads_own(void **state)
+{
+    struct fixture *fx = need_db(state);
+    struct deployment_note abort = {"cutover.shift-requested", "e1", "carol", ""};
+    long long before, read;
+
+    receive_build(fx, "b1");
+    sql_ok(fx, "ANALYZE timers");
+    sql_ok(fx, "INSERT INTO environments (name, provider, config) VALUES ('cafe', 'local', '{}')");
+    sql_ok(fx, "INSERT INTO deployments (id, environment, build_id, version, artifact, request,"
+               " state, epoch) VALUES ('" OTHER_DEPLOYMENT "', 'cafe', 'c1', '1', '{}', '{}',"
+               " 'shifting', 1)");
+    sql_ok(fx, "INSERT INTO timers (deployment_id, kind, epoch, armed_in, fire_at)"
+               " SELECT '" OTHER_DEPLOYMENT "', 'step-due', 1, 'shifting',"
+               " now() + interval '1 hour' FROM generate_series(1, 3000)");
+    before = db_schema_rows_read(&fx->s, "timers");
+    apply_input(fx, "b1", (struct saga_input){.kind = SAGA_IN_ABORT}, &abort);
+    read = db_schema_rows_read(&fx->s, "timers") - before;
+    assert_int_equal(query_long(fx->s.db,
+                                "SELECT count(*) FROM timers WHERE cancelled_at IS NOT NULL"
+                                " AND kind = $1", "stage-timeout"),
+                     1);
+    printf("# %lld rows of timers read by the transition\n", read);
+    assert_true(read < 100); /* every open timer: 3,001 */
 }
 
 /* test_rollback_reason_kept - the cause of a rollback (an operator's, with
@@ -595,6 +633,7 @@ int main(void)
         DB_TEST(test_contract_failed_retried),
         DB_TEST(test_cache_stage),
         DB_TEST(test_cache_flush_failed),
+        DB_TEST(test_timer_cancel_reads_own),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
