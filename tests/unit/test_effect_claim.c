@@ -318,23 +318,31 @@ static void test_step_call_deadline(void **state)
     assert_true(clock_call_deadline_clip(INT64_MAX) == INT64_MAX);
 }
 
-/* write_effects_apart - count pending restore-weights effects, each in an
- * environment of its own (shop-1, shop-2, ...) */
-static void write_effects_apart(const char *count)
+/* write_open_effects - count pending effects of kind for owner, each in an
+ * environment of its own (prefix1, prefix2, ...) */
+static void write_open_effects(const char *prefix, const char *count, const char *kind,
+                               const char *owner)
 {
-    const char *params[] = {count};
+    const char *params[] = {count, prefix, kind, owner};
 
     assert_int_equal(db_exec(schema.db,
                              "INSERT INTO environments (name, provider, config)"
-                             " SELECT 'shop-' || i, 'local', '{}' FROM generate_series(1, $1::int) i",
-                             1, params),
+                             " SELECT $2 || i, 'local', '{}' FROM generate_series(1, $1::int) i",
+                             2, params),
                      0);
     assert_int_equal(db_exec(schema.db,
                              "INSERT INTO effects (deployment_id, environment, epoch, kind, arg, owner)"
-                             " SELECT '" DEPLOYMENT_ID "', 'shop-' || i, 2, 'restore-weights', 0,"
-                             " 'rollbacker' FROM generate_series(1, $1::int) i",
-                             1, params),
+                             " SELECT '" DEPLOYMENT_ID "', $2 || i, 2, $3, 0, $4"
+                             " FROM generate_series(1, $1::int) i",
+                             4, params),
                      0);
+}
+
+/* write_effects_apart - count pending restore-weights effects of the
+ * rollbacker, each in an environment of its own (shop-1, shop-2, ...) */
+static void write_effects_apart(const char *count)
+{
+    write_open_effects("shop-", count, "restore-weights", "rollbacker");
 }
 
 /* a run claims at most EFFECT_CLAIMS_PER_RUN effects and says it was cut
@@ -376,30 +384,44 @@ static void test_lease_out_first(void **state)
     assert_string_equal(stepped, "shop cafe");
 }
 
+/* write_history - count done effects of the rollbacker and the shifter */
+static void write_history(const char *count)
+{
+    const char *params[] = {count};
+
+    assert_int_equal(db_exec(schema.db,
+                             "INSERT INTO effects (deployment_id, environment, epoch, kind, owner,"
+                             " status) SELECT '" DEPLOYMENT_ID "', 'shop', 2, 'restore-weights',"
+                             " (ARRAY['rollbacker', 'shifter'])[i % 2 + 1], 'done'"
+                             " FROM generate_series(1, $1::int) i",
+                             1, params),
+                     0);
+}
+
+/* run_rows_read - one effect run; the rows of effects it read */
+static long long run_rows_read(void)
+{
+    long long before = db_schema_rows_read(&schema, "effects");
+
+    effect_run(&ctx, handlers, 1);
+    return db_schema_rows_read(&schema, "effects") - before;
+}
+
 /* with a long history of done effects, and a backlog of pending ones
  * that are the newest (a burst of deployments after days of them), each
  * claim still reads a handful of rows: PostgreSQL, its statistics up to
  * date, must not walk the history in id order to the first pending one */
 static void test_claim_skips_history(void **state)
 {
-    const char *history[] = {"40000"};
-    long long before, read;
+    long long read;
 
     (void)state;
     if (schema.db == NULL)
         skip();
-    assert_int_equal(db_exec(schema.db,
-                             "INSERT INTO effects (deployment_id, environment, epoch, kind, owner,"
-                             " status) SELECT '" DEPLOYMENT_ID "', 'shop', 2, 'restore-weights',"
-                             " (ARRAY['rollbacker', 'shifter'])[i % 2 + 1], 'done'"
-                             " FROM generate_series(1, $1::int) i",
-                             1, history),
-                     0);
+    write_history("40000");
     write_effects_apart("5000"); /* the backlog */
     sql("ANALYZE effects");
-    before = db_schema_rows_read(&schema, "effects");
-    effect_run(&ctx, handlers, 1);
-    read = db_schema_rows_read(&schema, "effects") - before;
+    read = run_rows_read();
     assert_int_equal(steps, EFFECT_CLAIMS_PER_RUN);
     printf("# %lld rows of effects read for %d claims\n", read, EFFECT_CLAIMS_PER_RUN);
     /* about 18 rows a claim: the claim's, the step's and the finish's;
@@ -410,36 +432,20 @@ static void test_claim_skips_history(void **state)
 /* with thousands of other workers' effects open in their own
  * environments (a burst in flight), written after the statistics were
  * taken over a history of done ones, each claim still reads a handful of
- * rows: the check that a
- * candidate is the first open effect of its environment looks at that
- * environment alone, not at every open effect */
+ * rows: the check that a candidate is the first open effect of its
+ * environment looks at that environment alone, not at every open effect */
 static void test_claim_reads_own_environment(void **state)
 {
-    const char *others[] = {"3000"};
-    long long before, read;
+    long long read;
 
     (void)state;
     if (schema.db == NULL)
         skip();
-    sql("INSERT INTO effects (deployment_id, environment, epoch, kind, owner, status)"
-        " SELECT '" DEPLOYMENT_ID "', 'shop', 2, 'set-weights', 'shifter', 'done'"
-        " FROM generate_series(1, 5000)");
+    write_history("5000");
     sql("ANALYZE effects"); /* taken while nothing is open, as between bursts */
-    assert_int_equal(db_exec(schema.db,
-                             "INSERT INTO environments (name, provider, config)"
-                             " SELECT 'cafe-' || i, 'local', '{}' FROM generate_series(1, $1::int) i",
-                             1, others),
-                     0);
-    assert_int_equal(db_exec(schema.db,
-                             "INSERT INTO effects (deployment_id, environment, epoch, kind, owner)"
-                             " SELECT '" DEPLOYMENT_ID "', 'cafe-' || i, 2, 'set-weights', 'shifter'"
-                             " FROM generate_series(1, $1::int) i",
-                             1, others),
-                     0);
+    write_open_effects("cafe-", "3000", "set-weights", "shifter");
     write_effects_apart("5");
-    before = db_schema_rows_read(&schema, "effects");
-    effect_run(&ctx, handlers, 1);
-    read = db_schema_rows_read(&schema, "effects") - before;
+    read = run_rows_read();
     assert_int_equal(steps, 5);
     printf("# %lld rows of effects read for 5 claims beside 3,000 open effects\n", read);
     /* about 18 rows a claim; reading every open effect costs 3,000 a claim */
