@@ -4,11 +4,13 @@
 # shape in the same run.
 #
 # usage: tests/bench/bench_throughput.sh   (BENCH_ENVS, default 100;
-#        BENCH_THROUGHPUT_ROUNDS, default 3; BENCH_PGBENCH_SECONDS, default 10)
+#        BENCH_THROUGHPUT_ROUNDS, default 3; BENCH_PGBENCH_SECONDS, default 10;
+#        BENCH_COPIES, copies of each worker, default 1)
 #
 # The environments run on the plan provider, which answers every call at
 # once, so what is measured is cutover itself: the real Kafka broker and
-# PostgreSQL of the dev stack and one copy of each worker. Each round
+# PostgreSQL of the dev stack and BENCH_COPIES copies of each worker (the
+# topics have 3 partitions; effects are shared through their claim). Each round
 # publishes one blue-green build-ready per environment at once (kcat, one
 # batch) and waits until every deployment of the round is completed; the
 # transitions table counts what was done. The baseline is pgbench with the
@@ -21,6 +23,7 @@ source "$TOP/tests/saga_lib.sh"
 source "$TOP/tests/bench/bench_lib.sh"
 
 ENVS=${BENCH_ENVS:-100}
+COPIES=${BENCH_COPIES:-1}
 ROUNDS=${BENCH_THROUGHPUT_ROUNDS:-3}
 PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-10}
 RUN=$(unique_name tp)
@@ -53,7 +56,7 @@ EOF
 use_test_prefix
 saga_release 1.0 > /dev/null
 plan_environments 1 "$ENVS" || { echo "bench_throughput: env apply failed" >&2; exit 1; }
-CUTOVER_ENVIRONMENTS="^$RUN-" start_saga_workers
+for _ in $(seq 1 "$COPIES"); do CUTOVER_ENVIRONMENTS="^$RUN-" start_saga_workers; done
 sleep 5 # the workers settle: subscribed, idle
 IDLE_RSS=$(workers_rss)
 START=$(date +%s%N)
@@ -68,11 +71,12 @@ ELAPSED_MS=$((($(date +%s%N) - START) / 1000000))
 DONE=$(($(run_transitions) - START_TRANSITIONS))
 CPU_MS=$(workers_cpu_ms)
 BUSY_RSS=$(workers_rss)
+CLIENTS=${#WORKER_PIDS[@]} # pgbench gets as many clients as there are workers
 stop_workers
-TPS=$(pgbench_tps "${#SAGA_WORKERS[@]}")
-awk -v envs="$ENVS" -v rounds="$ROUNDS" -v ms="$ELAPSED_MS" -v tr="$DONE" -v pg="$TPS" -v clients="${#SAGA_WORKERS[@]}" -v cpu="$CPU_MS" 'BEGIN {
+TPS=$(pgbench_tps "$CLIENTS")
+awk -v envs="$ENVS" -v rounds="$ROUNDS" -v ms="$ELAPSED_MS" -v tr="$DONE" -v pg="$TPS" -v clients="$CLIENTS" -v cpu="$CPU_MS" -v copies="$COPIES" 'BEGIN {
   s = ms / 1000; rate = tr / s
-  printf "saga throughput on the plan provider (%d environments x %d rounds, one copy of each worker):\n", envs, rounds
+  printf "saga throughput on the plan provider (%d environments x %d rounds, %d cop%s of each worker):\n", envs, rounds, copies, copies == 1 ? "y" : "ies"
   printf "  %-46s %8.1f /s  (%d in %.1f s)\n", "deployments completed", envs * rounds / s, envs * rounds, s
   printf "  %-46s %8.1f /s  (%d transitions)\n", "transitions", rate, tr
   printf "  %-46s %8.2f ms  (%.1f s in all)\n", "workers'"'"' CPU time per transition", cpu / tr, cpu / 1000
