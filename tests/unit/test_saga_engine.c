@@ -334,6 +334,10 @@ static void test_timer_cancel_reads_own(void **state)
                                 "SELECT count(*) FROM timers WHERE cancelled_at IS NOT NULL"
                                 " AND kind = $1", "stage-timeout"),
                      1);
+    assert_int_equal(query_long(fx->s.db,
+                                "SELECT count(*) FROM timers WHERE cancelled_at IS NULL"
+                                " AND deployment_id = $1::uuid", OTHER_DEPLOYMENT),
+                     3000); /* the other deployment's timers stay armed */
     printf("# %lld rows of timers read by the transition\n", read);
     assert_true(read < 100); /* every open timer: 3,001 */
 }
