@@ -62,7 +62,6 @@ struct bench {
     struct kafka_producer *producer;
     struct db *db;
     char servers[BENCH_SERVERS_MAX][HAPROXY_NAME_MAX + 1];
-    int server_color[BENCH_SERVERS_MAX]; /* 0 blue, 1 green */
     size_t server_count;
 };
 
@@ -189,47 +188,55 @@ static int bench_alarm(struct bench *b, char *id)
 
 /* ---- HAProxy ------------------------------------------------------------ */
 
-/* bench_servers_find - the main backend's blueN and greenN servers */
-static int bench_servers_find(struct bench *b)
-{
-    struct haproxy_server *sv = calloc(HAPROXY_SERVERS_MAX, sizeof(*sv));
-    char err[256];
-    size_t n = 0;
-
-    if (sv == NULL || haproxy_servers_state(b->sock, b->env, sv, HAPROXY_SERVERS_MAX, &n, err,
-                                            sizeof(err)) != 0) {
-        fprintf(stderr, "bench_rollback: servers of %s: %s\n", b->env, sv ? err : "no memory");
-        free(sv);
-        return -1;
-    }
-    for (size_t i = 0; i < n && b->server_count < BENCH_SERVERS_MAX; i++) {
-        int green = strncmp(sv[i].name, "green", 5) == 0;
-
-        if (!green && strncmp(sv[i].name, "blue", 4) != 0)
-            continue;
-        snprintf(b->servers[b->server_count], sizeof(b->servers[0]), "%s", sv[i].name);
-        b->server_color[b->server_count++] = green;
-    }
-    free(sv);
-    return b->server_count > 0 ? 0 : -1;
-}
-
-/* bench_weights - each color's summed weight, from one "show servers
- * state" of the backend (one connection per read, not one per server) */
-static int bench_weights(struct bench *b, long total[2])
+/* bench_servers_read - the main backend's servers, from one "show servers
+ * state" (one connection for all of them); NULL with the error printed */
+static const struct haproxy_server *bench_servers_read(const struct bench *b, size_t *n)
 {
     static struct haproxy_server sv[HAPROXY_SERVERS_MAX];
     char err[256];
-    size_t n = 0;
+
+    *n = 0;
+    if (haproxy_servers_state(b->sock, b->env, sv, HAPROXY_SERVERS_MAX, n, err,
+                              sizeof(err)) != 0) {
+        fprintf(stderr, "bench_rollback: servers of %s: %s\n", b->env, err);
+        return NULL;
+    }
+    return sv;
+}
+
+/* bench_server_color - 0 for a blueN server, 1 for greenN, -1 for another */
+static int bench_server_color(const char *name)
+{
+    return strncmp(name, "green", 5) == 0 ? 1 : strncmp(name, "blue", 4) == 0 ? 0 : -1;
+}
+
+/* bench_servers_find - the main backend's blueN and greenN servers */
+static int bench_servers_find(struct bench *b)
+{
+    size_t n;
+    const struct haproxy_server *sv = bench_servers_read(b, &n);
+
+    for (size_t i = 0; sv && i < n && b->server_count < BENCH_SERVERS_MAX; i++)
+        if (bench_server_color(sv[i].name) >= 0)
+            snprintf(b->servers[b->server_count++], sizeof(b->servers[0]), "%s", sv[i].name);
+    return b->server_count > 0 ? 0 : -1;
+}
+
+/* bench_weights - each color's summed weight, in one read */
+static int bench_weights(struct bench *b, long total[2])
+{
+    size_t n;
+    const struct haproxy_server *sv = bench_servers_read(b, &n);
 
     total[0] = total[1] = 0;
-    if (haproxy_servers_state(b->sock, b->env, sv, sizeof(sv) / sizeof(sv[0]), &n, err,
-                              sizeof(err)) != 0)
+    if (sv == NULL)
         return -1;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < b->server_count; j++)
-            if (strcmp(sv[i].name, b->servers[j]) == 0)
-                total[b->server_color[j]] += sv[i].weight;
+    for (size_t i = 0; i < n; i++) {
+        int color = bench_server_color(sv[i].name);
+
+        if (color >= 0)
+            total[color] += sv[i].weight;
+    }
     return 0;
 }
 
