@@ -11,9 +11,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define OUTBOX_BATCH 200u
 #define OUTBOX_SOON_MAX_MS 512 /* outbox_publish_soon's last delay; the sweeper after it */
+#define OUTBOX_MARK_MAX 256    /* acknowledged rows marked sent by one statement at most */
 
 /* Seconds: a delivery takes milliseconds; the sweeper resends after a second or more. */
 static const double outbox_latency_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -25,6 +27,9 @@ struct outbox {
     unsigned pending;
     struct event *ev_soon; /* outbox_publish_soon's next claim */
     long soon_ms;          /* its delay, doubled at each empty claim */
+    struct event *ev_mark; /* outbox_mark_sent, once the current callbacks are done */
+    int64_t acked[OUTBOX_MARK_MAX]; /* rows the broker acknowledged, not marked yet */
+    size_t acked_count;
 };
 
 static const char outbox_claim_sql[] =
@@ -54,6 +59,7 @@ static struct metric_family *outbox_metric_failures(void)
 }
 
 static void outbox_soon_cb(evutil_socket_t fd, short what, void *arg);
+static void outbox_mark_cb(evutil_socket_t fd, short what, void *arg);
 
 /* outbox_create - a publisher of db's outbox through producer */
 struct outbox *outbox_create(struct db *db, struct kafka_producer *producer,
@@ -67,19 +73,28 @@ struct outbox *outbox_create(struct db *db, struct kafka_producer *producer,
         return NULL;
     o->db = db;
     o->producer = producer;
-    if ((o->ev_soon = evtimer_new(base, outbox_soon_cb, o)) == NULL) {
-        free(o);
+    o->ev_soon = evtimer_new(base, outbox_soon_cb, o);
+    o->ev_mark = evtimer_new(base, outbox_mark_cb, o);
+    if (o->ev_soon == NULL || o->ev_mark == NULL) {
+        outbox_free(o);
         return NULL;
     }
     return o;
 }
 
-/* outbox_free - release the publisher */
+static void outbox_mark_sent(struct outbox *o);
+
+/* outbox_free - mark what the broker acknowledged (the producer flushed
+ * before), then release the publisher */
 void outbox_free(struct outbox *o)
 {
     if (o == NULL)
         return;
-    event_free(o->ev_soon);
+    outbox_mark_sent(o);
+    if (o->ev_soon)
+        event_free(o->ev_soon);
+    if (o->ev_mark)
+        event_free(o->ev_mark);
     free(o);
 }
 
@@ -208,33 +223,74 @@ void outbox_publish_soon(struct outbox *o)
     outbox_soon_again(o);
 }
 
-/* outbox_delivered - mark a row sent once the broker acknowledged it */
+/* outbox_acked_param - the acknowledged rows' ids as an array literal */
+static char *outbox_acked_param(const struct outbox *o)
+{
+    char *text = malloc(o->acked_count * 21 + 3), *at = text;
+
+    if (text == NULL)
+        return NULL;
+    *at++ = '{';
+    for (size_t i = 0; i < o->acked_count; i++)
+        at += sprintf(at, "%s%" PRId64, i ? "," : "", o->acked[i]);
+    strcpy(at, "}");
+    return text;
+}
+
+/* outbox_mark_sent - mark every acknowledged row sent, in one statement;
+ * a row left unmarked (the statement failed) is sent again later */
+static void outbox_mark_sent(struct outbox *o)
+{
+    char *ids;
+    const char *params[1];
+    PGresult *res = NULL;
+
+    if (o->acked_count == 0)
+        return;
+    if ((params[0] = ids = outbox_acked_param(o)) != NULL && db_ok(o->db))
+        res = db_query(o->db,
+                       "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])"
+                       " RETURNING extract(epoch FROM clock_timestamp() - created_at)",
+                       1, params);
+    if (res == NULL)
+        log_warn("%zu outbox rows delivered but not marked sent: they may be sent again",
+                 o->acked_count);
+    for (int r = 0; res && r < PQntuples(res); r++)
+        metrics_observe(outbox_metric_latency(), strtod(PQgetvalue(res, r, 0), NULL), NULL);
+    PQclear(res);
+    free(ids);
+    o->acked_count = 0;
+}
+
+/* outbox_mark_cb - the delivery reports of this turn of the loop are in */
+static void outbox_mark_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    outbox_mark_sent(arg);
+}
+
+/* outbox_delivered - a row the broker acknowledged is marked sent once
+ * the loop's current callbacks are done, with the others acknowledged
+ * meanwhile (the reports of one producer poll come together): one
+ * statement for them all instead of one for each */
 void outbox_delivered(struct outbox *o, rd_kafka_resp_err_t err, void *opaque)
 {
-    char id[32];
-    const char *params[] = {id};
-    PGresult *res;
+    int64_t id = (int64_t)(intptr_t)opaque;
 
     if (o->pending)
         o->pending--;
-    snprintf(id, sizeof(id), "%" PRIdPTR, (intptr_t)opaque);
     if (err) {
-        log_warn("outbox row %s not delivered (%s): the sweeper sends it again", id,
+        log_warn("outbox row %" PRId64 " not delivered (%s): the sweeper sends it again", id,
                  rd_kafka_err2str(err));
         metrics_add(outbox_metric_failures(), 1, NULL);
         return;
     }
-    res = db_query(o->db,
-                   "UPDATE outbox SET sent_at = now() WHERE id = $1"
-                   " RETURNING extract(epoch FROM clock_timestamp() - created_at)",
-                   1, params);
-    if (res == NULL) {
-        log_warn("outbox row %s delivered but not marked sent: it may be sent again", id);
-        return;
-    }
-    if (PQntuples(res) == 1)
-        metrics_observe(outbox_metric_latency(), strtod(PQgetvalue(res, 0, 0), NULL), NULL);
-    PQclear(res);
+    if (o->acked_count == OUTBOX_MARK_MAX)
+        outbox_mark_sent(o);
+    if (o->acked_count++ == 0)
+        event_active(o->ev_mark, EV_TIMEOUT, 0);
+    o->acked[o->acked_count - 1] = id;
 }
 
 /* outbox_pending - rows sent and not yet acknowledged */

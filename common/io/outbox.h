@@ -11,8 +11,8 @@
  *	(txid < xmin), in the order of the writing transactions' ids, so that
  *	a later commit never overtakes an earlier one. Rows are claimed with a
  *	short lease (FOR UPDATE SKIP LOCKED) so that several processes do not
- *	send the same row at the same time; a delivery report marks the row
- *	sent. A row names its topic in full, with the writer's topic prefix,
+ *	send the same row at the same time; delivery reports mark their rows
+ *	sent, one statement for those that come in one turn of the loop. A row names its topic in full, with the writer's topic prefix,
  *	so that a process of another installation sharing the database sends
  *	it where its writer meant (migration 0017). After a crash, the lease
  *	runs out and the sweeper sends the row
@@ -69,7 +69,9 @@ int outbox_publish(struct outbox *o);
  * while it sends nothing (held back by an older open transaction), again
  * after a doubling delay */
 void outbox_publish_soon(struct outbox *o);
-/* outbox_delivered - the producer's delivery report for a row */
+/* outbox_delivered - the producer's delivery report for a row; the row is
+ * marked sent when the loop's current callbacks are done (or by
+ * outbox_free, after the producer's flush) */
 void outbox_delivered(struct outbox *o, rd_kafka_resp_err_t err, void *opaque);
 /* outbox_pending - rows sent and not yet acknowledged */
 unsigned outbox_pending(const struct outbox *o);

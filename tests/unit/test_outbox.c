@@ -1,13 +1,18 @@
 /*
  * test_outbox - the outbox publisher's bound on rows awaiting the broker
- *	(io/outbox.h, OUTBOX_PENDING_MAX), against the real PostgreSQL of
- *	CUTOVER_DATABASE_URL (skipped without it), in a schema of its own.
+ *	(io/outbox.h, OUTBOX_PENDING_MAX) and how acknowledged rows are
+ *	marked sent, against the real PostgreSQL of CUTOVER_DATABASE_URL
+ *	(skipped without it), in a schema of its own.
  *
  * DESCRIPTION
  *	The producer points at a broker address nothing listens on, so no
  *	row it takes is ever acknowledged: the publisher claims rows until
  *	OUTBOX_PENDING_MAX of them are pending and then no more, leaving the
- *	rest unclaimed for another process.
+ *	rest unclaimed for another process. The marking tests hand
+ *	outbox_delivered the reports the producer would: rows acknowledged in
+ *	one turn of the loop are marked by one statement (one transaction:
+ *	one xmin for them all), a failed delivery stays unsent, and
+ *	outbox_free marks what is left.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -116,10 +121,94 @@ static void test_pending_bound(void **state)
                      ROWS - OUTBOX_PENDING_MAX);
 }
 
+/* add_rows - n committed rows; their ids, in order, into ids */
+static void add_rows(struct fixture *fx, int n, int64_t *ids)
+{
+    PGresult *res;
+
+    assert_int_equal(db_begin(fx->s.db), 0);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(outbox_add(fx->s.db, "deployment-status", "shop", "{}"), 0);
+    assert_int_equal(db_commit(fx->s.db), 0);
+    res = db_query(fx->s.db, "SELECT id FROM outbox ORDER BY id", 0, NULL);
+    assert_non_null(res);
+    assert_int_equal(PQntuples(res), n);
+    for (int i = 0; i < n; i++)
+        ids[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+    PQclear(res);
+}
+
+/* report - the producer's delivery report for row id */
+static void report(struct fixture *fx, int64_t id, rd_kafka_resp_err_t err)
+{
+    outbox_delivered(fx->outbox, err, (void *)(intptr_t)id);
+}
+
+/* rows_acknowledged - written committed rows (ids into ids), the first
+ * acked of them reported delivered */
+static void rows_acknowledged(struct fixture *fx, int64_t *ids, int written, int acked)
+{
+    if (fx->s.db == NULL)
+        skip();
+    add_rows(fx, written, ids);
+    for (int i = 0; i < acked; i++)
+        report(fx, ids[i], RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
+#define MARKED "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"
+#define MARKING_STATEMENTS "SELECT count(DISTINCT xmin::text) FROM outbox WHERE sent_at IS NOT NULL"
+#define LAST_UNSENT                                                                                \
+    "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND id = (SELECT max(id) FROM outbox)"
+
+/* test_marked_together - the reports of one turn of the loop are marked
+ * sent by one statement once the loop runs; a failed delivery is not */
+static void test_marked_together(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t ids[40];
+
+    rows_acknowledged(fx, ids, 40, 39);
+    report(fx, ids[39], RD_KAFKA_RESP_ERR__MSG_TIMED_OUT);
+    assert_int_equal(count(fx, MARKED), 0); /* not while the reports' callback runs */
+    assert_int_equal(event_base_loop(fx->base, EVLOOP_NONBLOCK), 0);
+    assert_int_equal(count(fx, MARKED), 39);
+    assert_int_equal(count(fx, MARKING_STATEMENTS), 1);
+    assert_int_equal(count(fx, LAST_UNSENT), 1);
+}
+
+/* test_marked_in_bounded_statements - past OUTBOX_MARK_MAX (256) reports
+ * in one turn, a second statement marks the rest */
+static void test_marked_in_bounded_statements(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t ids[300];
+
+    rows_acknowledged(fx, ids, 300, 300);
+    assert_int_equal(event_base_loop(fx->base, EVLOOP_NONBLOCK), 0);
+    assert_int_equal(count(fx, MARKED), 300);
+    assert_int_equal(count(fx, MARKING_STATEMENTS), 2);
+}
+
+/* test_marked_when_freed - outbox_free marks what the loop did not */
+static void test_marked_when_freed(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t ids[5];
+
+    rows_acknowledged(fx, ids, 5, 5);
+    outbox_free(fx->outbox);
+    fx->outbox = NULL;
+    assert_int_equal(count(fx, MARKED), 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pending_bound, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_marked_together, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_marked_in_bounded_statements, fixture_create,
+                                        fixture_free),
+        cmocka_unit_test_setup_teardown(test_marked_when_freed, fixture_create, fixture_free),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
