@@ -386,31 +386,35 @@ static effect_step_fn effect_handler_find(const struct effect_handler *handlers,
     return NULL;
 }
 
-/* effect_committed_here - e was claimed inside a transaction whose COMMIT
- * this process saw succeed, and the lease it set there has not run out
- * (with the margin of effect_call_deadline). Then e is held here without a
- * query: the claim's UPDATE took it with its deployment's epoch under a lease
- * nobody else can have taken yet. An epoch changed since the commit is the
- * race every step has after effect_holding anyway (a check and a call are
- * never one atomic step); the step's own reads and lease updates see it. */
-static int effect_committed_here(struct saga_ctx *ctx, const struct effect *e)
+/* effect_claimed_here - e's claim is known to hold without a query: it
+ * was claimed by a statement of its own whose answer this process just
+ * read, or inside a transaction whose COMMIT this process saw succeed;
+ * and the lease it set there has not run out (with the margin of
+ * effect_call_deadline). The claim's UPDATE took e with its deployment's
+ * epoch under a lease nobody else can have taken yet. An epoch changed
+ * since the claim is the race every step has after effect_holding anyway
+ * (a check and a call are never one atomic step); the step's own reads
+ * and lease updates see it. */
+static int effect_claimed_here(struct saga_ctx *ctx, const struct effect *e)
 {
-    return e->unconfirmed && db_committed(ctx->db, e->transaction)
+    return (e->claimed_alone || (e->unconfirmed && db_committed(ctx->db, e->transaction)))
            && clock_mono_ms()
                   < e->lease_ends_ms - config_get_int("CUTOVER_EFFECT_LEASE_MS") / 10;
 }
 
 /* effect_step_one - step one held effect; 1 when it is still held after.
- * A claim whose commit this process saw skips the confirming read: one
- * round trip less on a rollback's way. */
+ * The first step after a claim this process saw succeed skips the
+ * confirming read: one round trip less for every effect, on a rollback's
+ * way among them. */
 static int effect_step_one(struct saga_ctx *ctx, struct effect *e, effect_step_fn step)
 {
-    int current = effect_committed_here(ctx, e) ? EFFECT_MINE : effect_holding(ctx, e);
+    int current = effect_claimed_here(ctx, e) ? EFFECT_MINE : effect_holding(ctx, e);
     enum effect_step status;
 
     if (current < 0)
         return 1;
     e->unconfirmed = 0; /* a query saw the commit, or it never comes */
+    e->claimed_alone = 0; /* later steps confirm with a query */
     if (current == EFFECT_NOT_MINE)
         return 0;
     if (current == EFFECT_STALE || step == NULL) {
@@ -511,6 +515,7 @@ size_t effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, s
         }
         if (effect_claim(ctx, NULL, e) != 1)
             break; /* a claim of its own: committed already */
+        e->claimed_alone = 1;
         effect_claimed(e, "");
         if (effect_step_one(ctx, e, effect_handler_find(handlers, count, e->kind)))
             effect_held_count++;

@@ -82,6 +82,8 @@ struct effect {
     int unconfirmed;      /* claimed inside a record's transaction whose commit
                            * no query has seen yet */
     uint64_t transaction; /* that transaction (db_transaction), 0 otherwise */
+    int claimed_alone;    /* claimed by a statement of its own just now, not
+                           * stepped yet: its answer showed e held here */
 };
 
 typedef enum effect_step (*effect_step_fn)(struct saga_ctx *ctx, struct effect *e);

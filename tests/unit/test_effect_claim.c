@@ -7,7 +7,8 @@
  *                     alone when its lease ran out and another process
  *                     took it first (a claim whose commit it saw is
  *                     stepped without reading its row again while its
- *                     lease holds); a superseded effect abandoned by a
+ *                     lease holds, nor is one claimed by a statement of
+ *                     its own); a superseded effect abandoned by a
  *                     killed holder ends cancelled; a wait in progress
  *                     whose lease another process took over (this one
  *                     cut off longer than its lease) is never stepped,
@@ -243,6 +244,26 @@ static void test_committed_claim_not_read_again(void **state)
     assert_int_equal(claim_in_transaction(1, 1), 1);
     sql("UPDATE effects SET lease_until = lease_until + interval '1 millisecond'");
     effect_run_claimed(&ctx, handlers, 1);
+    assert_int_equal(steps, 1);
+}
+
+/* an effect claimed by a statement of its own is stepped without reading
+ * its row again: a trigger supersedes the deployment's epoch as the claim
+ * commits, which the confirming read would have seen (stale: cancelled,
+ * never stepped); as above, this only shows the read is gone.
+ * test_wait_taken_over shows the steps after the first read it again. */
+static void test_claimed_alone_not_read_again(void **state)
+{
+    (void)state;
+    if (schema.db == NULL)
+        skip();
+    write_effect();
+    sql("CREATE FUNCTION supersede() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " UPDATE deployments SET epoch = epoch + 1 WHERE id = NEW.deployment_id;"
+        " RETURN NEW; END $$");
+    sql("CREATE TRIGGER supersede_on_claim AFTER UPDATE OF status ON effects FOR EACH ROW"
+        " WHEN (OLD.status = 'pending' AND NEW.status = 'running') EXECUTE FUNCTION supersede()");
+    effect_run(&ctx, handlers, 1);
     assert_int_equal(steps, 1);
 }
 
@@ -498,6 +519,7 @@ int main(void)
         DB_TEST(test_claimed_and_rolled_back),
         DB_TEST(test_taken_by_another),
         DB_TEST(test_committed_claim_not_read_again),
+        DB_TEST(test_claimed_alone_not_read_again),
         DB_TEST(test_nothing_to_claim),
         DB_TEST(test_superseded_and_abandoned),
         DB_TEST(test_wait_taken_over),
