@@ -2,8 +2,9 @@
 # environments on the plan provider (sourced after tests/lib.sh and
 # tests/saga_lib.sh, bash): environments named "$RUN-N", build-ready
 # batches published through kcat at once, what the run's deployments and
-# transitions are, and the workers' CPU time and resident memory. Needs
-# RUN, TMP and a release built with saga_release 1.0.
+# transitions are (read through one psql session, poll_open), and the
+# workers' and the machine's CPU time and resident memory. Needs RUN, TMP
+# and a release built with saga_release 1.0.
 
 # plan_environments FIRST LAST - environments RUN-FIRST..RUN-LAST on the plan provider
 plan_environments() {
@@ -27,15 +28,43 @@ publish_builds() {
   kcat -P -b "$CUTOVER_KAFKA_BROKERS" -t "${CUTOVER_TOPIC_PREFIX}build-ready" -K $'\t' -l "$TMP/batch.txt"
 }
 
+# poll_open - one psql session for the polls of a run (poll_sql). A psql
+# started for each poll cost about 33 ms of CPU here (its start, its
+# login, a backend's fork): at 10 polls a second, a sixth of this 2-core
+# machine, taken from what the benchmark measures. A query in the open
+# session costs about 0.2 ms. The session ends with the script.
+poll_open() {
+  coproc POLL_PSQL { psql "$CUTOVER_DATABASE_URL" -X -q -A -t 2>&1; }
+  exec {POLL_IN}>&"${POLL_PSQL[1]}" {POLL_OUT}<&"${POLL_PSQL[0]}"
+}
+
+# poll_sql QUERY [VALUE...] - QUERY's first line of output in the poll
+# session, the values bound as :'v1', :'v2'... as sql() binds them; an
+# error prints its message, never a number
+poll_sql() {
+  local query=$1 i=1 a line first=
+  shift
+  for a in "$@"; do
+    printf "\\set v%d '%s'\n" "$i" "${a//\'/\'\'}" >&"$POLL_IN"
+    i=$((i + 1))
+  done
+  printf '%s;\n\\echo poll-end\n' "$query" >&"$POLL_IN"
+  while read -r -t 60 line <&"$POLL_OUT"; do
+    [ "$line" = poll-end ] && break
+    [ -n "$first" ] || first=$line
+  done
+  echo "$first"
+}
+
 # run_deployments BUILD STATE - how many of the run's deployments of BUILD are in STATE
 run_deployments() {
-  sql "SELECT count(*) FROM deployments WHERE environment LIKE :'v1' || '-%' AND build_id = :'v2' AND state = :'v3'" \
+  poll_sql "SELECT count(*) FROM deployments WHERE environment LIKE :'v1' || '-%' AND build_id = :'v2' AND state = :'v3'" \
     "$RUN" "$1" "$2"
 }
 
 # run_transitions - every transition recorded for the run's environments
 run_transitions() {
-  sql "SELECT count(*) FROM transitions t JOIN deployments d ON d.id = t.deployment_id
+  poll_sql "SELECT count(*) FROM transitions t JOIN deployments d ON d.id = t.deployment_id
        WHERE d.environment LIKE :'v1' || '-%'" "$RUN"
 }
 
@@ -55,4 +84,31 @@ workers_rss() {
     printf '%s=%s ' "$(tr '\0' '\n' < "/proc/$pid/cmdline" | head -1 | sed 's|.*/cutover-||')" "$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")"
   done
   echo
+}
+
+# cpu_snapshot - "name ticks" lines: the machine's busy CPU time ("machine",
+# user + nice + system + irq + softirq, from /proc/stat) and the CPU time of
+# the processes alive now, summed by name ("postgres", "java" for the
+# broker, "cutover-*" for the workers). A process that starts and exits
+# between two snapshots (a psql poll and its backend) is counted only in
+# "machine".
+cpu_snapshot() {
+  awk '/^cpu / { print "machine", $2 + $3 + $4 + $7 + $8 }' /proc/stat
+  cat /proc/[0-9]*/stat 2> /dev/null | # cat reads on past a process gone since the glob
+    awk '{ line = $0; sub(/^[^(]*\(/, "", line); name = line; sub(/\).*/, "", name)
+           sub(/^.*\) /, "", line); split(line, f, " "); cpu[name] += f[12] + f[13] }
+         END { for (n in cpu) print n, cpu[n] }'
+}
+
+# cpu_per_item BEFORE AFTER ITEMS - from two cpu_snapshot files, ms of CPU
+# per item: "machine=X postgres=Y broker=Z workers=W", the machine's
+# figure counting everything that ran, the benchmark's own polls included
+cpu_per_item() {
+  awk -v items="$3" -v hz="$(getconf CLK_TCK)" '
+    FNR == NR { before[$1] = $2; next }
+    { used = $2 - before[$1]; if (used < 0) used = 0
+      if ($1 == "machine") m += used; else if ($1 == "postgres") pg += used
+      else if ($1 == "java") broker += used; else if ($1 ~ /^cutover-/) workers += used }
+    END { k = 1000 / hz / items
+          printf "machine=%.2f postgres=%.2f broker=%.2f workers=%.2f\n", m * k, pg * k, broker * k, workers * k }' "$1" "$2"
 }

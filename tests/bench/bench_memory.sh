@@ -45,7 +45,7 @@ publish_alarms_ok() {
 # handled NAME [TYPE] - records of the run (of TYPE, default any) that worker
 # NAME took: its inbox rows
 handled() {
-  sql "SELECT count(*) FROM inbox WHERE consumer = :'v1' AND subject LIKE :'v2' || '-%'
+  poll_sql "SELECT count(*) FROM inbox WHERE consumer = :'v1' AND subject LIKE :'v2' || '-%'
        AND type LIKE :'v3'" "$1" "$RUN" "${2:-%}"
 }
 
@@ -72,6 +72,7 @@ round() {
 }
 
 use_test_prefix
+poll_open
 saga_release 1.0 > /dev/null
 plan_environments 1 "$ENVS" || { echo "bench_memory: env apply failed" >&2; exit 1; }
 CUTOVER_ENVIRONMENTS="^$RUN-" start_saga_workers

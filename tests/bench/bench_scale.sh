@@ -27,6 +27,7 @@ HELD='{"kind":"canary","steps":[{"weight":50,"pause_seconds":null}],"auto_promot
 db_kb() { sql "SELECT pg_database_size(current_database()) / 1024"; }
 
 use_test_prefix
+poll_open
 saga_release 1.0 > /dev/null
 CUTOVER_ENVIRONMENTS="^$RUN-" start_saga_workers
 sleep 5 # the workers settle: subscribed, idle

@@ -30,8 +30,8 @@ RUN=$(unique_name tp)
 TMP=$(mktemp -d)
 trap 'stop_workers; sql "DROP TABLE IF EXISTS bench_inbox, bench_deployments, bench_outbox" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
-# pgbench_tps CLIENTS - transactions per second of one transition's skeleton
-pgbench_tps() {
+# pgbench_run CLIENTS - "TPS TRANSACTIONS" of one transition's skeleton
+pgbench_run() {
   sql "DROP TABLE IF EXISTS bench_inbox, bench_deployments, bench_outbox;
        CREATE TABLE bench_inbox (LIKE inbox INCLUDING ALL);
        CREATE TABLE bench_outbox (LIKE outbox INCLUDING ALL);
@@ -50,10 +50,12 @@ INSERT INTO bench_outbox (topic, key, value)
 COMMIT;
 EOF
   pgbench -n -c "$1" -j 2 -T "$PGBENCH_SECONDS" -f "$TMP/transition.sql" "$CUTOVER_DATABASE_URL" 2>/dev/null |
-    sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1
+    awk '/^number of transactions actually processed:/ { n = $NF } /^tps = / && !tps { tps = $3 }
+         END { print tps + 0, n + 0 }'
 }
 
 use_test_prefix
+poll_open
 saga_release 1.0 > /dev/null
 plan_environments 1 "$ENVS" || { echo "bench_throughput: env apply failed" >&2; exit 1; }
 for _ in $(seq 1 "$COPIES"); do CUTOVER_ENVIRONMENTS="^$RUN-" start_saga_workers; done
@@ -61,6 +63,7 @@ sleep 5 # the workers settle: subscribed, idle
 IDLE_RSS=$(workers_rss)
 START=$(date +%s%N)
 START_TRANSITIONS=$(run_transitions)
+cpu_snapshot > "$TMP/cpu.before"
 BLUEGREEN='{"kind":"bluegreen","auto_promote":true}'
 for round in $(seq 1 "$ROUNDS"); do
   publish_builds 1 "$ENVS" "r$round" "$BLUEGREEN"
@@ -68,13 +71,19 @@ for round in $(seq 1 "$ROUNDS"); do
     { echo "bench_throughput: round $round: $(run_deployments "r$round" completed) of $ENVS completed" >&2; exit 1; }
 done
 ELAPSED_MS=$((($(date +%s%N) - START) / 1000000))
+cpu_snapshot > "$TMP/cpu.after"
 DONE=$(($(run_transitions) - START_TRANSITIONS))
 CPU_MS=$(workers_cpu_ms)
+SAGA_CPU=$(cpu_per_item "$TMP/cpu.before" "$TMP/cpu.after" "$DONE")
 BUSY_RSS=$(workers_rss)
 CLIENTS=${#WORKER_PIDS[@]} # pgbench gets as many clients as there are workers
 stop_workers
-TPS=$(pgbench_tps "$CLIENTS")
-awk -v envs="$ENVS" -v rounds="$ROUNDS" -v ms="$ELAPSED_MS" -v tr="$DONE" -v pg="$TPS" -v clients="$CLIENTS" -v cpu="$CPU_MS" -v copies="$COPIES" 'BEGIN {
+cpu_snapshot > "$TMP/cpu.before"
+read -r TPS PGBENCH_DONE <<< "$(pgbench_run "$CLIENTS")"
+cpu_snapshot > "$TMP/cpu.after"
+PGBENCH_CPU=$(cpu_per_item "$TMP/cpu.before" "$TMP/cpu.after" "$((PGBENCH_DONE > 0 ? PGBENCH_DONE : 1))")
+CORES=$(nproc)
+awk -v cores="$CORES" -v saga_cpu="$SAGA_CPU" -v pg_cpu="$PGBENCH_CPU" -v envs="$ENVS" -v rounds="$ROUNDS" -v ms="$ELAPSED_MS" -v tr="$DONE" -v pg="$TPS" -v clients="$CLIENTS" -v cpu="$CPU_MS" -v copies="$COPIES" 'BEGIN {
   s = ms / 1000; rate = tr / s
   printf "saga throughput on the plan provider (%d environments x %d rounds, %d cop%s of each worker):\n", envs, rounds, copies, copies == 1 ? "y" : "ies"
   printf "  %-46s %8.1f /s  (%d in %.1f s)\n", "deployments completed", envs * rounds / s, envs * rounds, s
@@ -82,6 +91,11 @@ awk -v envs="$ENVS" -v rounds="$ROUNDS" -v ms="$ELAPSED_MS" -v tr="$DONE" -v pg=
   printf "  %-46s %8.2f ms  (%.1f s in all)\n", "workers'"'"' CPU time per transition", cpu / tr, cpu / 1000
   printf "  %-46s %8.1f /s  (%d clients)\n", "baseline: pgbench, one transition'"'"'s skeleton", pg, clients
   printf "  %-46s %8.2f\n", "ratio transitions / pgbench", rate / pg
+  split(saga_cpu, sc, /[ =]/); split(pg_cpu, pc, /[ =]/)
+  printf "  machine CPU per transition (ms, all processes):  %s\n", saga_cpu
+  printf "  machine CPU per pgbench transaction (ms):        %s\n", pg_cpu
+  if (sc[2] > 0 && pc[2] > 0)
+    printf "  %-46s %8.1f /s  (pgbench at its cost: %.1f /s)\n", "ceiling of " cores " cores at that cost", cores * 1000 / sc[2], cores * 1000 / pc[2]
 }'
 echo "  resident set of each worker, idle (KB):            $IDLE_RSS"
 echo "  resident set after $DONE transitions (KB): $BUSY_RSS"
