@@ -12,9 +12,10 @@
  *	a later commit never overtakes an earlier one. Rows are claimed with a
  *	short lease (FOR UPDATE SKIP LOCKED) so that several processes do not
  *	send the same row at the same time; delivery reports mark their rows
- *	sent, one statement for those that come in one turn of the loop. A row names its topic in full, with the writer's topic prefix,
- *	so that a process of another installation sharing the database sends
- *	it where its writer meant (migration 0017). After a crash, the lease
+ *	sent, one statement for those that come in one turn of the loop. A
+ *	row names its topic in full, with the writer's topic prefix, so that
+ *	a process of another installation sharing the database sends it
+ *	where its writer meant (migration 0017). After a crash, the lease
  *	runs out and the sweeper sends the row
  *	again: delivery is at least once, and consumers dedupe by (source, id).
  *
