@@ -433,6 +433,17 @@ static struct timeval supervisor_timeval(long ms)
     return tv;
 }
 
+/* supervisor_run_dir - CUTOVER_RUN_DIR, made when missing: the lock and
+ * the metrics targets file live there (each says so when it cannot be
+ * written) */
+static void supervisor_run_dir(void)
+{
+    const char *dir = config_get("CUTOVER_RUN_DIR");
+
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        log_warn("%s: cannot make the run directory: %s", dir, strerror(errno));
+}
+
 /* supervisor_instance_tag - the run directory's lock, held until cutoverd
  * exits (the descriptor is never closed; children do not inherit it), and
  * the tag it gives; cutoverd's pid as the tag when another holds it */
@@ -444,7 +455,6 @@ static void supervisor_instance_tag(struct supervisor *sup)
     int fd = -1;
 
     snprintf(sup->instance_tag, sizeof(sup->instance_tag), "%d", (int)getpid());
-    mkdir(dir, 0755);
     if (snprintf(path, sizeof(path), "%s/cutoverd.lock", dir) >= (int)sizeof(path)
         || (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0
         || flock(fd, LOCK_EX | LOCK_NB) != 0 || fstat(fd, &st) != 0) {
@@ -785,7 +795,6 @@ static void supervisor_targets_write(struct supervisor *sup)
 
     snprintf(sup->targets_path, sizeof(sup->targets_path), "%s/metrics-targets.json", dir);
     snprintf(tmp, sizeof(tmp), "%s.tmp", sup->targets_path);
-    mkdir(dir, 0755);
     if (text && (f = fopen(tmp, "w")) != NULL) {
         rc = fputs(text, f) < 0 ? -1 : 0;
         rc = fclose(f) != 0 || rc != 0 ? -1 : rename(tmp, sup->targets_path);
@@ -846,6 +855,7 @@ int main(int argc, char **argv)
         return status;
     }
     supervisor_events(&sup);
+    supervisor_run_dir();
     supervisor_instance_tag(&sup);
     supervisor_metrics_start(&sup);
     log_info("supervising %zu workers from %s: restart pause %ld..%ld ms, stable after %ld ms, "
