@@ -90,7 +90,7 @@ workers_rss() {
 # user + nice + system + irq + softirq, from /proc/stat) and the CPU time of
 # the processes alive now, summed by name ("postgres", "java" for the
 # broker, "cutover-*" for the workers). A process that starts and exits
-# between two snapshots (a psql poll and its backend) is counted only in
+# between two snapshots (pgbench's backends, kcat) is counted only in
 # "machine".
 cpu_snapshot() {
   awk '/^cpu / { print "machine", $2 + $3 + $4 + $7 + $8 }' /proc/stat
