@@ -16,16 +16,23 @@ plan_environments() {
   done
 }
 
-# publish_builds FIRST LAST BUILD STRATEGY - one build-ready per environment
-# FIRST..LAST, as one kcat batch ("key<TAB>value" lines)
-publish_builds() {
-  local i data
-  for i in $(seq "$1" "$2"); do
+# publish_builds_for BUILD STRATEGY N... - one build-ready for each
+# environment RUN-N, as one kcat batch ("key<TAB>value" lines)
+publish_builds_for() {
+  local build=$1 strategy=$2 i data
+  shift 2
+  for i in "$@"; do
     data=$(printf '{"environment":"%s-%d","build_id":"%s","version":"2.0","artifact":{"uri":"%s","sha256":"%s"},"strategy":%s}' \
-      "$RUN" "$i" "$3" "$URI_1_0" "$SHA_1_0" "$4")
+      "$RUN" "$i" "$build" "$URI_1_0" "$SHA_1_0" "$strategy")
     printf '%s-%d\t%s\n' "$RUN" "$i" "$(cloud_event build-ready "$RUN-$i" "$data")"
   done > "$TMP/batch.txt"
   kcat -P -b "$CUTOVER_KAFKA_BROKERS" -t "${CUTOVER_TOPIC_PREFIX}build-ready" -K $'\t' -l "$TMP/batch.txt"
+}
+
+# publish_builds FIRST LAST BUILD STRATEGY - one build-ready per environment
+# FIRST..LAST, as one kcat batch
+publish_builds() {
+  publish_builds_for "$3" "$4" $(seq "$1" "$2")
 }
 
 # poll_open - one psql session for the polls of a run (poll_sql). A psql
@@ -38,11 +45,11 @@ poll_open() {
   exec {POLL_IN}>&"${POLL_PSQL[1]}" {POLL_OUT}<&"${POLL_PSQL[0]}"
 }
 
-# poll_sql QUERY [VALUE...] - QUERY's first line of output in the poll
-# session, the values bound as :'v1', :'v2'... as sql() binds them; an
-# error prints its message, never a number
+# poll_sql QUERY [VALUE...] - QUERY's output in the poll session (psql's
+# unaligned rows), the values bound as :'v1', :'v2'... as sql() binds
+# them; an error prints its message, never a number
 poll_sql() {
-  local query=$1 i=1 a line first=
+  local query=$1 i=1 a line
   shift
   for a in "$@"; do
     printf "\\set v%d '%s'\n" "$i" "${a//\'/\'\'}" >&"$POLL_IN"
@@ -51,9 +58,8 @@ poll_sql() {
   printf '%s;\n\\echo poll-end\n' "$query" >&"$POLL_IN"
   while read -r -t 60 line <&"$POLL_OUT"; do
     [ "$line" = poll-end ] && break
-    [ -n "$first" ] || first=$line
+    echo "$line"
   done
-  echo "$first"
 }
 
 # run_deployments BUILD STATE - how many of the run's deployments of BUILD are in STATE

@@ -5,15 +5,20 @@
 #
 # usage: tests/bench/bench_throughput.sh   (BENCH_ENVS, default 100;
 #        BENCH_THROUGHPUT_ROUNDS, default 3; BENCH_PGBENCH_SECONDS, default 10;
-#        BENCH_COPIES, copies of each worker, default 1)
+#        BENCH_COPIES, copies of each worker, default 1; BENCH_SUSTAINED=1:
+#        each environment's deployments back to back, not in rounds)
 #
 # The environments run on the plan provider, which answers every call at
 # once, so what is measured is cutover itself: the real Kafka broker and
 # PostgreSQL of the dev stack and BENCH_COPIES copies of each worker (the
 # topics have 3 partitions; effects are shared through their claim). Each round
 # publishes one blue-green build-ready per environment at once (kcat, one
-# batch) and waits until every deployment of the round is completed; the
-# transitions table counts what was done. The baseline is pgbench with the
+# batch) and waits until every deployment of the round is completed. A
+# round's last deployments leave the machine partly idle; with
+# BENCH_SUSTAINED=1 there are no rounds: each environment gets its next
+# build-ready as soon as its deployment before completed, so that the
+# workers never wait for the slowest environment. The transitions table
+# counts what was done. The baseline is pgbench with the
 # workers' clients count running, for BENCH_PGBENCH_SECONDS, the skeleton
 # of one transition: an inbox insert, a state update, an outbox insert, in
 # tables made LIKE the real ones (and dropped after). Both are also
@@ -27,6 +32,7 @@ source "$TOP/tests/bench/bench_lib.sh"
 ENVS=${BENCH_ENVS:-100}
 COPIES=${BENCH_COPIES:-1}
 ROUNDS=${BENCH_THROUGHPUT_ROUNDS:-3}
+SUSTAINED=${BENCH_SUSTAINED:-0}
 PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-10}
 RUN=$(unique_name tp)
 TMP=$(mktemp -d)
@@ -56,6 +62,54 @@ EOF
          END { print tps + 0, n + 0 }'
 }
 
+BLUEGREEN='{"kind":"bluegreen","auto_promote":true}'
+
+# run_rounds - ROUNDS rounds one after another, each a build-ready in
+# every environment at once, the next when all of them completed
+run_rounds() {
+  local round
+  for round in $(seq 1 "$ROUNDS"); do
+    publish_builds 1 "$ENVS" "r$round" "$BLUEGREEN"
+    wait_for 900 eq "$ENVS" run_deployments "r$round" completed ||
+      { echo "bench_throughput: round $round: $(run_deployments "r$round" completed) of $ENVS completed" >&2; return 1; }
+  done
+}
+
+# run_completed_rounds - "N|ROUND": the last round completed in RUN-N
+run_completed_rounds() {
+  poll_sql "SELECT substr(environment, length(:'v1') + 2), max(substr(build_id, 2)::int) FROM deployments
+            WHERE environment LIKE :'v1' || '-%' AND state = 'completed' GROUP BY environment" "$RUN"
+}
+
+# run_sustained - ROUNDS deployments in each environment back to back:
+# an environment's next build-ready goes out once its deployment before
+# completed (sooner, it would supersede it: DESIGN.md 4), with no wait
+# for the other environments
+run_sustained() {
+  local -A published=() due=()
+  local i n round finished=0 deadline=$((SECONDS + 900))
+  publish_builds 1 "$ENVS" r1 "$BLUEGREEN"
+  for i in $(seq 1 "$ENVS"); do published[$i]=1; done
+  while [ "$finished" -lt "$ENVS" ]; do
+    [ $SECONDS -lt $deadline ] ||
+      { echo "bench_throughput: $finished of $ENVS environments completed $ROUNDS rounds" >&2; return 1; }
+    sleep 0.1
+    finished=0
+    due=()
+    while IFS='|' read -r n round; do
+      [ -n "$n" ] || continue
+      [ "$round" -lt "$ROUNDS" ] || { finished=$((finished + 1)); continue; }
+      if [ "$round" -eq "${published[$n]}" ]; then
+        published[$n]=$((round + 1))
+        due[$((round + 1))]+=" $n"
+      fi
+    done <<< "$(run_completed_rounds)"
+    for round in "${!due[@]}"; do
+      publish_builds_for "r$round" "$BLUEGREEN" ${due[$round]}
+    done
+  done
+}
+
 use_test_prefix
 poll_open
 saga_release 1.0 > /dev/null
@@ -66,12 +120,7 @@ IDLE_RSS=$(workers_rss)
 START=$(date +%s%N)
 START_TRANSITIONS=$(run_transitions)
 cpu_snapshot > "$TMP/cpu.before"
-BLUEGREEN='{"kind":"bluegreen","auto_promote":true}'
-for round in $(seq 1 "$ROUNDS"); do
-  publish_builds 1 "$ENVS" "r$round" "$BLUEGREEN"
-  wait_for 900 eq "$ENVS" run_deployments "r$round" completed ||
-    { echo "bench_throughput: round $round: $(run_deployments "r$round" completed) of $ENVS completed" >&2; exit 1; }
-done
+if [ "$SUSTAINED" = 1 ]; then run_sustained || exit 1; else run_rounds || exit 1; fi
 ELAPSED_MS=$((($(date +%s%N) - START) / 1000000))
 cpu_snapshot > "$TMP/cpu.after"
 DONE=$(($(run_transitions) - START_TRANSITIONS))
@@ -85,9 +134,9 @@ read -r TPS PGBENCH_DONE <<< "$(pgbench_run "$CLIENTS")"
 cpu_snapshot > "$TMP/cpu.after"
 PGBENCH_CPU=$(cpu_per_item "$TMP/cpu.before" "$TMP/cpu.after" "$((PGBENCH_DONE > 0 ? PGBENCH_DONE : 1))")
 CORES=$(nproc)
-awk -v cores="$CORES" -v saga_cpu="$SAGA_CPU" -v pg_cpu="$PGBENCH_CPU" -v envs="$ENVS" -v rounds="$ROUNDS" -v ms="$ELAPSED_MS" -v tr="$DONE" -v pg="$TPS" -v clients="$CLIENTS" -v cpu="$CPU_MS" -v copies="$COPIES" 'BEGIN {
+awk -v sustained="$SUSTAINED" -v cores="$CORES" -v saga_cpu="$SAGA_CPU" -v pg_cpu="$PGBENCH_CPU" -v envs="$ENVS" -v rounds="$ROUNDS" -v ms="$ELAPSED_MS" -v tr="$DONE" -v pg="$TPS" -v clients="$CLIENTS" -v cpu="$CPU_MS" -v copies="$COPIES" 'BEGIN {
   s = ms / 1000; rate = tr / s
-  printf "saga throughput on the plan provider (%d environments x %d rounds, %d cop%s of each worker):\n", envs, rounds, copies, copies == 1 ? "y" : "ies"
+  printf "saga throughput on the plan provider (%d environments x %d %s, %d cop%s of each worker):\n", envs, rounds, sustained ? "deployments back to back" : "rounds", copies, copies == 1 ? "y" : "ies"
   printf "  %-46s %8.1f /s  (%d in %.1f s)\n", "deployments completed", envs * rounds / s, envs * rounds, s
   printf "  %-46s %8.1f /s  (%d transitions)\n", "transitions", rate, tr
   printf "  %-46s %8.2f ms  (%.1f s in all)\n", "workers'"'"' CPU time per transition", cpu / tr, cpu / 1000
