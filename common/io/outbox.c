@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define OUTBOX_BATCH 200u
 #define OUTBOX_SOON_MAX_MS 512 /* outbox_publish_soon's last delay; the sweeper after it */
@@ -223,31 +222,34 @@ void outbox_publish_soon(struct outbox *o)
     outbox_soon_again(o);
 }
 
-/* outbox_acked_param - the acknowledged rows' ids as an array literal */
-static char *outbox_acked_param(const struct outbox *o)
-{
-    char *text = malloc(o->acked_count * 21 + 3), *at = text;
+/* An array literal of OUTBOX_MARK_MAX ids: "{", up to 20 characters and a
+ * comma each, "}" and the NUL. */
+#define OUTBOX_IDS_LEN (OUTBOX_MARK_MAX * 21 + 3)
 
-    if (text == NULL)
-        return NULL;
-    *at++ = '{';
+/* outbox_acked_param - the acknowledged rows' ids as an array literal */
+static const char *outbox_acked_param(const struct outbox *o, char ids[OUTBOX_IDS_LEN])
+{
+    size_t at = 0;
+
     for (size_t i = 0; i < o->acked_count; i++)
-        at += sprintf(at, "%s%" PRId64, i ? "," : "", o->acked[i]);
-    strcpy(at, "}");
-    return text;
+        at += (size_t)snprintf(ids + at, OUTBOX_IDS_LEN - at, "%c%" PRId64, i ? ',' : '{',
+                               o->acked[i]);
+    snprintf(ids + at, OUTBOX_IDS_LEN - at, "}");
+    return ids;
 }
 
 /* outbox_mark_sent - mark every acknowledged row sent, in one statement;
  * a row left unmarked (the statement failed) is sent again later */
 static void outbox_mark_sent(struct outbox *o)
 {
-    char *ids;
+    char ids[OUTBOX_IDS_LEN];
     const char *params[1];
     PGresult *res = NULL;
 
     if (o->acked_count == 0)
         return;
-    if ((params[0] = ids = outbox_acked_param(o)) != NULL && db_ok(o->db))
+    params[0] = outbox_acked_param(o, ids);
+    if (db_ok(o->db))
         res = db_query(o->db,
                        "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])"
                        " RETURNING extract(epoch FROM clock_timestamp() - created_at)",
@@ -258,7 +260,6 @@ static void outbox_mark_sent(struct outbox *o)
     for (int r = 0; res && r < PQntuples(res); r++)
         metrics_observe(outbox_metric_latency(), strtod(PQgetvalue(res, r, 0), NULL), NULL);
     PQclear(res);
-    free(ids);
     o->acked_count = 0;
 }
 
