@@ -95,9 +95,9 @@ workers_rss() {
 # cpu_snapshot - "name ticks" lines: the machine's busy CPU time ("machine",
 # user + nice + system + irq + softirq, from /proc/stat) and the CPU time of
 # the processes alive now, summed by name ("postgres", "java" for the
-# broker, "cutover-*" for the workers). A process that starts and exits
-# between two snapshots (pgbench's backends, kcat) is counted only in
-# "machine".
+# broker; the workers' own is workers_cpu_ms, by pid). A process that
+# starts and exits between two snapshots (pgbench's backends, kcat) is
+# counted only in "machine".
 cpu_snapshot() {
   awk '/^cpu / { print "machine", $2 + $3 + $4 + $7 + $8 }' /proc/stat
   cat /proc/[0-9]*/stat 2> /dev/null | # cat reads on past a process gone since the glob
@@ -107,14 +107,14 @@ cpu_snapshot() {
 }
 
 # cpu_per_item BEFORE AFTER ITEMS - from two cpu_snapshot files, ms of CPU
-# per item: "machine=X postgres=Y broker=Z workers=W", the machine's
-# figure counting everything that ran, the benchmark's own polls included
+# per item: "machine=X postgres=Y broker=Z", the machine's figure counting
+# everything that ran, the benchmark's own polls included
 cpu_per_item() {
   awk -v items="$3" -v hz="$(getconf CLK_TCK)" '
     FNR == NR { before[$1] = $2; next }
     { used = $2 - before[$1]; if (used < 0) used = 0
       if ($1 == "machine") m += used; else if ($1 == "postgres") pg += used
-      else if ($1 == "java") broker += used; else if ($1 ~ /^cutover-/) workers += used }
+      else if ($1 == "java") broker += used }
     END { k = 1000 / hz / items
-          printf "machine=%.2f postgres=%.2f broker=%.2f workers=%.2f\n", m * k, pg * k, broker * k, workers * k }' "$1" "$2"
+          printf "machine=%.2f postgres=%.2f broker=%.2f\n", m * k, pg * k, broker * k }' "$1" "$2"
 }

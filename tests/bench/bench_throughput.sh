@@ -120,11 +120,12 @@ IDLE_RSS=$(workers_rss)
 START=$(date +%s%N)
 START_TRANSITIONS=$(run_transitions)
 cpu_snapshot > "$TMP/cpu.before"
+CPU_MS_BEFORE=$(workers_cpu_ms)
 if [ "$SUSTAINED" = 1 ]; then run_sustained || exit 1; else run_rounds || exit 1; fi
 ELAPSED_MS=$((($(date +%s%N) - START) / 1000000))
 cpu_snapshot > "$TMP/cpu.after"
 DONE=$(($(run_transitions) - START_TRANSITIONS))
-CPU_MS=$(workers_cpu_ms)
+CPU_MS=$(($(workers_cpu_ms) - CPU_MS_BEFORE)) # during the run, not their start
 SAGA_CPU=$(cpu_per_item "$TMP/cpu.before" "$TMP/cpu.after" "$DONE")
 BUSY_RSS=$(workers_rss)
 CLIENTS=${#WORKER_PIDS[@]} # pgbench gets as many clients as there are workers
