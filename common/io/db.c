@@ -271,9 +271,9 @@ int db_listen(struct db *db, const char *channel)
 }
 
 /* db_notified - take the notifications waiting: how many carry payload
- * or "*", which is for every listener (any when NULL); -1 when the
- * connection is broken */
-int db_notified(struct db *db, const char *payload)
+ * or "*", which is for every listener (any when NULL), and were not sent
+ * by skipped_sender; -1 when the connection is broken */
+int db_notified(struct db *db, const char *payload, int skipped_sender)
 {
     PGnotify *n;
     int count = 0;
@@ -281,7 +281,8 @@ int db_notified(struct db *db, const char *payload)
     if (!db_ok(db) || PQconsumeInput(db->conn) == 0)
         return -1;
     while ((n = PQnotifies(db->conn)) != NULL) {
-        if (payload == NULL || strcmp(n->extra, payload) == 0 || strcmp(n->extra, "*") == 0)
+        if ((skipped_sender == 0 || n->be_pid != skipped_sender)
+            && (payload == NULL || strcmp(n->extra, payload) == 0 || strcmp(n->extra, "*") == 0))
             count++;
         PQfreemem(n);
     }

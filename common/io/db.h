@@ -56,9 +56,11 @@ int db_exec(struct db *db, const char *sql, int nparams, const char *const *para
  * reconnect; 0 or -1 */
 int db_listen(struct db *db, const char *channel);
 /* db_notified - read what the server sent and take the notifications
- * waiting: how many carry payload or "*" (any payload when NULL); -1 when
- * the connection is broken */
-int db_notified(struct db *db, const char *payload);
+ * waiting: how many carry payload or "*" (any payload when NULL), leaving
+ * out those sent by the server process skipped_sender (0: none), a
+ * caller's own other connection (PQbackendPID); -1 when the connection
+ * is broken */
+int db_notified(struct db *db, const char *payload, int skipped_sender);
 int db_socket(struct db *db); /* the connection's socket, -1 when none */
 
 int db_begin(struct db *db);

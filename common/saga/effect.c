@@ -33,6 +33,7 @@ enum { EFFECT_STALE = 0, EFFECT_MINE = 1, EFFECT_NOT_MINE = 2 };
 
 static struct effect effect_held[EFFECT_MAX_HELD];
 static int effect_cut_short; /* the last effect_run stopped at EFFECT_CLAIMS_PER_RUN */
+static int64_t effect_swept_ms; /* when effect_run last swept superseded effects; 0 never */
 static size_t effect_held_count;
 static const struct effect *effect_stepping; /* the effect whose step runs now */
 
@@ -211,6 +212,20 @@ static int effect_sweep_superseded(struct saga_ctx *ctx)
                    2, params);
 }
 
+/* effect_sweep_when_due - effect_sweep_superseded at the first run, then
+ * at most once per timer poll (CUTOVER_TIMER_POLL_MS): what it ends no
+ * claim would take anyway, so a sweep after every record would only cost
+ * a statement */
+static void effect_sweep_when_due(struct saga_ctx *ctx)
+{
+    int64_t now = clock_mono_ms();
+
+    if (effect_swept_ms != 0 && now - effect_swept_ms < config_get_int("CUTOVER_TIMER_POLL_MS"))
+        return;
+    if (effect_sweep_superseded(ctx) == 0)
+        effect_swept_ms = now;
+}
+
 /* effect_lease_ends - when a lease set by a query sent at sent_ms runs
  * out at the earliest, on this process's clock */
 static int64_t effect_lease_ends(int64_t sent_ms)
@@ -315,24 +330,44 @@ static int effect_lease_update(struct saga_ctx *ctx, struct effect *e, const cha
     return kept;
 }
 
-/* effect_record - save a step's handle and result, renewing the lease */
-int effect_record(struct saga_ctx *ctx, struct effect *e)
+/* effect_record_counting - save a step's handle and result, renewing the
+ * lease, and count calls provider calls with them: one statement */
+static int effect_record_counting(struct saga_ctx *ctx, struct effect *e, const char *calls)
 {
     char id[32], lease[32];
     char *result = e->result ? cJSON_PrintUnformatted(e->result) : NULL;
     const char *params[] = {effect_id_text(e, id, sizeof(id)), e->handle, result,
-                            effect_lease_ms(lease, sizeof(lease)), e->lease};
+                            effect_lease_ms(lease, sizeof(lease)), e->lease, calls};
     int kept = effect_lease_update(
         ctx, e,
         "UPDATE effects SET handle = nullif($2, ''), result = $3::jsonb,"
-        " lease_until = now() + make_interval(secs => $4::double precision / 1000)"
+        " lease_until = now() + make_interval(secs => $4::double precision / 1000),"
+        " provider_calls = provider_calls + $6::int"
         " WHERE id = $1 AND status = 'running' AND lease_until = $5::timestamptz"
         " RETURNING lease_until::text",
-        5, params);
+        6, params);
 
     free(result);
     if (kept == 1 && effect_stepping == e)
         effect_call_deadline(e);
+    return kept;
+}
+
+/* effect_record - save a step's handle and result, renewing the lease */
+int effect_record(struct saga_ctx *ctx, struct effect *e)
+{
+    return effect_record_counting(ctx, e, "0") == 1 ? 0 : -1;
+}
+
+/* effect_record_call - effect_record and effect_count_provider_call in
+ * one statement while e is held here; a call made by a process that lost
+ * its lease is still counted, by a statement of its own */
+int effect_record_call(struct saga_ctx *ctx, struct effect *e)
+{
+    int kept = effect_record_counting(ctx, e, "1");
+
+    if (kept == 0)
+        effect_count_provider_call(ctx, e);
     return kept == 1 ? 0 : -1;
 }
 
@@ -504,7 +539,7 @@ size_t effect_run(struct saga_ctx *ctx, const struct effect_handler *handlers, s
     int claims = 0;
 
     effect_step_held(ctx, handlers, count, 0);
-    effect_sweep_superseded(ctx);
+    effect_sweep_when_due(ctx);
     effect_cut_short = 0;
     while (effect_held_count < EFFECT_MAX_HELD) {
         struct effect *e = &effect_held[effect_held_count];
@@ -549,9 +584,11 @@ void effect_release_all(struct saga_ctx *ctx)
     effect_held_count = 0;
 }
 
-/* effect_shutdown - hand back held effects and close the providers */
+/* effect_shutdown - hand back held effects and close the providers; the
+ * next effect_run sweeps at once */
 void effect_shutdown(struct saga_ctx *ctx)
 {
     effect_release_all(ctx);
+    effect_swept_ms = 0;
     effect_providers_close();
 }

@@ -106,6 +106,10 @@ int effect_current(struct saga_ctx *ctx, const struct effect *e);
 /* effect_record - save the handle/result of a step in progress (renews the
  * lease); -1 on error or when e is no longer held by this process */
 int effect_record(struct saga_ctx *ctx, struct effect *e);
+/* effect_record_call - effect_record and effect_count_provider_call for
+ * a call that just returned, in one statement; the call is counted even
+ * when e is no longer held here (then -1, as effect_record) */
+int effect_record_call(struct saga_ctx *ctx, struct effect *e);
 /* effect_count_provider_call - count one provider call in the log (the
  * chaos tests read it: no effect happens twice) */
 void effect_count_provider_call(struct saga_ctx *ctx, const struct effect *e);

@@ -104,10 +104,9 @@ void stage_call_done(struct saga_ctx *ctx, struct effect *e, const char *phase)
 {
     stage_result_set(e, phase, 1);
     stage_result_set(e, "errors", 0);
-    if (effect_record(ctx, e) != 0)
+    if (effect_record_call(ctx, e) != 0)
         log_warn("effect %lld: recording %s failed; the call is repeated", (long long)e->id,
                  phase);
-    effect_count_provider_call(ctx, e);
 }
 
 /* stage_finish - crash point before-finish, then effect_finish */

@@ -90,12 +90,14 @@ static void worker_signal_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 /* worker_wake_cb - the listener's socket is readable: kick the ticks when
- * a notification names this worker; a broken listener waits for the
- * sweeper */
+ * a notification names this worker and another process sent it (this
+ * one's own transactions are each followed by a tick of its own: after a
+ * record, in the effect loop, after a periodic job); a broken listener
+ * waits for the sweeper */
 static void worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
-    int named = db_notified(w->listener, w->spec->name);
+    int named = db_notified(w->listener, w->spec->name, PQbackendPID(db_conn(w->db)));
 
     (void)fd;
     (void)what;
@@ -186,15 +188,21 @@ struct worker_tick_arg {
 
 static struct worker_tick_arg worker_tick_args[WORKER_MAX_TICKS];
 
-/* worker_run_tick_cb - call one periodic job outside any transaction */
+/* worker_run_tick_cb - call one periodic job outside any transaction; a
+ * job that does not run after each record is followed by those that do,
+ * which take up what its transactions left for this process (its
+ * notifications to itself do not wake it: worker_wake_cb) */
 static void worker_run_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct worker_tick_arg *t = arg;
 
     (void)fd;
     (void)what;
-    if (!t->w->stopping)
-        t->tick->fire(t->w, t->tick->arg);
+    if (t->w->stopping)
+        return;
+    t->tick->fire(t->w, t->tick->arg);
+    if (!t->tick->after_each_record)
+        worker_kick(t->w);
 }
 
 /* worker_kick - fire the ticks that run after each handled record now,

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "base/clock.h"
 #include "base/config.h"
 #include "io/db.h"
 #include "io/migrate.h"
@@ -387,6 +388,49 @@ static void test_begin_deferred(void **state)
     db_close(peer);
 }
 
+/* notify_from - send payload on channel from db; the statement succeeds */
+static void notify_from(struct db *db, const char *channel, const char *payload)
+{
+    const char *params[] = {channel, payload};
+
+    assert_int_equal(db_exec(db, "SELECT pg_notify($1, $2)", 2, params), 0);
+}
+
+/* test_notified_skips_sender - db_notified counts the notifications for
+ * its payload, and "*", except those a given server process sent: a
+ * worker's own connection, whose transactions it follows with a tick of
+ * its own anyway */
+static void test_notified_skips_sender(void **state)
+{
+    struct fixture *fx = need_db(state);
+    struct db *listener = db_connect(getenv("CUTOVER_DATABASE_URL"));
+    struct db *peer = db_connect(getenv("CUTOVER_DATABASE_URL"));
+    int skipped = PQbackendPID(db_conn(fx->db)), seen = 0;
+    char channel[64];
+
+    assert_non_null(listener);
+    assert_non_null(peer);
+    snprintf(channel, sizeof(channel), "test_db_wake_%ld", (long)getpid());
+    assert_int_equal(db_listen(listener, channel), 0);
+    notify_from(fx->db, channel, "me");
+    notify_from(fx->db, channel, "*");
+    notify_from(peer, channel, "other");
+    notify_from(peer, channel, "me");
+    for (int waited = 0; seen == 0 && waited < 5000; waited += 10) {
+        clock_sleep_ms(10);
+        seen += db_notified(listener, "me", skipped);
+    }
+    clock_sleep_ms(200); /* anything still on its way */
+    seen += db_notified(listener, "me", skipped);
+    assert_int_equal(seen, 1);
+    notify_from(fx->db, channel, "me");
+    notify_from(peer, channel, "*");
+    clock_sleep_ms(200);
+    assert_int_equal(db_notified(listener, "me", 0), 2);
+    db_close(peer);
+    db_close(listener);
+}
+
 /* test_queue_overflow - a transaction of more writes than the queue holds
  * keeps them all, in order, and a rollback keeps none */
 static void test_queue_overflow(void **state)
@@ -509,6 +553,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transaction, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_begin_deferred, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_queue_overflow, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_notified_skips_sender, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_terminated, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_prepared, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_plan_invalidated, fixture_create, fixture_free),

@@ -38,6 +38,7 @@
 #include "base/share.h"
 #include "io/migrate.h"
 #include "saga/effect.h"
+#include "saga/stage.h"
 
 #include "db_schema.h"
 
@@ -155,6 +156,27 @@ static void effect_row(char *out, size_t len)
     PQclear(res);
 }
 
+/* abandon_superseded - a superseded effect left running by a killed
+ * holder whose lease ran out */
+static void abandon_superseded(void)
+{
+    sql("INSERT INTO effects (deployment_id, environment, epoch, kind, arg, owner, status,"
+        " attempts, lease_until) VALUES ('" DEPLOYMENT_ID "', 'shop', 1, 'restore-weights',"
+        " 0, 'rollbacker', 'running', 1, now() - interval '1 second')");
+}
+
+/* count_rows - the single number a query answers */
+static long count_rows(const char *query)
+{
+    PGresult *res = db_query(schema.db, query, 0, NULL);
+    long n;
+
+    assert_non_null(res);
+    n = atol(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n;
+}
+
 /* claim_in_transaction - a transaction that (when write) writes the effect,
  * claims one, then commits (when commit) or rolls back; the claim's result */
 static int claim_in_transaction(int write, int commit)
@@ -206,13 +228,19 @@ static void test_claimed_and_rolled_back(void **state)
     assert_int_equal(steps, 1);
 }
 
-/* lease_ms - set CUTOVER_EFFECT_LEASE_MS for what follows */
-static void lease_ms(const char *ms)
+/* config_to - set the configuration variable name for what follows */
+static void config_to(const char *name, const char *value)
 {
     char err[256];
 
-    setenv("CUTOVER_EFFECT_LEASE_MS", ms, 1);
+    setenv(name, value, 1);
     assert_int_equal(config_load(err, sizeof(err)), 0);
+}
+
+/* lease_ms - set CUTOVER_EFFECT_LEASE_MS for what follows */
+static void lease_ms(const char *ms)
+{
+    config_to("CUTOVER_EFFECT_LEASE_MS", ms);
 }
 
 /* when the lease ran out and another process claimed the effect before
@@ -285,13 +313,110 @@ static void test_superseded_and_abandoned(void **state)
     (void)state;
     if (schema.db == NULL)
         skip();
-    sql("INSERT INTO effects (deployment_id, environment, epoch, kind, arg, owner, status,"
-        " attempts, lease_until) VALUES ('" DEPLOYMENT_ID "', 'shop', 1, 'restore-weights',"
-        " 0, 'rollbacker', 'running', 1, now() - interval '1 second')");
+    abandon_superseded();
     effect_run(&ctx, handlers, 1);
     assert_int_equal(steps, 0);
     effect_row(row, sizeof(row));
     assert_string_equal(row, "cancelled 1");
+}
+
+/* the sweep of abandoned superseded effects runs at the first run, then at
+ * most once per timer poll, not at every run: one abandoned after a sweep
+ * stays running until the poll's interval has passed */
+static void test_superseded_swept_once_per_poll(void **state)
+{
+    (void)state;
+    if (schema.db == NULL)
+        skip();
+    config_to("CUTOVER_TIMER_POLL_MS", "400");
+    abandon_superseded();
+    effect_run(&ctx, handlers, 1);
+    assert_int_equal(count_rows("SELECT count(*) FROM effects WHERE status = 'cancelled'"), 1);
+    abandon_superseded();
+    effect_run(&ctx, handlers, 1);
+    assert_int_equal(count_rows("SELECT count(*) FROM effects WHERE status = 'running'"), 1);
+    clock_sleep_ms(450);
+    effect_run(&ctx, handlers, 1);
+    config_to("CUTOVER_TIMER_POLL_MS", "500");
+    assert_int_equal(count_rows("SELECT count(*) FROM effects WHERE status = 'cancelled'"), 2);
+    assert_int_equal(steps, 0);
+}
+
+static long writes_in_step = -1; /* UPDATEs of the effect's row while stage_call_done ran */
+
+/* call_done_step - a provider call that succeeded, recorded: how many
+ * writes of the row that took (a trigger counts them) */
+static enum effect_step call_done_step(struct saga_ctx *c, struct effect *e)
+{
+    long before = count_rows("SELECT n FROM effect_writes");
+
+    steps++;
+    stage_call_done(c, e, "called");
+    writes_in_step = count_rows("SELECT n FROM effect_writes") - before;
+    return EFFECT_DONE;
+}
+
+/* taken_step - stage_call_done after another process took the lease over */
+static enum effect_step taken_step(struct saga_ctx *c, struct effect *e)
+{
+    steps++;
+    sql("UPDATE effects SET attempts = attempts + 1, lease_until = now() + interval '1 minute'");
+    stage_call_done(c, e, "called");
+    return EFFECT_DONE;
+}
+
+/* call_row - "provider_calls called" of the effect ("called" from its result) */
+static void call_row(char *out, size_t len)
+{
+    PGresult *res = db_query(schema.db,
+                             "SELECT provider_calls || ' ' || coalesce(result ->> 'called', '-')"
+                             " FROM effects", 0, NULL);
+
+    assert_non_null(res);
+    snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+}
+
+/* a provider call that succeeded is recorded (its phase in the result) and
+ * counted (provider_calls) by one write of the row, not two */
+static void test_call_recorded_with_its_count(void **state)
+{
+    const struct effect_handler call_handlers[] = {{SAGA_FX_RESTORE_WEIGHTS, call_done_step}};
+    char row[64];
+
+    (void)state;
+    if (schema.db == NULL)
+        skip();
+    write_effect();
+    sql("CREATE TABLE effect_writes (n integer NOT NULL)");
+    sql("INSERT INTO effect_writes VALUES (0)");
+    sql("CREATE FUNCTION count_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " UPDATE effect_writes SET n = n + 1; RETURN NEW; END $$");
+    sql("CREATE TRIGGER count_writes BEFORE UPDATE ON effects FOR EACH ROW"
+        " EXECUTE FUNCTION count_write()");
+    effect_run(&ctx, call_handlers, 1);
+    assert_int_equal(steps, 1);
+    assert_int_equal(writes_in_step, 1);
+    call_row(row, sizeof(row));
+    assert_string_equal(row, "1 1");
+}
+
+/* a call made by a process whose lease another took over is still
+ * counted, although its result is not recorded: the count is what shows
+ * an effect performed twice */
+static void test_call_counted_when_taken_over(void **state)
+{
+    const struct effect_handler call_handlers[] = {{SAGA_FX_RESTORE_WEIGHTS, taken_step}};
+    char row[64];
+
+    (void)state;
+    if (schema.db == NULL)
+        skip();
+    write_effect();
+    effect_run(&ctx, call_handlers, 1);
+    assert_int_equal(steps, 1);
+    call_row(row, sizeof(row));
+    assert_string_equal(row, "1 -");
 }
 
 /* a wait in progress held here whose lease ran out while this process was
@@ -476,14 +601,7 @@ static void test_claim_reads_own_environment(void **state)
 /* fired_timers - how many timers have fired */
 static long fired_timers(void)
 {
-    PGresult *res = db_query(schema.db, "SELECT count(*) FROM timers WHERE fired_at IS NOT NULL",
-                             0, NULL);
-    long n;
-
-    assert_non_null(res);
-    n = atol(PQgetvalue(res, 0, 0));
-    PQclear(res);
-    return n;
+    return count_rows("SELECT count(*) FROM timers WHERE fired_at IS NOT NULL");
 }
 
 /* due timers fire EFFECT_TIMERS_PER_TICK at a time, the call saying that
@@ -522,6 +640,9 @@ int main(void)
         DB_TEST(test_claimed_alone_not_read_again),
         DB_TEST(test_nothing_to_claim),
         DB_TEST(test_superseded_and_abandoned),
+        DB_TEST(test_superseded_swept_once_per_poll),
+        DB_TEST(test_call_recorded_with_its_count),
+        DB_TEST(test_call_counted_when_taken_over),
         DB_TEST(test_wait_taken_over),
         DB_TEST(test_step_call_deadline),
         DB_TEST(test_run_bounded),
