@@ -67,22 +67,20 @@ int cli_migrate_cmd(int argc, char **argv)
 int cli_topics_create_cmd(int argc, char **argv)
 {
     char err[512];
-    size_t n = 0;
 
     (void)argv;
     if (argc > 1) {
         fprintf(stderr, "usage: cutover topics create\n");
         return 2;
     }
-    while (event_topics[n])
-        n++;
-    if (kafka_topics_create(event_topics, n, (int)config_get_int("CUTOVER_TOPIC_PARTITIONS"),
+    if (kafka_topics_create(event_topics, event_topic_count(),
+                            (int)config_get_int("CUTOVER_TOPIC_PARTITIONS"),
                             (int)config_get_int("CUTOVER_TOPIC_REPLICATION"), err, sizeof(err))
         != 0) {
         fprintf(stderr, "cutover: %s\n", err);
         return 1;
     }
-    printf("%zu topics present\n", n);
+    printf("%zu topics present\n", event_topic_count());
     return 0;
 }
 

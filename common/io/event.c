@@ -123,6 +123,16 @@ int event_error_set(struct event_error *err, enum event_status status, const cha
     return -1;
 }
 
+/* event_topic_count - how many topics event_topics names */
+size_t event_topic_count(void)
+{
+    size_t n = 0;
+
+    while (event_topics[n])
+        n++;
+    return n;
+}
+
 /* event_topic_known - 1 when topic is one of DESIGN.md section 2 */
 int event_topic_known(const char *topic)
 {

@@ -99,6 +99,7 @@ struct cloud_event {
 
 /* The topic names of DESIGN.md section 2, NULL-terminated. */
 extern const char *const event_topics[];
+size_t event_topic_count(void); /* how many event_topics names */
 int event_topic_known(const char *topic);
 
 int event_decode(const struct event_record *rec, size_t max_bytes, struct cloud_event *out,

@@ -40,6 +40,7 @@
 #define KAFKA_IDLE_POLL_MS 1000
 #define KAFKA_MAX_MESSAGE_BYTES 16777216
 #define KAFKA_STATS_INTERVAL_MS "5000"
+#define KAFKA_WARM_MAX 32 /* topics kafka_producer_warm asks about at most */
 
 struct kafka_consumer {
     rd_kafka_t *rk;
@@ -639,6 +640,55 @@ out:
         rd_kafka_conf_destroy(conf);
     kafka_producer_free(p);
     return NULL;
+}
+
+/* kafka_topics_led - how many of the described topics have a leader for
+ * every partition */
+static int kafka_topics_led(const struct rd_kafka_metadata *md)
+{
+    int led = 0;
+
+    for (int i = 0; i < md->topic_cnt; i++) {
+        const struct rd_kafka_metadata_topic *t = &md->topics[i];
+        int all = t->err == RD_KAFKA_RESP_ERR_NO_ERROR && t->partition_cnt > 0;
+
+        for (int j = 0; all && j < t->partition_cnt; j++)
+            all = t->partitions[j].leader >= 0;
+        led += all;
+    }
+    return led;
+}
+
+/* kafka_producer_warm - one metadata request for the topics, made known
+ * to the producer first (see kafka.h) */
+int kafka_producer_warm(struct kafka_producer *p, const char *const *topics, size_t count)
+{
+    rd_kafka_topic_t *known[KAFKA_WARM_MAX];
+    const struct rd_kafka_metadata *md;
+    rd_kafka_resp_err_t rc;
+    char full[256];
+    size_t n = 0;
+    int led = -1;
+
+    for (size_t i = 0; i < count && n < KAFKA_WARM_MAX; i++) {
+        if (kafka_topic_full(topics[i], full, sizeof(full)) == 0
+            && (known[n] = rd_kafka_topic_new(p->rk, full, NULL)) != NULL)
+            n++;
+    }
+    rc = rd_kafka_metadata(p->rk, 0, NULL, &md, KAFKA_WARM_TIMEOUT_MS);
+    if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        led = kafka_topics_led(md);
+        rd_kafka_metadata_destroy(md);
+    }
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_destroy(known[i]); /* the producer keeps what it learned */
+    if (led < 0)
+        log_warn("kafka producer: no answer about the topics (%s): the first record to each"
+                 " may wait a second", rd_kafka_err2str(rc));
+    else if (led < (int)count)
+        log_warn("kafka producer: %d of %zu topics have a leader for every partition: the"
+                 " first record to each other topic may wait a second", led, count);
+    return led;
 }
 
 static const struct record_header kafka_structured = {

@@ -43,6 +43,7 @@
 /* The producer's message.timeout.ms: how long one record's delivery may
  * take, acknowledged or failed (the outbox's lease is longer, outbox.h). */
 #define KAFKA_MESSAGE_TIMEOUT_MS 25000
+#define KAFKA_WARM_TIMEOUT_MS 2000 /* kafka_producer_warm's wait for the broker */
 
 struct kafka_consumer;
 struct kafka_producer;
@@ -63,6 +64,14 @@ void kafka_consumer_free(struct kafka_consumer *c); /* closes: commits stored of
 
 struct kafka_producer *kafka_producer_create(struct event_base *base, kafka_delivery_cb cb,
                                              void *arg, char *err, size_t err_len);
+/* kafka_producer_warm - ask the broker once where each of these cutover
+ * topics lives, before the first record: librdkafka 2.0 looks a topic it
+ * has not seen up about once a second, so a long-lived producer's first
+ * record to each topic waited up to a second for its delivery. Blocks up
+ * to KAFKA_WARM_TIMEOUT_MS. How many of the topics the broker described
+ * with a leader for every partition; fewer is logged (their first records
+ * are only slower), -1 when the broker did not answer */
+int kafka_producer_warm(struct kafka_producer *p, const char *const *topics, size_t count);
 /* kafka_producer_send - a structured-mode event (content-type application/cloudevents+json) */
 int kafka_producer_send(struct kafka_producer *p, const char *topic, const char *key,
                         const void *value, size_t value_len, void *opaque);

@@ -174,6 +174,7 @@ int web_alarms_start(struct web *w, struct event_base *base, char *err, size_t e
     w->producer = kafka_producer_create(base, web_delivery_cb, w, err, err_len);
     if (w->producer == NULL)
         return -1;
+    kafka_producer_warm(w->producer, event_topics, event_topic_count());
     w->outbox = outbox_create(w->db, w->producer, base);
     w->ev_sweep = event_new(base, -1, EV_PERSIST, web_sweep_cb, w);
     if (w->outbox == NULL || w->ev_sweep == NULL ||

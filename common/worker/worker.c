@@ -308,16 +308,6 @@ static size_t worker_topics(const struct worker_spec *spec, const char **topics,
     return n;
 }
 
-/* worker_topic_count - how many topics cutover has */
-static size_t worker_topic_count(void)
-{
-    size_t n = 0;
-
-    while (event_topics[n])
-        n++;
-    return n;
-}
-
 /* worker_open - database, migrations, schemas, topics, Kafka clients */
 static void worker_open(struct worker *w)
 {
@@ -336,7 +326,7 @@ static void worker_open(struct worker *w)
     if (share_path("schemas", dir, sizeof(dir)) != 0
         || (w->schemas = schema_registry_load(dir, err, sizeof(err))) == NULL)
         log_fatal("schemas: %s", err);
-    rc = kafka_topics_create(event_topics, worker_topic_count(),
+    rc = kafka_topics_create(event_topics, event_topic_count(),
                              (int)config_get_int("CUTOVER_TOPIC_PARTITIONS"),
                              (int)config_get_int("CUTOVER_TOPIC_REPLICATION"), err, sizeof(err));
     if (rc < 0)
@@ -347,6 +337,7 @@ static void worker_open(struct worker *w)
     w->producer = kafka_producer_create(w->base, worker_delivery_cb, w, err, sizeof(err));
     if (w->producer == NULL)
         log_fatal("kafka producer: %s", err);
+    kafka_producer_warm(w->producer, event_topics, event_topic_count());
     w->outbox = outbox_create(w->db, w->producer, w->base);
     if (w->outbox == NULL)
         log_fatal("outbox publisher set-up failed");
