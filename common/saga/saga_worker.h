@@ -25,7 +25,8 @@
  *	whenever the database notifies SAGA_EFFECTS_CHANNEL with the worker's
  *	name (an effect of its became claimable: written, its predecessor
  *	ended, or handed back) or with "*" (a timer armed already due;
- *	migration 0016), and on CUTOVER_TIMER_POLL_MS for timers that come due
+ *	migration 0016) from another process (worker_wake_on), and on
+ *	CUTOVER_TIMER_POLL_MS for timers that come due
  *	later and for a notification lost with a connection; at shutdown
  *	it hands held effects back and closes the providers. An effect that a
  *	record's transaction claimed for this process (effect_claim_now: the

@@ -85,7 +85,9 @@ int worker_main(int argc, char **argv, const struct worker_spec *spec);
 /* worker_wake_on - LISTEN on channel through a connection of its own and
  * run the ticks that run after each record (worker_kick) whenever a
  * notification there carries this worker's name or "*": work another
- * process committed for it, without waiting for the tick's interval */
+ * process committed for it, without waiting for the tick's interval.
+ * What this process's own connection sent wakes nothing: a tick of its
+ * own follows each of its transactions anyway */
 void worker_wake_on(struct worker *w, const char *channel);
 /* worker_kick_after - run the ticks that run after each record in ms
  * milliseconds (again: the later call wins) */
