@@ -298,7 +298,8 @@ static enum cache_status cache_provider_step(struct cache_job *j)
     void *p;
     char err[512];
 
-    if (effect_provider(j->ctx, j->e->environment, &ops, &p, err, sizeof(err)) != 0)
+    if (effect_provider(j->ctx, j->e->environment, j->e->env_version, &ops, &p, err,
+                        sizeof(err)) != 0)
         return cache_call_failed(j->run, err);
     if (j->a->kind == CACHE_CLOUDFRONT)
         return cache_cloudfront_step(j, ops, p);

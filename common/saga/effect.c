@@ -61,7 +61,8 @@ static const struct {
 
 /* The claim: this worker's next effect, in id order within an
  * environment, among those matching claimable; lease_until comes back as
- * the lease this process holds (see effect.h). A candidate must be the
+ * the lease this process holds (see effect.h), and the environment's
+ * version for its provider (effect_provider). A candidate must be the
  * first open effect of its environment's current epochs. OFFSET 0 keeps
  * that check a subquery run per candidate, through effects_open with the
  * candidate's environment as its key: without it PostgreSQL made it an
@@ -80,7 +81,8 @@ static const struct {
     " lease_until = now() + make_interval(secs => $2::double precision / 1000),"                  \
     " started_at = coalesce(started_at, now()) WHERE id = " next                                   \
     " RETURNING id, deployment_id, environment, epoch, kind, arg, attempts,"                       \
-    " coalesce(handle, ''), coalesce(result::text, ''), lease_until::text"
+    " coalesce(handle, ''), coalesce(result::text, ''), lease_until::text,"                       \
+    " (SELECT v.version FROM environments v WHERE v.name = effects.environment)"
 #define EFFECT_LEASE_OUT "e.status = 'running' AND e.lease_until < now()"
 #define EFFECT_PENDING "e.status = 'pending'"
 
@@ -185,6 +187,7 @@ static int effect_fill(PGresult *res, struct effect *e)
     e->attempts = atoi(PQgetvalue(res, 0, 6));
     snprintf(e->handle, sizeof(e->handle), "%s", PQgetvalue(res, 0, 7));
     e->result = *PQgetvalue(res, 0, 8) ? cJSON_Parse(PQgetvalue(res, 0, 8)) : NULL;
+    e->env_version = strtoll(PQgetvalue(res, 0, 10), NULL, 10);
     e->started_ms = clock_mono_ms();
     return 0;
 }
@@ -439,13 +442,17 @@ static int effect_claimed_here(struct saga_ctx *ctx, const struct effect *e)
 
 /* effect_step_one - step one held effect; 1 when it is still held after.
  * The first step after a claim this process saw succeed skips the
- * confirming read: one round trip less for every effect, on a rollback's
- * way among them. */
+ * confirming read, and its provider the environment's lookup (the claim
+ * read the version): two round trips less for every effect, on a
+ * rollback's way among them. */
 static int effect_step_one(struct saga_ctx *ctx, struct effect *e, effect_step_fn step)
 {
-    int current = effect_claimed_here(ctx, e) ? EFFECT_MINE : effect_holding(ctx, e);
+    int here = effect_claimed_here(ctx, e);
+    int current = here ? EFFECT_MINE : effect_holding(ctx, e);
     enum effect_step status;
 
+    if (!here)
+        e->env_version = 0; /* not a claim just seen: the step reads the environment */
     if (current < 0)
         return 1;
     e->unconfirmed = 0; /* a query saw the commit, or it never comes */
@@ -462,6 +469,7 @@ static int effect_step_one(struct saga_ctx *ctx, struct effect *e, effect_step_f
     effect_stepping = e;
     effect_call_deadline(e);
     status = step(ctx, e);
+    e->env_version = 0; /* later steps read the environment again */
     clock_call_deadline_set(0);
     effect_stepping = NULL;
     log_context_clear();

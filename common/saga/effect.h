@@ -84,6 +84,9 @@ struct effect {
     uint64_t transaction; /* that transaction (db_transaction), 0 otherwise */
     int claimed_alone;    /* claimed by a statement of its own just now, not
                            * stepped yet: its answer showed e held here */
+    long long env_version; /* the environment's version as the claim read it,
+                            * for the first step after a claim this process
+                            * just saw (effect_provider); 0 after it */
 };
 
 typedef enum effect_step (*effect_step_fn)(struct saga_ctx *ctx, struct effect *e);

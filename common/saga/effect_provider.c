@@ -99,13 +99,36 @@ static int effect_provider_open(struct effect_provider_entry *p, PGresult *res, 
     return rc;
 }
 
-/* effect_provider - the opened provider of an environment */
-int effect_provider(struct saga_ctx *ctx, const char *environment, const struct provider_ops **ops,
-                    void **state, char *err, size_t err_len)
+/* effect_provider_open_at - the entry of environment when its provider
+ * is open at version, else NULL */
+static struct effect_provider_entry *effect_provider_open_at(const char *environment,
+                                                             long long version)
 {
-    PGresult *res = effect_provider_lookup(ctx, environment);
-    struct effect_provider_entry *p;
+    for (size_t i = 0; i < effect_provider_count; i++) {
+        struct effect_provider_entry *p = &effect_providers[i];
+
+        if (strcmp(p->environment, environment) == 0)
+            return p->ops && p->version == version ? p : NULL;
+    }
+    return NULL;
+}
+
+/* effect_provider - the opened provider of an environment */
+int effect_provider(struct saga_ctx *ctx, const char *environment, long long version_seen,
+                    const struct provider_ops **ops, void **state, char *err, size_t err_len)
+{
+    struct effect_provider_entry *p =
+        version_seen > 0 ? effect_provider_open_at(environment, version_seen) : NULL;
+    PGresult *res;
     int rc = -1;
+
+    if (p != NULL) {
+        p->used = ++effect_provider_clock;
+        *ops = p->ops;
+        *state = p->state;
+        return 0;
+    }
+    res = effect_provider_lookup(ctx, environment);
 
     if (res == NULL || PQntuples(res) != 1) {
         snprintf(err, err_len, "environment %s not found", environment);

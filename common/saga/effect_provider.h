@@ -5,7 +5,7 @@
  * SYNOPSIS
  *	const struct provider_ops *ops;
  *	void *state;
- *	if (effect_provider(ctx, "shop", &ops, &state, err, sizeof(err)) == 0)
+ *	if (effect_provider(ctx, "shop", 0, &ops, &state, err, sizeof(err)) == 0)
  *		ops->health(state, COLOR_GREEN, &h, err, sizeof(err));
  *	effect_providers_close();	(at shutdown)
  *
@@ -17,6 +17,11 @@
  *	At most 48 stay open: past that the least recently used one is
  *	closed, so one process serves any number of environments. The
  *	returned pointers are good until the next call.
+ *
+ *	The environment's row is read on every call, except when the caller
+ *	passes the version a statement of its own read just now (an effect's
+ *	claim returns it: effect.h, env_version) and that version's provider
+ *	is open here: the first step after a claim makes no lookup.
  */
 #ifndef CUTOVER_EFFECT_PROVIDER_H
 #define CUTOVER_EFFECT_PROVIDER_H
@@ -27,9 +32,10 @@
 #include <stddef.h>
 
 /* effect_provider - the opened provider of an environment (cached per
- * process; the config is the environment's document) */
-int effect_provider(struct saga_ctx *ctx, const char *environment, const struct provider_ops **ops,
-                    void **state, char *err, size_t err_len);
+ * process; the config is the environment's document); version_seen: the
+ * environment's version as read just now, or 0 to read it */
+int effect_provider(struct saga_ctx *ctx, const char *environment, long long version_seen,
+                    const struct provider_ops **ops, void **state, char *err, size_t err_len);
 
 /* effect_providers_close - close every opened provider (at shutdown) */
 void effect_providers_close(void);

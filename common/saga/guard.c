@@ -108,7 +108,7 @@ static int guard_probe(struct saga_ctx *ctx, const char *id, struct guard_probe 
     pr->old_color = color_other(d.saga.new_color == COLOR_GREEN ? COLOR_GREEN : COLOR_BLUE);
     pr->capacity = (int)deployment_env_int(&d, "capacity", DEPLOYMENT_DEFAULT_CAPACITY);
     pr->pausable = d.saga.state == SAGA_SHIFTING && d.saga.strategy.kind == SAGA_CANARY;
-    if (effect_provider(ctx, d.environment, &pr->ops, &pr->state, err, sizeof(err)) != 0)
+    if (effect_provider(ctx, d.environment, 0, &pr->ops, &pr->state, err, sizeof(err)) != 0)
         log_warn("rollback guard: %s: %s", d.environment, err);
     else
         rc = guard_health(pr);

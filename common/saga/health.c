@@ -73,7 +73,7 @@ static void health_readings(struct saga_ctx *ctx, const char *environment,
     void *state;
     char err[480];
 
-    if (effect_provider(ctx, environment, &ops, &state, err, sizeof(err)) == 0) {
+    if (effect_provider(ctx, environment, 0, &ops, &state, err, sizeof(err)) == 0) {
         health_read(ops, state, COLOR_BLUE, &r[0]);
         health_read(ops, state, COLOR_GREEN, &r[1]);
         return;

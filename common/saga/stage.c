@@ -52,7 +52,7 @@ enum effect_step stage_provider(struct saga_ctx *ctx, struct effect *e,
 {
     char err[512];
 
-    if (effect_provider(ctx, e->environment, ops, state, err, sizeof(err)) == 0)
+    if (effect_provider(ctx, e->environment, e->env_version, ops, state, err, sizeof(err)) == 0)
         return EFFECT_DONE;
     return stage_call_failed(ctx, e, "opening the provider", err) ? EFFECT_FAILED : EFFECT_WAIT;
 }

@@ -191,7 +191,7 @@ int traffic_effect_open(struct saga_ctx *ctx, const struct effect *e, const stru
                         void **state, struct traffic_deployment *d, char *why, size_t why_len)
 {
     why[0] = '\0';
-    if (effect_provider(ctx, e->environment, ops, state, why, why_len) != 0)
+    if (effect_provider(ctx, e->environment, e->env_version, ops, state, why, why_len) != 0)
         return -1;
     return traffic_deployment_read(ctx, e->deployment_id, d);
 }

@@ -419,6 +419,64 @@ static void test_call_counted_when_taken_over(void **state)
     assert_string_equal(row, "1 -");
 }
 
+static long env_rows_in_step; /* rows of environments read while the step's provider opened */
+static enum effect_step provider_step_status = EFFECT_DONE; /* what provider_step answers */
+
+/* provider_step - open the effect's provider as a step does: how many rows
+ * of environments that read */
+static enum effect_step provider_step(struct saga_ctx *c, struct effect *e)
+{
+    long long before = db_schema_rows_read(&schema, "environments");
+    const struct provider_ops *ops;
+    void *state;
+    char err[256];
+
+    steps++;
+    if (effect_provider(c, e->environment, e->env_version, &ops, &state, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    env_rows_in_step = (long)(db_schema_rows_read(&schema, "environments") - before);
+    return provider_step_status;
+}
+
+/* the first step after a claim opens its provider without reading the
+ * environment when that version's provider is open here (the claim read
+ * the version); after the environment changed, it reads it again; so does
+ * a wait's next step, its claim no longer fresh */
+static void test_provider_from_claim(void **state)
+{
+    const struct effect_handler provider_handlers[] = {{SAGA_FX_RESTORE_WEIGHTS, provider_step}};
+
+    (void)state;
+    if (schema.db == NULL)
+        skip();
+    sql("UPDATE environments SET provider = 'plan', config = '{\"provider\": \"plan\"}'");
+    write_effect();
+    effect_run(&ctx, provider_handlers, 1);
+    assert_int_equal(steps, 1);
+    assert_true(env_rows_in_step >= 1); /* not open yet: looked up */
+    sql("UPDATE effects SET status = 'done'");
+    write_effect();
+    effect_run(&ctx, provider_handlers, 1);
+    assert_int_equal(steps, 2);
+    assert_int_equal(env_rows_in_step, 0);
+    sql("UPDATE effects SET status = 'done'");
+    sql("UPDATE environments SET config = '{\"provider\": \"plan\", \"capacity\": 2}',"
+        " version = version + 1");
+    write_effect();
+    effect_run(&ctx, provider_handlers, 1);
+    assert_int_equal(steps, 3);
+    assert_true(env_rows_in_step >= 1);
+    sql("UPDATE effects SET status = 'done'");
+    write_effect();
+    provider_step_status = EFFECT_WAIT;
+    effect_run(&ctx, provider_handlers, 1);
+    assert_int_equal(env_rows_in_step, 0);
+    effect_run(&ctx, provider_handlers, 1);
+    provider_step_status = EFFECT_DONE;
+    assert_int_equal(steps, 5);
+    assert_true(env_rows_in_step >= 1);
+}
+
 /* a wait in progress held here whose lease ran out while this process was
  * cut off, and which another process claimed: the next run here neither
  * steps it, nor renews the other's lease, nor finishes it */
@@ -643,6 +701,7 @@ int main(void)
         DB_TEST(test_superseded_swept_once_per_poll),
         DB_TEST(test_call_recorded_with_its_count),
         DB_TEST(test_call_counted_when_taken_over),
+        DB_TEST(test_provider_from_claim),
         DB_TEST(test_wait_taken_over),
         DB_TEST(test_step_call_deadline),
         DB_TEST(test_run_bounded),
