@@ -334,7 +334,7 @@ static int effect_lease_update(struct saga_ctx *ctx, struct effect *e, const cha
 }
 
 /* effect_record_counting - save a step's handle and result, renewing the
- * lease, and count calls provider calls with them: one statement */
+ * lease, and add calls to its count of provider calls: one statement */
 static int effect_record_counting(struct saga_ctx *ctx, struct effect *e, const char *calls)
 {
     char id[32], lease[32];
