@@ -18,7 +18,12 @@
  *                     ones; a claim reads the open effects, not the
  *                     table's history, nor every open effect of other
  *                     environments; due timers fire a bounded number
- *                     at a time, saying when more are due.
+ *                     at a time, saying when more are due; abandoned
+ *                     superseded effects are swept at most once per
+ *                     timer poll; a provider call is recorded and counted
+ *                     by one write (and counted after a lost lease too);
+ *                     the first step after a claim opens its provider
+ *                     without reading the environment again.
  *
  * DESCRIPTION
  *	Needs CUTOVER_DATABASE_URL (ops/devstack env gives it); without it
