@@ -59,16 +59,22 @@ static struct effect_provider_entry *effect_provider_free_slot(void)
     return oldest;
 }
 
+/* effect_provider_find - the cache entry of an environment, or NULL */
+static struct effect_provider_entry *effect_provider_find(const char *environment)
+{
+    for (size_t i = 0; i < effect_provider_count; i++) {
+        if (strcmp(effect_providers[i].environment, environment) == 0)
+            return &effect_providers[i];
+    }
+    return NULL;
+}
+
 /* effect_provider_slot - the cache entry of an environment (closed if stale) */
 static struct effect_provider_entry *effect_provider_slot(const char *environment,
                                                           long long version)
 {
-    struct effect_provider_entry *p = NULL;
+    struct effect_provider_entry *p = effect_provider_find(environment);
 
-    for (size_t i = 0; i < effect_provider_count && p == NULL; i++) {
-        if (strcmp(effect_providers[i].environment, environment) == 0)
-            p = &effect_providers[i];
-    }
     if (p != NULL && p->version != version)
         effect_provider_close_entry(p);
     if (p == NULL) {
@@ -104,13 +110,9 @@ static int effect_provider_open(struct effect_provider_entry *p, PGresult *res, 
 static struct effect_provider_entry *effect_provider_open_at(const char *environment,
                                                              long long version)
 {
-    for (size_t i = 0; i < effect_provider_count; i++) {
-        struct effect_provider_entry *p = &effect_providers[i];
+    struct effect_provider_entry *p = effect_provider_find(environment);
 
-        if (strcmp(p->environment, environment) == 0)
-            return p->ops && p->version == version ? p : NULL;
-    }
-    return NULL;
+    return p && p->ops && p->version == version ? p : NULL;
 }
 
 /* effect_provider - the opened provider of an environment */
