@@ -100,11 +100,14 @@ consume() {
 # topic_count TOPIC - how many records the topic holds
 topic_count() { consume "$1" | grep -c . || true; }
 
-# cloud_event TYPE SUBJECT DATA [ID] - a structured-mode CloudEvent
+# cloud_event TYPE SUBJECT DATA [ID] - a structured-mode CloudEvent; its
+# source and time are EVENT_SOURCE and EVENT_TIME when set (a batch sets
+# them once, so that an event costs no process of its own)
 cloud_event() {
   local id=${4:-$(unique_name id)}
   printf '{"specversion":"1.0","id":"%s","source":"tests/%s","type":"cutover.%s","subject":"%s","time":"%s","datacontenttype":"application/json","data":%s}' \
-    "$id" "$(basename "$0" .sh)" "$1" "$2" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$3"
+    "$id" "${EVENT_SOURCE:-$(basename "$0" .sh)}" "$1" "$2" \
+    "${EVENT_TIME:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}" "$3"
 }
 
 # start_worker NAME [ENV=VALUE...] - run cutover-NAME in the background, logging to LOGDIR;
