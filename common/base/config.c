@@ -108,6 +108,9 @@ const struct config_var config_vars[] = {
       "Kafka max.poll.interval.ms: a worker stuck this long in one record leaves its group"),
     I("CUTOVER_KAFKA_SESSION_TIMEOUT_MS", "10000", 3000, 1800000,
       "Kafka session.timeout.ms: a consumer silent this long loses its partitions"),
+    I("CUTOVER_KAFKA_LINGER_MS", "5", 0, 1000,
+      "Kafka linger.ms of the workers' producers: how long a follow-up event waits for others"
+      " to share its request (cutover-web's alarms and the CLI's commands go at once)"),
     S("CUTOVER_KAFKA_INSTANCE_ID", NULL, CONFIG_PUBLIC,
       "Kafka group.instance.id (static membership): a consumer restarted under the same name"
       " takes its partitions back at once, not after the session timeout; cutoverd names"

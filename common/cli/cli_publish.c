@@ -135,7 +135,7 @@ static int cli_send(const char *topic, const char *key, const char *value,
 {
     rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR__IN_PROGRESS;
     char err[512];
-    struct kafka_producer *p = kafka_producer_create(NULL, cli_delivery_cb, &result, err,
+    struct kafka_producer *p = kafka_producer_create(NULL, cli_delivery_cb, &result, 0, err,
                                                      sizeof(err));
     int rc = 1;
 

@@ -582,26 +582,30 @@ static void kafka_producer_read_cb(evutil_socket_t fd, short what, void *arg)
     rd_kafka_poll(p->rk, 0);
 }
 
-/* kafka_producer_conf - the idempotent producer's settings. linger.ms 0:
- * a record goes to the broker at once instead of waiting for others to
- * share its batch (librdkafka's default waits 5 ms, which an alarm's way to
- * the rollbacker paid in full); under load records still batch while a
- * request is in flight. message.timeout.ms KAFKA_MESSAGE_TIMEOUT_MS,
+/* kafka_producer_conf - the idempotent producer's settings. linger.ms
+ * linger_ms: how long a record waits for others to share its request.
+ * cutover-web's alarms and the CLI's commands pass 0, so that a record
+ * goes to the broker at once (librdkafka's default waits 5 ms, which an
+ * alarm's way to the rollbacker paid in full); the workers' follow-up
+ * events wait CUTOVER_KAFKA_LINGER_MS, so that under load many go in one
+ * request. message.timeout.ms KAFKA_MESSAGE_TIMEOUT_MS,
  * shorter than an outbox row's lease (OUTBOX_LEASE_MS): a row's delivery
  * ends, acknowledged or failed, before another process may claim the row
  * and send it again */
-static rd_kafka_conf_t *kafka_producer_conf(struct kafka_producer *p, char *err, size_t err_len)
+static rd_kafka_conf_t *kafka_producer_conf(struct kafka_producer *p, int linger_ms, char *err,
+                                            size_t err_len)
 {
     rd_kafka_conf_t *conf = kafka_conf_common(err, err_len);
-    char timeout[16];
+    char timeout[16], linger[16];
 
     if (conf == NULL)
         return NULL;
     snprintf(timeout, sizeof(timeout), "%d", KAFKA_MESSAGE_TIMEOUT_MS);
+    snprintf(linger, sizeof(linger), "%d", linger_ms);
     rd_kafka_conf_set_opaque(conf, p);
     rd_kafka_conf_set_dr_msg_cb(conf, kafka_dr_cb);
     if (kafka_conf_set(conf, "enable.idempotence", "true", err, err_len) != 0
-        || kafka_conf_set(conf, "linger.ms", "0", err, err_len) != 0
+        || kafka_conf_set(conf, "linger.ms", linger, err, err_len) != 0
         || kafka_conf_set(conf, "message.max.bytes", "16777216", err, err_len) != 0
         || kafka_conf_set(conf, "message.timeout.ms", timeout, err, err_len) != 0) {
         rd_kafka_conf_destroy(conf);
@@ -612,10 +616,10 @@ static rd_kafka_conf_t *kafka_producer_conf(struct kafka_producer *p, char *err,
 
 /* kafka_producer_create - an idempotent producer reporting into the loop */
 struct kafka_producer *kafka_producer_create(struct event_base *base, kafka_delivery_cb cb,
-                                             void *arg, char *err, size_t err_len)
+                                             void *arg, int linger_ms, char *err, size_t err_len)
 {
     struct kafka_producer *p = calloc(1, sizeof(*p));
-    rd_kafka_conf_t *conf = p ? kafka_producer_conf(p, err, err_len) : NULL;
+    rd_kafka_conf_t *conf = p ? kafka_producer_conf(p, linger_ms, err, err_len) : NULL;
 
     if (conf == NULL)
         goto out;

@@ -9,7 +9,7 @@
  *	    kafka_consumer_store(c, msg) once the record is fully handled and
  *	    returns 0, or returns -1 to keep the record (kafka_consumer_retry
  *	    delivers it again later).
- *	p = kafka_producer_create(base, delivery_cb, arg, err, len);
+ *	p = kafka_producer_create(base, delivery_cb, arg, linger_ms, err, len);
  *	kafka_producer_send(p, topic, key, value, value_len, opaque);
  *	kafka_topics_create(names, n, partitions, replication, err, len);
  *
@@ -62,8 +62,10 @@ int kafka_consumer_store(struct kafka_consumer *c, const rd_kafka_message_t *msg
 void kafka_consumer_retry(struct kafka_consumer *c);
 void kafka_consumer_free(struct kafka_consumer *c); /* closes: commits stored offsets */
 
+/* kafka_producer_create - linger_ms: how long a record may wait for others
+ * to share its request to the broker (0: none; a record goes at once) */
 struct kafka_producer *kafka_producer_create(struct event_base *base, kafka_delivery_cb cb,
-                                             void *arg, char *err, size_t err_len);
+                                             void *arg, int linger_ms, char *err, size_t err_len);
 /* kafka_producer_warm - ask the broker once where each of these cutover
  * topics lives, before the first record: librdkafka 2.0 looks a topic it
  * has not seen up about once a second, so a long-lived producer's first

@@ -171,7 +171,7 @@ int web_alarms_start(struct web *w, struct event_base *base, char *err, size_t e
     web_metrics_zero(w->alertmanager.name);
     web_metrics_zero(w->eventbridge.name);
     web_metrics_zero(w->sns.name);
-    w->producer = kafka_producer_create(base, web_delivery_cb, w, err, err_len);
+    w->producer = kafka_producer_create(base, web_delivery_cb, w, 0, err, err_len);
     if (w->producer == NULL)
         return -1;
     kafka_producer_warm(w->producer, event_topics, event_topic_count());

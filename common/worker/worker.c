@@ -334,7 +334,9 @@ static void worker_open(struct worker *w)
     if (rc > 0)
         log_info("not allowed to create topics (%s): using them as an administrator created them"
                  " (cutover topics create)", err);
-    w->producer = kafka_producer_create(w->base, worker_delivery_cb, w, err, sizeof(err));
+    w->producer = kafka_producer_create(w->base, worker_delivery_cb, w,
+                                        (int)config_get_int("CUTOVER_KAFKA_LINGER_MS"), err,
+                                        sizeof(err));
     if (w->producer == NULL)
         log_fatal("kafka producer: %s", err);
     kafka_producer_warm(w->producer, event_topics, event_topic_count());

@@ -36,7 +36,7 @@ static double bench_first_ms(int warm, long extra)
 {
     rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR__IN_PROGRESS;
     char err[512];
-    struct kafka_producer *p = kafka_producer_create(NULL, bench_delivered_cb, &result, err,
+    struct kafka_producer *p = kafka_producer_create(NULL, bench_delivered_cb, &result, 0, err,
                                                      sizeof(err));
     double start, ms = -1;
 

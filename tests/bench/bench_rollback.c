@@ -585,7 +585,7 @@ static int bench_open(struct bench *b)
         return -1;
     b->sock = config_get("CUTOVER_HAPROXY_SOCKET");
     b->base = event_base_new();
-    b->producer = b->base ? kafka_producer_create(b->base, NULL, NULL, err, sizeof(err)) : NULL;
+    b->producer = b->base ? kafka_producer_create(b->base, NULL, NULL, 0, err, sizeof(err)) : NULL;
     if (b->producer == NULL || b->sock == NULL) {
         fprintf(stderr, "bench_rollback: %s\n", b->sock ? err : "CUTOVER_HAPROXY_SOCKET unset");
         return -1;

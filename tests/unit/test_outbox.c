@@ -63,7 +63,7 @@ static int fixture_create(void **state)
     assert_int_equal(migrate_run(fx->s.db, dir, err, sizeof(err)), 0);
     fx->base = event_base_new();
     assert_non_null(fx->base);
-    fx->producer = kafka_producer_create(fx->base, delivered, fx, err, sizeof(err));
+    fx->producer = kafka_producer_create(fx->base, delivered, fx, 0, err, sizeof(err));
     assert_non_null(fx->producer);
     fx->outbox = outbox_create(fx->s.db, fx->producer, fx->base);
     assert_non_null(fx->outbox);
