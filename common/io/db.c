@@ -22,8 +22,7 @@
  *	Every statement is parameterized. A statement with parameters is
  *	prepared on its first use on a connection and executed by name after
  *	(up to DB_PREPARED_MAX of them per connection; more run unprepared):
- *	the server parses and plans it once, not on every round trip (the
- *	session keeps generic plans: DB_SESSION_OPTIONS). The
+ *	the server parses and plans it once, not on every round trip. The
  *	statements are the program's own text, so there are few. A new
  *	connection (a reconnect: its backend pid changes) starts again with
  *	none. A prepared statement the server no longer knows or whose cached
@@ -145,15 +144,6 @@ static int db_sqlstate_transient(const char *state)
     return 0;
 }
 
-/* The session's settings. plan_cache_mode: a prepared statement keeps one
- * generic plan. By default PostgreSQL plans a statement again on every
- * execution whenever a plan made for the values looks cheaper: it did so
- * for the effects' claim (its environment pattern), about 1.3 ms of
- * planning a time: a quarter of the database's time per transition.
- * cutover's statements are its own, each answered through
- * its indexes whatever the values (the statuses they test are literals). */
-#define DB_SESSION_OPTIONS "-c plan_cache_mode=force_generic_plan"
-
 /* db_notice_cb - server notices become debug lines, not raw stderr text */
 static void db_notice_cb(void *arg, const char *message)
 {
@@ -166,14 +156,11 @@ static void db_notice_cb(void *arg, const char *message)
  * URL's own parameters come after, and win): libpq's default, prefer, looks
  * for a Kerberos credential cache on every connect, and that initializes
  * Kerberos, about 0.7 MB of resident pages in every process, for a database
- * reached with a password. GSSAPI authentication is not affected.
- * The session plans each prepared statement once (DB_SESSION_OPTIONS),
- * unless the URL sets options of its own. */
+ * reached with a password. GSSAPI authentication is not affected. */
 static PGconn *db_try_connect(const char *url, char *why, size_t why_len)
 {
-    const char *const keys[] = { "gssencmode", "options", "dbname", "application_name", NULL };
-    const char *const values[] = { "disable", DB_SESSION_OPTIONS, url,
-                                   program_invocation_short_name, NULL };
+    const char *const keys[] = { "gssencmode", "dbname", "application_name", NULL };
+    const char *const values[] = { "disable", url, program_invocation_short_name, NULL };
     size_t first = getenv("PGGSSENCMODE") ? 1 : 0;
 
     PGconn *conn = PQconnectdbParams(keys + first, values + first, 1);

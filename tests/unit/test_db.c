@@ -254,30 +254,6 @@ static long add_one(struct db *db, const char *value)
     return n;
 }
 
-/* test_generic_plan - a prepared statement keeps one generic plan: run
- * ten times, it was never planned for its values (PostgreSQL's default
- * plans the first five executions for their values) */
-static void test_generic_plan(void **state)
-{
-    struct fixture *fx = need_db(state);
-    const char *lookup = "SELECT n FROM t_plan WHERE n = $1::int";
-    const char *params[] = {"7"};
-
-    assert_int_equal(db_exec(fx->db, "CREATE TABLE t_plan (n int PRIMARY KEY)", 0, NULL), 0);
-    for (int i = 0; i < 10; i++) {
-        PGresult *res = db_query(fx->db, lookup, 1, params);
-        assert_non_null(res);
-        PQclear(res);
-    }
-    PGresult *res = db_query(fx->db, "SELECT custom_plans, generic_plans FROM pg_prepared_statements"
-                                     " WHERE statement = $1", 1, &lookup);
-    assert_non_null(res);
-    assert_int_equal(PQntuples(res), 1);
-    assert_string_equal(PQgetvalue(res, 0, 0), "0");
-    assert_string_equal(PQgetvalue(res, 0, 1), "10");
-    PQclear(res);
-}
-
 /* test_prepared - a statement with parameters is prepared once per
  * connection and reused; after a reconnect it is prepared again; a
  * syntax error in one is the statement's error */
@@ -580,7 +556,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_notified_skips_sender, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_terminated, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_prepared, fixture_create, fixture_free),
-        cmocka_unit_test_setup_teardown(test_generic_plan, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_plan_invalidated, fixture_create, fixture_free),
         cmocka_unit_test_setup_teardown(test_gssencmode, fixture_create, fixture_free),
     };
