@@ -29,16 +29,21 @@ struct outbox {
     struct event *ev_mark; /* outbox_mark_sent, once the current callbacks are done */
     int64_t acked[OUTBOX_MARK_MAX]; /* rows the broker acknowledged, not marked yet */
     size_t acked_count;
+    char low_txid[24]; /* outbox_publish_soon's claims start here (xid8, text) */
 };
 
+/* The claim: committed rows from transaction $3 on, in commit order; each
+ * row returned carries the snapshot's xmin, where the next claim after a
+ * commit may start (outbox_publish_soon) */
 static const char outbox_claim_sql[] =
     "UPDATE outbox SET lease_until = now() + make_interval(secs => $2::double precision / 1000)"
     " WHERE id IN (SELECT id FROM outbox"
     "   WHERE sent_at IS NULL"
-    "     AND txid < pg_snapshot_xmin(pg_current_snapshot())"
+    "     AND txid < pg_snapshot_xmin(pg_current_snapshot()) AND txid >= $3::xid8"
     "     AND (lease_until IS NULL OR lease_until < now())"
     "   ORDER BY txid, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
-    " RETURNING id, topic, key, value, txid::text AS txid, coalesce(full_topic, '')";
+    " RETURNING id, topic, key, value, txid::text AS txid, coalesce(full_topic, ''),"
+    " pg_snapshot_xmin(pg_current_snapshot())::text";
 
 /* outbox_metric_latency - cutover_outbox_publish_latency_seconds */
 static struct metric_family *outbox_metric_latency(void)
@@ -72,6 +77,7 @@ struct outbox *outbox_create(struct db *db, struct kafka_producer *producer,
         return NULL;
     o->db = db;
     o->producer = producer;
+    snprintf(o->low_txid, sizeof(o->low_txid), "0");
     o->ev_soon = evtimer_new(base, outbox_soon_cb, o);
     o->ev_mark = evtimer_new(base, outbox_mark_cb, o);
     if (o->ev_soon == NULL || o->ev_mark == NULL) {
@@ -165,28 +171,41 @@ static int outbox_send_rows(struct outbox *o, PGresult *res)
     return sent;
 }
 
-/* outbox_publish - claim committed rows, as many as the room left under
- * OUTBOX_PENDING_MAX allows, and hand them to the producer */
-int outbox_publish(struct outbox *o)
+/* outbox_claim - claim committed rows from transaction low_txid on, as
+ * many as the room left under OUTBOX_PENDING_MAX allows, and hand them to
+ * the producer. A claim that took fewer rows than it could saw every row
+ * claimable below its snapshot's xmin: the next claims after a commit
+ * start there (low_txid). */
+static int outbox_claim(struct outbox *o, const char *low_txid)
 {
     unsigned room = o->pending < OUTBOX_PENDING_MAX ? OUTBOX_PENDING_MAX - o->pending : 0;
+    unsigned batch = room < OUTBOX_BATCH ? room : OUTBOX_BATCH;
     char limit[16], lease[16];
-    const char *params[] = {limit, lease};
+    const char *params[] = {limit, lease, low_txid};
     PGresult *res;
     int sent;
 
     if (room == 0)
         return 0;
-    snprintf(limit, sizeof(limit), "%u", room < OUTBOX_BATCH ? room : OUTBOX_BATCH);
+    snprintf(limit, sizeof(limit), "%u", batch);
     snprintf(lease, sizeof(lease), "%d", OUTBOX_LEASE_MS);
     if (!db_ok(o->db))
         return -1;
-    res = db_query(o->db, outbox_claim_sql, 2, params);
+    res = db_query(o->db, outbox_claim_sql, 3, params);
     if (res == NULL)
         return -1;
+    if (PQntuples(res) > 0 && (unsigned)PQntuples(res) < batch)
+        snprintf(o->low_txid, sizeof(o->low_txid), "%s", PQgetvalue(res, 0, 6));
     sent = outbox_send_rows(o, res);
     PQclear(res);
     return sent;
+}
+
+/* outbox_publish - claim every committed row not claimed (the sweeper:
+ * also rows whose lease ran out, or that a claim after a commit passed) */
+int outbox_publish(struct outbox *o)
+{
+    return outbox_claim(o, "0");
 }
 
 /* outbox_soon_again - claim again after the current delay, doubled next
@@ -208,7 +227,7 @@ static void outbox_soon_cb(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
-    if (outbox_publish(o) == 0)
+    if (outbox_claim(o, o->low_txid) == 0)
         outbox_soon_again(o);
 }
 
@@ -216,7 +235,7 @@ static void outbox_soon_cb(evutil_socket_t fd, short what, void *arg)
  * shortly while an older open transaction holds it back */
 void outbox_publish_soon(struct outbox *o)
 {
-    if (outbox_publish(o) != 0)
+    if (outbox_claim(o, o->low_txid) != 0)
         return;
     o->soon_ms = 1;
     outbox_soon_again(o);

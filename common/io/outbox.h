@@ -25,6 +25,16 @@
  *	second in all (OUTBOX_SOON_MAX_MS), so that a follow-up event does not
  *	wait for the sweeper.
  *
+ *	A claim after a commit starts at the xmin of this publisher's last
+ *	claim that took fewer rows than it could: every row committed below
+ *	it was claimable then and was claimed, by this process or another.
+ *	Rows marked sent leave dead entries in the index of unsent rows until
+ *	vacuum; a claim from the first transaction on walked all of them
+ *	(0.49 ms with 0.02 ms from the bound, on a table of 500,000 rows).
+ *	outbox_publish(), the sweeper's, claims from the first transaction
+ *	on: rows whose lease ran out (their publisher died, or their delivery
+ *	failed) and rows a concurrent claim locked and let go.
+ *
  *	A publisher with OUTBOX_PENDING_MAX rows handed to the producer and
  *	not yet acknowledged claims no more until reports come back: rows it
  *	cannot send at once stay unclaimed for another process or for later.

@@ -1,8 +1,9 @@
 /*
  * test_outbox - the outbox publisher's bound on rows awaiting the broker
  *	(io/outbox.h, OUTBOX_PENDING_MAX) and how acknowledged rows are
- *	marked sent, against the real PostgreSQL of CUTOVER_DATABASE_URL
- *	(skipped without it), in a schema of its own.
+ *	marked sent, and where a claim after a commit starts, against the
+ *	real PostgreSQL of CUTOVER_DATABASE_URL (skipped without it), in a
+ *	schema of its own.
  *
  * DESCRIPTION
  *	The producer points at a broker address nothing listens on, so no
@@ -121,6 +122,33 @@ static void test_pending_bound(void **state)
                      ROWS - OUTBOX_PENDING_MAX);
 }
 
+/* test_soon_starts_at_last_xmin - after a claim, a claim after a commit
+ * starts at that claim's xmin: a row of an older transaction left
+ * unclaimed (here: written with an old transaction id) is the sweeper's */
+static void test_soon_starts_at_last_xmin(void **state)
+{
+    struct fixture *fx = *state;
+    const char *old_row = "SELECT count(*) FROM outbox WHERE key = 'old' AND lease_until IS NOT NULL";
+
+    if (fx->s.db == NULL)
+        skip();
+    assert_int_equal(outbox_add(fx->s.db, "deployment-status", "shop", "{}"), 0);
+    outbox_publish_soon(fx->outbox);
+    assert_int_equal(outbox_pending(fx->outbox), 1);
+    assert_int_equal(db_exec(fx->s.db, "INSERT INTO outbox (txid, topic, key, value)"
+                                       " VALUES ('3', 'deployment-status', 'old', '{}')",
+                             0, NULL),
+                     0);
+    assert_int_equal(outbox_add(fx->s.db, "deployment-status", "shop", "{}"), 0);
+    outbox_publish_soon(fx->outbox); /* claims again shortly while an open transaction holds it */
+    for (int i = 0; i < 20 && outbox_pending(fx->outbox) < 2; i++)
+        event_base_loop(fx->base, EVLOOP_ONCE);
+    assert_int_equal(outbox_pending(fx->outbox), 2);
+    assert_int_equal(count(fx, old_row), 0);
+    assert_int_equal(outbox_publish(fx->outbox), 1);
+    assert_int_equal(count(fx, old_row), 1);
+}
+
 /* add_rows - n committed rows; their ids, in order, into ids */
 static void add_rows(struct fixture *fx, int n, int64_t *ids)
 {
@@ -209,6 +237,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_marked_in_bounded_statements, fixture_create,
                                         fixture_free),
         cmocka_unit_test_setup_teardown(test_marked_when_freed, fixture_create, fixture_free),
+        cmocka_unit_test_setup_teardown(test_soon_starts_at_last_xmin, fixture_create,
+                                        fixture_free),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
