@@ -78,7 +78,7 @@ run_rounds() {
 # run_completed_rounds - "N|ROUND": the last round completed in RUN-N
 run_completed_rounds() {
   poll_sql "SELECT substr(environment, length(:'v1') + 2), max(substr(build_id, 2)::int) FROM deployments
-            WHERE environment LIKE :'v1' || '-%' AND state = 'completed' GROUP BY environment" "$RUN"
+            WHERE $RUN_ENVIRONMENTS AND state = 'completed' GROUP BY environment" "$RUN"
 }
 
 # run_sustained - ROUNDS deployments in each environment back to back:
