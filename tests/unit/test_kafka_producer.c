@@ -110,12 +110,12 @@ static struct kafka_producer *warmed_producer(struct event_base *base, int64_t *
  * record sent at the same time without a linger is acknowledged first */
 static void test_linger_holds_a_record(void **state)
 {
-    struct event_base *base = event_base_new();
     int64_t at_once = 0, at_linger = 0;
     const struct timeval tick = {0, 50000};
 
     if (*state == NULL)
         skip();
+    struct event_base *base = event_base_new();
     assert_non_null(base);
     struct kafka_producer *once = warmed_producer(base, &at_once, 0);
     struct kafka_producer *linger = warmed_producer(base, &at_linger, 400);
