@@ -15,6 +15,7 @@
 #define OUTBOX_BATCH 200u
 #define OUTBOX_SOON_MAX_MS 512 /* outbox_publish_soon's last delay; the sweeper after it */
 #define OUTBOX_MARK_MAX 256    /* acknowledged rows marked sent by one statement at most */
+#define OUTBOX_FIRST_TXID "0"  /* a claim's bound that passes over no row */
 
 /* Seconds: a delivery takes milliseconds; the sweeper resends after a second or more. */
 static const double outbox_latency_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -77,7 +78,7 @@ struct outbox *outbox_create(struct db *db, struct kafka_producer *producer,
         return NULL;
     o->db = db;
     o->producer = producer;
-    snprintf(o->low_txid, sizeof(o->low_txid), "0");
+    snprintf(o->low_txid, sizeof(o->low_txid), "%s", OUTBOX_FIRST_TXID);
     o->ev_soon = evtimer_new(base, outbox_soon_cb, o);
     o->ev_mark = evtimer_new(base, outbox_mark_cb, o);
     if (o->ev_soon == NULL || o->ev_mark == NULL) {
@@ -205,7 +206,7 @@ static int outbox_claim(struct outbox *o, const char *low_txid)
  * also rows whose lease ran out, or that a claim after a commit passed) */
 int outbox_publish(struct outbox *o)
 {
-    return outbox_claim(o, "0");
+    return outbox_claim(o, OUTBOX_FIRST_TXID);
 }
 
 /* outbox_soon_again - claim again after the current delay, doubled next

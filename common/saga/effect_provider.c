@@ -81,7 +81,6 @@ static struct effect_provider_entry *effect_provider_slot(const char *environmen
         p = effect_provider_free_slot();
         snprintf(p->environment, sizeof(p->environment), "%s", environment);
     }
-    p->used = ++effect_provider_clock;
     return p;
 }
 
@@ -115,22 +114,14 @@ static struct effect_provider_entry *effect_provider_open_at(const char *environ
     return p && p->ops && p->version == version ? p : NULL;
 }
 
-/* effect_provider - the opened provider of an environment */
-int effect_provider(struct saga_ctx *ctx, const char *environment, long long version_seen,
-                    const struct provider_ops **ops, void **state, char *err, size_t err_len)
+/* effect_provider_read - the entry of environment, its row read and its
+ * provider opened (again, when the row's version changed); NULL with err */
+static struct effect_provider_entry *effect_provider_read(struct saga_ctx *ctx,
+                                                          const char *environment, char *err,
+                                                          size_t err_len)
 {
-    struct effect_provider_entry *p =
-        version_seen > 0 ? effect_provider_open_at(environment, version_seen) : NULL;
-    PGresult *res;
-    int rc = -1;
-
-    if (p != NULL) {
-        p->used = ++effect_provider_clock;
-        *ops = p->ops;
-        *state = p->state;
-        return 0;
-    }
-    res = effect_provider_lookup(ctx, environment);
+    PGresult *res = effect_provider_lookup(ctx, environment);
+    struct effect_provider_entry *p = NULL;
 
     if (res == NULL || PQntuples(res) != 1) {
         snprintf(err, err_len, "environment %s not found", environment);
@@ -138,14 +129,28 @@ int effect_provider(struct saga_ctx *ctx, const char *environment, long long ver
     }
     p = effect_provider_slot(environment, strtoll(PQgetvalue(res, 0, 2), NULL, 10));
     if (p->ops == NULL && effect_provider_open(p, res, err, err_len) != 0)
-        goto out;
-    *ops = p->ops;
-    *state = p->state;
-    rc = 0;
+        p = NULL;
 out:
     if (res)
         PQclear(res);
-    return rc;
+    return p;
+}
+
+/* effect_provider - the opened provider of an environment */
+int effect_provider(struct saga_ctx *ctx, const char *environment, long long version_seen,
+                    const struct provider_ops **ops, void **state, char *err, size_t err_len)
+{
+    struct effect_provider_entry *p =
+        version_seen > 0 ? effect_provider_open_at(environment, version_seen) : NULL;
+
+    if (p == NULL)
+        p = effect_provider_read(ctx, environment, err, err_len);
+    if (p == NULL)
+        return -1;
+    p->used = ++effect_provider_clock;
+    *ops = p->ops;
+    *state = p->state;
+    return 0;
 }
 
 /* effect_providers_close - close every opened provider (at shutdown) */
