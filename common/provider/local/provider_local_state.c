@@ -43,6 +43,7 @@
 
 #define LOCAL_STOP_WAIT_MS    5000
 #define LOCAL_POLL_STEP_MS    20
+#define LOCAL_PID_REUSED_S    1.0 /* started this long after its pid file was written */
 
 /* ---- paths and files --------------------------------------------------- */
 
@@ -154,31 +155,74 @@ int local_slot_port(const struct local_provider *p, enum color c, int i)
 
 /* ---- processes --------------------------------------------------------- */
 
+/* proc_stat_after_comm - /proc/PID/stat into buf; its fields from the
+ * state on (field 3, after the command's ')'), or NULL when pid is gone */
+static const char *proc_stat_after_comm(pid_t pid, char *buf, size_t len)
+{
+    char path[64], *rparen;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    if (local_read_file_capped(path, buf, len) != 0)
+        return NULL;
+    rparen = strrchr(buf, ')');
+    return rparen != NULL && rparen[1] == ' ' ? rparen + 2 : NULL;
+}
+
 /* local_pid_alive - 1 when pid is a live process (a zombie is dead) */
 int local_pid_alive(pid_t pid)
 {
-    char path[64], stat[512], *rparen;
+    char stat[512];
+    const char *state;
 
     if (pid <= 0 || kill(pid, 0) != 0)
         return 0;
-    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    if (local_read_file_capped(path, stat, sizeof(stat)) != 0)
-        return 0;
-    rparen = strrchr(stat, ')');
-    return rparen != NULL && rparen[1] == ' ' && rparen[2] != 'Z' && rparen[2] != 'X';
+    state = proc_stat_after_comm(pid, stat, sizeof(stat));
+    return state != NULL && *state != 'Z' && *state != 'X';
 }
 
-/* local_slot_pid - the pid in the slot's pid file; 0 when none */
+/* pid_started_at - when pid's process started, in seconds of the realtime
+ * clock (the kernel counts it in ticks since boot); -1 when pid is gone */
+static double pid_started_at(pid_t pid)
+{
+    char stat[512];
+    const char *field = proc_stat_after_comm(pid, stat, sizeof(stat));
+    struct timespec real, boot;
+    unsigned long long ticks;
+
+    for (int k = 3; field != NULL && k < 22; k++) { /* field 22 is starttime */
+        field = strchr(field, ' ');
+        if (field != NULL)
+            field++;
+    }
+    if (field == NULL || sscanf(field, "%llu", &ticks) != 1 ||
+        clock_gettime(CLOCK_REALTIME, &real) != 0 || clock_gettime(CLOCK_BOOTTIME, &boot) != 0)
+        return -1;
+    return (double)(real.tv_sec - boot.tv_sec) + (real.tv_nsec - boot.tv_nsec) / 1e9 +
+           (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* local_slot_pid - the pid in the slot's pid file; 0 when none. A slot's
+ * process writes the file after it starts: a process under that pid that
+ * started later (LOCAL_PID_REUSED_S) got it from the kernel after the slot's
+ * own process died, and is none of the slot's, never to be signalled nor
+ * counted as the slot running (pids come round again within minutes where
+ * pid_max is 32768 and processes come and go) */
 pid_t local_slot_pid(const struct local_provider *p, enum color c, int i)
 {
     char path[LOCAL_PATH], buf[32];
+    struct stat st;
     long pid;
 
     if (local_slot_path(p, c, i, "pid", path, sizeof(path)) != 0 ||
-        local_read_file_capped(path, buf, sizeof(buf)) != 0)
+        local_read_file_capped(path, buf, sizeof(buf)) != 0 || stat(path, &st) != 0)
         return 0;
     pid = strtol(buf, NULL, 10);
-    return pid > 0 && pid < INT_MAX ? (pid_t)pid : 0;
+    if (pid <= 0 || pid >= INT_MAX)
+        return 0;
+    if (pid_started_at((pid_t)pid) >
+        (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9 + LOCAL_PID_REUSED_S)
+        return 0;
+    return (pid_t)pid;
 }
 
 /* local_pid_stop - SIGTERM, then SIGKILL after LOCAL_STOP_WAIT_MS; bounded wait */
