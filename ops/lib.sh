@@ -6,6 +6,7 @@
 #   kafka_version; kafka_libs_dir; kafka_jars_ready; kafka_fetch_jars
 #   KAFKA_VERSION_PIN=$KAFKA_SECURE_VERSION kafka_fetch_jars	(the secure broker's)
 #   base=$(port_range_pick 5)	(5 free ports from base on)
+#   slot_processes_stop "$CUTOVER_RUN_DIR/local/$ENV"	(the slots' own processes)
 #
 # DESCRIPTION
 #   The Apache Kafka broker jars of ops/kafka/pom.xml live in one cache per
@@ -92,4 +93,21 @@ port_range_pick() {
     done
     echo "port_range_pick: no $count free ports" >&2
     return 1
+}
+
+# slot_processes_stop ENV_DIR - SIGTERM the process of each slot of the local
+# provider's ENV_DIR (CUTOVER_RUN_DIR/local/ENV), the pid in SLOT/pid, when it is
+# the slot's own: its environment names the slot (INSTANCE_DIR, as the provider
+# starts it). A pid file outlives its process, and the kernel hands the pid out
+# again, within minutes where pid_max is 32768 and processes come and go.
+slot_processes_stop() {
+    local pidfile pid slot
+    for pidfile in "$1"/*/pid; do
+        [ -f "$pidfile" ] || continue
+        pid=$(cat "$pidfile") slot=$(realpath -- "${pidfile%/pid}")
+        if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "INSTANCE_DIR=$slot"; then
+            kill "$pid" 2>/dev/null
+        fi
+    done
+    return 0
 }

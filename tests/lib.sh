@@ -8,7 +8,7 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OPS_DIR=$TOP/ops
 # shellcheck source=ops/lib.sh
-source "$OPS_DIR/lib.sh" # port_range_pick
+source "$OPS_DIR/lib.sh" # port_range_pick, slot_processes_stop
 BUILD=${BUILD:-build}
 BIN="$TOP/$BUILD/bin"
 LOGDIR=${TEST_LOGDIR:-$TOP/.run/test-logs}

@@ -19,11 +19,8 @@ fi
 
 # saga_cleanup - stop the workers, the environment's instances, its HAProxy file
 saga_cleanup() {
-  local pidfile
   stop_workers
-  for pidfile in "$CUTOVER_RUN_DIR/local/$ENV"/*/pid; do
-    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
-  done
+  slot_processes_stop "$CUTOVER_RUN_DIR/local/$ENV"
   rm -f "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV.cfg"
   echo reload | socat - "UNIX-CONNECT:$CUTOVER_HAPROXY_MASTER_SOCKET" >/dev/null 2>&1
   rm -rf "$CUTOVER_RUN_DIR/local/$ENV" "$TMP"

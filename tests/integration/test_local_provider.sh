@@ -33,10 +33,7 @@ MAX=3
 # cleanup - stop the environment's instances, remove its (and the other
 # environment's) HAProxy file and state
 cleanup() {
-  local pidfile
-  for pidfile in "$CUTOVER_RUN_DIR/local/$ENV"/*/pid; do
-    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
-  done
+  slot_processes_stop "$CUTOVER_RUN_DIR/local/$ENV"
   rm -f "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV.cfg" "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV-other.cfg"
   echo reload | socat - "UNIX-CONNECT:$CUTOVER_HAPROXY_MASTER_SOCKET" >/dev/null 2>&1 || true
   rm -rf "$CUTOVER_RUN_DIR/local/$ENV" "$CUTOVER_RUN_DIR/local/$ENV-other" "$TMP"
