@@ -29,6 +29,10 @@
  *	when the deployment did; a test that needs its own deadlines polls
  *	with deploy-poll and health instead. Exit 0 on success, 1 on a
  *	failure (the provider's message on stderr), 2 on bad usage.
+ *
+ *	PROBE_PAUSE=DIR holds the operation between open() and its call: the
+ *	probe creates DIR/opened and waits until DIR/go exists (a test's
+ *	moment with the provider open, as a worker keeps it).
  */
 #include "base/config.h"
 #include "base/log.h"
@@ -39,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PROBE_CONFIG_MAX (256 * 1024)
 #define PROBE_USAGE "usage: provider_probe ENV.json OPERATION [ARGS]\n"
@@ -215,6 +220,24 @@ static int probe_run(const struct provider_ops *ops, void *p, int argc, char **a
     return probe_traffic(ops, p, argc, argv, err, err_len);
 }
 
+/* probe_pause - with dir set: create dir/opened, then wait for dir/go */
+static void probe_pause(const char *dir)
+{
+    char path[4096];
+    struct timespec step = { 0, 10 * 1000 * 1000 };
+    FILE *f;
+
+    if (dir == NULL)
+        return;
+    snprintf(path, sizeof(path), "%s/opened", dir);
+    if ((f = fopen(path, "w")) == NULL)
+        log_fatal("PROBE_PAUSE: cannot create %s", path);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/go", dir);
+    while (access(path, F_OK) != 0)
+        nanosleep(&step, NULL);
+}
+
 int main(int argc, char **argv)
 {
     char err[1024] = "";
@@ -239,6 +262,7 @@ int main(int argc, char **argv)
     if (ops->open(name->valuestring, config, &p, err, sizeof(err)) != 0) {
         fprintf(stderr, "open: %s\n", err);
     } else {
+        probe_pause(getenv("PROBE_PAUSE"));
         rc = probe_run(ops, p, argc - 2, argv + 2, err, sizeof(err));
         if (rc == 2)
             fprintf(stderr, PROBE_USAGE);

@@ -12,7 +12,8 @@
 # HAProxy lost its weights, blue as the new color takes 25/75, get_weights
 # reads what HAProxy holds, and another environment's configuration change
 # (a reload) restores this environment's weights from its state file, also
-# when it is asked while someone else's reload re-executes the master.
+# when it is asked while someone else's reload re-executes the master; a
+# runtime change waits for a reload in progress (haproxy.lock).
 #
 # The provider is driven by tests/integration/provider_probe.c,
 # compiled here against $BUILD/libcutover.a. Needs `make` (the library and
@@ -283,6 +284,32 @@ check_eq "5 reloads asked during someone else's reload all succeed" 5 "$races_wo
 check_eq "the environment's weights are still 25/75" "25 75" "$(probe get-weights)"
 rm -f "$CUTOVER_HAPROXY_CONFIG_DIR/env-$ENV-other.cfg"
 rm -rf "$CUTOVER_RUN_DIR/local/$ENV-other"
+
+# ---------------------------------------------------------------- a change during someone else's reload
+
+# A reload holds haproxy.lock exclusively from the state dump before it until
+# its new worker serves; a runtime change by a provider already open (as a
+# worker keeps it) waits for it, so that the change reaches the new worker
+# and the state file it loads, not only the old worker. Here a holder of the
+# lock stands for the reload: the probe opens, the lock is taken for 2 s,
+# then the probe sets 40/60.
+PAUSE="$TMP/pause"
+mkdir -p "$PAUSE"
+PROBE_PAUSE="$PAUSE" probe weights 40 60 &
+PROBER=$!
+wait_for 10 test -e "$PAUSE/opened"
+flock -x "$CUTOVER_RUN_DIR/local/haproxy.lock" -c "touch '$PAUSE/held'; sleep 2" &
+HOLDER=$!
+wait_for 10 test -e "$PAUSE/held"
+T0=$(date +%s%N)
+touch "$PAUSE/go"
+wait "$PROBER"
+PROBE_RC=$?
+WAITED=$((($(date +%s%N) - T0) / 1000000))
+wait "$HOLDER"
+check_eq "set_weights during a reload succeeds" 0 "$PROBE_RC"
+check "... once the reload let go of the lock (${WAITED} ms; held 2000)" test "$WAITED" -ge 1500
+check_eq "... and took effect" "40 60" "$(probe get-weights)"
 
 # ---------------------------------------------------------------- the end
 

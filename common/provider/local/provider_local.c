@@ -96,6 +96,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -233,6 +234,20 @@ static int paths_resolve(struct local_provider *p, char *err, size_t err_len)
 
 /* ---- provider operations: open, close ----------------------------------- */
 
+/* local_close - release the state; hook runs still going are stopped */
+static void local_close(void *state)
+{
+    struct local_provider *p = state;
+
+    if (p == NULL)
+        return;
+    for (int k = 0; k < LOCAL_DEPLOYS_MAX; k++)
+        local_deploy_free(p->deploys[k]);
+    if (p->lock_fd >= 0)
+        close(p->lock_fd);
+    free(p);
+}
+
 /* local_open - parse the configuration, install the HAProxy configuration */
 static int local_open(const char *environment, const cJSON *config, void **state, char *err,
                       size_t err_len)
@@ -245,44 +260,127 @@ static int local_open(const char *environment, const cJSON *config, void **state
         snprintf(err, err_len, "out of memory");
         return -1;
     }
+    p->lock_fd = -1;
     if (config_parse(environment, config, &p->cfg, err, err_len) != 0 ||
-        paths_resolve(p, err, err_len) != 0 || local_cfg_ensure(p, &reloaded, err, err_len) != 0) {
-        free(p);
+        paths_resolve(p, err, err_len) != 0 || local_lock_open(p, err, err_len) != 0 ||
+        local_cfg_ensure(p, &reloaded, err, err_len) != 0) {
+        local_close(p);
         return -1;
     }
-    if (reloaded) { /* a state file that was missing or stale: servers, then weights */
+    /* a state file that was missing or stale: servers, then weights */
+    if (reloaded && local_changes_begin(p, err, err_len) == 0) {
         local_slots_restore(p);
         local_weights_restore(p);
+        local_changes_end(p);
     }
     *state = p;
     return 0;
 }
 
-/* local_close - release the state; hook runs still going are stopped */
-static void local_close(void *state)
-{
-    struct local_provider *p = state;
+/* ---- the operations that change HAProxy's runtime state, under the lock - */
 
-    if (p == NULL)
-        return;
-    for (int k = 0; k < LOCAL_DEPLOYS_MAX; k++)
-        local_deploy_free(p->deploys[k]);
-    free(p);
+/* locked_scale - scale() while no reload runs (local_changes_begin) */
+static int locked_scale(void *state, enum color c, int capacity, char *err, size_t err_len)
+{
+    int rc = local_changes_begin(state, err, err_len);
+
+    if (rc == 0) {
+        rc = local_scale(state, c, capacity, err, err_len);
+        local_changes_end(state);
+    }
+    return rc;
+}
+
+/* locked_deploy_start - deploy_start() while no reload runs */
+static int locked_deploy_start(void *state, enum color c, const struct provider_release *rel,
+                               char *handle, size_t handle_len, char *err, size_t err_len)
+{
+    int rc = local_changes_begin(state, err, err_len);
+
+    if (rc == 0) {
+        rc = local_deploy_start(state, c, rel, handle, handle_len, err, err_len);
+        local_changes_end(state);
+    }
+    return rc;
+}
+
+/* locked_deploy_poll - deploy_poll() while no reload runs */
+static int locked_deploy_poll(void *state, const char *handle, enum provider_deploy_status *out,
+                              char *detail, size_t detail_len)
+{
+    int rc = local_changes_begin(state, detail, detail_len);
+
+    if (rc == 0) {
+        rc = local_deploy_poll(state, handle, out, detail, detail_len);
+        local_changes_end(state);
+    }
+    return rc;
+}
+
+/* locked_deploy_stop - deploy_stop() while no reload runs */
+static int locked_deploy_stop(void *state, const char *handle, char *err, size_t err_len)
+{
+    int rc = local_changes_begin(state, err, err_len);
+
+    if (rc == 0) {
+        rc = local_deploy_stop(state, handle, err, err_len);
+        local_changes_end(state);
+    }
+    return rc;
+}
+
+/* locked_set_weights - set_weights() while no reload runs */
+static int locked_set_weights(void *state, const struct provider_weights *w, char *err,
+                              size_t err_len)
+{
+    int rc = local_changes_begin(state, err, err_len);
+
+    if (rc == 0) {
+        rc = local_set_weights(state, w, err, err_len);
+        local_changes_end(state);
+    }
+    return rc;
+}
+
+/* locked_preview_open - preview_open() while no reload runs */
+static int locked_preview_open(void *state, enum color c, const char *deployment_id, char *url,
+                               size_t url_len, char *err, size_t err_len)
+{
+    int rc = local_changes_begin(state, err, err_len);
+
+    if (rc == 0) {
+        rc = local_preview_open(state, c, deployment_id, url, url_len, err, err_len);
+        local_changes_end(state);
+    }
+    return rc;
+}
+
+/* locked_preview_close - preview_close() while no reload runs */
+static int locked_preview_close(void *state, const char *deployment_id, char *err,
+                                size_t err_len)
+{
+    int rc = local_changes_begin(state, err, err_len);
+
+    if (rc == 0) {
+        rc = local_preview_close(state, deployment_id, err, err_len);
+        local_changes_end(state);
+    }
+    return rc;
 }
 
 const struct provider_ops provider_local_ops = {
     .name = "local",
     .open = local_open,
     .close = local_close,
-    .scale = local_scale,
+    .scale = locked_scale,
     .health = local_health,
-    .deploy_start = local_deploy_start,
-    .deploy_poll = local_deploy_poll,
-    .deploy_stop = local_deploy_stop,
-    .set_weights = local_set_weights,
+    .deploy_start = locked_deploy_start,
+    .deploy_poll = locked_deploy_poll,
+    .deploy_stop = locked_deploy_stop,
+    .set_weights = locked_set_weights,
     .get_weights = local_get_weights,
-    .preview_open = local_preview_open,
-    .preview_close = local_preview_close,
+    .preview_open = locked_preview_open,
+    .preview_close = locked_preview_close,
     .command_start = local_command_start,
     .command_poll = local_command_poll,
 };

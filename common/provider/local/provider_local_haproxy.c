@@ -15,12 +15,16 @@
  *	local_cfg_ensure() renders env-<env>.cfg (described in
  *	provider_local.c) and, when it differs from the installed file or
  *	HAProxy lacks the backend, writes it, under the lock file
- *	CUTOVER_RUN_DIR/local/haproxy.lock, and reloads HAProxy through the
- *	master socket, waiting at most LOCAL_RELOAD_WAIT_MS for a new worker
- *	that serves the backend; a failed reload puts the old file back.
- *	Runtime changes go through the Runtime API socket; local_state_save()
- *	dumps them into <env>/haproxy.state, which the backends load after
- *	any reload.
+ *	CUTOVER_RUN_DIR/local/haproxy.lock held exclusively, and reloads
+ *	HAProxy through the master socket, waiting at most
+ *	LOCAL_RELOAD_WAIT_MS for a new worker that serves the backend; a
+ *	failed reload puts the old file back. Runtime changes go through the
+ *	Runtime API socket; local_state_save() dumps them into
+ *	<env>/haproxy.state, which the backends load after any reload. Every
+ *	operation that changes runtime state holds the lock file shared
+ *	(local_changes_begin/end) until its state is saved, so that no
+ *	environment's change falls between another's reload and its new
+ *	worker.
  *
  *	A preview backend holds the slots of one color: preview_open() makes
  *	the slots up to the color's capacity ready in it, preview_close() puts
@@ -172,6 +176,21 @@ static int reload_wait(const struct local_provider *p, char *err, size_t err_len
     return -1;
 }
 
+/* cfg_current - 1 when HAProxy runs the installed env-<name>.cfg and it holds text */
+static int cfg_current(const struct local_provider *p, const char *text)
+{
+    char path[LOCAL_PATH], ignored[64], *installed = malloc(LOCAL_CFG_MAX);
+    int current;
+
+    current = installed != NULL &&
+              local_fmt_path(path, sizeof(path), ignored, sizeof(ignored), "%s/env-%s.cfg",
+                             p->conf_dir, p->cfg.name) == 0 &&
+              local_read_file_capped(path, installed, LOCAL_CFG_MAX) == 0 &&
+              strcmp(installed, text) == 0 && backend_loaded(p, p->cfg.name);
+    free(installed);
+    return current;
+}
+
 /* cfg_install - write env-<name>.cfg when it changed, reload (*reloaded set);
  * restore the old file on failure */
 static int cfg_install(const struct local_provider *p, const char *text, int *reloaded,
@@ -187,11 +206,11 @@ static int cfg_install(const struct local_provider *p, const char *text, int *re
     if (local_fmt_path(path, sizeof(path), err, err_len, "%s/env-%s.cfg", p->conf_dir,
                        p->cfg.name) != 0)
         goto out;
-    had_old = local_read_file_capped(path, old, LOCAL_CFG_MAX) == 0;
-    if (had_old && strcmp(old, text) == 0 && backend_loaded(p, p->cfg.name)) {
+    if (cfg_current(p, text)) { /* installed by another process while this one waited */
         rc = 0;
         goto out;
     }
+    had_old = local_read_file_capped(path, old, LOCAL_CFG_MAX) == 0;
     if (local_write_file_atomic(path, text, err, err_len) != 0)
         goto out;
     log_info("haproxy: reloading for %s", path);
@@ -209,36 +228,72 @@ out:
     return rc;
 }
 
-/* local_cfg_ensure - the environment's HAProxy configuration, under a lock file;
- * *reloaded tells whether HAProxy was reloaded for it */
+/* local_cfg_ensure - the environment's HAProxy configuration: when it is not
+ * the one HAProxy runs, written and reloaded under the lock file held
+ * exclusively; *reloaded tells whether HAProxy was reloaded for it */
 int local_cfg_ensure(const struct local_provider *p, int *reloaded, char *err, size_t err_len)
 {
     struct cfg_buf b = { .text = malloc(LOCAL_CFG_MAX) };
-    char lock[LOCAL_PATH];
-    int fd = -1, rc = -1;
+    int rc = -1;
 
     if (b.text == NULL) {
         snprintf(err, err_len, "out of memory");
         return -1;
     }
+    *reloaded = 0;
     cfg_render(p, &b);
     if (b.overflow) {
         snprintf(err, err_len, "haproxy configuration larger than %d bytes", LOCAL_CFG_MAX);
         goto out;
     }
-    if (local_fmt_path(lock, sizeof(lock), err, err_len, "%s/haproxy.lock", p->local_dir) != 0)
-        goto out;
-    if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 || flock(fd, LOCK_EX) != 0) {
-        snprintf(err, err_len, "lock %s: %s", lock, strerror(errno));
+    if (cfg_current(p, b.text)) {
+        rc = 0;
         goto out;
     }
-    *reloaded = 0;
+    if (flock(p->lock_fd, LOCK_EX) != 0) {
+        snprintf(err, err_len, "lock haproxy.lock: %s", strerror(errno));
+        goto out;
+    }
     rc = cfg_install(p, b.text, reloaded, err, err_len);
+    flock(p->lock_fd, LOCK_UN);
 out:
-    if (fd >= 0)
-        close(fd);
     free(b.text);
     return rc;
+}
+
+/* ---- the lock: runtime changes against reloads -------------------------- */
+
+/* local_lock_open - open CUTOVER_RUN_DIR/local/haproxy.lock into p->lock_fd */
+int local_lock_open(struct local_provider *p, char *err, size_t err_len)
+{
+    char lock[LOCAL_PATH];
+
+    if (local_fmt_path(lock, sizeof(lock), err, err_len, "%s/haproxy.lock", p->local_dir) != 0)
+        return -1;
+    if ((p->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+        snprintf(err, err_len, "open %s: %s", lock, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* local_changes_begin - the lock file held shared, for runtime changes and the
+ * state save that follows them: a reload (which holds it exclusively from the
+ * dump before it until the new worker serves) never starts in between, so the
+ * new worker loads every change; one made during a reload went to the old
+ * worker, after the new one had read the state file, and was lost */
+int local_changes_begin(const struct local_provider *p, char *err, size_t err_len)
+{
+    if (flock(p->lock_fd, LOCK_SH) == 0)
+        return 0;
+    snprintf(err, err_len, "lock haproxy.lock: %s", strerror(errno));
+    return -1;
+}
+
+/* local_changes_end - let reloads go again */
+void local_changes_end(const struct local_provider *p)
+{
+    flock(p->lock_fd, LOCK_UN);
 }
 
 /* ---- HAProxy servers ---------------------------------------------------- */

@@ -51,6 +51,7 @@ struct local_provider {
     char conf_dir[LOCAL_PATH];
     char local_dir[LOCAL_PATH];     /* CUTOVER_RUN_DIR/local, absolute */
     char env_dir[LOCAL_PATH];       /* local_dir/<env> */
+    int lock_fd;                    /* local_dir/haproxy.lock; -1 until open (local_lock_open) */
     struct local_deploy *deploys[LOCAL_DEPLOYS_MAX];
 };
 
