@@ -4,7 +4,8 @@
 # dead-letter with their reason and the partition keeps moving; a worker
 # killed between its commit and its offset commit has no second effect;
 # broker and database restarts lose nothing; a worker left idle longer than
-# max.poll.interval.ms stays in its consumer group.
+# max.poll.interval.ms stays in its consumer group; its producer holds
+# records for CUTOVER_KAFKA_LINGER_MS.
 source "$(dirname "$0")/../lib.sh"
 
 use_test_prefix
@@ -166,5 +167,26 @@ publish build-ready "$KEY" "$(cloud_event build-ready "$ENV" "$(build_ready idle
 check "a record after 15 s of quiet is handled" wait_for 60 eq 1 deployments idle2
 check_eq "the idle worker never exceeded its poll interval" "$LEFT_BEFORE" \
   "$(log_count 'maximum poll interval')"
+
+# 7. the worker's producer holds its records for CUTOVER_KAFKA_LINGER_MS:
+# with the longest linger allowed (1 s), the status event of a build's start
+# is acknowledged (its outbox row marked sent) a second after its row was
+# written; a worker that ignored the setting sends it within milliseconds
+stop_workers
+start_worker scaler CUTOVER_KAFKA_LINGER_MS=1000
+publish build-ready "$KEY" "$(cloud_event build-ready "$ENV" "$(build_ready linger1)")"
+check "a worker with a 1 s linger takes records" wait_for 60 eq 1 deployments linger1
+# status_sent_ms BUILD - ms from the build's first status row to its acknowledgement; empty until sent
+status_sent_ms() {
+  sql "SELECT round(extract(epoch FROM o.sent_at - o.created_at) * 1000) FROM outbox o
+       JOIN deployments d ON d.id::text = o.value::jsonb #>> '{data,deployment_id}'
+       WHERE o.key = :'v1' AND d.environment = :'v1' AND d.build_id = :'v2' AND o.topic = 'deployment-status'
+         AND o.sent_at IS NOT NULL ORDER BY o.id LIMIT 1" "$ENV" "$1"
+}
+# status_sent BUILD - the build's first status row is marked sent
+status_sent() { [ -n "$(status_sent_ms "$1")" ]; }
+check "its status event is sent" wait_for 30 status_sent linger1
+LINGERED=$(status_sent_ms linger1)
+check "the status event waited out the linger (>= 900 ms; $LINGERED ms)" test "${LINGERED:-0}" -ge 900
 
 finish
