@@ -27,7 +27,12 @@
  *	green1..greenN, disabled at start. open() writes the file when its
  *	content changed and then reloads HAProxy through the master socket;
  *	runtime state (weights, enabled servers) survives reloads through a
- *	server-state-file dumped just before each reload. Should that file be
+ *	server-state-file dumped just before each reload. Each operation
+ *	that changes runtime state holds CUTOVER_RUN_DIR/local/haproxy.lock
+ *	shared until it saved that file, and a reload holds it exclusively
+ *	until its new worker serves, whichever environment asks for it: a
+ *	change never falls between another reload's dump and its new
+ *	worker, where it would reach the old worker only. Should that file be
  *	missing or stale, open() after its own reload brings the servers of
  *	running slots below the recorded capacity out of maintenance, then
  *	the recorded weights back. (A slot that another process is deploying
