@@ -105,8 +105,8 @@ slot_processes_stop() {
     for pidfile in "$1"/*/pid; do
         [ -f "$pidfile" ] || continue
         pid=$(cat "$pidfile") slot=$(realpath -- "${pidfile%/pid}")
-        if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "INSTANCE_DIR=$slot"; then
-            kill "$pid" 2>/dev/null
+        if grep -qxzF "INSTANCE_DIR=$slot" "/proc/$pid/environ" 2>/dev/null; then
+            kill "$pid" 2>/dev/null || true # it may have ended since
         fi
     done
     return 0
