@@ -8,8 +8,8 @@
  * DESCRIPTION
  *	Each test forks a child that sleeps, writes its pid into a slot's pid
  *	file in a temporary directory, and dates the file with utimensat:
- *	after the child's start (the slot's own process), or well before it
- *	(the pid of a slot whose process died, handed out again).
+ *	after the child's start (the slot's own process), or two minutes before
+ *	it (the pid of a slot whose process died, handed out again).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,12 +102,12 @@ static void test_own_process(void **state)
     assert_true(local_pid_alive(local_slot_pid(&f->p, COLOR_GREEN, 0)));
 }
 
-/* a process that started 10 s after the file was written holds a reused pid */
+/* a process that started 2 minutes after the file was written holds a reused pid */
 static void test_reused_pid(void **state)
 {
     struct fixture *f = *state;
 
-    pid_file_write(f, 10);
+    pid_file_write(f, 120);
     assert_true(local_pid_alive(f->child)); /* the pid runs... */
     assert_int_equal(local_slot_pid(&f->p, COLOR_GREEN, 0), 0); /* ...but not the slot */
 }

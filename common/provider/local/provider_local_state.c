@@ -43,7 +43,12 @@
 
 #define LOCAL_STOP_WAIT_MS    5000
 #define LOCAL_POLL_STEP_MS    20
-#define LOCAL_PID_REUSED_S    1.0 /* started this long after its pid file was written */
+/* A slot's process that started this long after its pid file was written
+ * holds a pid handed out again. The start time is counted on the boot clock
+ * and the file's mtime on the real one, so a step of the real clock moves one
+ * against the other: a minute absorbs any step short of that, while a pid
+ * takes minutes to come round (32,768 of them at a few hundred a second). */
+#define LOCAL_PID_REUSED_S    60.0
 
 /* ---- paths and files --------------------------------------------------- */
 
