@@ -13,7 +13,8 @@
 # reads what HAProxy holds, and another environment's configuration change
 # (a reload) restores this environment's weights from its state file, also
 # when it is asked while someone else's reload re-executes the master; a
-# runtime change waits for a reload in progress (haproxy.lock).
+# runtime change waits for a reload in progress (haproxy.lock); the
+# scripts' stop of slots spares a process that got a stale pid.
 #
 # The provider is driven by tests/integration/provider_probe.c,
 # compiled here against $BUILD/libcutover.a. Needs `make` (the library and
@@ -315,6 +316,29 @@ wait "$HOLDER"
 check_eq "set_weights during a reload succeeds" 0 "$PROBE_RC"
 check "... once the reload let go of the lock (${WAITED} ms; held 2000)" test "$WAITED" -ge 1500
 check_eq "... and took effect" "40 60" "$(probe get-weights)"
+
+# ---------------------------------------------------------------- the scripts' stop of slots
+
+# slot_processes_stop (ops/lib.sh, the tests' and ops/demo's clean-up) stops
+# a slot's own process, and leaves alone a process that got a stale pid file's
+# pid from the kernel: here two slot directories, one whose pid file names a
+# process started with the slot's INSTANCE_DIR, one naming a stranger
+SLOTS="$TMP/slots"
+mkdir -p "$SLOTS/green-1" "$SLOTS/green-2"
+(INSTANCE_DIR=$(realpath "$SLOTS/green-1") exec sleep 60) &
+OWN=$!
+sleep 60 &
+STRANGER=$!
+echo "$OWN" > "$SLOTS/green-1/pid"
+echo "$STRANGER" > "$SLOTS/green-2/pid"
+slot_processes_stop "$SLOTS"
+OWN_STATUS=0
+wait "$OWN" || OWN_STATUS=$? # 60 s and status 0 when it was left running
+check_eq "slot_processes_stop stops the slot's own process (SIGTERM: 143)" 143 "$OWN_STATUS"
+sleep 0.5 # time for a SIGTERM sent to the stranger to end it
+check "... and leaves alone the process a stale pid file names" kill -0 "$STRANGER"
+kill "$STRANGER" 2>/dev/null
+wait "$STRANGER" 2>/dev/null || true
 
 # ---------------------------------------------------------------- the end
 
