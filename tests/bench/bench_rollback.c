@@ -30,7 +30,10 @@
  *	and max of each, the floor (the sum of the parts' medians) and the
  *	ratio p99 / floor (the goal: at most 2); and, since the parts have
  *	tails of their own on a shared machine, the sum of the parts' p99s
- *	and the rollback's p99 against it. Numbers, never pass/fail.
+ *	and the rollback's p99 against it. Beside the floor, not added to it:
+ *	Kafka round trips each after BENCH_IDLE_MS without a record, as an
+ *	alarm meets the rollbacker (the floor's round trips run back to back,
+ *	on threads that never sleep). Numbers, never pass/fail.
  */
 #include "base/config.h"
 #include "base/log.h"
@@ -46,6 +49,8 @@
 #include <unistd.h>
 
 #define BENCH_FLOOR_SAMPLES 200
+#define BENCH_IDLE_SAMPLES 40 /* Kafka round trips after an idle pause ... */
+#define BENCH_IDLE_MS 250     /* ... of this long, as an alarm meets the rollbacker */
 #define BENCH_POLL_US 100 /* between two reads of the weights (see the top) */
 #define BENCH_WAIT_SECONDS 600
 #define BENCH_SERVERS_MAX 16
@@ -439,15 +444,28 @@ static int bench_roundtrip_open(struct bench *b, struct bench_roundtrip *rt)
     return -1;
 }
 
-/* bench_floor_kafka - produce -> consume round trips */
-static int bench_floor_kafka(struct bench *b, double *v, size_t n)
+/* bench_idle - serve the loop for ms, producing and consuming nothing */
+static void bench_idle(struct bench *b, int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+    event_base_loopexit(b->base, &tv);
+    event_base_dispatch(b->base);
+}
+
+/* bench_floor_kafka - produce -> consume round trips, each after idle_ms
+ * without a record (0: back to back) */
+static int bench_floor_kafka(struct bench *b, double *v, size_t n, int idle_ms)
 {
     struct bench_roundtrip rt = {0};
     int rc = bench_roundtrip_open(b, &rt);
 
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        double t0 = bench_ms();
+        double t0;
 
+        if (idle_ms > 0)
+            bench_idle(b, idle_ms);
+        t0 = bench_ms();
         snprintf(rt.want, sizeof(rt.want), "round trip %ld %zu", (long)getpid(), i);
         rc = bench_roundtrip_one(b, &rt, BENCH_WAIT_SECONDS * 1e3);
         v[i] = bench_ms() - t0;
@@ -554,15 +572,20 @@ static int bench_floor_set_weight(struct bench *b, double *v, size_t n)
 static int bench_floor(struct bench *b, const char *deployment_id, double *floor_ms,
                        double *floor_p99_ms)
 {
-    double v[BENCH_FLOOR_SAMPLES], p99;
+    double v[BENCH_FLOOR_SAMPLES], p99, ignored;
     size_t n = BENCH_FLOOR_SAMPLES;
+    char name[64];
 
     *floor_ms = *floor_p99_ms = 0;
     printf("floor, the workers' client code and settings (%zu samples each):\n", n);
-    if (bench_floor_kafka(b, v, n) != 0)
+    if (bench_floor_kafka(b, v, n, 0) != 0)
         return -1;
     *floor_ms += bench_report("kafka produce -> consume", v, n, &p99);
     *floor_p99_ms += p99;
+    if (bench_floor_kafka(b, v, BENCH_IDLE_SAMPLES, BENCH_IDLE_MS) != 0)
+        return -1;
+    snprintf(name, sizeof(name), "kafka, each after %d ms idle (not added)", BENCH_IDLE_MS);
+    bench_report(name, v, BENCH_IDLE_SAMPLES, &ignored);
     if (bench_floor_commit(b, deployment_id, v, n) != 0)
         return -1;
     *floor_ms += bench_report("postgresql commit, the rollback's shape", v, n, &p99);
