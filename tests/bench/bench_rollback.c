@@ -466,7 +466,7 @@ static int bench_floor_kafka(struct bench *b, double *v, size_t n, int idle_ms)
         if (idle_ms > 0)
             bench_idle(b, idle_ms);
         t0 = bench_ms();
-        snprintf(rt.want, sizeof(rt.want), "round trip %ld %zu", (long)getpid(), i);
+        snprintf(rt.want, sizeof(rt.want), "round trip %ld %d %zu", (long)getpid(), idle_ms, i);
         rc = bench_roundtrip_one(b, &rt, BENCH_WAIT_SECONDS * 1e3);
         v[i] = bench_ms() - t0;
     }
