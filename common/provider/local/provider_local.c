@@ -276,7 +276,7 @@ static int local_open(const char *environment, const cJSON *config, void **state
     if (reloaded && local_changes_begin(p, err, err_len) == 0) {
         local_slots_restore(p);
         local_weights_restore(p);
-        local_changes_end(p);
+        local_changes_end(p, 0);
     }
     *state = p;
     return 0;
@@ -287,90 +287,65 @@ static int local_open(const char *environment, const cJSON *config, void **state
 /* locked_scale - scale() while no reload runs (local_changes_begin) */
 static int locked_scale(void *state, enum color c, int capacity, char *err, size_t err_len)
 {
-    int rc = local_changes_begin(state, err, err_len);
-
-    if (rc == 0) {
-        rc = local_scale(state, c, capacity, err, err_len);
-        local_changes_end(state);
-    }
-    return rc;
+    return local_changes_begin(state, err, err_len) != 0
+               ? -1
+               : local_changes_end(state, local_scale(state, c, capacity, err, err_len));
 }
 
 /* locked_deploy_start - deploy_start() while no reload runs */
 static int locked_deploy_start(void *state, enum color c, const struct provider_release *rel,
                                char *handle, size_t handle_len, char *err, size_t err_len)
 {
-    int rc = local_changes_begin(state, err, err_len);
-
-    if (rc == 0) {
-        rc = local_deploy_start(state, c, rel, handle, handle_len, err, err_len);
-        local_changes_end(state);
-    }
-    return rc;
+    return local_changes_begin(state, err, err_len) != 0
+               ? -1
+               : local_changes_end(state, local_deploy_start(state, c, rel, handle, handle_len,
+                                                             err, err_len));
 }
 
 /* locked_deploy_poll - deploy_poll() while no reload runs */
 static int locked_deploy_poll(void *state, const char *handle, enum provider_deploy_status *out,
                               char *detail, size_t detail_len)
 {
-    int rc = local_changes_begin(state, detail, detail_len);
-
-    if (rc == 0) {
-        rc = local_deploy_poll(state, handle, out, detail, detail_len);
-        local_changes_end(state);
-    }
-    return rc;
+    return local_changes_begin(state, detail, detail_len) != 0
+               ? -1
+               : local_changes_end(state,
+                                   local_deploy_poll(state, handle, out, detail, detail_len));
 }
 
 /* locked_deploy_stop - deploy_stop() while no reload runs */
 static int locked_deploy_stop(void *state, const char *handle, char *err, size_t err_len)
 {
-    int rc = local_changes_begin(state, err, err_len);
-
-    if (rc == 0) {
-        rc = local_deploy_stop(state, handle, err, err_len);
-        local_changes_end(state);
-    }
-    return rc;
+    return local_changes_begin(state, err, err_len) != 0
+               ? -1
+               : local_changes_end(state, local_deploy_stop(state, handle, err, err_len));
 }
 
 /* locked_set_weights - set_weights() while no reload runs */
 static int locked_set_weights(void *state, const struct provider_weights *w, char *err,
                               size_t err_len)
 {
-    int rc = local_changes_begin(state, err, err_len);
-
-    if (rc == 0) {
-        rc = local_set_weights(state, w, err, err_len);
-        local_changes_end(state);
-    }
-    return rc;
+    return local_changes_begin(state, err, err_len) != 0
+               ? -1
+               : local_changes_end(state, local_set_weights(state, w, err, err_len));
 }
 
 /* locked_preview_open - preview_open() while no reload runs */
 static int locked_preview_open(void *state, enum color c, const char *deployment_id, char *url,
                                size_t url_len, char *err, size_t err_len)
 {
-    int rc = local_changes_begin(state, err, err_len);
-
-    if (rc == 0) {
-        rc = local_preview_open(state, c, deployment_id, url, url_len, err, err_len);
-        local_changes_end(state);
-    }
-    return rc;
+    return local_changes_begin(state, err, err_len) != 0
+               ? -1
+               : local_changes_end(state, local_preview_open(state, c, deployment_id, url, url_len,
+                                                             err, err_len));
 }
 
 /* locked_preview_close - preview_close() while no reload runs */
 static int locked_preview_close(void *state, const char *deployment_id, char *err,
                                 size_t err_len)
 {
-    int rc = local_changes_begin(state, err, err_len);
-
-    if (rc == 0) {
-        rc = local_preview_close(state, deployment_id, err, err_len);
-        local_changes_end(state);
-    }
-    return rc;
+    return local_changes_begin(state, err, err_len) != 0
+               ? -1
+               : local_changes_end(state, local_preview_close(state, deployment_id, err, err_len));
 }
 
 const struct provider_ops provider_local_ops = {

@@ -290,10 +290,12 @@ int local_changes_begin(const struct local_provider *p, char *err, size_t err_le
     return -1;
 }
 
-/* local_changes_end - let reloads go again */
-void local_changes_end(const struct local_provider *p)
+/* local_changes_end - let reloads go again; rc, the changes' result, passes
+ * through (begin ? -1 : end(p, change(...)) holds the lock around a change) */
+int local_changes_end(const struct local_provider *p, int rc)
 {
     flock(p->lock_fd, LOCK_UN);
+    return rc;
 }
 
 /* ---- HAProxy servers ---------------------------------------------------- */

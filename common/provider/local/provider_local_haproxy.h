@@ -26,7 +26,7 @@
 int local_cfg_ensure(const struct local_provider *p, int *reloaded, char *err, size_t err_len);
 int local_lock_open(struct local_provider *p, char *err, size_t err_len);
 int local_changes_begin(const struct local_provider *p, char *err, size_t err_len);
-void local_changes_end(const struct local_provider *p);
+int local_changes_end(const struct local_provider *p, int rc);
 void local_state_save(const struct local_provider *p);
 void local_server_name(enum color c, int i, char *buf, size_t len);
 int local_server_set(const struct local_provider *p, const char *backend, enum color c, int i,
